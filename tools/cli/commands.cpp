@@ -1,23 +1,47 @@
 // Builds the CLI11 app with every subcommand and dispatches to it.
 #include "tools/cli/commands.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "emulator/version.hpp"
+
 namespace mpemu::cli {
 
+bool color_stderr() { return isatty(2) && std::getenv("NO_COLOR") == nullptr; }
+bool color_stdout() { return isatty(1) && std::getenv("NO_COLOR") == nullptr; }
+
+void add_version(CLI::App& app, int* exit_code) {
+    auto* cmd = app.add_subcommand("version", "Print the version");
+    cmd->footer("Example:\n  mpemu version");
+    cmd->callback([exit_code] {
+        std::cout << "mpemu " << emulator::version() << "\n";
+        *exit_code = 0;
+    });
+}
+
 int run(int argc, char** argv) {
-    CLI::App app{"mpemu — WeChat / WeChat Pay / Alipay emulator and test harness"};
+    CLI::App app{"mpemu: the WeChat mini program, WeChat Pay and Alipay emulator, and a test harness for any backend"};
     app.require_subcommand(1);
-    auto* version = app.add_subcommand("version", "Print the version");
-    version->callback([] { std::cout << "mpemu " << MPEMU_VERSION << "\n"; });
+    app.footer(
+        "Examples:\n"
+        "  mpemu serve --fixtures fixtures/default       run the emulator on 127.0.0.1:8787\n"
+        "  mpemu fixtures check fixtures/default          check a fixture set without starting\n"
+        "Run `mpemu <command> --help` for a command's options and examples.");
+    int exit_code = 0;
+    add_version(app, &exit_code);
+    add_serve(app, &exit_code);
+    add_fixtures(app, &exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
-    return 0;
+    return exit_code;
 }
 
 }  // namespace mpemu::cli

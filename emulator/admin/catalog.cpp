@@ -1,0 +1,59 @@
+// Every admin operation. Add a row here when a service gains an admin call.
+#include "emulator/admin/catalog.hpp"
+
+namespace mpemu::admin {
+
+const std::vector<AdminOperation>& catalog() {
+    static const std::vector<AdminOperation> kOps = {
+        {"health", "GET", "/__admin/health", "liveness, version, loaded fixture set, uptime"},
+        {"operations.list", "GET", "/__admin/operations", "every emulated operation (method, path, id)"},
+        {"fixtures.get", "GET", "/__admin/fixtures", "public summary of the loaded fixture set"},
+        {"reset", "POST", "/__admin/reset", "back to the seeded state; {\"fixtures\":DIR} loads another set"},
+        {"snapshots.list", "GET", "/__admin/snapshots", "named snapshots"},
+        {"snapshots.save", "POST", "/__admin/snapshots", "save the current state as {\"name\"}"},
+        {"snapshots.restore", "POST", "/__admin/snapshots/{name}/restore", "restore a named snapshot"},
+        {"snapshots.delete", "DELETE", "/__admin/snapshots/{name}", "delete a named snapshot"},
+        {"snapshots.export", "GET", "/__admin/snapshots/{name}/export",
+         "download a snapshot (name \"current\" = the live state) as a SQLite file for serve --import"},
+        {"requests.list", "GET", "/__admin/requests", "the request journal (filters: operation, group, method, path, status, since, limit, bodies)"},
+        {"requests.clear", "DELETE", "/__admin/requests", "empty the request journal"},
+        {"requests.har", "GET", "/__admin/requests.har", "the request journal as HAR 1.2"},
+        {"clock.get", "GET", "/__admin/clock", "emulator time"},
+        {"clock.set", "POST", "/__admin/clock", "{\"advance\":\"2h\"} / {\"freeze\":true} / {\"now\":RFC3339} / {\"reset\":true}"},
+        {"notifications.list", "GET", "/__admin/notifications", "outbox messages with their delivery attempts"},
+        {"notifications.get", "GET", "/__admin/notifications/{id}", "one outbox message with its attempts"},
+        {"notifications.redeliver", "POST", "/__admin/notifications/{id}/redeliver", "send a notification again now"},
+        {"faults.list", "GET", "/__admin/faults", "active fault rules"},
+        {"faults.add", "POST", "/__admin/faults", "add a fault rule (latency, provider error, dropped connection)"},
+        {"faults.clear", "DELETE", "/__admin/faults", "remove every fault rule"},
+        {"wechat.login_codes.create", "POST", "/__admin/wechat/login-codes",
+         "{appid, openid} -> {code}: what wx.login() hands the mini program"},
+        {"wechat.phone_codes.create", "POST", "/__admin/wechat/phone-codes",
+         "{appid, openid} -> {code}: what the getPhoneNumber button hands it"},
+        {"wechat.encrypted_data.create", "POST", "/__admin/wechat/encrypted-data",
+         "{appid, openid, kind: userinfo|phone} -> {encryptedData, iv, rawData, signature}"},
+        {"wechat.messages.list", "GET", "/__admin/wechat/messages", "subscribe messages sent through the API"},
+        {"wechatpay.transactions.list", "GET", "/__admin/wechatpay/transactions", "WeChat Pay orders"},
+        {"wechatpay.transactions.pay", "POST", "/__admin/wechatpay/transactions/{out_trade_no}/pay",
+         "the user pays: {\"result\":\"SUCCESS\"|\"PAYERROR\"|\"USERPAYING\", mchid?, request_payment?}"},
+        {"wechatpay.refunds.list", "GET", "/__admin/wechatpay/refunds", "WeChat Pay refunds"},
+        {"wechatpay.refunds.outcome", "POST", "/__admin/wechatpay/refunds/{out_refund_no}/outcome",
+         "force a refund's result: {\"status\":\"SUCCESS\"|\"ABNORMAL\"|\"CLOSED\", mchid?}"},
+        {"alipay.auth_codes.create", "POST", "/__admin/alipay/auth-codes",
+         "{app_id, user_id} -> {auth_code}: what my.getAuthCode() hands the mini program"},
+        {"alipay.trades.list", "GET", "/__admin/alipay/trades", "Alipay trades"},
+        {"alipay.trades.pay", "POST", "/__admin/alipay/trades/{out_trade_no}/pay",
+         "the buyer pays: {\"result\":\"TRADE_SUCCESS\", app_id?}"},
+        {"alipay.refunds.list", "GET", "/__admin/alipay/refunds", "Alipay refunds"},
+    };
+    return kOps;
+}
+
+const AdminOperation* find_operation(std::string_view id) {
+    for (const auto& op : catalog()) {
+        if (op.id == id) return &op;
+    }
+    return nullptr;
+}
+
+}  // namespace mpemu::admin

@@ -1,0 +1,335 @@
+// The emulator: state, services, routing, and the operations behind the admin API.
+#include "emulator/emulator.hpp"
+
+#include <chrono>
+
+#include "core/text.hpp"
+#include "core/time_format.hpp"
+#include "emulator/admin/admin_routes.hpp"
+#include "emulator/server.hpp"
+#include "emulator/state/fixture_loader.hpp"
+#include "emulator/version.hpp"
+
+namespace mpemu::emulator {
+
+Emulator::Emulator(const ServeOptions& options)
+    : options_(options), ids_(options.seed), journal_(options.journal_size) {
+    log_.set_format(options.log_format);
+    log_.set_level(options.log_level);
+}
+
+Emulator::~Emulator() {
+    for (auto& s : services_) s->stop();
+    if (outbox_) outbox_->stop();
+}
+
+std::shared_ptr<const state::FixtureSet> Emulator::fixtures() const {
+    std::lock_guard lock(fixtures_mu_);
+    return fixtures_;
+}
+
+std::vector<state::Migration> Emulator::all_migrations() const {
+    std::vector<state::Migration> all = state::Outbox::migrations();
+    for (const auto& s : services_) {
+        auto m = s->migrations();
+        all.insert(all.end(), m.begin(), m.end());
+    }
+    return all;
+}
+
+core::Result<std::unique_ptr<state::Database>> Emulator::build_pristine(const state::FixtureSet& set) {
+    auto db = state::Database::open_memory();
+    if (!db) return db.error();
+    auto st = (*db)->migrate(all_migrations());
+    if (!st) return st.error();
+    try {
+        (*db)->write([&](state::Conn& c) {
+            for (const auto& s : services_) s->seed(c, set);
+            c.exec("INSERT OR REPLACE INTO mpemu_meta(key, value) VALUES('fixtures', ?)", {set.name});
+        });
+    } catch (const state::SqlError& e) {
+        return core::make_error("seed", std::string("seeding the fixture set failed: ") + e.what());
+    }
+    return std::move(*db);
+}
+
+core::Result<std::unique_ptr<Emulator>> Emulator::create(const ServeOptions& options, core::Diagnostics& diags) {
+    std::unique_ptr<Emulator> emu(new Emulator(options));
+    emu->services_ = make_services();
+    auto set = state::load_fixture_set(options.fixtures_dir, emu->services_, diags);
+    if (!set) return core::make_error("fixtures", "the fixture set " + options.fixtures_dir + " is invalid");
+    emu->fixtures_ = set;
+
+    auto pristine = emu->build_pristine(*set);
+    if (!pristine) return pristine.error();
+    emu->pristine_ = std::move(*pristine);
+
+    auto st = emu->open_state(diags);
+    if (!st) return st.error();
+
+    emu->outbox_ = std::make_unique<state::Outbox>(*emu->db_, emu->clock_, emu->log_);
+    emu->outbox_->set_time_scale(options.notify_time_scale);
+
+    admin::mount(emu->router_, *emu);
+    for (auto& s : emu->services_) s->mount(emu->router_, *emu);
+    emu->started_wall_ms_ = core::to_unix_ms(core::Clock::wall_now());
+    return emu;
+}
+
+core::Status Emulator::open_state(core::Diagnostics& diags) {
+    if (options_.state_file.empty()) {
+        auto db = state::Database::open_memory();
+        if (!db) return db.error();
+        db_ = std::move(*db);
+    } else {
+        auto db = state::Database::open_file(options_.state_file, options_.durability);
+        if (!db) return db.error();
+        db_ = std::move(*db);
+    }
+    if (!options_.import_file.empty()) {
+        auto st = db_->import_from_file(options_.import_file);
+        if (!st) return st;
+        auto mig = db_->migrate(all_migrations());
+        if (!mig) return mig;
+        log_.info("state.imported", {{"file", options_.import_file}});
+        return {};
+    }
+    auto mig = db_->migrate(all_migrations());
+    if (!mig) return mig;
+    if (db_->is_empty_of_data()) {
+        // Fixtures seed an empty state only; a --state file with data keeps it.
+        auto st = db_->copy_from(*pristine_);
+        if (!st) return st;
+        if (!db_->is_memory()) log_.info("state.seeded", {{"file", db_->path()}, {"fixtures", fixtures_->name}});
+    } else {
+        log_.info("state.resumed", {{"file", db_->path()}});
+    }
+    return {};
+}
+
+core::Result<int> Emulator::bind() {
+    if (!server_) {
+        server_ = std::make_unique<HttpServer>(
+            options_, [this](Request& r) { return handle(r); },
+            [this](Request& r, const RefusalInfo& info) {
+                r.request_id = ids_.hex(16);
+                const RouteGroup* g = router_.group_for(r.path);
+                Response res = g && g->refuse ? g->refuse(r, info)
+                                              : admin::error_response(413, "refused", info.detail);
+                JournalEntry e;
+                e.id = r.request_id;
+                e.started_ms = core::to_unix_ms(core::Clock::wall_now());
+                e.emulated_ms = clock_.now_unix_ms();
+                e.method = r.method;
+                e.target = r.target;
+                e.group = g ? g->name : "";
+                e.remote_addr = r.remote_addr;
+                e.request_headers = r.headers;
+                e.status = res.status;
+                e.response_headers = res.headers;
+                e.response_body = res.body;
+                journal_.record(std::move(e));
+                return res;
+            });
+    }
+    auto port = server_->bind(options_.host, options_.port);
+    if (port) port_ = *port;
+    return port;
+}
+
+void Emulator::run() {
+    for (auto& s : services_) s->start(*this);
+    outbox_->start(options_.notify_workers);
+    server_->listen();
+    // Stopped: in-flight requests have finished. Flush background work and state.
+    for (auto& s : services_) s->stop();
+    outbox_->stop();
+    if (!db_->is_memory()) {
+        try {
+            db_->read([](state::Conn& c) { c.exec_script("PRAGMA wal_checkpoint(TRUNCATE);"); });
+        } catch (const state::SqlError&) {
+        }
+    }
+}
+
+void Emulator::stop() {
+    if (server_) server_->stop();
+}
+
+std::string Emulator::base_url() const {
+    std::string host = options_.host.find(':') != std::string::npos ? "[" + options_.host + "]" : options_.host;
+    if (host == "0.0.0.0") host = "127.0.0.1";
+    return "http://" + host + ":" + std::to_string(port_);
+}
+
+Response Emulator::handle(Request& req) {
+    auto started = std::chrono::steady_clock::now();
+    long long started_wall = core::to_unix_ms(core::Clock::wall_now());
+    if (req.request_id.empty()) req.request_id = ids_.hex(16);
+    auto m = router_.match(req.method, req.path);
+    const RouteGroup* g = m.group;
+    Response res;
+    auto run_guarded = [&](const Handler& h) {
+        if (g && g->guard) {
+            if (auto denied = g->guard(req)) {
+                res = std::move(*denied);
+                return;
+            }
+        }
+        if (!req.body.empty()) {
+            auto first = req.body.find_first_not_of(" \t\r\n");
+            if (first != std::string::npos && (req.body[first] == '{' || req.body[first] == '[') &&
+                core::json_nesting_depth(req.body) > options_.max_json_depth) {
+                res = g->refuse(req, {Refusal::kTooDeep,
+                                      "JSON nesting deeper than " + std::to_string(options_.max_json_depth) + " levels",
+                                      {}});
+                return;
+            }
+        }
+        try {
+            res = h(req);
+        } catch (const std::exception& e) {
+            log_.error("handler.failed", {{"operation", req.operation_id}, {"error", e.what()}});
+            res = g->refuse(req, {Refusal::kInternal, e.what(), {}});
+        }
+    };
+    if (m.operation) {
+        req.operation_id = m.operation->id;
+        req.path_params = std::move(m.params);
+        run_guarded(m.operation->handler);
+    } else if (g && !m.allowed_methods.empty()) {
+        res = g->refuse(req, {Refusal::kMethodNotAllowed,
+                              req.method + " is not allowed here; use " + core::join(m.allowed_methods, " or "),
+                              m.allowed_methods});
+    } else if (g && g->fallback) {
+        req.operation_id = g->fallback_operation_id;
+        run_guarded(g->fallback);
+    } else if (g) {
+        res = g->refuse(req, {Refusal::kNotEmulated, req.method + " " + req.path + " is not emulated", {}});
+    } else {
+        std::vector<std::string> prefixes;
+        for (const auto& gr : router_.groups()) {
+            for (const auto& p : gr->prefixes) prefixes.push_back(p);
+        }
+        res = admin::error_response(404, "not_found",
+                                    "no emulated service serves " + req.method + " " + req.path +
+                                        "; emulated paths start with " + core::join(prefixes, ", "));
+    }
+    double latency_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    bool is_admin = g && g->name == "admin";
+    if (!is_admin) {
+        JournalEntry e;
+        e.id = req.request_id;
+        e.started_ms = started_wall;
+        e.emulated_ms = clock_.now_unix_ms();
+        e.method = req.method;
+        e.target = req.target;
+        e.group = g ? g->name : "";
+        e.operation_id = req.operation_id;
+        e.remote_addr = req.remote_addr;
+        e.request_headers = req.headers;
+        e.request_body = req.body;
+        e.status = res.status;
+        e.response_headers = res.headers;
+        e.response_body = res.body;
+        e.latency_ms = latency_ms;
+        journal_.record(std::move(e));
+    }
+    if (log_.enabled(is_admin ? core::LogLevel::kDebug : core::LogLevel::kInfo)) {
+        log_.log(is_admin ? core::LogLevel::kDebug : core::LogLevel::kInfo, "request",
+                 {{"method", req.method},
+                  {"target", req.target.size() > 200 ? req.target.substr(0, 200) + "..." : req.target},
+                  {"operation", req.operation_id},
+                  {"status", res.status},
+                  {"ms", std::round(latency_ms * 100) / 100}});
+    }
+    return res;
+}
+
+core::Status Emulator::reset(const std::string& fixtures_dir, core::Diagnostics& diags) {
+    std::lock_guard lock(reset_mu_);
+    auto started = std::chrono::steady_clock::now();
+    std::shared_ptr<const state::FixtureSet> set = fixtures();
+    if (!fixtures_dir.empty()) {
+        auto loaded = state::load_fixture_set(fixtures_dir, services_, diags);
+        if (!loaded) return core::make_error("fixtures", "the fixture set " + fixtures_dir + " is invalid");
+        auto pristine = build_pristine(*loaded);
+        if (!pristine) return pristine.error();
+        pristine_ = std::move(*pristine);
+        set = loaded;
+    }
+    auto st = db_->copy_from(*pristine_);
+    if (!st) return st;
+    {
+        std::lock_guard flock(fixtures_mu_);
+        fixtures_ = set;
+    }
+    clock_.reset();
+    for (auto& s : services_) s->on_reset();
+    outbox_->wake();
+    last_reset_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    log_.info("state.reset", {{"fixtures", set->name}, {"ms", last_reset_ms_.load()}});
+    return {};
+}
+
+core::Status Emulator::save_snapshot(const std::string& name) {
+    auto copy = db_->clone_to_memory();
+    if (!copy) return copy.error();
+    std::lock_guard lock(snapshots_mu_);
+    snapshots_[name] = std::move(*copy);
+    return {};
+}
+
+core::Status Emulator::restore_snapshot(const std::string& name) {
+    std::lock_guard lock(snapshots_mu_);
+    auto it = snapshots_.find(name);
+    if (it == snapshots_.end()) return core::make_error("not_found", "no snapshot named \"" + name + "\"");
+    auto st = db_->copy_from(*it->second);
+    if (!st) return st;
+    for (auto& s : services_) s->on_reset();
+    outbox_->wake();
+    return {};
+}
+
+core::Status Emulator::delete_snapshot(const std::string& name) {
+    std::lock_guard lock(snapshots_mu_);
+    if (snapshots_.erase(name) == 0) return core::make_error("not_found", "no snapshot named \"" + name + "\"");
+    return {};
+}
+
+core::Status Emulator::export_snapshot(const std::string& name, const std::string& path) {
+    if (name.empty()) return db_->export_to_file(path);
+    std::lock_guard lock(snapshots_mu_);
+    auto it = snapshots_.find(name);
+    if (it == snapshots_.end()) return core::make_error("not_found", "no snapshot named \"" + name + "\"");
+    return it->second->export_to_file(path);
+}
+
+std::vector<std::string> Emulator::snapshot_names() const {
+    std::lock_guard lock(snapshots_mu_);
+    std::vector<std::string> out;
+    for (const auto& [k, v] : snapshots_) out.push_back(k);
+    return out;
+}
+
+core::Json Emulator::fixtures_summary() const {
+    auto set = fixtures();
+    core::Json j;
+    j["name"] = set->name;
+    j["dir"] = set->dir;
+    j["users"] = core::Json::array();
+    for (const auto& s : services_) s->summarize(*set, j);
+    return j;
+}
+
+core::Json Emulator::health() const {
+    core::Json j;
+    j["status"] = "ok";
+    j["version"] = version();
+    j["fixtures"] = fixtures()->name;
+    j["uptime_ms"] = core::to_unix_ms(core::Clock::wall_now()) - started_wall_ms_;
+    return j;
+}
+
+}  // namespace mpemu::emulator

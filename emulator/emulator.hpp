@@ -1,0 +1,97 @@
+// The emulator process: owns the clock, ids, log, SQLite state, fixture set, outbox, services, router,
+// journal and HTTP server, and implements the operations of the admin API.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "core/diagnostic.hpp"
+#include "emulator/journal.hpp"
+#include "emulator/options.hpp"
+#include "emulator/router.hpp"
+#include "emulator/service.hpp"
+#include "emulator/state/outbox.hpp"
+
+namespace mpemu::emulator {
+
+class HttpServer;
+
+class Emulator final : public ServiceContext {
+public:
+    ~Emulator() override;
+
+    // Loads and checks the fixture set, opens the state, mounts every service. Problems in fixture
+    // files are added to `diags` (and the result is an error with code "fixtures").
+    static core::Result<std::unique_ptr<Emulator>> create(const ServeOptions& options, core::Diagnostics& diags);
+
+    // Binds the listening socket (port 0 = any free port); returns the bound port.
+    core::Result<int> bind();
+    // Serves until stop(); returns after in-flight requests finished and state is flushed.
+    void run();
+    // Thread-safe and async-signal-tolerant trigger (used by SIGINT/SIGTERM handling).
+    void stop();
+    std::string base_url() const;
+    int port() const { return port_; }
+
+    // Handles one request as the HTTP server would (also used by in-process tests and benchmarks).
+    Response handle(Request& req);
+
+    // ---- ServiceContext ----
+    core::Clock& clock() override { return clock_; }
+    core::IdGenerator& ids() override { return ids_; }
+    core::Logger& log() override { return log_; }
+    state::Database& db() override { return *db_; }
+    state::Outbox& outbox() override { return *outbox_; }
+    const ServeOptions& options() const override { return options_; }
+    std::shared_ptr<const state::FixtureSet> fixtures() const override;
+
+    // ---- admin operations ----
+    // Back to the seeded state; with a folder, loads that fixture set first (refused with diagnostics
+    // when invalid, leaving the current state untouched).
+    core::Status reset(const std::string& fixtures_dir, core::Diagnostics& diags);
+    core::Status save_snapshot(const std::string& name);
+    core::Status restore_snapshot(const std::string& name);
+    core::Status delete_snapshot(const std::string& name);
+    core::Status export_snapshot(const std::string& name, const std::string& path);  // "" name = current state
+    std::vector<std::string> snapshot_names() const;
+    core::Json fixtures_summary() const;
+    core::Json health() const;
+    Journal& journal() { return journal_; }
+    Router& router() { return router_; }
+    const std::vector<std::unique_ptr<Service>>& services() const { return services_; }
+    double last_reset_ms() const { return last_reset_ms_; }
+
+private:
+    explicit Emulator(const ServeOptions& options);
+    core::Status open_state(core::Diagnostics& diags);
+    std::vector<state::Migration> all_migrations() const;
+    core::Result<std::unique_ptr<state::Database>> build_pristine(const state::FixtureSet& set);
+
+    ServeOptions options_;
+    core::Clock clock_;
+    core::IdGenerator ids_;
+    core::Logger log_;
+    std::unique_ptr<state::Database> db_;
+    std::unique_ptr<state::Database> pristine_;
+    std::unique_ptr<state::Outbox> outbox_;
+    std::vector<std::unique_ptr<Service>> services_;
+    Router router_;
+    Journal journal_;
+    std::unique_ptr<HttpServer> server_;
+
+    mutable std::mutex fixtures_mu_;
+    std::shared_ptr<const state::FixtureSet> fixtures_;
+    mutable std::mutex snapshots_mu_;
+    std::map<std::string, std::unique_ptr<state::Database>> snapshots_;
+    std::mutex reset_mu_;
+    std::atomic<double> last_reset_ms_{0};
+    long long started_wall_ms_ = 0;
+    int port_ = 0;
+};
+
+}  // namespace mpemu::emulator

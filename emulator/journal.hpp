@@ -1,0 +1,69 @@
+// Request journal: every request with its operation id, status and latency, in a bounded ring;
+// exported as JSON and as HAR 1.2.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+#include "emulator/http.hpp"
+
+namespace mpemu::emulator {
+
+struct JournalEntry {
+    uint64_t seq = 0;
+    std::string id;               // request id
+    long long started_ms = 0;     // wall-clock unix ms
+    long long emulated_ms = 0;    // emulator clock at arrival
+    std::string method;
+    std::string target;
+    std::string group;            // route group ("wechat", "admin", ...) or "" when none
+    std::string operation_id;     // "" when no operation matched
+    std::string remote_addr;
+    core::HeaderList request_headers;
+    std::string request_body;
+    bool request_body_truncated = false;
+    int status = 0;
+    core::HeaderList response_headers;
+    std::string response_body;
+    bool response_body_truncated = false;
+    double latency_ms = 0;
+};
+
+class Journal {
+public:
+    explicit Journal(size_t capacity = 10000, size_t max_body_bytes = 64 * 1024);
+
+    void record(JournalEntry entry);
+    void clear();
+    size_t capacity() const { return capacity_; }
+
+    struct Filter {
+        std::string operation_id;  // exact, or prefix when ending in '*'
+        std::string group;
+        std::string method;
+        std::string path_prefix;
+        int status = 0;
+        uint64_t since_seq = 0;    // only entries with seq > since_seq
+        size_t limit = 0;          // newest N; 0 = all
+    };
+    std::vector<JournalEntry> entries(const Filter& filter) const;
+    uint64_t total_recorded() const;
+
+    static core::OrderedJson to_json(const JournalEntry& e, bool with_bodies);
+    // HAR 1.2 document of the given entries (oldest first). `base_url` gives the origin for request URLs.
+    static core::OrderedJson to_har(const std::vector<JournalEntry>& entries, const std::string& base_url,
+                                    const std::string& version);
+
+private:
+    size_t capacity_;
+    size_t max_body_;
+    mutable std::mutex mu_;
+    std::deque<JournalEntry> ring_;
+    uint64_t seq_ = 0;
+};
+
+}  // namespace mpemu::emulator

@@ -1,0 +1,141 @@
+// cpp-httplib binding. Settings follow ../shared/notes/debian-deps.md: TCP_NODELAY, a high keep-alive
+// count, a worker per expected connection, and a listen backlog of 1024 set after bind (the library's
+// built-in backlog is 5 and has no setter).
+#include "emulator/server.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <httplib.h>
+
+#include "core/url.hpp"
+
+namespace mpemu::emulator {
+namespace {
+
+constexpr const char* kHandledHeader = "X-Request-Id";
+
+Request convert(const httplib::Request& in) {
+    Request r;
+    r.method = in.method;
+    r.target = in.target.empty() ? in.path : in.target;
+    auto [path, query] = core::split_target(r.target);
+    r.path = std::string(path);
+    r.raw_query = std::string(query);
+    r.query = core::parse_query(query);
+    r.headers.reserve(in.headers.size());
+    for (const auto& [k, v] : in.headers) {
+        // cpp-httplib adds these itself; they were not sent by the client.
+        if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
+        r.headers.emplace_back(k, v);
+    }
+    r.body = in.body;
+    r.remote_addr = in.remote_addr;
+    r.remote_port = in.remote_port;
+    return r;
+}
+
+void emit(const Response& from, httplib::Response& to) {
+    to.status = from.status;
+    std::string content_type;
+    for (const auto& [k, v] : from.headers) {
+        if (k == "Content-Type" || k == "content-type") {
+            content_type = v;
+            continue;
+        }
+        to.set_header(k, v);
+    }
+    if (!from.body.empty() || !content_type.empty()) {
+        to.set_content(from.body, content_type.empty() ? "application/octet-stream" : content_type);
+    } else {
+        to.body.clear();
+    }
+}
+
+}  // namespace
+
+HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse refuse)
+    : options_(options), dispatch_(std::move(dispatch)), refuse_(std::move(refuse)),
+      server_(std::make_unique<httplib::Server>()) {
+    auto& s = *server_;
+    s.set_tcp_nodelay(true);
+    s.set_keep_alive_max_count(options_.keep_alive_max);
+    s.set_keep_alive_timeout(options_.keep_alive_timeout_s);
+    s.set_read_timeout(std::chrono::milliseconds(options_.read_timeout_ms));
+    s.set_write_timeout(std::chrono::milliseconds(options_.write_timeout_ms));
+    s.set_payload_max_length(options_.max_body_bytes);
+    size_t threads = options_.threads;
+    // cpp-httplib owns and deletes the queue it gets from this factory.
+    s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    s.set_socket_options([this](int sock) {
+        int one = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        fd_ = sock;
+    });
+
+    auto handler = [this](const httplib::Request& in, httplib::Response& out) {
+        Request req = convert(in);
+        Response res = dispatch_(req);
+        emit(res, out);
+        out.set_header(kHandledHeader, req.request_id);
+    };
+    s.Get(".*", handler);
+    s.Post(".*", handler);
+    s.Put(".*", handler);
+    s.Patch(".*", handler);
+    s.Delete(".*", handler);
+    s.Options(".*", handler);
+
+    // Refusals produced by cpp-httplib itself (no handler ran): render them in the caller's protocol.
+    s.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& in, httplib::Response& out) {
+        if (out.has_header(kHandledHeader)) return httplib::Server::HandlerResponse::Unhandled;
+        Request req = convert(in);
+        RefusalInfo info;
+        switch (out.status) {
+            case 413:
+                info = {Refusal::kBodyTooLarge,
+                        "request body exceeds the limit of " + std::to_string(options_.max_body_bytes) + " bytes", {}};
+                break;
+            case 414:
+            case 431:
+                info = {Refusal::kHeadersTooLarge, "request line or headers too large", {}};
+                break;
+            default:
+                info = {Refusal::kBadRequest, "malformed HTTP request", {}};
+                break;
+        }
+        int status = out.status;
+        Response res = refuse_(req, info);
+        emit(res, out);
+        if (res.status == 200 && status >= 400) out.status = res.status;  // providers that always answer 200
+        out.set_header(kHandledHeader, req.request_id);
+        return httplib::Server::HandlerResponse::Handled;
+    }));
+    s.set_exception_handler([](const httplib::Request&, httplib::Response& out, std::exception_ptr) {
+        out.status = 500;
+        out.set_content(R"({"error":{"code":"internal","message":"unexpected error"}})", "application/json");
+    });
+}
+
+HttpServer::~HttpServer() = default;
+
+core::Result<int> HttpServer::bind(const std::string& host, int port) {
+    int bound = port;
+    if (port == 0) {
+        bound = server_->bind_to_any_port(host);
+        if (bound <= 0) return core::make_error("bind", "cannot listen on " + host + " (any port)");
+    } else if (!server_->bind_to_port(host, port)) {
+        return core::make_error("bind", "cannot listen on " + host + ":" + std::to_string(port) +
+                                            " (in use? try --port 0 for any free port)");
+    }
+    if (fd_ >= 0) ::listen(fd_, options_.listen_backlog);
+    return bound;
+}
+
+void HttpServer::listen() { server_->listen_after_bind(); }
+
+void HttpServer::stop() { server_->stop(); }
+
+}  // namespace mpemu::emulator

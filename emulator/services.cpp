@@ -1,0 +1,11 @@
+// The list of emulated services in this build, in mount order.
+#include "emulator/service.hpp"
+
+namespace mpemu::emulator {
+
+std::vector<std::unique_ptr<Service>> make_services() {
+    std::vector<std::unique_ptr<Service>> out;
+    return out;
+}
+
+}  // namespace mpemu::emulator

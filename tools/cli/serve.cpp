@@ -1,0 +1,140 @@
+// `mpemu serve`: run the emulator until SIGINT/SIGTERM.
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "core/log.hpp"
+#include "emulator/emulator.hpp"
+#include "tools/cli/commands.hpp"
+
+namespace mpemu::cli {
+namespace {
+
+struct ServeArgs {
+    emulator::ServeOptions options;
+};
+
+int serve(emulator::ServeOptions& options) {
+    std::string error;
+    if (!finish_serve_options(options, &error)) {
+        std::cerr << "error: " << error << "\n";
+        return 2;
+    }
+    // Handle SIGINT/SIGTERM on one thread: block them everywhere before any thread starts.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    core::Diagnostics diags;
+    auto emu = emulator::Emulator::create(options, diags);
+    if (!emu) {
+        if (diags.size()) std::cerr << diags.render(color_stderr());
+        std::cerr << "error: " << emu.error().message << "\n";
+        return 1;
+    }
+    auto port = (*emu)->bind();
+    if (!port) {
+        std::cerr << "error: " << port.error().message << "\n";
+        return 1;
+    }
+    std::cout << "mpemu listening on " << (*emu)->base_url() << std::endl;
+    (*emu)->log().info("serve.started", {{"url", (*emu)->base_url()},
+                                         {"fixtures", (*emu)->fixtures()->name},
+                                         {"state", options.state_file.empty() ? "memory" : options.state_file}});
+
+    std::thread waiter([&] {
+        int sig = 0;
+        sigwait(&signals, &sig);
+        if (sig == SIGINT || sig == SIGTERM) (*emu)->log().info("serve.stopping", {{"signal", sig}});
+        (*emu)->stop();
+    });
+    (*emu)->run();
+    // run() returns once stopped; if it stopped for another reason, release the waiter.
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    (*emu)->log().info("serve.stopped", {});
+    return 0;
+}
+
+}  // namespace
+
+void add_serve_options(CLI::App& cmd, emulator::ServeOptions& o) {
+    cmd.add_option("--host", o.host, "Address to listen on")->capture_default_str();
+    cmd.add_option("--port", o.port, "Port (0 = any free port; the first stdout line names it)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 65535));
+    cmd.add_option("--fixtures", o.fixtures_dir, "Fixture set folder")->capture_default_str();
+    cmd.add_option("--state", o.state_file, "Keep state in this SQLite file (WAL) across restarts");
+    cmd.add_option("--import", o.import_file, "Start from a snapshot exported with /__admin/snapshots/{name}/export");
+    cmd.add_option_function<uint64_t>("--seed", [&o](const uint64_t& s) { o.seed = s; },
+                                      "Make generated ids deterministic");
+    cmd.add_option_function<std::string>(
+           "--log-format",
+           [&o](const std::string& f) { o.log_format = f == "json" ? core::LogFormat::kJson : core::LogFormat::kText; },
+           "text or json (JSON lines)")
+        ->check(CLI::IsMember({"text", "json"}));
+    cmd.add_option_function<std::string>(
+           "--log-level", [&o](const std::string& l) { core::parse_log_level(l, &o.log_level); },
+           "debug, info, warn, error or off")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
+    cmd.add_option("--journal-size", o.journal_size, "Requests kept in the journal")->capture_default_str();
+    cmd.add_option("--admin-token", o.admin_token,
+                   "Require \"Authorization: Bearer T\" on /__admin calls (and allow non-loopback clients)");
+    cmd.add_option("--notify-time-scale", o.notify_time_scale,
+                   "Scale of notification retry waits (0.001 = 1000x faster)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    cmd.add_option("--max-body", o.max_body_bytes, "Largest request body in bytes")->capture_default_str();
+    cmd.add_option("--max-json-depth", o.max_json_depth, "Deepest JSON nesting accepted")->capture_default_str();
+    cmd.add_option("--threads", o.threads, "Worker threads (one per concurrent keep-alive connection)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 4096));
+    cmd.add_option("--read-timeout-ms", o.read_timeout_ms, "Disconnect clients slower than this to send a request")
+        ->capture_default_str();
+    cmd.add_option_function<std::string>(
+           "--sync",
+           [&o](const std::string& s) {
+               o.durability = s == "full" ? state::Durability::kFull : state::Durability::kNormal;
+           },
+           "With --state: normal (survives a process crash) or full (also power loss; slower)")
+        ->check(CLI::IsMember({"normal", "full"}));
+}
+
+bool finish_serve_options(emulator::ServeOptions& o, std::string* error) {
+    if (!o.import_file.empty() && !o.state_file.empty()) {
+        // Importing into a state file replaces its content: allowed, but say so.
+    }
+    if (o.max_json_depth < 1) {
+        *error = "--max-json-depth must be at least 1";
+        return false;
+    }
+    if (o.max_body_bytes < 1024) {
+        *error = "--max-body must be at least 1024 bytes";
+        return false;
+    }
+    return true;
+}
+
+void add_serve(CLI::App& app, int* exit_code) {
+    auto* cmd = app.add_subcommand("serve", "Run the emulator: WeChat, WeChat Pay and Alipay on one port");
+    auto args = std::make_shared<ServeArgs>();
+    add_serve_options(*cmd, args->options);
+    cmd->footer(
+        "Examples:\n"
+        "  mpemu serve                                   fixtures/default on http://127.0.0.1:8787\n"
+        "  mpemu serve --port 0 --seed 42                any free port, reproducible ids\n"
+        "  mpemu serve --state dev.sqlite                keep state across restarts\n"
+        "  mpemu serve --notify-time-scale 0.001         notification retries 1000x faster\n"
+        "  mpemu serve --admin-token s3cret --host 0.0.0.0\n"
+        "Then: curl http://127.0.0.1:8787/__admin/health");
+    cmd->callback([args, exit_code] { *exit_code = serve(args->options); });
+}
+
+}  // namespace mpemu::cli
