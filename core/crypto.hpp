@@ -67,7 +67,7 @@ Result<Key> load_public_key(std::string_view pem_or_base64);
 
 struct Certificate {
     Key public_key;
-    std::string serial_hex;   // upper-case hex of the X.509 serial, no leading zeros beyond one byte
+    std::string serial_hex;   // upper-case hex of the serial's bytes without the DER sign byte (20 bytes -> 40 digits)
     std::string pem;          // the certificate PEM as given (normalised line endings)
     long long not_before = 0; // unix seconds
     long long not_after = 0;  // unix seconds
@@ -75,7 +75,9 @@ struct Certificate {
 };
 Result<Certificate> load_certificate(std::string_view pem);
 
-// Loads a PKCS#12 bundle with the password; returns the certificate inside.
+// Loads a PKCS#12 bundle with the password; returns the certificate inside. Error "bad_password" when
+// the MAC does not verify. Legacy bundles (RC2/3DES, like apiclient_cert.p12) load OpenSSL's legacy
+// provider into the default library context once, on first need.
 Result<Certificate> load_pkcs12_certificate(std::string_view der, std::string_view password);
 
 // SHA256withRSA (RSASSA-PKCS1-v1_5), raw signature bytes. Error if the key is not private.
