@@ -2,6 +2,8 @@
 #include "emulator/emulator.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <thread>
 
 #include "core/text.hpp"
 #include "core/time_format.hpp"
@@ -168,6 +170,7 @@ Response Emulator::handle(Request& req) {
     if (req.request_id.empty()) req.request_id = ids_.hex(16);
     auto m = router_.match(req.method, req.path);
     const RouteGroup* g = m.group;
+    const bool is_admin_group = g && g->name == "admin";
     Response res;
     auto run_guarded = [&](const Handler& h) {
         if (g && g->guard) {
@@ -184,6 +187,19 @@ Response Emulator::handle(Request& req) {
                                       "JSON nesting deeper than " + std::to_string(options_.max_json_depth) + " levels",
                                       {}});
                 return;
+            }
+        }
+        if (!is_admin_group && !faults_.empty()) {
+            if (auto fault = faults_.match(req)) {
+                if (fault->delay.count() > 0) std::this_thread::sleep_for(fault->delay);
+                if (fault->drop) {
+                    res.drop = true;
+                    return;
+                }
+                if (fault->response) {
+                    res = *fault->response;
+                    return;
+                }
             }
         }
         try {
@@ -217,7 +233,7 @@ Response Emulator::handle(Request& req) {
     }
     double latency_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    bool is_admin = g && g->name == "admin";
+    const bool is_admin = is_admin_group;
     if (!is_admin) {
         JournalEntry e;
         e.id = req.request_id;
@@ -266,6 +282,7 @@ core::Status Emulator::reset(const std::string& fixtures_dir, core::Diagnostics&
         fixtures_ = set;
     }
     clock_.reset();
+    faults_.clear();
     for (auto& s : services_) s->on_reset();
     outbox_->wake();
     last_reset_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();

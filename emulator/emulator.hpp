@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/diagnostic.hpp"
+#include "emulator/faults.hpp"
 #include "emulator/journal.hpp"
 #include "emulator/options.hpp"
 #include "emulator/router.hpp"
@@ -62,6 +63,7 @@ public:
     core::Json fixtures_summary() const;
     core::Json health() const;
     Journal& journal() { return journal_; }
+    Faults& faults() { return faults_; }
     Router& router() { return router_; }
     const std::vector<std::unique_ptr<Service>>& services() const { return services_; }
     double last_reset_ms() const { return last_reset_ms_; }
@@ -82,6 +84,7 @@ private:
     std::vector<std::unique_ptr<Service>> services_;
     Router router_;
     Journal journal_;
+    Faults faults_;
     std::unique_ptr<HttpServer> server_;
 
     mutable std::mutex fixtures_mu_;

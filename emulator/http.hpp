@@ -35,6 +35,7 @@ struct Response {
     int status = 200;
     core::HeaderList headers;
     std::string body;
+    bool drop = false;  // fault injection: cut the connection instead of answering
 
     void set_header(std::string name, std::string value);
     const std::string* header(std::string_view name) const { return core::find_header(headers, name); }

@@ -38,6 +38,11 @@ Request convert(const httplib::Request& in) {
 
 void emit(const Response& from, httplib::Response& to) {
     to.status = from.status;
+    if (from.drop) {
+        // A provider that fails before answering completely: the client sees a cut-off reply.
+        to.set_content_provider(1024, "application/octet-stream", [](size_t, size_t, httplib::DataSink&) { return false; });
+        return;
+    }
     std::string content_type;
     for (const auto& [k, v] : from.headers) {
         if (k == "Content-Type" || k == "content-type") {

@@ -228,6 +228,21 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
         return json_response(200, clock_json(clock));
     });
 
+    add(router, "faults.list", [&emu](Request&) { return json_response(200, {{"faults", emu.faults().list()}}); });
+    add(router, "faults.add", [&emu](Request& req) {
+        auto body = body_object(req);
+        if (!body) return bad_request(body.error().message);
+        auto rule = emulator::Faults::parse(*body, emu.ids().hex(8));
+        if (!rule) return bad_request(rule.error().message);
+        std::string id = rule->id;
+        emu.faults().add(std::move(*rule));
+        return json_response(201, {{"id", id}});
+    });
+    add(router, "faults.clear", [&emu](Request&) {
+        emu.faults().clear();
+        return json_response(200, {{"status", "ok"}});
+    });
+
     add(router, "notifications.list", [&emu](Request& req) {
         state::Outbox::Filter f;
         if (auto v = req.query_param("channel")) f.channel = *v;

@@ -1,0 +1,95 @@
+// Architecture rules of DESIGN.md and STYLE.md, enforced on the source tree:
+// - provider protocol code is pure: it includes only core/ (and its own provider's pure headers), never
+//   cpp-httplib, SQLite or emulator state, so the harness can sign and verify exactly as the emulator does;
+// - core knows no provider, runner or server;
+// - nothing under emulator/ reads the system clock directly (time comes from core::Clock).
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> includes_of(const fs::path& file) {
+    std::ifstream in(file);
+    std::string line;
+    std::vector<std::string> out;
+    static const std::regex kInclude(R"(^\s*#\s*include\s*[<"]([^>"]+)[>"])");
+    std::smatch m;
+    while (std::getline(in, line)) {
+        if (std::regex_search(line, m, kInclude)) out.push_back(m[1]);
+    }
+    return out;
+}
+
+std::vector<fs::path> sources_under(const fs::path& dir) {
+    std::vector<fs::path> out;
+    if (!fs::exists(dir)) return out;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        auto ext = e.path().extension();
+        if (e.is_regular_file() && (ext == ".cpp" || ext == ".hpp")) out.push_back(e.path());
+    }
+    return out;
+}
+
+const fs::path kRoot = MPEMU_SOURCE_DIR;
+
+}  // namespace
+
+TEST_CASE("provider protocol code includes neither httplib, SQLite nor emulator state", "[architecture]") {
+    size_t checked = 0;
+    for (const auto& file : sources_under(kRoot / "emulator")) {
+        std::string name = file.filename().string();
+        if (name.rfind("protocol", 0) != 0) continue;
+        std::string provider = file.parent_path().filename().string();
+        ++checked;
+        for (const auto& inc : includes_of(file)) {
+            INFO(fs::relative(file, kRoot).string() << " includes " << inc
+                 << ": protocol code must stay pure (only core/ and emulator/" << provider
+                 << "/protocol*|errors*), so the harness can reuse it without a server or a database");
+            CHECK(inc.find("httplib") == std::string::npos);
+            CHECK(inc.find("sqlite") == std::string::npos);
+            bool project_header = inc.find('/') != std::string::npos && inc.find(".hpp") != std::string::npos;
+            if (project_header) {
+                bool allowed = inc.rfind("core/", 0) == 0 ||
+                               inc.rfind("emulator/" + provider + "/protocol", 0) == 0 ||
+                               inc.rfind("emulator/" + provider + "/errors", 0) == 0;
+                CHECK(allowed);
+            }
+        }
+    }
+    // The rule only means something once providers exist; the foundation has none with protocol files.
+    SUCCEED("checked " << checked << " protocol files");
+}
+
+TEST_CASE("core knows no provider, runner or server", "[architecture]") {
+    for (const auto& file : sources_under(kRoot / "core")) {
+        for (const auto& inc : includes_of(file)) {
+            INFO(fs::relative(file, kRoot).string() << " includes " << inc << ": core must not depend on emulator/ or tools/");
+            CHECK(inc.rfind("emulator/", 0) != 0);
+            CHECK(inc.rfind("tools/", 0) != 0);
+            CHECK(inc.find("sqlite") == std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("nothing under emulator/ reads the system clock directly", "[architecture]") {
+    static const std::regex kSystemClock(R"(system_clock::now|steady_clock::now\(\)\s*\+|\btime\s*\(\s*(nullptr|NULL|0)\s*\)|gettimeofday|clock_gettime)");
+    for (const auto& file : sources_under(kRoot / "emulator")) {
+        std::ifstream in(file);
+        std::string line;
+        int n = 0;
+        while (std::getline(in, line)) {
+            ++n;
+            if (line.find("// clock-ok") != std::string::npos) continue;  // documented exception on that line
+            INFO(fs::relative(file, kRoot).string() << ":" << n << ": " << line
+                 << "\n  use ctx.clock() (emulator time) or core::Clock::wall_now() for signature timestamps");
+            CHECK_FALSE(std::regex_search(line, kSystemClock));
+        }
+    }
+}
