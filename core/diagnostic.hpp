@@ -2,10 +2,13 @@
 //
 //   error: unknown step field "asert"
 //     --> scenarios/e2e/pay.json:14:9
+//      |
 //   14 |         "asert": { "status": 200 }
 //      |         ^^^^^^^ did you mean "assert"?
 #pragma once
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 

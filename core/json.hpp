@@ -1,6 +1,7 @@
 // JSON helpers: aliases, bounded parsing of untrusted bodies, JSON Pointer, and a JSONPath subset.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,7 @@ std::string pointer_append(std::string_view pointer, std::string_view token);
 std::string pointer_append(std::string_view pointer, size_t index);
 // nullptr when the pointer is malformed or names nothing.
 const Json* pointer_get(const Json& root, std::string_view pointer);
+// The unescaped reference tokens; empty for "" and for a malformed pointer.
 std::vector<std::string> pointer_tokens(std::string_view pointer);
 
 // ---- JSONPath subset ---------------------------------------------------------------------------
