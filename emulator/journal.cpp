@@ -1,6 +1,7 @@
 // The bounded request journal and its JSON/HAR renderings.
 #include "emulator/journal.hpp"
 
+#include "core/crypto.hpp"
 #include "core/text.hpp"
 #include "core/time_format.hpp"
 
@@ -65,9 +66,8 @@ core::OrderedJson headers_json(const core::HeaderList& h) {
 }
 
 core::OrderedJson body_json(const std::string& body) {
-    if (body.empty()) return "";
     if (core::is_valid_utf8(body)) return body;
-    return core::OrderedJson{{"base64", "(binary, " + std::to_string(body.size()) + " bytes)"}};
+    return "(binary, " + std::to_string(body.size()) + " bytes)";
 }
 
 }  // namespace
@@ -133,8 +133,8 @@ core::OrderedJson Journal::to_har(const std::vector<JournalEntry>& entries, cons
         if (core::is_valid_utf8(e.response_body)) {
             content["text"] = e.response_body;
         } else {
-            content["text"] = "";
-            content["comment"] = "binary body omitted";
+            content["text"] = core::crypto::base64_encode(e.response_body);
+            content["encoding"] = "base64";
         }
         if (e.response_body_truncated) content["comment"] = "truncated by the journal";
         res["content"] = content;
