@@ -21,13 +21,25 @@ struct SchemaIssue {
     bool at_key = false;           // true when the problem is the member's key itself (unknown key)
 };
 
+// The dialect assumed for a schema (and registry documents) that names no known "$schema".
+enum class SchemaDraft { draft4, draft6, draft7, draft2019_09, draft2020_12 };
+
 struct SchemaOptions {
     // Validate "format" (date-time, date, time, email, uri, uuid, ipv4, ipv6, regex, ...).
     bool check_formats = true;
     // Documents other schemas may $ref, by their absolute URI ($id).
     std::map<std::string, Json> registry;
-    // OpenAPI 3.0 dialect: "nullable": true, no type arrays, example keywords ignored.
+    // OpenAPI 3.0 dialect: draft 4 rules ($ref siblings ignored, boolean exclusiveMaximum), int32/int64
+    // formats checked, annotations ("example", "discriminator", "xml", ...) ignored, and "nullable": true
+    // lets null through the whole schema, also past allOf/$ref (how generators write nullable refs).
     bool openapi30 = false;
+    SchemaDraft default_draft = SchemaDraft::draft2020_12;
+    // Base URI of the schema when it has no "$id"; relative $refs resolve against it and a registry
+    // key that equals the resolved URI is used as is (so "common.json#/X" can name a registry entry).
+    std::string base_uri;
+    // When set, `schema` is a whole document (an OpenAPI file, say) and validation starts at this
+    // JSON Pointer inside it, so local refs like "#/components/schemas/Pet" resolve.
+    std::string entry_pointer;
 };
 
 class JsonSchema {
@@ -36,7 +48,8 @@ public:
     // resolved; the message names the schema pointer.
     static Result<JsonSchema> compile(const Json& schema, const SchemaOptions& options = {});
 
-    // All problems, most specific first (for oneOf/anyOf: the issues of the closest branch).
+    // All problems, in document order of the instance, then by keyword. For a failed oneOf/anyOf: the
+    // issues of the branch that was evidently meant (by type or by a const/enum tag), else the closest.
     std::vector<SchemaIssue> validate(const Json& instance) const;
     bool is_valid(const Json& instance) const;
 
