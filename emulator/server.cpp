@@ -3,11 +3,16 @@
 // built-in backlog is 5 and has no setter).
 #include "emulator/server.hpp"
 
+#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <httplib.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
 
 #include "core/url.hpp"
 
@@ -81,6 +86,11 @@ HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse re
     });
 
     auto handler = [this](const httplib::Request& in, httplib::Response& out) {
+        ++inflight_;
+        struct Done {
+            std::atomic<int>& n;
+            ~Done() { --n; }
+        } done{inflight_};
         Request req = convert(in);
         Response res = dispatch_(req);
         emit(res, out);
@@ -136,11 +146,41 @@ core::Result<int> HttpServer::bind(const std::string& host, int port) {
                                             " (in use? try --port 0 for any free port)");
     }
     if (fd_ >= 0) ::listen(fd_, options_.listen_backlog);
+    port_ = bound;
     return bound;
 }
 
 void HttpServer::listen() { server_->listen_after_bind(); }
 
-void HttpServer::stop() { server_->stop(); }
+void HttpServer::stop() {
+    server_->stop();  // no new connections
+    // Let in-flight requests finish, then end idle keep-alive connections: cpp-httplib would otherwise
+    // keep each worker waiting for its client's next request until the keep-alive timeout.
+    for (int i = 0; i < 1000 && inflight_.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    close_idle_connections();
+}
+
+void HttpServer::close_idle_connections() {
+    DIR* dir = opendir("/proc/self/fd");
+    if (!dir) return;
+    while (dirent* e = readdir(dir)) {
+        int fd = std::atoi(e->d_name);
+        if (fd <= 2 || fd == dirfd(dir)) continue;
+        sockaddr_storage local{};
+        socklen_t len = sizeof local;
+        if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) continue;
+        int type = 0;
+        socklen_t tlen = sizeof type;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM) continue;
+        int port = 0;
+        if (local.ss_family == AF_INET) port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+        else if (local.ss_family == AF_INET6) port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+        sockaddr_storage peer{};
+        socklen_t plen = sizeof peer;
+        // Accepted connections share the listening port and have a peer; the listener has none.
+        if (port == port_ && getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) == 0) ::shutdown(fd, SHUT_RD);
+    }
+    closedir(dir);
+}
 
 }  // namespace mpemu::emulator

@@ -2,6 +2,7 @@
 // refusals rendered in the caller's protocol.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,11 +30,14 @@ public:
     void stop();
 
 private:
+    void close_idle_connections();
     const ServeOptions& options_;
     Dispatch dispatch_;
     Refuse refuse_;
     std::unique_ptr<httplib::Server> server_;
     int fd_ = -1;
+    int port_ = 0;
+    std::atomic<int> inflight_{0};
 };
 
 }  // namespace mpemu::emulator

@@ -50,8 +50,10 @@ std::shared_ptr<const FixtureSet> load_fixture_set(const std::string& dir,
         return nullptr;
     }
     core::JsonSyntaxError syntax;
+    auto source = std::make_shared<core::SourceText>(path, *text);
     auto doc = core::parse_json_source(path, std::move(*text), {}, &syntax);
     if (!doc) {
+        diags.add_source(source);
         core::Diagnostic d;
         d.file = path;
         d.pos = syntax.pos;

@@ -78,7 +78,8 @@ public:
     ~HttpSink();
     std::string url(const std::string& path = "/notify") const;
     // Replies for the 1st, 2nd, ... request; after the script runs out, `fallback` answers.
-    void script(std::vector<Reply> replies, Reply fallback = {});
+    void script(std::vector<Reply> replies, Reply fallback);
+    void script(std::vector<Reply> replies) { script(std::move(replies), Reply()); }
     // Waits until at least n requests arrived; returns them all.
     std::vector<Received> wait_for(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     std::vector<Received> received();

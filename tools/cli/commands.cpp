@@ -25,7 +25,8 @@ void add_version(CLI::App& app, int* exit_code) {
 }
 
 int run(int argc, char** argv) {
-    CLI::App app{"mpemu: the WeChat mini program, WeChat Pay and Alipay emulator, and a test harness for any backend"};
+    CLI::App app{"mpemu: the WeChat mini program, WeChat Pay and Alipay emulator, and a test harness for any backend",
+                 "mpemu"};
     app.require_subcommand(1);
     app.footer(
         "Examples:\n"
