@@ -112,7 +112,7 @@ void mount_admin(emulator::Router& router, Api& api) {
         }
         auto codes = api.mint_login_codes(appid, openid, count);
         if (!codes) return fail(codes.error());
-        if (bulk) return json_response(201, {{"codes", *codes}, {"expires_in", kCodeTtlMs / 1000}});
+        if (bulk) return json_response(201, {{"codes", *codes}});
         return json_response(201, {{"code", codes->front()}, {"expires_in", kCodeTtlMs / 1000}});
     });
     admin::add(router, "wechat.phone_codes.create", [&api, fail](Request& req) {

@@ -27,7 +27,7 @@ CREATE TABLE wechat_tokens(
   issued_ms INTEGER NOT NULL,
   expires_ms INTEGER NOT NULL,
   superseded_ms INTEGER,
-  revoked_ms INTEGER) WITHOUT ROWID;
+  revoked_ms INTEGER);
 CREATE INDEX wechat_tokens_by_app ON wechat_tokens(appid, kind, issued_ms);
 CREATE TABLE wechat_stable_force(
   appid TEXT PRIMARY KEY,
