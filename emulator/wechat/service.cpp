@@ -409,7 +409,7 @@ core::Result<core::OrderedJson> Api::subscribe_send(const std::string& appid, co
     if (!tpl) return make_error(Errc::kInvalidTemplateId);
     if (page && !page->empty()) {
         std::string path = page->substr(0, page->find('?'));
-        if (path.front() == '/' ||
+        if (path.empty() || path.front() == '/' ||
             (!app->pages.empty() && std::find(app->pages.begin(), app->pages.end(), path) == app->pages.end())) {
             return make_error(Errc::kInvalidPage);
         }
