@@ -158,3 +158,16 @@ TEST_CASE("fixture summary lists WeChat apps and users", "[wechat][admin]") {
     }
     CHECK(found);
 }
+
+TEST_CASE("fault rules reach the errors the emulator does not produce by itself (-1 system error)", "[wechat][faults]") {
+    EmulatorProcess emu;
+    auto code = login_code(emu);
+    emu.admin("POST", "/__admin/faults",
+              {{"match", {{"operation", "wechat.auth.code2session"}}},
+               {"response", {{"status", 200}, {"body", {{"errcode", -1}, {"errmsg", "system error"}}}}},
+               {"times", 1}});
+    auto j = Json::parse(emu.get(session_url(code)).body);
+    CHECK(j["errcode"] == -1);
+    // The faulted call never reached the service: the code is still fresh.
+    CHECK(wx(emu.get(session_url(code)))["openid"] == kOpenid);
+}
