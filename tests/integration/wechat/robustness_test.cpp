@@ -5,7 +5,7 @@
 
 using namespace wxtest;
 
-TEST_CASE("malformed requests get WeChat errors and change nothing", "[wechat][robustness]") {
+TEST_CASE("wechat: malformed requests get WeChat errors and change nothing", "[wechat][robustness]") {
     EmulatorProcess emu;
     auto token = access_token(emu);
     auto code = login_code(emu);
