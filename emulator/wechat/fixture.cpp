@@ -113,7 +113,7 @@ std::shared_ptr<const FixtureConfig> load_fixture_config(state::FixtureReader& r
                 for (auto s = uj["subscriptions"].begin(); s != uj["subscriptions"].end(); ++s) {
                     if (app && !app->find_template(s.key())) {
                         reader.error(core::pointer_append(ptr + "/subscriptions", s.key()),
-                                     "subscription to a template app " + u.appid + " does not have: \"" + s.key() + "\"",
+                                     "subscription to template \"" + s.key() + "\", which app " + u.appid + " does not have",
                                      "declare it under wechat.apps[].templates", true);
                     }
                     u.subscriptions[s.key()] = s.value().get<int>();

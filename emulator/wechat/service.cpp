@@ -139,11 +139,10 @@ core::Result<Session> Api::code2session(const Param& appid, const Param& secret,
         const UserConfig* user = cfg->user(code->appid, code->openid);
         if (user && user->login_blocked) return make_error(Errc::kCodeBlocked);
         store.mark_code_used(*js_code, now);
-        auto row = store.user_by_id(code->user_id);
         Session s;
         s.openid = code->openid;
-        if (row && row->session_key) {
-            s.session_key = *row->session_key;
+        if (code->session_key) {
+            s.session_key = *code->session_key;
         } else {
             s.session_key = new_session_key();
             store.set_session_key(code->user_id, s.session_key, now);
@@ -409,7 +408,7 @@ core::Result<core::OrderedJson> Api::subscribe_send(const std::string& appid, co
     if (!tpl) return make_error(Errc::kInvalidTemplateId);
     if (page && !page->empty()) {
         std::string path = page->substr(0, page->find('?'));
-        if (path.front() == '/' ||
+        if (path.empty() || path.front() == '/' ||
             (!app->pages.empty() && std::find(app->pages.begin(), app->pages.end(), path) == app->pages.end())) {
             return make_error(Errc::kInvalidPage);
         }
@@ -542,15 +541,24 @@ core::Result<std::vector<std::string>> Api::mint_login_codes(const std::string& 
         return admin_error("bad_request", "\"count\" must be 1 to " + std::to_string(kMaxBulkCodes));
     }
     const long long now = ctx_.clock().now_unix_ms();
+    // 8 base62 characters of the minting time, then 24 random ones: codes minted together sit together
+    // in the primary-key B-tree, so bulk minting appends instead of touching every page (smaller
+    // transactions, fuller pages). Real codes also share leading characters.
+    std::string prefix(8, '0');
+    for (long long t = now, i = 7; i >= 0 && t > 0; --i, t /= 62) prefix[i] = core::kBase62[t % 62];
     std::vector<std::string> codes;
     codes.reserve(count);
-    for (size_t i = 0; i < count; ++i) codes.push_back(ctx_.ids().base62(32));
+    for (size_t i = 0; i < count; ++i) codes.push_back(prefix + ctx_.ids().base62(24));
+    std::vector<const std::string*> order;
+    order.reserve(count);
+    for (const auto& c : codes) order.push_back(&c);
+    std::sort(order.begin(), order.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
     return write_tx(ctx_.db(), [&](state::Conn& c) -> core::Result<std::vector<std::string>> {
         Store store(c, appid);
         auto user = store.user(openid);
         if (!user) return admin_error("not_found", "user " + openid + " has no state row");
         if (app->rotate_session_key_on_login || !user->session_key) store.set_session_key(user->id, new_session_key(), now);
-        for (const auto& code : codes) store.insert_code(code, CodeKind::kLogin, user->id, now);
+        for (const auto* code : order) store.insert_code(*code, CodeKind::kLogin, user->id, now);
         return codes;
     });
 }

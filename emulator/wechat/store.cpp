@@ -27,7 +27,7 @@ CREATE TABLE wechat_tokens(
   issued_ms INTEGER NOT NULL,
   expires_ms INTEGER NOT NULL,
   superseded_ms INTEGER,
-  revoked_ms INTEGER) WITHOUT ROWID;
+  revoked_ms INTEGER);
 CREATE INDEX wechat_tokens_by_app ON wechat_tokens(appid, kind, issued_ms);
 CREATE TABLE wechat_stable_force(
   appid TEXT PRIMARY KEY,
@@ -93,12 +93,6 @@ std::optional<UserRow> Store::user(const std::string& openid) {
     return to_user(*r);
 }
 
-std::optional<UserRow> Store::user_by_id(long long id) {
-    auto r = c_.query_one("SELECT id, appid, openid, session_key FROM wechat_users WHERE id = ?", {id});
-    if (!r) return std::nullopt;
-    return to_user(*r);
-}
-
 void Store::set_session_key(long long user_id, const std::string& session_key, long long now_ms) {
     c_.exec("UPDATE wechat_users SET session_key = ?, session_key_ms = ? WHERE id = ?", {session_key, now_ms, user_id});
 }
@@ -110,7 +104,7 @@ void Store::insert_code(const std::string& code, CodeKind kind, long long user_i
 
 std::optional<CodeRow> Store::code(const std::string& code, CodeKind kind) {
     auto r = c_.query_one(
-        "SELECT c.code, c.user_id, c.created_ms, c.used_ms, u.appid, u.openid FROM wechat_codes c "
+        "SELECT c.code, c.user_id, c.created_ms, c.used_ms, u.appid, u.openid, u.session_key FROM wechat_codes c "
         "JOIN wechat_users u ON u.id = c.user_id WHERE c.code = ? AND c.kind = ?",
         {code, static_cast<int>(kind)});
     if (!r) return std::nullopt;
@@ -122,6 +116,7 @@ std::optional<CodeRow> Store::code(const std::string& code, CodeKind kind) {
     row.used_ms = (*r)["used_ms"].as_opt_int();
     row.appid = (*r)["appid"].as_text();
     row.openid = (*r)["openid"].as_text();
+    row.session_key = (*r)["session_key"].as_opt_text();
     return row;
 }
 

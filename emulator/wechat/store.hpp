@@ -30,6 +30,7 @@ struct CodeRow {
     long long user_id = 0;
     std::string appid;   // of the user
     std::string openid;  // of the user
+    std::optional<std::string> session_key;  // the user's current one
     long long created_ms = 0;
     std::optional<long long> used_ms;
 };
@@ -60,7 +61,6 @@ public:
     Store(state::Conn& conn, std::string appid) : c_(conn), appid_(std::move(appid)) {}
 
     std::optional<UserRow> user(const std::string& openid);
-    std::optional<UserRow> user_by_id(long long id);
     void set_session_key(long long user_id, const std::string& session_key, long long now_ms);
 
     void insert_code(const std::string& code, CodeKind kind, long long user_id, long long now_ms);

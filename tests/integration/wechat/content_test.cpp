@@ -12,7 +12,7 @@ Json sec_body(const std::string& content, int scene = 2, const std::string& open
 }
 }  // namespace
 
-TEST_CASE("msg_sec_check v2 gives a verdict with detail, trace_id and result", "[wechat][security]") {
+TEST_CASE("wechat: msg_sec_check v2 gives a verdict with detail, trace_id and result", "[wechat][security]") {
     EmulatorProcess emu;
     auto token = access_token(emu);
     auto pass = post(emu, "/wxa/msg_sec_check", token, sec_body("今天天气不错"));
@@ -35,7 +35,7 @@ TEST_CASE("msg_sec_check v2 gives a verdict with detail, trace_id and result", "
     CHECK(model["detail"][0]["suggest"] == "risky");
 }
 
-TEST_CASE("msg_sec_check errors", "[wechat][security]") {
+TEST_CASE("wechat: msg_sec_check errors", "[wechat][security]") {
     EmulatorProcess emu;
     auto token = access_token(emu);
     check_error(post(emu, "/wxa/msg_sec_check", token, sec_body("hi", 5)), 40129, "invalid scene");
@@ -48,7 +48,7 @@ TEST_CASE("msg_sec_check errors", "[wechat][security]") {
     check_error(wx(emu.get("/wxa/msg_sec_check?access_token=" + token)), 43002, "require POST method");
 }
 
-TEST_CASE("subscribe/send stores the message and uses up one subscription", "[wechat][subscribe]") {
+TEST_CASE("wechat: subscribe/send stores the message and uses up one subscription", "[wechat][subscribe]") {
     EmulatorProcess emu;
     auto token = access_token(emu);
     Json msg = {{"touser", kOpenid},
@@ -81,7 +81,7 @@ TEST_CASE("subscribe/send stores the message and uses up one subscription", "[we
     check_error(post(emu, "/cgi-bin/message/subscribe/send", token, msg), 43101, "user refuse to accept the msg");
 }
 
-TEST_CASE("subscribe/send errors", "[wechat][subscribe]") {
+TEST_CASE("wechat: subscribe/send errors", "[wechat][subscribe]") {
     EmulatorProcess emu;
     auto token = access_token(emu);
     Json msg = {{"touser", kOpenid}, {"template_id", kTemplate}, {"data", {{"thing2", {{"value", "ok"}}}}}};
@@ -95,6 +95,7 @@ TEST_CASE("subscribe/send errors", "[wechat][subscribe]") {
     check_error(with("template_id", "nope"), 40037, "invalid template_id");
     check_error(with("page", "pages/nope/index"), 41030, "invalid page");
     check_error(with("page", "/pages/index/index"), 41030, "invalid page");
+    check_error(with("page", "?id=1"), 41030, "invalid page");
     check_error(with("data", {{"thing9", {{"value", "x"}}}}), 47003, "argument invalid!");
     check_error(with("data", {{"thing2", "x"}}), 47003, "argument invalid!");
     check_error(with("data", {{"thing2", {{"value", std::string(21, 'x')}}}}), 47003, "argument invalid!");
@@ -107,7 +108,7 @@ TEST_CASE("subscribe/send errors", "[wechat][subscribe]") {
     check_error(post(emu, "/cgi-bin/message/subscribe/send", access_token(emu, kAppid2, kSecret2), msg), 40003, "invalid openid");
 }
 
-TEST_CASE("getwxacodeunlimit returns a PNG naming the scene and page", "[wechat][wxacode]") {
+TEST_CASE("wechat: getwxacodeunlimit returns a PNG naming the scene and page", "[wechat][wxacode]") {
     EmulatorProcess emu;
     auto token = access_token(emu);
     auto r = emu.post("/wxa/getwxacodeunlimit?access_token=" + token,
@@ -132,7 +133,7 @@ TEST_CASE("getwxacodeunlimit returns a PNG naming the scene and page", "[wechat]
     CHECK(*unreleased.header("Content-Type") == "image/png");
 }
 
-TEST_CASE("getwxacodeunlimit errors are JSON", "[wechat][wxacode]") {
+TEST_CASE("wechat: getwxacodeunlimit errors are JSON", "[wechat][wxacode]") {
     EmulatorProcess emu;
     auto token = access_token(emu);
     auto call = [&](const Json& body) { return post(emu, "/wxa/getwxacodeunlimit", token, body); };

@@ -2,11 +2,13 @@
 // emulator clock, session keys per user and app, unionid, every errcode with its errmsg and rid.
 #include "tests/integration/wechat/wechat_helpers.hpp"
 
+#include <set>
+
 #include "core/crypto.hpp"
 
 using namespace wxtest;
 
-TEST_CASE("jscode2session exchanges a minted code for openid, session_key and unionid", "[wechat][login]") {
+TEST_CASE("wechat: jscode2session exchanges a minted code for openid, session_key and unionid", "[wechat][login]") {
     EmulatorProcess emu;
     auto code = login_code(emu);
     CHECK(code.size() == 32);
@@ -36,14 +38,14 @@ TEST_CASE("jscode2session exchanges a minted code for openid, session_key and un
     CHECK(second["session_key"] != j["session_key"]);
 }
 
-TEST_CASE("a code works once: the second exchange is 40163", "[wechat][login]") {
+TEST_CASE("wechat: a code works once: the second exchange is 40163", "[wechat][login]") {
     EmulatorProcess emu;
     auto code = login_code(emu);
     CHECK(wx(emu.get(session_url(code))).contains("openid"));
     check_error(wx(emu.get(session_url(code))), 40163, "code been used");
 }
 
-TEST_CASE("a code expires 5 minutes after minting on the emulator clock", "[wechat][login]") {
+TEST_CASE("wechat: a code expires 5 minutes after minting on the emulator clock", "[wechat][login]") {
     EmulatorProcess emu;
     freeze(emu);
     auto fresh = login_code(emu);
@@ -54,7 +56,7 @@ TEST_CASE("a code expires 5 minutes after minting on the emulator clock", "[wech
     check_error(wx(emu.get(session_url(stale))), 40029, "invalid code");
 }
 
-TEST_CASE("jscode2session errors: every errcode with its text, always HTTP 200", "[wechat][login]") {
+TEST_CASE("wechat: jscode2session errors: every errcode with its text, always HTTP 200", "[wechat][login]") {
     EmulatorProcess emu;
     auto code = login_code(emu);
     SECTION("unknown, malformed and other-app codes are 40029") {
@@ -82,7 +84,7 @@ TEST_CASE("jscode2session errors: every errcode with its text, always HTTP 200",
     CHECK(wx(emu.get(session_url(code)))["openid"] == kOpenid);
 }
 
-TEST_CASE("paths under /sns, /cgi-bin and /wxa that are not emulated answer in WeChat's format", "[wechat]") {
+TEST_CASE("wechat: paths under /sns, /cgi-bin and /wxa that are not emulated answer in WeChat's format", "[wechat]") {
     EmulatorProcess emu;
     for (std::string path : {"/sns/userinfo", "/cgi-bin/menu/create", "/wxa/getwxacode"}) {
         auto j = wx(emu.post(path, "{}"));
@@ -92,7 +94,7 @@ TEST_CASE("paths under /sns, /cgi-bin and /wxa that are not emulated answer in W
     }
 }
 
-TEST_CASE("admin login codes: bulk minting and refusals", "[wechat][admin]") {
+TEST_CASE("wechat: admin login codes: bulk minting and refusals", "[wechat][admin]") {
     EmulatorProcess emu;
     auto bulk = emu.admin("POST", "/__admin/wechat/login-codes", {{"appid", kAppid}, {"openid", kOpenid}, {"count", 50}});
     REQUIRE(bulk["codes"].size() == 50);
@@ -118,7 +120,7 @@ TEST_CASE("admin login codes: bulk minting and refusals", "[wechat][admin]") {
     CHECK(r.status == 404);
 }
 
-TEST_CASE("the rate limit and session key rotation follow the fixture set", "[wechat][login]") {
+TEST_CASE("wechat: the rate limit and session key rotation follow the fixture set", "[wechat][login]") {
     EmulatorProcess emu({}, MPEMU_TEST_DATA_DIR "/fixtures/wechat-limits");
     const std::string appid = "wx1111111111111111", secret = "11111111111111111111111111111111";
     const std::string openid = "oLimitsUser00000000000000001";
@@ -137,7 +139,7 @@ TEST_CASE("the rate limit and session key rotation follow the fixture set", "[we
     CHECK(rotated["session_key"] != first["session_key"]);
 }
 
-TEST_CASE("fixture summary lists WeChat apps and users", "[wechat][admin]") {
+TEST_CASE("wechat: fixture summary lists WeChat apps and users", "[wechat][admin]") {
     EmulatorProcess emu;
     auto f = emu.admin("GET", "/__admin/fixtures");
     REQUIRE(f["wechat"]["apps"].size() == 2);
@@ -155,4 +157,17 @@ TEST_CASE("fixture summary lists WeChat apps and users", "[wechat][admin]") {
         if (u.value("openid", "") == kOpenidNoUnion) CHECK_FALSE(u.contains("unionid"));
     }
     CHECK(found);
+}
+
+TEST_CASE("wechat: fault rules reach the errors the emulator does not produce by itself (-1 system error)", "[wechat][faults]") {
+    EmulatorProcess emu;
+    auto code = login_code(emu);
+    emu.admin("POST", "/__admin/faults",
+              {{"match", {{"operation", "wechat.auth.code2session"}}},
+               {"response", {{"status", 200}, {"body", {{"errcode", -1}, {"errmsg", "system error"}}}}},
+               {"times", 1}});
+    auto j = Json::parse(emu.get(session_url(code)).body);
+    CHECK(j["errcode"] == -1);
+    // The faulted call never reached the service: the code is still fresh.
+    CHECK(wx(emu.get(session_url(code)))["openid"] == kOpenid);
 }

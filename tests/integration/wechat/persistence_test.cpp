@@ -4,7 +4,7 @@
 
 using namespace wxtest;
 
-TEST_CASE("WeChat state survives a restart with --state", "[wechat][state]") {
+TEST_CASE("wechat: WeChat state survives a restart with --state", "[wechat][state]") {
     const std::string state = mpemu::testing::temp_dir() + "/wechat.sqlite";
     std::string fresh, used, token, stable, session_key;
     {

@@ -21,7 +21,7 @@ int token_status(EmulatorProcess& emu, const std::string& token) {
 
 }  // namespace
 
-TEST_CASE("cgi-bin/token: each call rotates; the previous token lives 5 more minutes", "[wechat][token]") {
+TEST_CASE("wechat: cgi-bin/token: each call rotates; the previous token lives 5 more minutes", "[wechat][token]") {
     EmulatorProcess emu;
     freeze(emu);
     auto r = emu.get("/cgi-bin/token?grant_type=client_credential&appid=" + kAppid + "&secret=" + kSecret);
@@ -46,7 +46,7 @@ TEST_CASE("cgi-bin/token: each call rotates; the previous token lives 5 more min
     CHECK(token_status(emu, t2) == 42001);
 }
 
-TEST_CASE("cgi-bin/token errors", "[wechat][token]") {
+TEST_CASE("wechat: cgi-bin/token errors", "[wechat][token]") {
     EmulatorProcess emu;
     const std::string base = "/cgi-bin/token?grant_type=client_credential";
     check_error(wx(emu.get(base + "&secret=" + kSecret)), 41002, "appid missing");
@@ -58,7 +58,7 @@ TEST_CASE("cgi-bin/token errors", "[wechat][token]") {
     check_error(wx(emu.post(base + "&appid=" + kAppid + "&secret=" + kSecret, "")), 43001, "require GET method");
 }
 
-TEST_CASE("stable_token: same token while valid, a successor in the last 5 minutes, both accepted", "[wechat][token]") {
+TEST_CASE("wechat: stable_token: same token while valid, a successor in the last 5 minutes, both accepted", "[wechat][token]") {
     EmulatorProcess emu;
     freeze(emu);
     auto a = stable(emu);
@@ -85,7 +85,7 @@ TEST_CASE("stable_token: same token while valid, a successor in the last 5 minut
     CHECK(token_status(emu, plain) == 0);
 }
 
-TEST_CASE("stable_token force_refresh: kills the old token, 30 s spacing, 20 per day", "[wechat][token]") {
+TEST_CASE("wechat: stable_token force_refresh: kills the old token, 30 s spacing, 20 per day", "[wechat][token]") {
     EmulatorProcess emu;
     emu.admin("POST", "/__admin/clock", {{"now", "2024-03-01T09:00:00+08:00"}, {"freeze", true}});
     auto a = stable(emu);
@@ -107,7 +107,7 @@ TEST_CASE("stable_token force_refresh: kills the old token, 30 s spacing, 20 per
     CHECK(stable(emu, true).contains("access_token"));
 }
 
-TEST_CASE("stable_token errors", "[wechat][token]") {
+TEST_CASE("wechat: stable_token errors", "[wechat][token]") {
     EmulatorProcess emu;
     check_error(wx(emu.get("/cgi-bin/stable_token")), 43002, "require POST method");
     check_error(wx(emu.post("/cgi-bin/stable_token", "")), 44002, "empty post data");
@@ -125,7 +125,7 @@ TEST_CASE("stable_token errors", "[wechat][token]") {
     check_error(stable(emu, false, kAppid, kSecret2), 40125, "invalid appsecret");
 }
 
-TEST_CASE("every endpoint that takes an access_token checks it: 41001, 40014, 40001, 42001", "[wechat][token]") {
+TEST_CASE("wechat: every endpoint that takes an access_token checks it: 41001, 40014, 40001, 42001", "[wechat][token]") {
     EmulatorProcess emu;
     freeze(emu);
     std::string expired = access_token(emu);

@@ -23,14 +23,14 @@ const char* kVector6APlain =
     R"({"openId":"oGZUI0egBJY1zhBYw2KhdUfwVJJE","nickName":"Band","gender":1,"language":"zh_CN","city":"Guangzhou","province":"Guangdong","country":"CN","avatarUrl":"http://wx.qlogo.cn/mmopen/vi_32/aSKcBBPpibyKNicHNTMM0qJVh8Kjgiak2AHWr8MHM4WgMEm7GFhsf8OYrySdbvAMvTsw3mo8ibKicsnfN5pRjl1p8HQ/0","unionId":"ocMvos6NjeKLIBqg5Mr9QjxrP1FA","watermark":{"timestamp":1477314187,"appid":"wx4f4bc4dec97d474b"}})";
 }  // namespace
 
-TEST_CASE("vector 6-A: official user-info encryptedData decrypts byte for byte", "[wechat][protocol]") {
+TEST_CASE("wechat: vector 6-A: official user-info encryptedData decrypts byte for byte", "[wechat][protocol]") {
     auto plain = protocol::decrypt_data("tiihtNczf5v6AKRyjwEUhQ==", "r7BXXKkLb8qrSNn05n0qiA==", kVector6AData);
     REQUIRE(plain.ok());
     CHECK(*plain == kVector6APlain);
     CHECK(plain->size() == 393);
 }
 
-TEST_CASE("vector 6-A: the emulator's producer side re-encrypts to the same bytes", "[wechat][protocol]") {
+TEST_CASE("wechat: vector 6-A: the emulator's producer side re-encrypts to the same bytes", "[wechat][protocol]") {
     auto iv = core::crypto::base64_decode("r7BXXKkLb8qrSNn05n0qiA==");
     REQUIRE(iv.ok());
     auto enc = protocol::encrypt_data("tiihtNczf5v6AKRyjwEUhQ==", *iv, kVector6APlain);
@@ -51,7 +51,7 @@ TEST_CASE("vector 6-A: the emulator's producer side re-encrypts to the same byte
     CHECK(protocol::user_info_plaintext(p, 1477314187, "wx4f4bc4dec97d474b") == kVector6APlain);
 }
 
-TEST_CASE("vector 6-B: legacy phone payload", "[wechat][protocol]") {
+TEST_CASE("wechat: vector 6-B: legacy phone payload", "[wechat][protocol]") {
     auto plain = protocol::decrypt_data(
         "lyY4HPQbaOYzZdG+JcYK9w==", "Cds8j3VYoGvnTp1BrjXdJg==",
         "Kf3TdPbzEmhWMuPKtlKxIWDkijhn402w1bxoHL4kLdcKr6jT1jNcIhvDJfjXmJcgDWLjmBiIGJ5acUuSvxLws3WgAkERmtTuiCG10CKLsJiR+AXVk7B2TUQz"
@@ -65,7 +65,7 @@ TEST_CASE("vector 6-B: legacy phone payload", "[wechat][protocol]") {
     CHECK(core::dump(protocol::phone_payload(*phone, 1558787160, "wxdaa2ab9ef87b5497")) == expected);
 }
 
-TEST_CASE("decrypt_data rejects bad keys, ivs, lengths and padding", "[wechat][protocol]") {
+TEST_CASE("wechat: decrypt_data rejects bad keys, ivs, lengths and padding", "[wechat][protocol]") {
     CHECK_FALSE(protocol::decrypt_data("c2hvcnQ=", "r7BXXKkLb8qrSNn05n0qiA==", kVector6AData).ok());
     CHECK_FALSE(protocol::decrypt_data("tiihtNczf5v6AKRyjwEUhQ==", "c2hvcnQ=", kVector6AData).ok());
     CHECK_FALSE(protocol::decrypt_data("tiihtNczf5v6AKRyjwEUhQ==", "r7BXXKkLb8qrSNn05n0qiA==", "").ok());
@@ -76,20 +76,20 @@ TEST_CASE("decrypt_data rejects bad keys, ivs, lengths and padding", "[wechat][p
     CHECK((!wrong.ok() || *wrong != kVector6APlain));
 }
 
-TEST_CASE("vector 6-C: rawData signature", "[wechat][protocol]") {
+TEST_CASE("wechat: vector 6-C: rawData signature", "[wechat][protocol]") {
     const std::string raw =
         R"({"nickName":"Band","gender":1,"language":"zh_CN","city":"Guangzhou","province":"Guangdong","country":"CN","avatarUrl":"http://wx.qlogo.cn/mmopen/vi_32/1vZvI39NWFQ9XM4LtQpFrQJ1xlgZxx3w7bQxKARol6503Iuswjjn6nIGBiaycAjAtpujxyzYsrztuuICqIM5ibXQ/0"})";
     CHECK(protocol::raw_data_signature(raw, "HyVFkGl5F5OQWJZZaNzBBg==") == "75e81ceda165f4ffa64f4068af58c64b8f54b88c");
 }
 
-TEST_CASE("vectors 7-A and 7-B: login-state signature keys HMAC with the base64 text", "[wechat][protocol]") {
+TEST_CASE("wechat: vectors 7-A and 7-B: login-state signature keys HMAC with the base64 text", "[wechat][protocol]") {
     CHECK(protocol::login_state_signature("o0q0otL8aEzpcZL/FT9WsQ==", R"({"foo":"bar"})") ==
           "654571f79995b2ce1e149e53c0a33dc39c0a74090db514261454e8dbe432aa0b");
     CHECK(protocol::login_state_signature("o0q0otL8aEzpcZL/FT9WsQ==", "") ==
           "46e043c5525c2d817c44be603d30837a808a1d930d038f6fdc3e62a201fed128");
 }
 
-TEST_CASE("errors render as {errcode, errmsg} with an 8-8-8 rid suffix", "[wechat][protocol]") {
+TEST_CASE("wechat: errors render as {errcode, errmsg} with an 8-8-8 rid suffix", "[wechat][protocol]") {
     auto body = protocol::render_error(40029, errmsg(Errc::kInvalidCode), "652d44d0-1d0af18b-5b069232");
     CHECK(body == R"({"errcode":40029,"errmsg":"invalid code rid: 652d44d0-1d0af18b-5b069232"})");
     CHECK(protocol::render_error(-1, errmsg(Errc::kSystemError), "x") == R"({"errcode":-1,"errmsg":"system error rid: x"})");
@@ -101,7 +101,7 @@ TEST_CASE("errors render as {errcode, errmsg} with an 8-8-8 rid suffix", "[wecha
     CHECK(errcode_of(core::make_error("x", "y")) == -1);
 }
 
-TEST_CASE("success bodies keep the real key order and carry no errcode", "[wechat][protocol]") {
+TEST_CASE("wechat: success bodies keep the real key order and carry no errcode", "[wechat][protocol]") {
     CHECK(protocol::render_session("tiihtNczf5v6AKRyjwEUhQ==", "oGZUI0egBJY1zhBYw2KhdUfwVJJE", std::string("ocMvos6NjeKLIBqg5Mr9QjxrP1FA")) ==
           R"({"session_key":"tiihtNczf5v6AKRyjwEUhQ==","openid":"oGZUI0egBJY1zhBYw2KhdUfwVJJE","unionid":"ocMvos6NjeKLIBqg5Mr9QjxrP1FA"})");
     CHECK(protocol::render_session("k", "o", std::nullopt) == R"({"session_key":"k","openid":"o"})");
@@ -109,7 +109,7 @@ TEST_CASE("success bodies keep the real key order and carry no errcode", "[wecha
     CHECK(core::dump(protocol::ok_object()) == R"({"errcode":0,"errmsg":"ok"})");
 }
 
-TEST_CASE("phone numbers split into country code and national number", "[wechat][protocol]") {
+TEST_CASE("wechat: phone numbers split into country code and national number", "[wechat][protocol]") {
     auto cn = protocol::split_phone("+8613800138000");
     REQUIRE(cn.ok());
     CHECK(cn->country_code == "86");
@@ -129,7 +129,7 @@ TEST_CASE("phone numbers split into country code and national number", "[wechat]
     CHECK_FALSE(protocol::split_phone("+").ok());
 }
 
-TEST_CASE("identifier shapes", "[wechat][protocol]") {
+TEST_CASE("wechat: identifier shapes", "[wechat][protocol]") {
     CHECK(protocol::is_appid("wx8f3b6c2a1d4e5f60"));
     CHECK_FALSE(protocol::is_appid("wx8f3b6c2a1d4e5f6"));
     CHECK_FALSE(protocol::is_appid("wx8F3b6c2a1d4e5f60"));
@@ -151,7 +151,7 @@ TEST_CASE("identifier shapes", "[wechat][protocol]") {
     CHECK_FALSE(protocol::is_valid_scene("a b"));
 }
 
-TEST_CASE("rawData and the user-info payload are JSON in the documented order", "[wechat][protocol]") {
+TEST_CASE("wechat: rawData and the user-info payload are JSON in the documented order", "[wechat][protocol]") {
     protocol::UserProfile p;
     p.openid = "obO5FeYx9pM5gNfdKwkEJ3PEVVIP";
     p.nickname = "张三";

@@ -49,7 +49,7 @@ std::string inflate_all(const std::string& data, size_t expected) {
 
 }  // namespace
 
-TEST_CASE("encode_png writes a valid RGB PNG", "[wechat][png]") {
+TEST_CASE("wechat: encode_png writes a valid RGB PNG", "[wechat][png]") {
     std::vector<uint8_t> px = {255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30};
     std::string png = encode_png(2, 2, 3, px, {{"Comment", "hi"}});
     REQUIRE(png.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
@@ -70,7 +70,7 @@ TEST_CASE("encode_png writes a valid RGB PNG", "[wechat][png]") {
     CHECK_THROWS(encode_png(2, 2, 3, {1, 2, 3}));
 }
 
-TEST_CASE("the mini program code image is width x width and names its scene, page and env", "[wechat][png]") {
+TEST_CASE("wechat: the mini program code image is width x width and names its scene, page and env", "[wechat][png]") {
     WxacodeSpec spec;
     spec.scene = "id=42";
     spec.page = "pages/index/index";
