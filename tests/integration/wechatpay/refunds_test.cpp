@@ -50,7 +50,7 @@ bool notification_verified(const HttpSink::Received& n, const MerchantKeys& k) {
 
 }  // namespace
 
-TEST_CASE("refunds: partial, repeated, idempotent by out_refund_no, never beyond the paid amount", "[wechatpay][refund]") {
+TEST_CASE("wechatpay: refunds: partial, repeated, idempotent by out_refund_no, never beyond the paid amount", "[wechatpay][refund]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     REQUIRE(s.order("REFUND_001", 100).status == 200);
@@ -117,7 +117,7 @@ TEST_CASE("refunds: partial, repeated, idempotent by out_refund_no, never beyond
     CHECK(list["refunds"].size() == 2);
 }
 
-TEST_CASE("100 concurrent refunds never exceed the paid amount", "[wechatpay][refund][concurrency]") {
+TEST_CASE("wechatpay: 100 concurrent refunds never exceed the paid amount", "[wechatpay][refund][concurrency]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     REQUIRE(s.order("CONCUR_001", 37).status == 200);
@@ -150,7 +150,7 @@ TEST_CASE("100 concurrent refunds never exceed the paid amount", "[wechatpay][re
     CHECK(sum == 37);
 }
 
-TEST_CASE("paying and closing the same order concurrently: exactly one wins", "[wechatpay][concurrency]") {
+TEST_CASE("wechatpay: paying and closing the same order concurrently: exactly one wins", "[wechatpay][concurrency]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     const int n = 20;
@@ -190,7 +190,7 @@ TEST_CASE("paying and closing the same order concurrently: exactly one wins", "[
     }
 }
 
-TEST_CASE("payment notification: encrypted, signed, acknowledged by 200", "[wechatpay][notify]") {
+TEST_CASE("wechatpay: payment notification: encrypted, signed, acknowledged by 200", "[wechatpay][notify]") {
     HttpSink sink;
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
@@ -241,7 +241,7 @@ TEST_CASE("payment notification: encrypted, signed, acknowledged by 200", "[wech
     CHECK(decrypt_notification(got[1], p.k)["mchid"] == "1900000209");
 }
 
-TEST_CASE("notifications are retried on the spec's schedule until the merchant answers 200/204", "[wechatpay][notify]") {
+TEST_CASE("wechatpay: notifications are retried on the spec's schedule until the merchant answers 200/204", "[wechatpay][notify]") {
     HttpSink sink;
     sink.script({{500, R"({"code":"FAIL","message":"失败"})"}, {404, ""}, {302, ""}}, {204, ""});
     EmulatorProcess emu({"--notify-time-scale", "0.001"});  // 15 s -> 15 ms
@@ -278,7 +278,7 @@ TEST_CASE("notifications are retried on the spec's schedule until the merchant a
     CHECK(got[4].body == got[0].body);
 }
 
-TEST_CASE("refund notifications: REFUND.SUCCESS at once by default", "[wechatpay][notify][refund]") {
+TEST_CASE("wechatpay: refund notifications: REFUND.SUCCESS at once by default", "[wechatpay][notify][refund]") {
     HttpSink sink;
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
@@ -301,7 +301,7 @@ TEST_CASE("refund notifications: REFUND.SUCCESS at once by default", "[wechatpay
     CHECK(plain["success_time"].is_string());
 }
 
-TEST_CASE("refund delay, forced ABNORMAL/CLOSED outcomes and NOT_ENOUGH", "[wechatpay][notify][refund]") {
+TEST_CASE("wechatpay: refund delay, forced ABNORMAL/CLOSED outcomes and NOT_ENOUGH", "[wechatpay][notify][refund]") {
     HttpSink sink;
     EmulatorProcess emu({}, fixtures_with_refund_delay("1m"));
     Session s(emu, cert_merchant());
