@@ -65,6 +65,7 @@ struct Phase {
 Phase run(const std::string& base, const std::string& method, std::vector<std::vector<Signed>>& per_conn, int seconds) {
     std::atomic<long long> ok{0}, failed{0};
     std::atomic<bool> stop{false};
+    std::atomic<int> finished{0};
     std::vector<std::thread> threads;
     auto t0 = std::chrono::steady_clock::now();
     for (auto& reqs : per_conn) {
@@ -85,9 +86,14 @@ Phase run(const std::string& base, const std::string& method, std::vector<std::v
                     ++failed;
                 }
             }
+            ++finished;
         });
     }
-    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    // Until the deadline, or until every connection used up its pre-signed requests.
+    auto deadline = t0 + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline && finished < static_cast<int>(per_conn.size())) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     stop = true;
     for (auto& t : threads) t.join();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -136,7 +142,7 @@ int main(int argc, char** argv) {
     const std::string mchid = "1900000109";
 
     // Pre-sign enough requests per connection for a generous upper bound of the rate.
-    const size_t per_conn = static_cast<size_t>(std::max(200, 6000 * seconds / conns));
+    const size_t per_conn = static_cast<size_t>(std::max(200, 3000 * seconds / conns));
     std::cerr << "pre-signing " << per_conn * conns * 2 << " requests...\n";
     std::vector<std::vector<Signed>> orders(conns), queries(conns);
     std::vector<std::thread> signers;
