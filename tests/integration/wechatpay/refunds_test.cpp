@@ -24,6 +24,7 @@ std::string fixtures_with_refund_delay(const std::string& delay) {
     fs::copy(default_fixtures_dir(), dir, fs::copy_options::recursive);
     auto j = Json::parse(slurp(dir + "/fixture.json"));
     j["wechatpay"]["refund_delay"] = delay;
+    j["wechatpay"]["expired_state"] = "CLOSED";
     j["wechatpay"]["merchants"][1]["balance"] = 150;
     std::ofstream(dir + "/fixture.json") << j.dump(2);
     return dir;
@@ -348,4 +349,14 @@ TEST_CASE("wechatpay: refund delay, forced ABNORMAL/CLOSED outcomes and NOT_ENOU
     auto ne = p.refund("BALANCE_01", "B2", 1, 200);
     CHECK(ne.status == 403);
     CHECK(body_of(ne)["code"] == "NOT_ENOUGH");
+
+    // expired_state CLOSED: an unpaid order shows CLOSED once its time_expire has passed.
+    emu.admin("POST", "/__admin/clock", {{"now", "2031-01-01T00:00:00+08:00"}, {"freeze", true}});
+    Json eb = order_body(s.k, "EXPCLOSE_1");
+    eb["time_expire"] = "2031-01-01T00:10:00+08:00";
+    REQUIRE(s.send("POST", "/v3/pay/transactions/jsapi", core::dump(eb)).status == 200);
+    CHECK(body_of(s.query("EXPCLOSE_1"))["trade_state"] == "NOTPAY");
+    emu.admin("POST", "/__admin/clock", {{"advance", "11m"}});
+    CHECK(body_of(s.query("EXPCLOSE_1"))["trade_state"] == "CLOSED");
+    CHECK(body_of(s.send("POST", "/v3/pay/transactions/jsapi", core::dump(eb)))["code"] == "ORDER_CLOSED");
 }

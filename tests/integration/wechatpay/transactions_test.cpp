@@ -330,6 +330,10 @@ TEST_CASE("wechatpay: time_expire runs on the emulator clock; admin pay results 
     CHECK(late.body.find("expired") != std::string::npos);
     CHECK(body_of(s.query("EXPIRE_001"))["trade_state"] == "NOTPAY");
     CHECK(s.send("POST", "/v3/pay/transactions/jsapi", core::dump(b)).status == 400);
+    // Unpaid orders are closed automatically after 7 days.
+    emu.admin("POST", "/__admin/clock", {{"advance", "7d"}});
+    CHECK(body_of(s.query("EXPIRE_001"))["trade_state"] == "CLOSED");
+    CHECK(body_of(s.send("POST", "/v3/pay/transactions/jsapi", core::dump(b)))["code"] == "ORDER_CLOSED");
 
     // USERPAYING then SUCCESS; PAYERROR is final.
     REQUIRE(s.order("STATES_001").status == 200);
