@@ -403,6 +403,17 @@ TEST_CASE("wechatpay: other /v3/ paths answer in WeChat Pay's format naming the 
     r = emu.request("DELETE", "/v3/pay/transactions/jsapi");
     CHECK(r.status == 405);
     CHECK(body_of(r)["code"] == "METHOD_NOT_ALLOWED");
+    // Nesting beyond the limit is refused in WeChat Pay's format, before authentication.
+    std::string deep = std::string(100, '[') + std::string(100, ']');
+    r = emu.post("/v3/pay/transactions/jsapi", deep, {{"Content-Type", "application/json"}});
+    CHECK(r.status == 400);
+    CHECK(body_of(r)["code"] == "PARAM_ERROR");
+
+    // The journal names the operations.
+    Session s(emu, cert_merchant());
+    REQUIRE(s.order("JOURNAL_01").status == 200);
+    auto journal = emu.admin("GET", "/__admin/requests?operation=wechatpay.transactions.jsapi");
+    REQUIRE(journal["requests"].size() >= 1);
 }
 
 TEST_CASE("wechatpay: fixtures summary lists the merchants with serials and modes", "[wechatpay]") {
