@@ -152,6 +152,15 @@ core::Result<SignedHeaders> sign_message_headers(const crypto::Key& platform_pri
     return h;
 }
 
+std::vector<std::pair<std::string, std::string>> notification_headers(const SignedHeaders& h) {
+    return {{"Content-Type", "application/json"},
+            {"Wechatpay-Timestamp", h.timestamp},
+            {"Wechatpay-Nonce", h.nonce},
+            {"Wechatpay-Signature", h.signature},
+            {"Wechatpay-Serial", h.serial},
+            {"Wechatpay-Signature-Type", std::string(kAuthScheme)}};
+}
+
 core::Status verify_message(const crypto::Key& platform_public_key, const SignedHeaders& h, std::string_view body,
                             long long now_unix) {
     long long ts = 0;

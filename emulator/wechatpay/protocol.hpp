@@ -6,6 +6,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/crypto.hpp"
 #include "core/json.hpp"
@@ -70,6 +72,9 @@ struct SignedHeaders {
 core::Result<SignedHeaders> sign_message_headers(const core::crypto::Key& platform_private_key,
                                                  std::string_view serial, std::string_view body, long long timestamp,
                                                  std::string_view nonce);
+// The headers of a notification POST (Content-Type, the four Wechatpay-* headers and
+// Wechatpay-Signature-Type), as the emulator sends them; the harness uses the same.
+std::vector<std::pair<std::string, std::string>> notification_headers(const SignedHeaders& h);
 // Checks a signed reply/notification as the SDKs do (timestamp window against `now_unix`, signature).
 // Error codes: "timestamp", "signature".
 core::Status verify_message(const core::crypto::Key& platform_public_key, const SignedHeaders& h,

@@ -189,13 +189,8 @@ void WechatPay::register_channel() {
         r.method = "POST";
         r.url = msg.url;
         r.body = msg.payload;
-        r.headers = {{"Content-Type", "application/json"},
-                     {"User-Agent", "Mozilla/4.0"},
-                     {"Wechatpay-Timestamp", h->timestamp},
-                     {"Wechatpay-Nonce", h->nonce},
-                     {"Wechatpay-Signature", h->signature},
-                     {"Wechatpay-Serial", h->serial},
-                     {"Wechatpay-Signature-Type", std::string(protocol::kAuthScheme)}};
+        r.headers = protocol::notification_headers(*h);
+        r.headers.emplace_back("User-Agent", "Mozilla/4.0");
         return r;
     };
     ch.accepted = [](const core::HttpResponse& res, std::string* why) {

@@ -182,6 +182,9 @@ std::shared_ptr<const state::FixtureSection> WechatPay::load_fixture(state::Fixt
             cfg->refund_delay_ms = d->count();
         }
     }
+    if (sec.contains("expired_state") && sec["expired_state"].is_string()) {
+        cfg->expired_state = sec["expired_state"].get<std::string>();
+    }
     const Json& list = sec["merchants"];
     for (size_t i = 0; i < list.size(); ++i) {
         const Json& jm = list[i];
@@ -285,6 +288,17 @@ void WechatPay::start(emulator::ServiceContext& ctx) {
             ctx_->log().error("wechatpay.settle_failed", {{"error", e.what()}});
         }
     });
+}
+
+bool WechatPay::apply_expiry(OrderRow& o, long long now) const {
+    if (o.state != "NOTPAY" && o.state != "USERPAYING") return false;
+    auto cfg = config();
+    bool closed = now > std::max(o.created_ms + 7 * kDay, o.time_expire_ms) ||
+                  (now > o.time_expire_ms && cfg && cfg->expired_state == "CLOSED");
+    if (!closed) return false;
+    o.state = "CLOSED";
+    o.updated_ms = now;
+    return true;
 }
 
 // ---- wire shapes ---------------------------------------------------------------------------------
@@ -541,6 +555,7 @@ Outcome<Json> WechatPay::create_order(const Merchant& m, const std::string& trad
         auto existing = Store::find_order(c, m.mchid, o.out_trade_no);
         if (existing) {
             OrderRow& e = *existing;
+            if (apply_expiry(e, now)) Store::save_order(c, e);
             if (paid(e.state)) return errors::order_paid();
             if (e.state == "CLOSED") return errors::order_closed();
             if (e.params != o.params) {
@@ -590,6 +605,7 @@ Outcome<Json> WechatPay::query_order(const Merchant& m, const std::string& by, c
         return by == "id" ? Store::find_order_by_transaction(c, m.mchid, key) : Store::find_order(c, m.mchid, key);
     });
     if (!row) return errors::order_not_exist();
+    apply_expiry(*row, ctx_->clock().now_unix_ms());  // shown; persisted by the next write
     return transaction_json(*row);
 }
 
@@ -607,6 +623,7 @@ Outcome<bool> WechatPay::close_order(const Merchant& m, const std::string& out_t
     return ctx_->db().write([&](state::Conn& c) -> Outcome<bool> {
         auto o = Store::find_order(c, m.mchid, out_trade_no);
         if (!o) return errors::order_not_exist();
+        if (apply_expiry(*o, ctx_->clock().now_unix_ms())) Store::save_order(c, *o);
         if (paid(o->state)) return errors::order_paid();
         if (o->state == "CLOSED") return true;  // idempotent
         o->state = "CLOSED";
@@ -779,6 +796,7 @@ Outcome<Json> WechatPay::admin_pay(const std::string& out_trade_no, const Json& 
         const Merchant* m = cfg ? cfg->find(o->mchid) : nullptr;
         if (!m) return admin_error(404, "not_found", "merchant " + o->mchid + " is not in the fixture set");
         const long long now = ctx_->clock().now_unix_ms();
+        if (apply_expiry(*o, now)) Store::save_order(c, *o);
         if (paid(o->state)) return admin_error(409, "conflict", "order " + out_trade_no + " is already paid (" + o->state + ")");
         if (o->state == "CLOSED") return admin_error(409, "conflict", "order " + out_trade_no + " is closed");
         if (o->state == "PAYERROR") return admin_error(409, "conflict", "order " + out_trade_no + " failed payment (PAYERROR)");
@@ -871,7 +889,9 @@ Json WechatPay::admin_list_orders(const std::string& mchid, const std::string& s
     settle_due_refunds();
     auto rows = ctx_->db().read([&](state::Conn& c) { return Store::list_orders(c, mchid, st, limit); });
     Json out = Json::array();
-    for (const auto& o : rows) {
+    const long long now = ctx_->clock().now_unix_ms();
+    for (auto& o : rows) {
+        apply_expiry(o, now);
         Json j = transaction_json(o);
         j["api_version"] = o.api_version;
         j["prepay_id"] = o.prepay_id;

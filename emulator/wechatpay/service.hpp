@@ -44,6 +44,8 @@ struct Merchant {
 struct FixtureConfig : state::FixtureSection {
     std::vector<Merchant> merchants;
     long long refund_delay_ms = 0;  // PROCESSING -> SUCCESS after this long (0 = at once)
+    // trade_state of an unpaid order once time_expire has passed: NOTPAY (default) or CLOSED.
+    std::string expired_state = "NOTPAY";
     const Merchant* find(const std::string& mchid) const;
 };
 
@@ -84,6 +86,9 @@ public:
     core::Json refund_json(const RefundRow& r) const;
 
 private:
+    // Unpaid orders past time_expire show expired_state; past max(create + 7 days, time_expire) they
+    // are CLOSED (WeChat Pay closes unpaid orders after 7 days). Returns true when o.state changed.
+    bool apply_expiry(OrderRow& o, long long now) const;
     void queue_payment_notification(state::Conn& c, const Merchant& m, const OrderRow& o);
     void queue_refund_notification(state::Conn& c, const Merchant* m, const RefundRow& r, const OrderRow& o);
     void register_channel();

@@ -24,6 +24,7 @@ std::string fixtures_with_refund_delay(const std::string& delay) {
     fs::copy(default_fixtures_dir(), dir, fs::copy_options::recursive);
     auto j = Json::parse(slurp(dir + "/fixture.json"));
     j["wechatpay"]["refund_delay"] = delay;
+    j["wechatpay"]["expired_state"] = "CLOSED";
     j["wechatpay"]["merchants"][1]["balance"] = 150;
     std::ofstream(dir + "/fixture.json") << j.dump(2);
     return dir;
@@ -50,7 +51,7 @@ bool notification_verified(const HttpSink::Received& n, const MerchantKeys& k) {
 
 }  // namespace
 
-TEST_CASE("refunds: partial, repeated, idempotent by out_refund_no, never beyond the paid amount", "[wechatpay][refund]") {
+TEST_CASE("wechatpay: refunds: partial, repeated, idempotent by out_refund_no, never beyond the paid amount", "[wechatpay][refund]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     REQUIRE(s.order("REFUND_001", 100).status == 200);
@@ -117,7 +118,7 @@ TEST_CASE("refunds: partial, repeated, idempotent by out_refund_no, never beyond
     CHECK(list["refunds"].size() == 2);
 }
 
-TEST_CASE("100 concurrent refunds never exceed the paid amount", "[wechatpay][refund][concurrency]") {
+TEST_CASE("wechatpay: 100 concurrent refunds never exceed the paid amount", "[wechatpay][refund][concurrency]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     REQUIRE(s.order("CONCUR_001", 37).status == 200);
@@ -150,7 +151,7 @@ TEST_CASE("100 concurrent refunds never exceed the paid amount", "[wechatpay][re
     CHECK(sum == 37);
 }
 
-TEST_CASE("paying and closing the same order concurrently: exactly one wins", "[wechatpay][concurrency]") {
+TEST_CASE("wechatpay: paying and closing the same order concurrently: exactly one wins", "[wechatpay][concurrency]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     const int n = 20;
@@ -190,7 +191,7 @@ TEST_CASE("paying and closing the same order concurrently: exactly one wins", "[
     }
 }
 
-TEST_CASE("payment notification: encrypted, signed, acknowledged by 200", "[wechatpay][notify]") {
+TEST_CASE("wechatpay: payment notification: encrypted, signed, acknowledged by 200", "[wechatpay][notify]") {
     HttpSink sink;
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
@@ -241,7 +242,7 @@ TEST_CASE("payment notification: encrypted, signed, acknowledged by 200", "[wech
     CHECK(decrypt_notification(got[1], p.k)["mchid"] == "1900000209");
 }
 
-TEST_CASE("notifications are retried on the spec's schedule until the merchant answers 200/204", "[wechatpay][notify]") {
+TEST_CASE("wechatpay: notifications are retried on the spec's schedule until the merchant answers 200/204", "[wechatpay][notify]") {
     HttpSink sink;
     sink.script({{500, R"({"code":"FAIL","message":"失败"})"}, {404, ""}, {302, ""}}, {204, ""});
     EmulatorProcess emu({"--notify-time-scale", "0.001"});  // 15 s -> 15 ms
@@ -278,7 +279,7 @@ TEST_CASE("notifications are retried on the spec's schedule until the merchant a
     CHECK(got[4].body == got[0].body);
 }
 
-TEST_CASE("refund notifications: REFUND.SUCCESS at once by default", "[wechatpay][notify][refund]") {
+TEST_CASE("wechatpay: refund notifications: REFUND.SUCCESS at once by default", "[wechatpay][notify][refund]") {
     HttpSink sink;
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
@@ -301,7 +302,7 @@ TEST_CASE("refund notifications: REFUND.SUCCESS at once by default", "[wechatpay
     CHECK(plain["success_time"].is_string());
 }
 
-TEST_CASE("refund delay, forced ABNORMAL/CLOSED outcomes and NOT_ENOUGH", "[wechatpay][notify][refund]") {
+TEST_CASE("wechatpay: refund delay, forced ABNORMAL/CLOSED outcomes and NOT_ENOUGH", "[wechatpay][notify][refund]") {
     HttpSink sink;
     EmulatorProcess emu({}, fixtures_with_refund_delay("1m"));
     Session s(emu, cert_merchant());
@@ -348,4 +349,14 @@ TEST_CASE("refund delay, forced ABNORMAL/CLOSED outcomes and NOT_ENOUGH", "[wech
     auto ne = p.refund("BALANCE_01", "B2", 1, 200);
     CHECK(ne.status == 403);
     CHECK(body_of(ne)["code"] == "NOT_ENOUGH");
+
+    // expired_state CLOSED: an unpaid order shows CLOSED once its time_expire has passed.
+    emu.admin("POST", "/__admin/clock", {{"now", "2031-01-01T00:00:00+08:00"}, {"freeze", true}});
+    Json eb = order_body(s.k, "EXPCLOSE_1");
+    eb["time_expire"] = "2031-01-01T00:10:00+08:00";
+    REQUIRE(s.send("POST", "/v3/pay/transactions/jsapi", core::dump(eb)).status == 200);
+    CHECK(body_of(s.query("EXPCLOSE_1"))["trade_state"] == "NOTPAY");
+    emu.admin("POST", "/__admin/clock", {{"advance", "11m"}});
+    CHECK(body_of(s.query("EXPCLOSE_1"))["trade_state"] == "CLOSED");
+    CHECK(body_of(s.send("POST", "/v3/pay/transactions/jsapi", core::dump(eb)))["code"] == "ORDER_CLOSED");
 }

@@ -101,6 +101,16 @@ const ok = await runChecks([
     const q = await pay.query({ out_trade_no: no2 });
     assert.equal(q.data.trade_state, 'CLOSED');
   }],
+  ['serial_no derived by the SDK from the merchant certificate (lower-case hex) is accepted', async () => {
+    const derived = new Pay({
+      appid: APPID, mchid: k.mchid, privateKey: Buffer.from(k.privateKey), publicKey: Buffer.from(k.merchantCert), key: k.apiv3Key,
+    });
+    derived.createHttp(service);
+    assert.equal(derived.serial_no.toUpperCase(), k.serial);
+    const r = await derived.query({ out_trade_no: no });
+    assert.equal(r.status, 200);
+    await verified(r);
+  }],
   ['certificates through the SDK', async () => {
     const certs = await pay.get_certificates(k.apiv3Key);
     assert.equal(certs[0].serial_no, k.platformSerial);
