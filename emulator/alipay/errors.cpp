@@ -124,7 +124,7 @@ GatewayError error(std::string_view sub_code, std::string sub_msg, std::string d
 }
 
 int v3_status(const GatewayError& e) {
-    if (e.sub_code == "isv.invalid-signature" || e.code == "20001") return 401;
+    if (e.sub_code == "isv.invalid-signature" || e.sub_code == "isv.missing-signature" || e.code == "20001") return 401;
     if (e.code == "40006") return 403;
     if (e.code == "40005") return 429;
     if (e.code == "20000" || e.sub_code == "ACQ.SYSTEM_ERROR") return 500;
