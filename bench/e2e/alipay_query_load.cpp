@@ -1,0 +1,160 @@
+// alipay.trade.query throughput at N keep-alive connections (default 32) against `mpemu serve`, as
+// a ratio to the RSA-2048 sign rate measured in-process in the same run (one thread, SHA256withRSA,
+// like `openssl speed rsa2048`'s sign/s). Every query costs the emulator one RSA2 verify and one
+// RSA2 sign, so the sign rate is the natural ceiling per core.
+// Usage: alipay_query_load MPEMU_BINARY [seconds=5] [connections=32] [fixtures-dir]
+// Prints one JSON line.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/crypto.hpp"
+#include "core/http_client.hpp"
+#include "core/json.hpp"
+#include "core/text.hpp"
+#include "core/url.hpp"
+#include "emulator/alipay/protocol.hpp"
+
+extern char** environ;
+
+using namespace mpemu;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+core::Params signed_params(const core::crypto::Key& key, const std::string& method, const std::string& biz) {
+    core::Params p{{"app_id", "2021004100000001"}, {"method", method}, {"charset", "utf-8"}, {"sign_type", "RSA2"},
+                   {"timestamp", "2024-05-01 12:00:00"}, {"version", "1.0"}, {"biz_content", biz}};
+    p.emplace_back("sign", *alipay::sign(key, alipay::SignType::kRSA2, alipay::request_sign_content(p)));
+    return p;
+}
+
+core::HttpRequest gateway_request(const std::string& url, const core::Params& p) {
+    core::HttpRequest r;
+    r.method = "POST";
+    r.url = url + "/gateway.do";
+    r.headers = {{"Content-Type", "application/x-www-form-urlencoded;charset=UTF-8"}};
+    r.body = core::build_form(p);
+    return r;
+}
+
+double sign_rate(const core::crypto::Key& key, double seconds) {
+    std::string msg = R"({"code":"10000","msg":"Success","out_trade_no":"ORDER_0001","trade_status":"TRADE_SUCCESS"})";
+    auto end = Clock::now() + std::chrono::duration<double>(seconds);
+    long n = 0;
+    auto t0 = Clock::now();
+    while (Clock::now() < end) {
+        for (int i = 0; i < 16; ++i) (void)core::crypto::rsa_sha256_sign(key, msg);
+        n += 16;
+    }
+    return n / std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << "usage: alipay_query_load MPEMU_BINARY [seconds] [connections] [fixtures-dir]\n";
+        return 2;
+    }
+    std::string bin = argv[1];
+    double seconds = argc > 2 ? std::stod(argv[2]) : 5;
+    int conns = argc > 3 ? std::stoi(argv[3]) : 32;
+    std::string fixtures = argc > 4 ? argv[4] : MPEMU_FIXTURES_DIR;
+
+    auto app_key = core::crypto::load_private_key(*core::read_file(fixtures + "/keys/alipay/app_private_key.pem"));
+    auto alipay_key = core::crypto::load_private_key(*core::read_file(fixtures + "/keys/alipay/alipay_private_key.pem"));
+    if (!app_key || !alipay_key) {
+        std::cerr << "cannot load keys from " << fixtures << "\n";
+        return 1;
+    }
+
+    int out[2];
+    if (pipe(out) != 0) return 1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_addclose(&fa, out[0]);
+    std::vector<std::string> args = {bin, "serve", "--port", "0", "--fixtures", fixtures, "--log-level", "warn"};
+    std::vector<char*> cargs;
+    for (auto& a : args) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    pid_t pid;
+    if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, cargs.data(), environ) != 0) return 1;
+    posix_spawn_file_actions_destroy(&fa);
+    close(out[1]);
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    std::string prefix = "mpemu listening on ";
+    if (line.rfind(prefix, 0) != 0) {
+        std::cerr << "serve did not start: " << line << "\n";
+        kill(pid, SIGKILL);
+        return 1;
+    }
+    std::string url = line.substr(prefix.size());
+    auto stop_server = [&] {
+        kill(pid, SIGTERM);
+        int st;
+        waitpid(pid, &st, 0);
+    };
+
+    // One paid trade to query.
+    core::HttpClient setup;
+    auto created = setup.send(gateway_request(
+        url, signed_params(*app_key, "alipay.trade.create",
+                           R"({"out_trade_no":"LOAD1","total_amount":"88.80","subject":"load","buyer_id":"2088102177846880"})")));
+    if (!created || created->body.find("\"10000\"") == std::string::npos) {
+        std::cerr << "trade.create failed: " << (created ? created->body : created.error().message) << "\n";
+        stop_server();
+        return 1;
+    }
+    setup.send({"POST", url + "/__admin/alipay/trades/LOAD1/pay", {{"Content-Type", "application/json"}},
+                R"({"result":"TRADE_SUCCESS"})"});
+    core::HttpRequest query = gateway_request(url, signed_params(*app_key, "alipay.trade.query", R"({"out_trade_no":"LOAD1"})"));
+
+    std::atomic<bool> go{false}, stop{false};
+    std::atomic<long> done{0}, failed{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < conns; ++i) {
+        threads.emplace_back([&] {
+            core::HttpClient http;
+            while (!go) std::this_thread::yield();
+            while (!stop) {
+                auto r = http.send(query);
+                if (r && r->status == 200 && r->body.find("TRADE_SUCCESS") != std::string::npos) {
+                    ++done;
+                } else {
+                    ++failed;
+                }
+            }
+        });
+    }
+    // Warm up for a fifth of the run, then count.
+    go = true;
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds / 5));
+    long start_done = done;
+    auto t0 = Clock::now();
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    long counted = done - start_done;
+    double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    stop = true;
+    for (auto& t : threads) t.join();
+    stop_server();
+
+    double rps = counted / elapsed;
+    double signs = sign_rate(*alipay_key, 3.0);
+    std::printf("{\"alipay_trade_query_rps\":%.1f,\"connections\":%d,\"seconds\":%.1f,\"failed\":%ld,"
+                "\"rsa2048_sign_per_s\":%.1f,\"ratio\":%.3f,\"cores\":%u}\n",
+                rps, conns, elapsed, failed.load(), signs, rps / signs, std::thread::hardware_concurrency());
+    return 0;
+}
