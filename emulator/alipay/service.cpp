@@ -586,6 +586,9 @@ Outcome AlipayService::trade_close(const AppConfig& app, const Json& biz) {
 
 int AlipayService::sweep() {
     long long now = ctx_.clock().now_unix_ms();
+    // A read first: the sweep runs every second and must not take the write lock for nothing.
+    bool any = ctx_.db().read([&](state::Conn& c) { return !store::due_trades(c, now, refund_window_ms_).empty(); });
+    if (!any) return 0;
     return ctx_.db().write([&](state::Conn& c) {
         int n = 0;
         for (auto& t : store::due_trades(c, now, refund_window_ms_)) n += settle_due(c, t, now) ? 1 : 0;

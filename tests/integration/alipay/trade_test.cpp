@@ -146,7 +146,7 @@ TEST_CASE("alipay pay, query and notification: signed form, success ends the ret
 
     // The outbox recorded three attempts and stopped after "success".
     Json list;
-    for (int i = 0; i < 50; ++i) {
+    for (int i = 0; i < 500; ++i) {  // the outbox records the reply just after the sink answered
         list = emu.admin("GET", "/__admin/notifications?channel=alipay");
         if (!list["notifications"].empty() && list["notifications"][0]["status"] == "delivered") break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
