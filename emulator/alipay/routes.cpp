@@ -6,6 +6,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "core/text.hpp"
 #include "emulator/admin/admin_http.hpp"
@@ -76,6 +77,34 @@ OrderedJson node_of(const Outcome& o) {
     return node;
 }
 
+// Signatures of v2 reply nodes by (app, sign type, exact node bytes). PKCS#1 v1.5 signatures are
+// deterministic, so a repeated identical node (a backend polling trade.query on an unchanged trade)
+// reuses the earlier signature instead of paying for another RSA operation. Bounded; cleared on
+// reset (another fixture set may bring other keys under the same app_id).
+class SignatureCache {
+public:
+    std::optional<std::string> get(const std::string& key) {
+        std::lock_guard lock(mu_);
+        auto it = map_.find(key);
+        if (it == map_.end()) return std::nullopt;
+        return it->second;
+    }
+    void put(const std::string& key, const std::string& sign) {
+        std::lock_guard lock(mu_);
+        if (map_.size() >= kCapacity) map_.clear();  // simple and bounded: start over when full
+        map_.emplace(key, sign);
+    }
+    void clear() {
+        std::lock_guard lock(mu_);
+        map_.clear();
+    }
+
+private:
+    static constexpr size_t kCapacity = 4096;
+    std::mutex mu_;
+    std::unordered_map<std::string, std::string> map_;
+};
+
 class AlipayModule : public emulator::Service {
 public:
     std::string name() const override { return "alipay"; }
@@ -100,7 +129,10 @@ public:
         cv_.notify_all();
         if (sweeper_.joinable()) sweeper_.join();
     }
-    void on_reset() override { wake(); }
+    void on_reset() override {
+        signatures_.clear();
+        wake();
+    }
 
     ~AlipayModule() override { stop(); }
 
@@ -143,6 +175,7 @@ private:
     bool stopping_ = false;
     bool woken_ = false;
     std::thread sweeper_;
+    SignatureCache signatures_;
 };
 
 std::shared_ptr<const state::FixtureSection> AlipayModule::load_fixture(state::FixtureReader& reader) const {
@@ -340,8 +373,16 @@ Response AlipayModule::render_v2(const GatewayAuth& auth, const std::string* met
     std::string body;
     if (auth.config && !auth.config->apps.empty()) {
         const AppConfig& app = auth.app ? *auth.app : service_->any_app(*auth.config);
-        auto signed_body = render_signed_response(app.alipay_private_key, auth.sign_type, key, node);
-        body = signed_body ? *signed_body : render_envelope(key, render_node(node), "");
+        std::string bytes = render_node(node);
+        std::string cache_key = app.app_id + '\n' + std::string(sign_type_name(auth.sign_type)) + '\n' + bytes;
+        std::optional<std::string> sig = signatures_.get(cache_key);
+        if (!sig) {
+            if (auto s = sign(app.alipay_private_key, auth.sign_type, bytes)) {
+                sig = *s;
+                signatures_.put(cache_key, *s);
+            }
+        }
+        body = render_envelope(key, bytes, sig ? *sig : "");
     } else {
         body = render_envelope(key, render_node(node), "");
     }
