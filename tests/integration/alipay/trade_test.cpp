@@ -387,3 +387,63 @@ TEST_CASE("alipay trade.close and the unpaid timeout on the emulator clock", "[a
     auto forced = emu.admin("POST", "/__admin/alipay/trades/K5/pay", {{"result", "TRADE_CLOSED"}});
     CHECK(forced["trade"]["trade_status"] == "TRADE_CLOSED");
 }
+
+TEST_CASE("alipay notifications: refunds (partial, full), finish, and v3 notify_url", "[alipay][notify]") {
+    EmulatorProcess emu({"--notify-time-scale", "0.0001"});
+    HttpSink sink;
+    sink.script({}, {200, "success"});
+    Client c(emu);
+    auto form_of = [](const HttpSink::Received& n) {
+        auto p = core::parse_query(n.body);
+        return std::map<std::string, std::string>(p.begin(), p.end());
+    };
+    c.create("N1", "10.00", sink.url("/n"));
+    c.pay("N1");
+    REQUIRE(sink.wait_for(1).size() == 1);
+    REQUIRE(c.exec("alipay.trade.refund", {{"out_trade_no", "N1"}, {"refund_amount", "4.00"}, {"out_request_no", "A"}})
+                .node["code"] == "10000");
+    auto got = sink.wait_for(2);
+    REQUIRE(got.size() == 2);
+    auto partial = form_of(got[1]);
+    CHECK(partial["trade_status"] == "TRADE_SUCCESS");
+    CHECK(partial["out_biz_no"] == "A");
+    CHECK(partial["refund_fee"] == "4.00");
+    CHECK(partial["gmt_refund"].size() == 23);  // yyyy-MM-dd HH:mm:ss.SSS
+    CHECK(alipay::verify(c.alipay_public(), alipay::SignType::kRSA2,
+                         alipay::notify_sign_content(core::parse_query(got[1].body)), partial["sign"]));
+    // The idempotent repeat moves no money and sends nothing.
+    c.exec("alipay.trade.refund", {{"out_trade_no", "N1"}, {"refund_amount", "4.00"}, {"out_request_no", "A"}});
+    c.exec("alipay.trade.refund", {{"out_trade_no", "N1"}, {"refund_amount", "6.00"}, {"out_request_no", "B"}});
+    got = sink.wait_for(3);
+    REQUIRE(got.size() == 3);
+    auto full = form_of(got[2]);
+    CHECK(full["trade_status"] == "TRADE_CLOSED");
+    CHECK(full["out_biz_no"] == "B");
+    CHECK(full["refund_fee"] == "10.00");
+    CHECK(full.count("gmt_close") == 1);
+
+    // Finished after the refund window: one more notification.
+    c.create("N2", "1.00", sink.url("/n"));
+    c.pay("N2");
+    emu.admin("POST", "/__admin/clock", {{"advance", "91d"}});
+    got = sink.wait_for(5);
+    REQUIRE(got.size() >= 5);
+    bool finished = false;
+    for (const auto& n : got) finished = finished || (form_of(n)["trade_status"] == "TRADE_FINISHED" && form_of(n)["out_trade_no"] == "N2");
+    CHECK(finished);
+
+    // v3 trade.create takes notify_url from the body.
+    auto r = c.v3("POST", "/v3/alipay/trade/create",
+                  R"({"out_trade_no":"N3","total_amount":"2.00","subject":"v3","buyer_id":"2088102177846880","notify_url":")" +
+                      sink.url("/v3") + "\"}");
+    REQUIRE(r.status == 200);
+    c.pay("N3");
+    bool v3 = false;
+    for (int i = 0; i < 500 && !v3; ++i) {
+        for (const auto& n : sink.received()) v3 = v3 || n.target == "/v3";
+        if (!v3) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK(v3);
+    auto list = emu.admin("GET", "/__admin/notifications?channel=alipay&subject=N1")["notifications"];
+    CHECK(list.size() == 3);
+}

@@ -6,7 +6,6 @@
 
 #include "core/crypto.hpp"
 #include "core/text.hpp"
-#include "emulator/alipay/errors.hpp"
 
 using namespace mpemu;
 using namespace mpemu::alipay;
@@ -218,25 +217,4 @@ TEST_CASE("v3 Authorization: errors and other pair orders", "[alipay][protocol][
     auto body = core::Json::parse(render_v3_error("ACQ.TRADE_NOT_EXIST", "交易不存在"));
     CHECK(body["code"] == "ACQ.TRADE_NOT_EXIST");
     CHECK(body["links"][0]["desc"] == "解决方案");
-}
-
-TEST_CASE("error catalogue: codes, msgs and v3 mapping", "[alipay][errors]") {
-    auto e = error("ACQ.TRADE_NOT_EXIST");
-    CHECK(e.code == "40004");
-    CHECK(e.msg == "Business Failed");
-    CHECK(e.sub_msg == "交易不存在");
-    CHECK(v3_status(e) == 400);
-    CHECK(v3_code(e) == "ACQ.TRADE_NOT_EXIST");
-    auto t = error("aop.invalid-auth-token");
-    CHECK(t.code == "20001");
-    CHECK(t.msg == "Insufficient Token Permissions");
-    CHECK(v3_status(t) == 401);
-    CHECK(v3_code(t) == "invalid-auth-token");
-    CHECK(error("isv.missing-method").msg == "Missing Required Arguments");
-    CHECK(error("isv.insufficient-isv-permissions").code == "40006");
-    CHECK(error("isv.code-invalid").sub_msg == "授权码code无效");
-    auto unknown = error("ACQ.NOPE");
-    CHECK(unknown.sub_code == "isp.unknow-error");
-    CHECK(unknown.code == "20000");
-    CHECK(code_msg("10000") == "Success");
 }
