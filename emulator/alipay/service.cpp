@@ -480,9 +480,10 @@ Outcome AlipayService::trade_refund(const AppConfig& app, const Json& biz) {
     if (!amount || *amount <= 0) return trade_error("ACQ.REASON_TRADE_REFUND_FEE_ERR", out_trade_no);
     std::string request_no = str(biz, "out_request_no");
     std::string reason = str(biz, "refund_reason");
-    long long now = ctx_.clock().now_unix_ms();
 
     return ctx_.db().write([&](state::Conn& c) -> Outcome {
+        // Read the clock inside the transaction: refund times follow the commit order.
+        long long now = ctx_.clock().now_unix_ms();
         auto t = store::find_trade(c, app.app_id, trade_no, out_trade_no);
         if (!t) return trade_error("ACQ.TRADE_NOT_EXIST", out_trade_no);
         settle_due(c, *t, now);

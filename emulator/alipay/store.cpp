@@ -173,8 +173,8 @@ void update_trade(Conn& c, const Trade& t) {
 
 std::vector<Trade> list_trades(Conn& c, const std::string& app_id) {
     std::vector<Trade> out;
-    auto rows = app_id.empty() ? c.query("SELECT * FROM alipay_trades ORDER BY created_ms, rowid")
-                               : c.query("SELECT * FROM alipay_trades WHERE app_id = ? ORDER BY created_ms, rowid",
+    auto rows = app_id.empty() ? c.query("SELECT * FROM alipay_trades ORDER BY rowid")
+                               : c.query("SELECT * FROM alipay_trades WHERE app_id = ? ORDER BY rowid",
                                          {app_id});
     for (auto& r : rows) out.push_back(trade_from(r));
     return out;
@@ -215,7 +215,7 @@ std::vector<Refund> list_refunds(Conn& c, const std::string& app_id, const std::
         sql += " AND out_trade_no = ?";
         args.emplace_back(out_trade_no);
     }
-    sql += " ORDER BY created_ms, rowid";
+    sql += " ORDER BY rowid";
     std::vector<Refund> out;
     for (auto& r : c.query(sql, args)) out.push_back(refund_from(r));
     return out;
