@@ -37,8 +37,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 core::Params signed_params(const core::crypto::Key& key, const std::string& method, const std::string& biz) {
-    core::Params p{{"app_id", "2021004100000001"}, {"method", method}, {"charset", "utf-8"}, {"sign_type", "RSA2"},
-                   {"timestamp", "2024-05-01 12:00:00"}, {"version", "1.0"}, {"biz_content", biz}};
+    core::Params p{
+        {"app_id", "2021004100000001"},       {"method", method}, {"charset", "utf-8"}, {"sign_type", "RSA2"},
+        {"timestamp", "2024-05-01 12:00:00"}, {"version", "1.0"}, {"biz_content", biz}};
     p.emplace_back("sign", *alipay::sign(key, alipay::SignType::kRSA2, alipay::request_sign_content(p)));
     return p;
 }
@@ -105,7 +106,8 @@ int main(int argc, char** argv) {
     std::string fixtures = argc > 5 ? argv[5] : MPEMU_FIXTURES_DIR;
 
     auto app_key = core::crypto::load_private_key(*core::read_file(fixtures + "/keys/alipay/app_private_key.pem"));
-    auto alipay_key = core::crypto::load_private_key(*core::read_file(fixtures + "/keys/alipay/alipay_private_key.pem"));
+    auto alipay_key =
+        core::crypto::load_private_key(*core::read_file(fixtures + "/keys/alipay/alipay_private_key.pem"));
     if (!app_key || !alipay_key) {
         std::cerr << "cannot load keys from " << fixtures << "\n";
         return 1;
@@ -155,7 +157,9 @@ int main(int argc, char** argv) {
             stop_server();
             return 1;
         }
-        setup.send({"POST", url + "/__admin/alipay/trades/" + no + "/pay", {{"Content-Type", "application/json"}},
+        setup.send({"POST",
+                    url + "/__admin/alipay/trades/" + no + "/pay",
+                    {{"Content-Type", "application/json"}},
                     R"({"result":"TRADE_SUCCESS"})"});
         queries.push_back(
             gateway_request(url, signed_params(*app_key, "alipay.trade.query", R"({"out_trade_no":")" + no + "\"}")));
@@ -199,11 +203,12 @@ int main(int argc, char** argv) {
     // Wall-clock ratio (what the issue asks; sensitive to other load on the machine) and the CPU
     // ratio: queries per server CPU-second over signs per CPU-second (insensitive to that load).
     double per_cpu = server_cpu > 0 ? counted / server_cpu : 0;
-    std::printf("{\"alipay_trade_query_rps\":%.1f,\"distinct_trades\":%d,\"connections\":%d,\"seconds\":%.1f,\"failed\":%ld,"
-                "\"rsa2048_sign_per_s\":%.1f,\"ratio\":%.3f,\"server_cpu_us_per_query\":%.1f,"
-                "\"rsa2048_sign_cpu_us\":%.1f,\"cpu_ratio\":%.3f,\"cores\":%u}\n",
-                rps, distinct, conns, elapsed, failed.load(), signs.per_wall_s, rps / signs.per_wall_s,
-                per_cpu > 0 ? 1e6 / per_cpu : 0, 1e6 / signs.per_cpu_s, per_cpu / signs.per_cpu_s,
-                std::thread::hardware_concurrency());
+    std::printf(
+        "{\"alipay_trade_query_rps\":%.1f,\"distinct_trades\":%d,\"connections\":%d,\"seconds\":%.1f,\"failed\":%ld,"
+        "\"rsa2048_sign_per_s\":%.1f,\"ratio\":%.3f,\"server_cpu_us_per_query\":%.1f,"
+        "\"rsa2048_sign_cpu_us\":%.1f,\"cpu_ratio\":%.3f,\"cores\":%u}\n",
+        rps, distinct, conns, elapsed, failed.load(), signs.per_wall_s, rps / signs.per_wall_s,
+        per_cpu > 0 ? 1e6 / per_cpu : 0, 1e6 / signs.per_cpu_s, per_cpu / signs.per_cpu_s,
+        std::thread::hardware_concurrency());
     return 0;
 }

@@ -105,7 +105,9 @@ std::string_view code_msg(std::string_view code) {
     return {};
 }
 
-bool is_catalogued(std::string_view sub_code) { return find_sub(sub_code) != nullptr; }
+bool is_catalogued(std::string_view sub_code) {
+    return find_sub(sub_code) != nullptr;
+}
 
 GatewayError error(std::string_view sub_code, std::string sub_msg, std::string detail) {
     const SubEntry* e = find_sub(sub_code);

@@ -18,7 +18,9 @@ std::optional<SignType> parse_sign_type(std::string_view text) {
     return std::nullopt;
 }
 
-std::string_view sign_type_name(SignType type) { return type == SignType::kRSA2 ? "RSA2" : "RSA"; }
+std::string_view sign_type_name(SignType type) {
+    return type == SignType::kRSA2 ? "RSA2" : "RSA";
+}
 
 namespace {
 
@@ -96,7 +98,8 @@ GatewayParams merge_gateway_params(std::string_view raw_query, std::string_view 
     std::string ct = core::to_lower(content_type);
     if (ct.find("multipart/form-data") != std::string::npos) {
         if (auto boundary = header_attribute(content_type, "boundary")) parse_multipart(body, *boundary, from_body);
-    } else if (ct.find("application/x-www-form-urlencoded") != std::string::npos || (ct.empty() && looks_like_form(body)) ||
+    } else if (ct.find("application/x-www-form-urlencoded") != std::string::npos ||
+               (ct.empty() && looks_like_form(body)) ||
                (ct.find("text/plain") != std::string::npos && looks_like_form(body))) {
         from_body = core::parse_query(body);
     }
@@ -113,7 +116,9 @@ GatewayParams merge_gateway_params(std::string_view raw_query, std::string_view 
     return out;
 }
 
-const std::string* param(const core::Params& params, std::string_view key) { return core::find_param(params, key); }
+const std::string* param(const core::Params& params, std::string_view key) {
+    return core::find_param(params, key);
+}
 
 std::string request_sign_content(const core::Params& params, bool keep_empty) {
     std::vector<std::pair<std::string_view, std::string_view>> pairs;
@@ -301,9 +306,12 @@ core::Result<V3Authorization> parse_v3_authorization(std::string_view header) {
         auto eq = pair.find('=');
         if (eq == std::string::npos) continue;
         std::string k = pair.substr(0, eq), v = pair.substr(eq + 1);
-        if (k == "app_id") a.app_id = v;
-        else if (k == "nonce") a.nonce = v;
-        else if (k == "timestamp") a.timestamp = v;
+        if (k == "app_id")
+            a.app_id = v;
+        else if (k == "nonce")
+            a.nonce = v;
+        else if (k == "timestamp")
+            a.timestamp = v;
     }
     if (a.app_id.empty()) return core::make_error("auth_app_id", "Authorization has no app_id");
     if (a.sign.empty()) return core::make_error("auth_sign", "Authorization has an empty sign");
@@ -356,9 +364,8 @@ std::string render_v3_error(std::string_view code, std::string_view message) {
     core::OrderedJson j;
     j["code"] = std::string(code);
     j["message"] = std::string(message);
-    j["links"] = core::OrderedJson::array(
-        {core::OrderedJson{{"link", "https://open.alipay.com/api/errCheck?code=" + std::string(code)},
-                           {"desc", "解决方案"}}});
+    j["links"] = core::OrderedJson::array({core::OrderedJson{
+        {"link", "https://open.alipay.com/api/errCheck?code=" + std::string(code)}, {"desc", "解决方案"}}});
     return core::dump(j);
 }
 

@@ -197,7 +197,8 @@ std::shared_ptr<const state::FixtureSection> AlipayModule::load_fixture(state::F
         std::string own = "keys/alipay/" + app.app_id + "/";
         std::string dir = (i == 0 && !reader.file_exists(own + "app_public_key.pem")) ? "keys/alipay/" : own;
         auto pub = reader.read_file(dir + "app_public_key.pem", pointer, "the app public key of " + app.app_id);
-        auto priv = reader.read_file(dir + "alipay_private_key.pem", pointer, "the Alipay private key of " + app.app_id);
+        auto priv =
+            reader.read_file(dir + "alipay_private_key.pem", pointer, "the Alipay private key of " + app.app_id);
         if (!pub || !priv) continue;
         auto pk = core::crypto::load_public_key(*pub);
         if (!pk) {
@@ -211,10 +212,11 @@ std::shared_ptr<const state::FixtureSection> AlipayModule::load_fixture(state::F
         }
         if (reader.file_exists(dir + "alipay_public_key.pem")) {
             auto client_side = reader.read_file(dir + "alipay_public_key.pem", pointer, "the Alipay public key");
-            auto cpk = client_side ? core::crypto::load_public_key(*client_side) : core::Result<core::crypto::Key>(
-                                                                                     core::make_error("read", ""));
+            auto cpk = client_side ? core::crypto::load_public_key(*client_side)
+                                   : core::Result<core::crypto::Key>(core::make_error("read", ""));
             if (!cpk || !sk->same_public_key(*cpk)) {
-                reader.error(pointer, dir + "alipay_public_key.pem does not belong to " + dir + "alipay_private_key.pem",
+                reader.error(pointer,
+                             dir + "alipay_public_key.pem does not belong to " + dir + "alipay_private_key.pem",
                              "regenerate the pair with scripts/generate-test-keys.sh");
             }
         }
@@ -313,7 +315,8 @@ void AlipayModule::mount(emulator::Router& router, emulator::ServiceContext& ctx
     admin::add(router, "alipay.refunds.list", [this](Request& req) {
         const std::string* app_id = req.query_param("app_id");
         const std::string* out_trade_no = req.query_param("out_trade_no");
-        return admin::json_response(200, service_->list_refunds(app_id ? *app_id : "", out_trade_no ? *out_trade_no : ""));
+        return admin::json_response(200,
+                                    service_->list_refunds(app_id ? *app_id : "", out_trade_no ? *out_trade_no : ""));
     });
 }
 
@@ -326,9 +329,8 @@ Response AlipayModule::admin_result(const core::Result<Json>& r) {
 
 void AlipayModule::log_error(const Request& req, const Outcome& o) {
     if (!o.error) return;
-    ctx_->log().info("alipay.error", {{"operation", req.operation_id},
-                                      {"sub_code", o.error->sub_code},
-                                      {"detail", o.error->detail}});
+    ctx_->log().info("alipay.error",
+                     {{"operation", req.operation_id}, {"sub_code", o.error->sub_code}, {"detail", o.error->detail}});
 }
 
 Response AlipayModule::gateway(Request& req) {
@@ -457,7 +459,8 @@ Response AlipayModule::refuse(const Request& req, const emulator::RefusalInfo& i
     int status = 400;
     switch (info.kind) {
         case Refusal::kNotEmulated:
-            e = error("isv.invalid-method", "不存在的方法名: " + req.method + " " + req.path + " (not emulated by mpemu)");
+            e = error("isv.invalid-method",
+                      "不存在的方法名: " + req.method + " " + req.path + " (not emulated by mpemu)");
             status = 404;
             break;
         case Refusal::kMethodNotAllowed:
@@ -488,6 +491,8 @@ Response AlipayModule::refuse(const Request& req, const emulator::RefusalInfo& i
 
 }  // namespace
 
-std::unique_ptr<emulator::Service> make_service() { return std::make_unique<AlipayModule>(); }
+std::unique_ptr<emulator::Service> make_service() {
+    return std::make_unique<AlipayModule>();
+}
 
 }  // namespace mpemu::alipay

@@ -67,15 +67,19 @@ std::optional<long long> parse_timeout_express(const std::string& s, long long n
     long long n = std::stoll(num);
     if (n <= 0) return std::nullopt;
     switch (unit) {
-        case 'm': return n * 60'000;
-        case 'h': return n * 3'600'000;
-        case 'd': return n * 86'400'000;
+        case 'm':
+            return n * 60'000;
+        case 'h':
+            return n * 3'600'000;
+        case 'd':
+            return n * 86'400'000;
         case 'c': {
             const long long day = 86'400'000, offset = 8 * 3'600'000;
             long long local = now_ms + offset;
             return (local / day + 1) * day - local;
         }
-        default: return std::nullopt;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -88,9 +92,13 @@ std::shared_ptr<const FixtureConfig> AlipayService::config() const {
     return set ? set->section<FixtureConfig>("alipay") : nullptr;
 }
 
-const AppConfig& AlipayService::any_app(const FixtureConfig& config) const { return config.apps.front(); }
+const AppConfig& AlipayService::any_app(const FixtureConfig& config) const {
+    return config.apps.front();
+}
 
-std::string AlipayService::fmt_time(long long ms) const { return core::format_datetime(core::from_unix_ms(ms)); }
+std::string AlipayService::fmt_time(long long ms) const {
+    return core::format_datetime(core::from_unix_ms(ms));
+}
 
 std::string AlipayService::new_trade_no() {
     auto now = ctx_.clock().now();
@@ -138,8 +146,9 @@ GatewayAuth AlipayService::authenticate_gateway(const core::Params& params, bool
             out.error = error("isv.invalid-signature", invalid_signature_sub_msg(content), "sign content: " + content);
             return out;
         }
-        ctx_.log().warn("alipay.sign.empty_values",
-                        {{"app_id", *app_id}, {"note", "request signed with empty values; the real gateway refuses it"}});
+        ctx_.log().warn(
+            "alipay.sign.empty_values",
+            {{"app_id", *app_id}, {"note", "request signed with empty values; the real gateway refuses it"}});
     }
     const std::string* ts = param(params, "timestamp");
     if (!ts || ts->empty()) return fail("isv.missing-timestamp");
@@ -286,8 +295,7 @@ Outcome AlipayService::trade_error(const std::string& sub_code, const std::strin
     return out;
 }
 
-bool AlipayService::lookup_keys(const Json& biz, std::string* trade_no, std::string* out_trade_no,
-                                Outcome* err) const {
+bool AlipayService::lookup_keys(const Json& biz, std::string* trade_no, std::string* out_trade_no, Outcome* err) const {
     *trade_no = str(biz, "trade_no");
     *out_trade_no = str(biz, "out_trade_no");
     if (trade_no->empty() && out_trade_no->empty()) {
@@ -386,8 +394,9 @@ Outcome AlipayService::trade_create(const AppConfig& app, const Json& biz, const
     }
     if (biz.contains("notify_url")) {
         ctx_.log().warn("alipay.notify_url.ignored",
-                        {{"note", "notify_url inside biz_content is ignored by the real gateway; send it as a public "
-                                  "parameter"}});
+                        {{"note",
+                          "notify_url inside biz_content is ignored by the real gateway; send it as a public "
+                          "parameter"}});
     }
 
     Trade t;
@@ -642,7 +651,8 @@ void AlipayService::notify(state::Conn& c, const Trade& t, const Refund* refund)
     if (!t.passback_params.empty()) p["passback_params"] = t.passback_params;
     Json meta{{"trade_status", t.status}, {"trade_no", t.trade_no}};
     if (refund) meta["out_biz_no"] = refund->out_request_no;
-    ctx_.outbox().enqueue(c, kChannel, "trade_status_sync", t.app_id, t.out_trade_no, t.notify_url, core::dump(p), meta);
+    ctx_.outbox().enqueue(c, kChannel, "trade_status_sync", t.app_id, t.out_trade_no, t.notify_url, core::dump(p),
+                          meta);
 }
 
 state::OutboxChannel AlipayService::channel() {
@@ -656,7 +666,8 @@ state::OutboxChannel AlipayService::channel() {
         const AppConfig* app = cfg ? cfg->app(m.tenant) : nullptr;
         if (!app) return core::make_error("alipay_app", "app " + m.tenant + " is not in the loaded fixture set");
         auto fields = core::parse_ordered_json(m.payload);
-        if (!fields || !fields->is_object()) return core::make_error("alipay_payload", "unreadable notification payload");
+        if (!fields || !fields->is_object())
+            return core::make_error("alipay_payload", "unreadable notification payload");
         core::Params params;
         for (auto& [k, v] : fields->items()) {
             params.emplace_back(k, v.is_string() ? v.get<std::string>() : core::dump(v));
@@ -713,12 +724,13 @@ core::Json AlipayService::trade_json(const Trade& t) {
 core::Result<core::Json> AlipayService::mint_auth_code(const std::string& app_id, const std::string& user_id,
                                                        const std::string& scopes) {
     auto cfg = config();
-    if (!cfg || !cfg->app(app_id)) return core::make_error("not_found", "no Alipay app " + app_id + " in the fixture set");
+    if (!cfg || !cfg->app(app_id))
+        return core::make_error("not_found", "no Alipay app " + app_id + " in the fixture set");
     const UserConfig* u = cfg->user(user_id);
     std::string uid = u ? u->user_id : user_id;
     if (!u && !is_user_id(user_id)) {
-        return core::make_error("not_found", "no Alipay user " + user_id +
-                                                 " in the fixture set (or give any 16-digit id starting 2088)");
+        return core::make_error(
+            "not_found", "no Alipay user " + user_id + " in the fixture set (or give any 16-digit id starting 2088)");
     }
     AuthCode a;
     a.code = ctx_.ids().hex(32);
@@ -738,9 +750,9 @@ core::Result<core::Json> AlipayService::mint_auth_code(const std::string& app_id
 core::Result<core::Json> AlipayService::admin_pay(const std::string& out_trade_no, const std::string& app_id,
                                                   const std::string& result) {
     if (result != "TRADE_SUCCESS" && result != "TRADE_CLOSED" && result != "TRADE_FINISHED" && result != "CANCEL") {
-        return core::make_error("bad_request",
-                                "result must be TRADE_SUCCESS, TRADE_CLOSED, TRADE_FINISHED or CANCEL, not \"" + result +
-                                    "\"");
+        return core::make_error(
+            "bad_request",
+            "result must be TRADE_SUCCESS, TRADE_CLOSED, TRADE_FINISHED or CANCEL, not \"" + result + "\"");
     }
     long long now = ctx_.clock().now_unix_ms();
     // Database::write needs a default-constructible result: carry the error beside it.
@@ -756,7 +768,8 @@ core::Result<core::Json> AlipayService::admin_pay(const std::string& out_trade_n
         } else {
             found = store::find_trades_by_out_trade_no(c, out_trade_no);
         }
-        if (found.empty()) return fail(core::make_error("not_found", "no Alipay trade with out_trade_no " + out_trade_no));
+        if (found.empty())
+            return fail(core::make_error("not_found", "no Alipay trade with out_trade_no " + out_trade_no));
         if (found.size() > 1) {
             return fail(core::make_error("ambiguous", "several apps have a trade " + out_trade_no + "; give app_id"));
         }

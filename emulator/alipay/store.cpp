@@ -99,9 +99,10 @@ Refund refund_from(const NamedRow& r) {
 }  // namespace
 
 void insert_auth_code(Conn& c, const AuthCode& a) {
-    c.exec("INSERT INTO alipay_auth_codes(code, app_id, user_id, scopes, created_ms, expires_ms, used) "
-           "VALUES(?,?,?,?,?,?,?)",
-           {a.code, a.app_id, a.user_id, a.scopes, a.created_ms, a.expires_ms, a.used});
+    c.exec(
+        "INSERT INTO alipay_auth_codes(code, app_id, user_id, scopes, created_ms, expires_ms, used) "
+        "VALUES(?,?,?,?,?,?,?)",
+        {a.code, a.app_id, a.user_id, a.scopes, a.created_ms, a.expires_ms, a.used});
 }
 
 std::optional<AuthCode> find_auth_code(Conn& c, const std::string& code) {
@@ -115,10 +116,11 @@ void mark_auth_code_used(Conn& c, const std::string& code) {
 }
 
 void insert_token(Conn& c, const Token& t) {
-    c.exec("INSERT INTO alipay_tokens(access_token, refresh_token, app_id, user_id, scopes, auth_start_ms, "
-           "expires_ms, re_expires_ms, revoked) VALUES(?,?,?,?,?,?,?,?,?)",
-           {t.access_token, t.refresh_token, t.app_id, t.user_id, t.scopes, t.auth_start_ms, t.expires_ms,
-            t.re_expires_ms, t.revoked});
+    c.exec(
+        "INSERT INTO alipay_tokens(access_token, refresh_token, app_id, user_id, scopes, auth_start_ms, "
+        "expires_ms, re_expires_ms, revoked) VALUES(?,?,?,?,?,?,?,?,?)",
+        {t.access_token, t.refresh_token, t.app_id, t.user_id, t.scopes, t.auth_start_ms, t.expires_ms, t.re_expires_ms,
+         t.revoked});
 }
 
 std::optional<Token> find_token_by_access(Conn& c, const std::string& access_token) {
@@ -157,25 +159,26 @@ std::vector<Trade> find_trades_by_out_trade_no(Conn& c, const std::string& out_t
 }
 
 void insert_trade(Conn& c, const Trade& t) {
-    c.exec("INSERT INTO alipay_trades(app_id, out_trade_no, trade_no, status, total_cents, refunded_cents, subject, "
-           "body, buyer_id, buyer_open_id, seller_id, product_code, op_app_id, notify_url, passback_params, "
-           "created_ms, paid_ms, closed_ms, expire_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-           {t.app_id, t.out_trade_no, t.trade_no, t.status, t.total_cents, t.refunded_cents, t.subject, t.body,
-            t.buyer_id, t.buyer_open_id, t.seller_id, t.product_code, t.op_app_id, t.notify_url, t.passback_params,
-            t.created_ms, t.paid_ms, t.closed_ms, t.expire_ms});
+    c.exec(
+        "INSERT INTO alipay_trades(app_id, out_trade_no, trade_no, status, total_cents, refunded_cents, subject, "
+        "body, buyer_id, buyer_open_id, seller_id, product_code, op_app_id, notify_url, passback_params, "
+        "created_ms, paid_ms, closed_ms, expire_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        {t.app_id, t.out_trade_no, t.trade_no, t.status, t.total_cents, t.refunded_cents, t.subject, t.body, t.buyer_id,
+         t.buyer_open_id, t.seller_id, t.product_code, t.op_app_id, t.notify_url, t.passback_params, t.created_ms,
+         t.paid_ms, t.closed_ms, t.expire_ms});
 }
 
 void update_trade(Conn& c, const Trade& t) {
-    c.exec("UPDATE alipay_trades SET status = ?, refunded_cents = ?, paid_ms = ?, closed_ms = ? "
-           "WHERE app_id = ? AND trade_no = ?",
-           {t.status, t.refunded_cents, t.paid_ms, t.closed_ms, t.app_id, t.trade_no});
+    c.exec(
+        "UPDATE alipay_trades SET status = ?, refunded_cents = ?, paid_ms = ?, closed_ms = ? "
+        "WHERE app_id = ? AND trade_no = ?",
+        {t.status, t.refunded_cents, t.paid_ms, t.closed_ms, t.app_id, t.trade_no});
 }
 
 std::vector<Trade> list_trades(Conn& c, const std::string& app_id) {
     std::vector<Trade> out;
     auto rows = app_id.empty() ? c.query("SELECT * FROM alipay_trades ORDER BY rowid")
-                               : c.query("SELECT * FROM alipay_trades WHERE app_id = ? ORDER BY rowid",
-                                         {app_id});
+                               : c.query("SELECT * FROM alipay_trades WHERE app_id = ? ORDER BY rowid", {app_id});
     for (auto& r : rows) out.push_back(trade_from(r));
     return out;
 }
@@ -198,10 +201,11 @@ std::optional<Refund> find_refund(Conn& c, const std::string& app_id, const std:
 }
 
 void insert_refund(Conn& c, const Refund& r) {
-    c.exec("INSERT INTO alipay_refunds(app_id, trade_no, out_trade_no, out_request_no, reason, amount_cents, "
-           "refunded_after_cents, created_ms) VALUES(?,?,?,?,?,?,?,?)",
-           {r.app_id, r.trade_no, r.out_trade_no, r.out_request_no, r.reason, r.amount_cents, r.refunded_after_cents,
-            r.created_ms});
+    c.exec(
+        "INSERT INTO alipay_refunds(app_id, trade_no, out_trade_no, out_request_no, reason, amount_cents, "
+        "refunded_after_cents, created_ms) VALUES(?,?,?,?,?,?,?,?)",
+        {r.app_id, r.trade_no, r.out_trade_no, r.out_request_no, r.reason, r.amount_cents, r.refunded_after_cents,
+         r.created_ms});
 }
 
 std::vector<Refund> list_refunds(Conn& c, const std::string& app_id, const std::string& out_trade_no) {

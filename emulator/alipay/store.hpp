@@ -25,8 +25,7 @@ struct Token {
 struct Trade {
     std::string app_id, out_trade_no, trade_no, status;
     long long total_cents = 0, refunded_cents = 0;
-    std::string subject, body, buyer_id, buyer_open_id, seller_id, product_code, op_app_id, notify_url,
-        passback_params;
+    std::string subject, body, buyer_id, buyer_open_id, seller_id, product_code, op_app_id, notify_url, passback_params;
     long long created_ms = 0, paid_ms = 0, closed_ms = 0, expire_ms = 0;
 };
 

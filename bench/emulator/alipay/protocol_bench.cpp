@@ -35,8 +35,12 @@ struct SignedRequest {
 
 const SignedRequest& trade_query_request() {
     static SignedRequest r = [] {
-        core::Params p{{"app_id", "2021004100000001"}, {"method", "alipay.trade.query"}, {"charset", "utf-8"},
-                       {"sign_type", "RSA2"},          {"timestamp", "2024-05-01 12:00:00"}, {"version", "1.0"},
+        core::Params p{{"app_id", "2021004100000001"},
+                       {"method", "alipay.trade.query"},
+                       {"charset", "utf-8"},
+                       {"sign_type", "RSA2"},
+                       {"timestamp", "2024-05-01 12:00:00"},
+                       {"version", "1.0"},
                        {"biz_content", R"({"out_trade_no":"ORDER_0001"})"}};
         std::string sign = *alipay::sign(app_private(), SignType::kRSA2, request_sign_content(p));
         core::Params query(p.begin(), p.end() - 1);
@@ -50,7 +54,8 @@ void BM_AlipayGatewayVerify(benchmark::State& state) {
     const auto& req = trade_query_request();
     for (auto _ : state) {
         auto merged = merge_gateway_params(req.query, req.body, "application/x-www-form-urlencoded;charset=UTF-8");
-        bool ok = verify(app_public(), SignType::kRSA2, request_sign_content(merged.params), *param(merged.params, "sign"));
+        bool ok =
+            verify(app_public(), SignType::kRSA2, request_sign_content(merged.params), *param(merged.params, "sign"));
         if (!ok) state.SkipWithError("verify failed");
     }
 }
@@ -66,14 +71,16 @@ void BM_AlipaySignResponse(benchmark::State& state) {
     node["trade_status"] = "TRADE_SUCCESS";
     node["total_amount"] = "88.80";
     for (auto _ : state) {
-        benchmark::DoNotOptimize(render_signed_response(alipay_private(), SignType::kRSA2, "alipay_trade_query_response", node));
+        benchmark::DoNotOptimize(
+            render_signed_response(alipay_private(), SignType::kRSA2, "alipay_trade_query_response", node));
     }
 }
 BENCHMARK(BM_AlipaySignResponse);
 
 void BM_AlipayV3VerifyAndSign(benchmark::State& state) {
     std::string body = R"({"out_trade_no":"ORDER_0001"})";
-    std::string auth_string = "app_id=2021004100000001,nonce=0b6b8c2e-4a0e-4f55-9c38-4d8b1f3f2a11,timestamp=1714536000000";
+    std::string auth_string =
+        "app_id=2021004100000001,nonce=0b6b8c2e-4a0e-4f55-9c38-4d8b1f3f2a11,timestamp=1714536000000";
     std::string sign = *alipay::sign(app_private(), SignType::kRSA2,
                                      v3_request_sign_content(auth_string, "POST", "/v3/alipay/trade/query", body));
     std::string header = build_v3_authorization(auth_string, sign);
@@ -83,16 +90,21 @@ void BM_AlipayV3VerifyAndSign(benchmark::State& state) {
         bool ok = verify(app_public(), SignType::kRSA2,
                          v3_request_sign_content(a->auth_string, "POST", "/v3/alipay/trade/query", body), a->sign);
         if (!ok) state.SkipWithError("verify failed");
-        benchmark::DoNotOptimize(sign_v3_response(alipay_private(), "1714536000123", "5f2b3c4d5e6f40718293a4b5c6d7e8f9", reply));
+        benchmark::DoNotOptimize(
+            sign_v3_response(alipay_private(), "1714536000123", "5f2b3c4d5e6f40718293a4b5c6d7e8f9", reply));
     }
 }
 BENCHMARK(BM_AlipayV3VerifyAndSign);
 
 void BM_AlipayRenderNotification(benchmark::State& state) {
-    core::Params p{{"notify_type", "trade_status_sync"}, {"notify_id", "2024050100222120009000000000000001"},
-                   {"app_id", "2021004100000001"},        {"trade_no", "2024050122001404650500000001"},
-                   {"out_trade_no", "ORDER_0001"},        {"trade_status", "TRADE_SUCCESS"},
-                   {"total_amount", "88.80"},             {"subject", "测试 a+b&c=d"},
+    core::Params p{{"notify_type", "trade_status_sync"},
+                   {"notify_id", "2024050100222120009000000000000001"},
+                   {"app_id", "2021004100000001"},
+                   {"trade_no", "2024050122001404650500000001"},
+                   {"out_trade_no", "ORDER_0001"},
+                   {"trade_status", "TRADE_SUCCESS"},
+                   {"total_amount", "88.80"},
+                   {"subject", "测试 a+b&c=d"},
                    {"notify_time", "2024-05-01 12:00:10"}};
     for (auto _ : state) benchmark::DoNotOptimize(render_notification(p, alipay_private()));
 }

@@ -67,9 +67,12 @@ public:
     // The common parameters plus `extra`, signed (unless `sign` is false).
     core::Params signed_params(const std::string& method, const core::Json& biz, core::Params extra = {},
                                alipay::SignType type = alipay::SignType::kRSA2, bool keep_empty = false) const {
-        core::Params p{{"app_id", app_id_},        {"method", method},     {"charset", "utf-8"},
+        core::Params p{{"app_id", app_id_},
+                       {"method", method},
+                       {"charset", "utf-8"},
                        {"sign_type", std::string(alipay::sign_type_name(type))},
-                       {"timestamp", "2024-05-01 12:00:00"}, {"version", "1.0"}};
+                       {"timestamp", "2024-05-01 12:00:00"},
+                       {"version", "1.0"}};
         for (auto& e : extra) {
             bool replaced = false;
             for (auto& q : p) {
@@ -89,10 +92,14 @@ public:
 
     // Sends as alipay-sdk v4 does: public parameters in the query, the rest in a form body.
     Reply send(const core::Params& params, const std::string& method_for_node) {
-        static const std::vector<std::string> kQueryKeys = {
-            "app_id",    "method",     "format",      "charset",        "sign_type",   "sign",
-            "timestamp", "version",    "notify_url",  "return_url",     "auth_token",  "app_auth_token",
-            "app_cert_sn", "alipay_root_cert_sn", "ws_service_url"};
+        static const std::vector<std::string> kQueryKeys = {"app_id",        "method",
+                                                            "format",        "charset",
+                                                            "sign_type",     "sign",
+                                                            "timestamp",     "version",
+                                                            "notify_url",    "return_url",
+                                                            "auth_token",    "app_auth_token",
+                                                            "app_cert_sn",   "alipay_root_cert_sn",
+                                                            "ws_service_url"};
         core::Params query, form;
         for (const auto& kv : params) {
             bool q = std::find(kQueryKeys.begin(), kQueryKeys.end(), kv.first) != kQueryKeys.end();
@@ -153,7 +160,8 @@ public:
     // Mints an auth code and exchanges it; returns the oauth node.
     core::Json login(const std::string& user_id, const std::string& scopes = "auth_user") {
         auto code = emu_.admin("POST", "/__admin/alipay/auth-codes",
-                               {{"app_id", app_id_}, {"user_id", user_id}, {"scopes", scopes}})["auth_code"].get<std::string>();
+                               {{"app_id", app_id_}, {"user_id", user_id}, {"scopes", scopes}})["auth_code"]
+                        .get<std::string>();
         auto r = exec("alipay.system.oauth.token", nullptr, {{"grant_type", "authorization_code"}, {"code", code}});
         REQUIRE(r.node["code"] == "10000");
         return r.node;

@@ -31,7 +31,8 @@ TEST_CASE("alipay gateway: a success reply is the signed node first, sign last, 
     Client c(emu);
     auto r = c.exec("alipay.trade.query", {{"out_trade_no", "nope"}});
     CHECK(r.status == 200);
-    CHECK(core::starts_with(r.body, "{\"alipay_trade_query_response\":{\"code\":\"40004\",\"msg\":\"Business Failed\","));
+    CHECK(
+        core::starts_with(r.body, "{\"alipay_trade_query_response\":{\"code\":\"40004\",\"msg\":\"Business Failed\","));
     CHECK(r.body.find(",\"sign\":\"") != std::string::npos);
     CHECK(core::ends_with(r.body, "\"}"));
     CHECK(r.sign_ok);
@@ -88,7 +89,8 @@ TEST_CASE("alipay gateway: every request check answers with its code, sub_code a
         auto r = c.send(p, "alipay.trade.query");
         check_error(r, "alipay_trade_query_response", "40002", "isv.invalid-signature");
         std::string msg = r.node["sub_msg"].get<std::string>();
-        CHECK(core::starts_with(msg, "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为："));
+        CHECK(core::starts_with(msg,
+                                "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为："));
         CHECK(msg.find("app_id=2021004100000001&amp;biz_content={\"out_trade_no\":\"x\"}&amp;charset=utf-8") !=
               std::string::npos);
     }
@@ -148,8 +150,9 @@ TEST_CASE("alipay gateway: what the SDKs send is accepted", "[alipay][gateway]")
     }
     SECTION("everything in the body") {
         auto p = c.signed_params("alipay.trade.query", biz);
-        auto r = c.parse(emu.post("/gateway.do", core::build_form(p), {{"Content-type", "application/x-www-form-urlencoded"}}),
-                         "alipay.trade.query");
+        auto r = c.parse(
+            emu.post("/gateway.do", core::build_form(p), {{"Content-type", "application/x-www-form-urlencoded"}}),
+            "alipay.trade.query");
         CHECK(r.node["sub_code"] == "ACQ.TRADE_NOT_EXIST");
     }
     SECTION("a sign whose '+' arrived as spaces is repaired") {
@@ -218,8 +221,8 @@ TEST_CASE("alipay oauth: auth codes are single use, expire and belong to one app
                 "isv.grant-type-invalid");
 
     // Admin refuses unknown apps and users.
-    CHECK(emu.post("/__admin/alipay/auth-codes", R"({"app_id":"2021009999999999","user_id":"2088102177846880"})").status ==
-          404);
+    CHECK(emu.post("/__admin/alipay/auth-codes", R"({"app_id":"2021009999999999","user_id":"2088102177846880"})")
+              .status == 404);
     CHECK(emu.post("/__admin/alipay/auth-codes", R"({"app_id":"2021004100000001","user_id":"bob"})").status == 404);
     CHECK(emu.post("/__admin/alipay/auth-codes", R"({"app_id":"2021004100000001"})").status == 400);
 }
@@ -230,7 +233,8 @@ TEST_CASE("alipay oauth: refresh_token grant rotates the tokens", "[alipay][oaut
     auto first = c.login(kUser2);
     CHECK_FALSE(first.contains("open_id"));
     std::string refresh = first["refresh_token"].get<std::string>();
-    auto r = c.exec("alipay.system.oauth.token", nullptr, {{"grant_type", "refresh_token"}, {"refresh_token", refresh}});
+    auto r =
+        c.exec("alipay.system.oauth.token", nullptr, {{"grant_type", "refresh_token"}, {"refresh_token", refresh}});
     CHECK(r.node["code"] == "10000");
     CHECK(r.sign_ok);
     CHECK(r.node["user_id"] == kUser2);

@@ -47,8 +47,10 @@ TEST_CASE("alipay trade.create: trade numbers, idempotency and every create erro
     CHECK(trade_no.find_first_not_of("0123456789") == std::string::npos);
     CHECK(r.node["out_trade_no"] == "T1");
     // Exact node layout: code, msg, out_trade_no, trade_no.
-    CHECK(r.body.find("{\"alipay_trade_create_response\":{\"code\":\"10000\",\"msg\":\"Success\",\"out_trade_no\":\"T1\","
-                      "\"trade_no\":\"" + trade_no + "\"},\"sign\":\"") == 0);
+    CHECK(
+        r.body.find("{\"alipay_trade_create_response\":{\"code\":\"10000\",\"msg\":\"Success\",\"out_trade_no\":\"T1\","
+                    "\"trade_no\":\"" +
+                    trade_no + "\"},\"sign\":\"") == 0);
 
     // Same request again: same trade.
     auto again = c.exec("alipay.trade.create", create_biz("T1", "88.80"));
@@ -56,14 +58,16 @@ TEST_CASE("alipay trade.create: trade numbers, idempotency and every create erro
     // Numbers are accepted as amounts.
     CHECK(c.exec("alipay.trade.create", create_biz("T1", Json::parse("88.8"))).node["trade_no"] == trade_no);
 
-    check_business(c.exec("alipay.trade.create", create_biz("T1", "88.81")), "ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改");
+    check_business(c.exec("alipay.trade.create", create_biz("T1", "88.81")), "ACQ.CONTEXT_INCONSISTENT",
+                   "交易信息被篡改");
     check_business(c.exec("alipay.trade.create", create_biz("T1", "88.80", kUser2)), "ACQ.TRADE_BUYER_NOT_MATCH",
                    "交易买家不匹配");
     check_business(c.exec("alipay.trade.create", create_biz("T2", "abc")), "ACQ.INVALID_PARAMETER",
                    "参数无效: total_amount");
     check_business(c.exec("alipay.trade.create", create_biz("T2", "1.001")), "ACQ.INVALID_PARAMETER",
                    "参数无效: total_amount");
-    check_business(c.exec("alipay.trade.create", create_biz("T2", "0.00")), "ACQ.TOTAL_FEE_EXCEED", "订单总金额超过限额");
+    check_business(c.exec("alipay.trade.create", create_biz("T2", "0.00")), "ACQ.TOTAL_FEE_EXCEED",
+                   "订单总金额超过限额");
     check_business(c.exec("alipay.trade.create", create_biz("T2", "100000000.01")), "ACQ.TOTAL_FEE_EXCEED",
                    "订单总金额超过限额");
     check_business(c.exec("alipay.trade.create", create_biz("T2", "1.00", "2088004100000001")),
@@ -188,7 +192,8 @@ TEST_CASE("alipay refunds: partial, idempotent, never beyond the total, then clo
     CHECK(r.node["refund_fee"] == "0.00");
     c.pay("R1");
 
-    auto first = c.exec("alipay.trade.refund", {{"out_trade_no", "R1"}, {"refund_amount", "30.00"}, {"out_request_no", "RQ1"}});
+    auto first =
+        c.exec("alipay.trade.refund", {{"out_trade_no", "R1"}, {"refund_amount", "30.00"}, {"out_request_no", "RQ1"}});
     CHECK(first.sign_ok);
     CHECK(first.node["code"] == "10000");
     CHECK(first.node["fund_change"] == "Y");
@@ -197,14 +202,17 @@ TEST_CASE("alipay refunds: partial, idempotent, never beyond the total, then clo
     CHECK(first.node["trade_no"] == trade_no);
     CHECK(first.node["gmt_refund_pay"].is_string());
 
-    auto repeat = c.exec("alipay.trade.refund", {{"out_trade_no", "R1"}, {"refund_amount", "30.00"}, {"out_request_no", "RQ1"}});
+    auto repeat =
+        c.exec("alipay.trade.refund", {{"out_trade_no", "R1"}, {"refund_amount", "30.00"}, {"out_request_no", "RQ1"}});
     CHECK(repeat.node["code"] == "10000");
     CHECK(repeat.node["fund_change"] == "N");
     CHECK(repeat.node["refund_fee"] == "30.00");
 
-    check_business(c.exec("alipay.trade.refund", {{"out_trade_no", "R1"}, {"refund_amount", "31.00"}, {"out_request_no", "RQ1"}}),
-                   "ACQ.DISCORDANT_REPEAT_REQUEST", "不一致的请求");
-    auto over = c.exec("alipay.trade.refund", {{"trade_no", trade_no}, {"refund_amount", "70.01"}, {"out_request_no", "RQ2"}});
+    check_business(
+        c.exec("alipay.trade.refund", {{"out_trade_no", "R1"}, {"refund_amount", "31.00"}, {"out_request_no", "RQ1"}}),
+        "ACQ.DISCORDANT_REPEAT_REQUEST", "不一致的请求");
+    auto over =
+        c.exec("alipay.trade.refund", {{"trade_no", trade_no}, {"refund_amount", "70.01"}, {"out_request_no", "RQ2"}});
     check_business(over, "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限");
     CHECK(over.node["out_trade_no"] == "R1");
     CHECK(over.node["refund_fee"] == "30.00");
@@ -218,19 +226,22 @@ TEST_CASE("alipay refunds: partial, idempotent, never beyond the total, then clo
                    "ACQ.TRADE_NOT_EXIST", "交易不存在");
 
     // A number amount, the rest of the money: the trade closes.
-    auto rest = c.exec("alipay.trade.refund", {{"out_trade_no", "R1"}, {"refund_amount", Json::parse("70")}, {"out_request_no", "RQ3"}});
+    auto rest = c.exec("alipay.trade.refund",
+                       {{"out_trade_no", "R1"}, {"refund_amount", Json::parse("70")}, {"out_request_no", "RQ3"}});
     CHECK(rest.node["refund_fee"] == "100.00");
     auto q = c.exec("alipay.trade.query", {{"out_trade_no", "R1"}});
     CHECK(q.node["trade_status"] == "TRADE_CLOSED");
-    check_business(c.exec("alipay.trade.refund", {{"out_trade_no", "R1"}, {"refund_amount", "1.00"}, {"out_request_no", "RQ4"}}),
-                   "ACQ.TRADE_HAS_CLOSE", "交易已经关闭");
+    check_business(
+        c.exec("alipay.trade.refund", {{"out_trade_no", "R1"}, {"refund_amount", "1.00"}, {"out_request_no", "RQ4"}}),
+        "ACQ.TRADE_HAS_CLOSE", "交易已经关闭");
     // A repeat of an earlier refund is still answered idempotently.
     CHECK(c.exec("alipay.trade.refund", {{"out_trade_no", "R1"}, {"refund_amount", "30.00"}, {"out_request_no", "RQ1"}})
               .node["fund_change"] == "N");
 
     // Refund query: found, with gmt_refund_pay on request; not found -> 10000 without refund fields.
-    auto rq = c.exec("alipay.trade.fastpay.refund.query",
-                     {{"out_trade_no", "R1"}, {"out_request_no", "RQ1"}, {"query_options", Json::array({"gmt_refund_pay"})}});
+    auto rq =
+        c.exec("alipay.trade.fastpay.refund.query",
+               {{"out_trade_no", "R1"}, {"out_request_no", "RQ1"}, {"query_options", Json::array({"gmt_refund_pay"})}});
     CHECK(rq.sign_ok);
     CHECK(rq.node["code"] == "10000");
     CHECK(rq.node["refund_amount"] == "30.00");
@@ -252,7 +263,8 @@ TEST_CASE("alipay refunds: partial, idempotent, never beyond the total, then clo
     CHECK(refunds[1]["refund_fee"] == "100.00");
 }
 
-TEST_CASE("alipay refunds: 100 concurrent requests never refund beyond the paid total", "[alipay][refund][concurrency]") {
+TEST_CASE("alipay refunds: 100 concurrent requests never refund beyond the paid total",
+          "[alipay][refund][concurrency]") {
     EmulatorProcess emu;
     Client c(emu);
     c.create("C1", "100.00");
@@ -429,13 +441,15 @@ TEST_CASE("alipay notifications: refunds (partial, full), finish, and v3 notify_
     got = sink.wait_for(5);
     REQUIRE(got.size() >= 5);
     bool finished = false;
-    for (const auto& n : got) finished = finished || (form_of(n)["trade_status"] == "TRADE_FINISHED" && form_of(n)["out_trade_no"] == "N2");
+    for (const auto& n : got)
+        finished = finished || (form_of(n)["trade_status"] == "TRADE_FINISHED" && form_of(n)["out_trade_no"] == "N2");
     CHECK(finished);
 
     // v3 trade.create takes notify_url from the body.
-    auto r = c.v3("POST", "/v3/alipay/trade/create",
-                  R"({"out_trade_no":"N3","total_amount":"2.00","subject":"v3","buyer_id":"2088102177846880","notify_url":")" +
-                      sink.url("/v3") + "\"}");
+    auto r = c.v3(
+        "POST", "/v3/alipay/trade/create",
+        R"({"out_trade_no":"N3","total_amount":"2.00","subject":"v3","buyer_id":"2088102177846880","notify_url":")" +
+            sink.url("/v3") + "\"}");
     REQUIRE(r.status == 200);
     c.pay("N3");
     bool v3 = false;

@@ -29,7 +29,8 @@ TEST_CASE("alipay v3: every method, signed replies", "[alipay][v3]") {
     CHECK(c.v3_sign_ok(r));
     CHECK(Json::parse(r.body)["trade_status"] == "WAIT_BUYER_PAY");
     c.pay("V1");
-    r = c.v3("POST", "/v3/alipay/trade/query", R"({"trade_no":")" + trade_no + R"(","query_options":["fund_bill_list"]})");
+    r = c.v3("POST", "/v3/alipay/trade/query",
+             R"({"trade_no":")" + trade_no + R"(","query_options":["fund_bill_list"]})");
     CHECK(Json::parse(r.body)["fund_bill_list"][0]["amount"] == "10.00");
 
     r = c.v3("POST", "/v3/alipay/trade/refund", R"({"out_trade_no":"V1","refund_amount":"4.00","out_request_no":"A"})");
