@@ -5,7 +5,7 @@
 
 using namespace mpemu::alipay;
 
-TEST_CASE("error catalogue: codes, msgs and v3 mapping", "[alipay][errors]") {
+TEST_CASE("alipay error catalogue: codes, msgs and v3 mapping", "[alipay][errors]") {
     auto e = error("ACQ.TRADE_NOT_EXIST");
     CHECK(e.code == "40004");
     CHECK(e.msg == "Business Failed");

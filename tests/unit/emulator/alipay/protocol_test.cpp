@@ -37,7 +37,7 @@ crypto::Key app_public() {
 
 }  // namespace
 
-TEST_CASE("V1: a Node exec request merges query and body into the spec's sign content and verifies",
+TEST_CASE("alipay protocol: V1: a Node exec request merges query and body into the spec's sign content and verifies",
           "[alipay][protocol]") {
     auto merged = merge_gateway_params(vec("v1_query.txt"), vec("v1_body.txt"),
                                        "application/x-www-form-urlencoded;charset=UTF-8");
@@ -55,7 +55,8 @@ TEST_CASE("V1: a Node exec request merges query and body into the spec's sign co
     CHECK_FALSE(verify(alipay_public(), SignType::kRSA2, content, *sign));
 }
 
-TEST_CASE("V1 also verifies when every parameter came in the query or in the body", "[alipay][protocol]") {
+TEST_CASE("alipay protocol: V1 also verifies when every parameter came in the query or in the body",
+          "[alipay][protocol]") {
     std::string all = vec("v1_query.txt") + "&" + vec("v1_body.txt");
     auto in_query = merge_gateway_params(all, "", "");
     auto in_body = merge_gateway_params("", all, "application/x-www-form-urlencoded");
@@ -63,7 +64,7 @@ TEST_CASE("V1 also verifies when every parameter came in the query or in the bod
     CHECK(request_sign_content(in_body.params) == vec("v1_sign_content.txt"));
 }
 
-TEST_CASE("V2: the response node and envelope are produced byte for byte", "[alipay][protocol]") {
+TEST_CASE("alipay protocol: V2: the response node and envelope are produced byte for byte", "[alipay][protocol]") {
     core::OrderedJson node;
     node["code"] = "10000";
     node["msg"] = "Success";
@@ -83,7 +84,8 @@ TEST_CASE("V2: the response node and envelope are produced byte for byte", "[ali
     CHECK(verify(alipay_public(), SignType::kRSA2, *cut, parsed["sign"].get<std::string>()));
 }
 
-TEST_CASE("V3: a notification is signed without sign and sign_type, as the spec's form", "[alipay][protocol]") {
+TEST_CASE("alipay protocol: V3: a notification is signed without sign and sign_type, as the spec's form",
+          "[alipay][protocol]") {
     auto params = core::parse_query(vec("v3_form.txt"));
     std::string content = notify_sign_content(params);
     CHECK(content == vec("v3_sign_content.txt"));
@@ -103,7 +105,8 @@ TEST_CASE("V3: a notification is signed without sign and sign_type, as the spec'
     CHECK(*body == vec("v3_form.txt"));
 }
 
-TEST_CASE("V4: the v3 Authorization header parses and its sign content verifies", "[alipay][protocol][v3]") {
+TEST_CASE("alipay protocol: V4: the v3 Authorization header parses and its sign content verifies",
+          "[alipay][protocol][v3]") {
     std::string text = vec("v4_request.txt");
     auto lines = core::split(text, '\n');
     REQUIRE(lines.size() == 2);
@@ -128,7 +131,7 @@ TEST_CASE("V4: the v3 Authorization header parses and its sign content verifies"
     CHECK(v3_request_sign_content("a", "get", "/p", "", &token) == "a\nGET\n/p\n\ntok\n");
 }
 
-TEST_CASE("V5: the v3 response signature headers", "[alipay][protocol][v3]") {
+TEST_CASE("alipay protocol: V5: the v3 response signature headers", "[alipay][protocol][v3]") {
     std::string body = R"({"out_trade_no":"ORDER_0001","trade_no":"2024050122001404650500000001"})";
     std::string content = v3_response_sign_content("1714536000123", "5f2b3c4d5e6f40718293a4b5c6d7e8f9", body);
     CHECK(crypto::sha256_hex(content) == "ad4d762cb6fa8deb60c9d2f21efd52aa7822bbdc3d320f5fc585a1b25f51f6ad");
@@ -137,14 +140,16 @@ TEST_CASE("V5: the v3 response signature headers", "[alipay][protocol][v3]") {
     CHECK(s->signature == vec("v5_signature.txt"));
 }
 
-TEST_CASE("request sign content: sign excluded, sign_type kept, empties dropped, byte order", "[alipay][protocol]") {
+TEST_CASE("alipay protocol: request sign content: sign excluded, sign_type kept, empties dropped, byte order",
+          "[alipay][protocol]") {
     core::Params p{{"sign_type", "RSA2"}, {"sign", "x"}, {"b", ""}, {"a_b", "1"}, {"ab", "2"}, {"A", "3"}};
     CHECK(request_sign_content(p) == "A=3&a_b=1&ab=2&sign_type=RSA2");
     CHECK(request_sign_content(p, true) == "A=3&a_b=1&ab=2&b=&sign_type=RSA2");
     CHECK(notify_sign_content(p) == "A=3&a_b=1&ab=2");
 }
 
-TEST_CASE("gateway params: query wins on conflict, sign repaired, multipart text parts only", "[alipay][protocol]") {
+TEST_CASE("alipay protocol: gateway params: query wins on conflict, sign repaired, multipart text parts only",
+          "[alipay][protocol]") {
     auto m = merge_gateway_params("a=1&sign=ab+cd", "a=2&b=3", "application/x-www-form-urlencoded");
     CHECK(*param(m.params, "a") == "1");
     CHECK(*param(m.params, "b") == "3");
@@ -163,7 +168,7 @@ TEST_CASE("gateway params: query wins on conflict, sign repaired, multipart text
     CHECK(merge_gateway_params("", "{\"a\":1}", "application/json").params.empty());
 }
 
-TEST_CASE("response nodes: braces inside strings are escaped, sign stays last", "[alipay][protocol]") {
+TEST_CASE("alipay protocol: response nodes: braces inside strings are escaped, sign stays last", "[alipay][protocol]") {
     core::OrderedJson node;
     node["code"] = "10000";
     node["msg"] = "Success";
@@ -177,7 +182,7 @@ TEST_CASE("response nodes: braces inside strings are escaped, sign stays last", 
           "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：a=1&amp;b=2");
 }
 
-TEST_CASE("RSA (SHA1) sign type round trips; unknown sign types are refused", "[alipay][protocol]") {
+TEST_CASE("alipay protocol: RSA (SHA1) sign type round trips; unknown sign types are refused", "[alipay][protocol]") {
     auto s = sign(alipay_private(), SignType::kRSA, "hello");
     REQUIRE(s);
     CHECK(verify(alipay_public(), SignType::kRSA, "hello", *s));
@@ -188,7 +193,7 @@ TEST_CASE("RSA (SHA1) sign type round trips; unknown sign types are refused", "[
     CHECK_FALSE(verify(alipay_public(), SignType::kRSA2, "hello", "not base64!"));
 }
 
-TEST_CASE("amounts: strings or numbers, at most two decimals, exact", "[alipay][protocol]") {
+TEST_CASE("alipay protocol: amounts: strings or numbers, at most two decimals, exact", "[alipay][protocol]") {
     CHECK(parse_amount(core::Json("88.80")) == 8880);
     CHECK(parse_amount(core::Json("0.01")) == 1);
     CHECK(parse_amount(core::Json("100000000")) == 10000000000LL);
@@ -206,7 +211,7 @@ TEST_CASE("amounts: strings or numbers, at most two decimals, exact", "[alipay][
     CHECK(format_amount(0) == "0.00");
 }
 
-TEST_CASE("v3 Authorization: errors and other pair orders", "[alipay][protocol][v3]") {
+TEST_CASE("alipay protocol: v3 Authorization: errors and other pair orders", "[alipay][protocol][v3]") {
     CHECK_FALSE(parse_v3_authorization("Bearer x"));
     CHECK_FALSE(parse_v3_authorization("ALIPAY-SHA256withRSA app_id=1,nonce=2"));
     auto a = parse_v3_authorization("ALIPAY-SHA256withRSA timestamp=1,app_id=2021,nonce=n,sign=AB==");
