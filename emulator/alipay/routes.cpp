@@ -312,6 +312,20 @@ void AlipayModule::mount(emulator::Router& router, emulator::ServiceContext& ctx
         if (result.empty()) result = "TRADE_SUCCESS";
         return admin_result(service_->admin_pay(req.path_param("out_trade_no"), app_id, result));
     });
+    admin::add(router, "alipay.keys.get", [this](Request&) {
+        Json apps = Json::array();
+        if (auto cfg = service_->config()) {
+            for (const auto& a : cfg->apps) {
+                std::string pem = a.alipay_private_key.public_pem();
+                std::string bare;
+                for (auto& line : core::split(pem, '\n')) {
+                    if (!line.empty() && !core::starts_with(line, "-----")) bare += std::string(core::trim(line));
+                }
+                apps.push_back({{"app_id", a.app_id}, {"alipay_public_key", bare}, {"alipay_public_key_pem", pem}});
+            }
+        }
+        return admin::json_response(200, Json{{"apps", apps}});
+    });
     admin::add(router, "alipay.refunds.list", [this](Request& req) {
         const std::string* app_id = req.query_param("app_id");
         const std::string* out_trade_no = req.query_param("out_trade_no");

@@ -292,3 +292,20 @@ TEST_CASE("alipay fixtures summary lists apps and users", "[alipay][admin]") {
     }
     CHECK(found);
 }
+
+TEST_CASE("alipay admin keys: the Alipay public key of each app, PEM and bare base64", "[alipay][admin]") {
+    EmulatorProcess emu;
+    auto keys = emu.admin("GET", "/__admin/alipay/keys")["apps"];
+    REQUIRE(keys.size() == 2);
+    for (const auto& k : keys) {
+        std::string app_id = k["app_id"].get<std::string>();
+        auto file = load_public(key_dir(app_id) + "alipay_public_key.pem");
+        auto pem = core::crypto::load_public_key(k["alipay_public_key_pem"].get<std::string>());
+        auto bare = core::crypto::load_public_key(k["alipay_public_key"].get<std::string>());
+        REQUIRE(pem);
+        REQUIRE(bare);
+        CHECK(pem->same_public_key(file));
+        CHECK(bare->same_public_key(file));
+        CHECK(k["alipay_public_key"].get<std::string>().find('\n') == std::string::npos);
+    }
+}
