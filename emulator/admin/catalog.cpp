@@ -45,6 +45,8 @@ const std::vector<AdminOperation>& catalog() {
         {"alipay.trades.pay", "POST", "/__admin/alipay/trades/{out_trade_no}/pay",
          "the buyer pays: {\"result\":\"TRADE_SUCCESS\", app_id?}"},
         {"alipay.refunds.list", "GET", "/__admin/alipay/refunds", "Alipay refunds"},
+        {"alipay.keys.get", "GET", "/__admin/alipay/keys",
+         "each app's Alipay public key (PEM and bare base64, for alipayPublicKey)"},
     };
     return kOps;
 }

@@ -1,0 +1,834 @@
+// Alipay's rules: gateway authentication, OAuth, trades, refunds, timeouts and notifications.
+#include "emulator/alipay/service.hpp"
+
+#include <algorithm>
+
+#include "core/text.hpp"
+#include "core/time_format.hpp"
+
+namespace mpemu::alipay {
+
+using core::Json;
+using core::OrderedJson;
+
+const AppConfig* FixtureConfig::app(const std::string& app_id) const {
+    for (const auto& a : apps) {
+        if (a.app_id == app_id) return &a;
+    }
+    return nullptr;
+}
+
+const UserConfig* FixtureConfig::user(const std::string& id) const {
+    for (const auto& u : users) {
+        if (u.user_id == id || (!u.open_id.empty() && u.open_id == id)) return &u;
+    }
+    return nullptr;
+}
+
+namespace {
+
+std::string str(const Json& j, const char* key) {
+    if (!j.is_object()) return {};
+    auto it = j.find(key);
+    if (it == j.end()) return {};
+    if (it->is_string()) return it->get<std::string>();
+    if (it->is_number()) return it->dump();
+    return {};
+}
+
+bool has_option(const Json& biz, const char* option) {
+    if (!biz.is_object()) return false;
+    auto it = biz.find("query_options");
+    if (it == biz.end()) return false;
+    if (it->is_array()) {
+        for (const auto& v : *it) {
+            if (v.is_string() && v.get<std::string>() == option) return true;
+        }
+        return false;
+    }
+    if (it->is_string()) {
+        for (auto& part : core::split(it->get<std::string>(), ',')) {
+            if (core::trim(part) == option) return true;
+        }
+    }
+    return false;
+}
+
+bool is_user_id(const std::string& s) {
+    return s.size() == 16 && core::starts_with(s, "2088") && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// "90m", "2h", "15d", "1c" (until the end of today, Beijing) -> milliseconds from now.
+std::optional<long long> parse_timeout_express(const std::string& s, long long now_ms) {
+    if (s.size() < 2) return std::nullopt;
+    char unit = s.back();
+    std::string num = s.substr(0, s.size() - 1);
+    if (num.find_first_not_of("0123456789") != std::string::npos || num.size() > 6) return std::nullopt;
+    long long n = std::stoll(num);
+    if (n <= 0) return std::nullopt;
+    switch (unit) {
+        case 'm':
+            return n * 60'000;
+        case 'h':
+            return n * 3'600'000;
+        case 'd':
+            return n * 86'400'000;
+        case 'c': {
+            const long long day = 86'400'000, offset = 8 * 3'600'000;
+            long long local = now_ms + offset;
+            return (local / day + 1) * day - local;
+        }
+        default:
+            return std::nullopt;
+    }
+}
+
+}  // namespace
+
+AlipayService::AlipayService(emulator::ServiceContext& ctx) : ctx_(ctx) {}
+
+std::shared_ptr<const FixtureConfig> AlipayService::config() const {
+    auto set = ctx_.fixtures();
+    return set ? set->section<FixtureConfig>("alipay") : nullptr;
+}
+
+const AppConfig& AlipayService::any_app(const FixtureConfig& config) const {
+    return config.apps.front();
+}
+
+std::string AlipayService::fmt_time(long long ms) const {
+    return core::format_datetime(core::from_unix_ms(ms));
+}
+
+std::string AlipayService::new_trade_no() {
+    auto now = ctx_.clock().now();
+    std::string date = core::format_compact(now).substr(0, 8);
+    return date + "22" + ctx_.ids().digits(18);
+}
+
+std::string AlipayService::new_notify_id() {
+    std::string date = core::format_compact(ctx_.clock().now()).substr(0, 8);
+    return date + "00222" + ctx_.ids().digits(21);
+}
+
+// ---- authentication ------------------------------------------------------------------------------
+
+GatewayAuth AlipayService::authenticate_gateway(const core::Params& params, bool method_known) const {
+    GatewayAuth out;
+    out.config = config();
+    auto fail = [&](const char* sub, std::string msg = {}, bool envelope = false) {
+        out.error = error(sub, std::move(msg));
+        out.error_envelope = envelope;
+        return out;
+    };
+    if (const std::string* st = param(params, "sign_type")) {
+        if (auto t = parse_sign_type(*st)) out.sign_type = *t;
+    }
+    const std::string* method = param(params, "method");
+    if (!method || method->empty()) return fail("isv.missing-method", {}, true);
+    if (!method_known) return fail("isv.invalid-method", "不存在的方法名: " + *method, true);
+    const std::string* app_id = param(params, "app_id");
+    if (!app_id || app_id->empty()) return fail("isv.missing-app-id");
+    out.app = out.config ? out.config->app(*app_id) : nullptr;
+    if (!out.app) return fail("isv.invalid-app-id");
+    const std::string* sign_type = param(params, "sign_type");
+    if (!sign_type || sign_type->empty()) return fail("isv.missing-signature-type");
+    auto type = parse_sign_type(*sign_type);
+    if (!type) return fail("isv.invalid-signature-type");
+    const std::string* sign = param(params, "sign");
+    if (!sign || sign->empty()) return fail("isv.missing-signature");
+    if (!out.app->app_public_key.valid()) return fail("isv.missing-signature-config");
+    std::string content = request_sign_content(params);
+    if (!verify(out.app->app_public_key, *type, content, *sign)) {
+        // alipay-sdk and the Python SDK sign empty values too; the real gateway drops them (§2.5).
+        std::string with_empty = request_sign_content(params, true);
+        if (with_empty == content || !verify(out.app->app_public_key, *type, with_empty, *sign)) {
+            out.error = error("isv.invalid-signature", invalid_signature_sub_msg(content), "sign content: " + content);
+            return out;
+        }
+        ctx_.log().warn(
+            "alipay.sign.empty_values",
+            {{"app_id", *app_id}, {"note", "request signed with empty values; the real gateway refuses it"}});
+    }
+    const std::string* ts = param(params, "timestamp");
+    if (!ts || ts->empty()) return fail("isv.missing-timestamp");
+    if (!core::parse_datetime(*ts)) return fail("isv.invalid-timestamp");
+    const std::string* version = param(params, "version");
+    if (!version || version->empty()) return fail("isv.missing-version");
+    if (const std::string* cs = param(params, "charset"); cs && !cs->empty()) {
+        if (!core::iequals(*cs, "utf-8") && !core::iequals(*cs, "utf8")) return fail("isv.invalid-charset");
+    }
+    if (const std::string* fmt = param(params, "format"); fmt && !fmt->empty()) {
+        if (!core::iequals(*fmt, "json")) return fail("isv.invalid-format");
+    }
+    return out;
+}
+
+GatewayAuth AlipayService::authenticate_v3(const std::string& method, const std::string& target,
+                                           const std::string& body, const std::string* authorization,
+                                           const std::string* app_auth_token) const {
+    GatewayAuth out;
+    out.config = config();
+    if (!authorization || authorization->empty()) {
+        out.error = error("isv.missing-signature", "缺少签名参数: Authorization 头缺失");
+        return out;
+    }
+    auto auth = parse_v3_authorization(*authorization);
+    if (!auth) {
+        out.error = error("isv.invalid-signature", "无效签名: " + auth.error().message);
+        return out;
+    }
+    out.app = out.config ? out.config->app(auth->app_id) : nullptr;
+    if (!out.app) {
+        out.error = error("isv.invalid-app-id");
+        return out;
+    }
+    std::string content = v3_request_sign_content(auth->auth_string, method, target, body, app_auth_token);
+    if (!verify(out.app->app_public_key, SignType::kRSA2, content, auth->sign)) {
+        out.error = error("isv.invalid-signature", {}, "v3 sign content: " + content);
+    }
+    return out;
+}
+
+// ---- OAuth ---------------------------------------------------------------------------------------
+
+Outcome AlipayService::oauth_token(const AppConfig& app, const Json& args) {
+    Outcome out;
+    auto fail = [&](const char* sub) {
+        out.error = error(sub);
+        out.error_envelope = true;
+        return out;
+    };
+    std::string grant = str(args, "grant_type");
+    long long now = ctx_.clock().now_unix_ms();
+    Token token;
+    if (grant == "authorization_code") {
+        std::string code = str(args, "code");
+        bool ok = ctx_.db().write([&](state::Conn& c) {
+            auto a = code.empty() ? std::nullopt : store::find_auth_code(c, code);
+            if (!a || a->used || a->expires_ms <= now || a->app_id != app.app_id) return false;
+            store::mark_auth_code_used(c, code);
+            token.user_id = a->user_id;
+            token.scopes = a->scopes;
+            token.auth_start_ms = now;
+            return true;
+        });
+        if (!ok) return fail("isv.code-invalid");
+    } else if (grant == "refresh_token") {
+        std::string refresh = str(args, "refresh_token");
+        bool ok = ctx_.db().write([&](state::Conn& c) {
+            auto t = refresh.empty() ? std::nullopt : store::find_token_by_refresh(c, refresh);
+            if (!t || t->revoked || t->re_expires_ms <= now || t->app_id != app.app_id) return false;
+            store::revoke_token(c, t->access_token);
+            token.user_id = t->user_id;
+            token.scopes = t->scopes;
+            token.auth_start_ms = t->auth_start_ms;
+            return true;
+        });
+        if (!ok) return fail("isv.refresh-token-invalid");
+    } else {
+        return fail("isv.grant-type-invalid");
+    }
+    std::string date = core::format_compact(ctx_.clock().now()).substr(0, 8);
+    token.app_id = app.app_id;
+    token.access_token = "authusrB" + date + ctx_.ids().hex(24);
+    token.refresh_token = "authusrB" + date + ctx_.ids().hex(24);
+    token.expires_ms = now + access_ttl_s_ * 1000;
+    token.re_expires_ms = now + refresh_ttl_s_ * 1000;
+    ctx_.db().write([&](state::Conn& c) { store::insert_token(c, token); });
+
+    auto cfg = config();
+    const UserConfig* user = cfg ? cfg->user(token.user_id) : nullptr;
+    out.fields["user_id"] = token.user_id;
+    if (user && !user->open_id.empty() && user->app_id == app.app_id) out.fields["open_id"] = user->open_id;
+    out.fields["access_token"] = token.access_token;
+    out.fields["expires_in"] = access_ttl_s_;
+    out.fields["refresh_token"] = token.refresh_token;
+    out.fields["re_expires_in"] = refresh_ttl_s_;
+    out.fields["auth_start"] = fmt_time(token.auth_start_ms);
+    return out;
+}
+
+Outcome AlipayService::user_info_share(const AppConfig& app, const std::string& auth_token) {
+    Outcome out;
+    long long now = ctx_.clock().now_unix_ms();
+    auto token = auth_token.empty()
+                     ? std::nullopt
+                     : ctx_.db().read([&](state::Conn& c) { return store::find_token_by_access(c, auth_token); });
+    if (!token || token->revoked || token->app_id != app.app_id) {
+        out.error = error("aop.invalid-auth-token");
+        return out;
+    }
+    if (token->expires_ms <= now) {
+        out.error = error("aop.auth-token-time-out");
+        return out;
+    }
+    if (token->scopes.find("auth_user") == std::string::npos) {
+        out.error = error("isv.insufficient-isv-permissions", {}, "the token was issued for scopes " + token->scopes);
+        return out;
+    }
+    auto cfg = config();
+    const UserConfig* user = cfg ? cfg->user(token->user_id) : nullptr;
+    out.fields["user_id"] = token->user_id;
+    if (user) {
+        if (!user->open_id.empty() && user->app_id == app.app_id) out.fields["open_id"] = user->open_id;
+        if (!user->avatar.empty()) out.fields["avatar"] = user->avatar;
+        if (!user->nick_name.empty()) out.fields["nick_name"] = user->nick_name;
+        if (!user->gender.empty()) out.fields["gender"] = core::to_upper(user->gender);
+        if (!user->province.empty()) out.fields["province"] = user->province;
+        if (!user->city.empty()) out.fields["city"] = user->city;
+    }
+    out.fields["country_code"] = "CN";
+    out.fields["is_certified"] = "T";
+    out.fields["user_type"] = "2";
+    out.fields["user_status"] = "T";
+    return out;
+}
+
+// ---- trades --------------------------------------------------------------------------------------
+
+Outcome AlipayService::trade_error(const std::string& sub_code, const std::string& out_trade_no,
+                                   std::string sub_msg) const {
+    Outcome out;
+    out.error = error(sub_code, std::move(sub_msg));
+    if (!out_trade_no.empty()) out.fields["out_trade_no"] = out_trade_no;
+    return out;
+}
+
+bool AlipayService::lookup_keys(const Json& biz, std::string* trade_no, std::string* out_trade_no, Outcome* err) const {
+    *trade_no = str(biz, "trade_no");
+    *out_trade_no = str(biz, "out_trade_no");
+    if (trade_no->empty() && out_trade_no->empty()) {
+        *err = trade_error("ACQ.INVALID_PARAMETER", {}, "参数无效: trade_no 和 out_trade_no 不能同时为空");
+        return false;
+    }
+    return true;
+}
+
+std::string AlipayService::buyer_logon_id(const Trade& t) const {
+    auto cfg = config();
+    const UserConfig* u = cfg ? cfg->user(t.buyer_id.empty() ? t.buyer_open_id : t.buyer_id) : nullptr;
+    if (u && u->phone.size() > 7) {
+        std::string national = core::starts_with(u->phone, "+86") ? u->phone.substr(3) : u->phone.substr(1);
+        if (national.size() >= 7) return national.substr(0, 3) + "****" + national.substr(national.size() - 4);
+    }
+    std::string id = t.buyer_id.empty() ? t.buyer_open_id : t.buyer_id;
+    if (id.size() < 8) return "***";
+    return id.substr(0, 3) + "****" + id.substr(id.size() - 4);
+}
+
+bool AlipayService::settle_due(state::Conn& c, Trade& t, long long now_ms) {
+    if (t.status == "WAIT_BUYER_PAY" && t.expire_ms <= now_ms) {
+        t.status = "TRADE_CLOSED";
+        t.closed_ms = t.expire_ms;
+    } else if (t.status == "TRADE_SUCCESS" && t.paid_ms > 0 && t.paid_ms + refund_window_ms_ <= now_ms) {
+        t.status = "TRADE_FINISHED";
+    } else {
+        return false;
+    }
+    store::update_trade(c, t);
+    notify(c, t, nullptr);
+    return true;
+}
+
+std::optional<Trade> AlipayService::load_trade(const std::string& app_id, const std::string& trade_no,
+                                               const std::string& out_trade_no) {
+    long long now = ctx_.clock().now_unix_ms();
+    auto t = ctx_.db().read([&](state::Conn& c) { return store::find_trade(c, app_id, trade_no, out_trade_no); });
+    if (!t) return t;
+    bool due = (t->status == "WAIT_BUYER_PAY" && t->expire_ms <= now) ||
+               (t->status == "TRADE_SUCCESS" && t->paid_ms > 0 && t->paid_ms + refund_window_ms_ <= now);
+    if (!due) return t;
+    return ctx_.db().write([&](state::Conn& c) {
+        auto fresh = store::find_trade(c, app_id, trade_no, out_trade_no);
+        if (fresh) settle_due(c, *fresh, now);
+        return fresh;
+    });
+}
+
+Outcome AlipayService::trade_create(const AppConfig& app, const Json& biz, const std::string& notify_url) {
+    std::string out_trade_no = str(biz, "out_trade_no");
+    if (out_trade_no.empty() || out_trade_no.size() > 64) {
+        return trade_error("ACQ.INVALID_PARAMETER", {}, "参数无效: out_trade_no");
+    }
+    auto amount_it = biz.find("total_amount");
+    std::optional<long long> total = amount_it == biz.end() ? std::nullopt : parse_amount(*amount_it);
+    if (!total) return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: total_amount");
+    if (*total < 1 || *total > 100'000'000LL * 100) return trade_error("ACQ.TOTAL_FEE_EXCEED", out_trade_no);
+    std::string subject = str(biz, "subject");
+    if (subject.empty() || core::utf8_length(subject) > 256) {
+        return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: subject");
+    }
+    std::string buyer_id = str(biz, "buyer_id");
+    std::string buyer_open_id = str(biz, "buyer_open_id");
+    std::string op_app_id = str(biz, "op_app_id");
+    if (buyer_id.empty() && buyer_open_id.empty()) {
+        return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: buyer_id 和 buyer_open_id 不能同时为空");
+    }
+    if (!buyer_id.empty() && !is_user_id(buyer_id)) {
+        return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: buyer_id");
+    }
+    auto cfg = config();
+    if (!buyer_open_id.empty()) {
+        const std::string& scope_app = op_app_id.empty() ? app.app_id : op_app_id;
+        const UserConfig* u = cfg ? cfg->user(buyer_open_id) : nullptr;
+        if (!u || u->open_id != buyer_open_id || u->app_id != scope_app) {
+            return trade_error("ACQ.OPEN_ID_NOT_TINY_APP", out_trade_no);
+        }
+    }
+    if (!buyer_id.empty() && buyer_id == app.seller_id) return trade_error("ACQ.BUYER_SELLER_EQUAL", out_trade_no);
+    std::string seller_id = str(biz, "seller_id");
+    if (seller_id.empty()) seller_id = app.seller_id;
+
+    long long now = ctx_.clock().now_unix_ms();
+    long long expire = now + unpaid_timeout_ms_;
+    if (std::string te = str(biz, "timeout_express"); !te.empty()) {
+        auto d = parse_timeout_express(te, now);
+        if (!d) return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: timeout_express");
+        expire = now + *d;
+    }
+    if (std::string tx = str(biz, "time_expire"); !tx.empty()) {
+        auto t = core::parse_datetime(tx);
+        if (!t) return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: time_expire");
+        expire = std::min(expire, core::to_unix_ms(*t));
+    }
+    if (biz.contains("notify_url")) {
+        ctx_.log().warn("alipay.notify_url.ignored",
+                        {{"note",
+                          "notify_url inside biz_content is ignored by the real gateway; send it as a public "
+                          "parameter"}});
+    }
+
+    Trade t;
+    t.app_id = app.app_id;
+    t.out_trade_no = out_trade_no;
+    t.status = "WAIT_BUYER_PAY";
+    t.total_cents = *total;
+    t.subject = subject;
+    t.body = str(biz, "body");
+    t.buyer_id = buyer_id;
+    t.buyer_open_id = buyer_open_id;
+    t.seller_id = seller_id;
+    t.product_code = str(biz, "product_code");
+    if (t.product_code.empty()) t.product_code = "FACE_TO_FACE_PAYMENT";
+    t.op_app_id = op_app_id;
+    t.notify_url = notify_url;
+    t.passback_params = str(biz, "passback_params");
+    t.created_ms = now;
+    t.expire_ms = expire;
+
+    std::string new_no = new_trade_no();
+    return ctx_.db().write([&](state::Conn& c) -> Outcome {
+        auto existing = store::find_trade(c, app.app_id, "", out_trade_no);
+        if (existing) {
+            settle_due(c, *existing, now);
+            if (existing->status == "TRADE_SUCCESS" || existing->status == "TRADE_FINISHED")
+                return trade_error("ACQ.TRADE_HAS_SUCCESS", out_trade_no);
+            if (existing->status == "TRADE_CLOSED") return trade_error("ACQ.TRADE_HAS_CLOSE", out_trade_no);
+            if (existing->buyer_id != t.buyer_id || existing->buyer_open_id != t.buyer_open_id)
+                return trade_error("ACQ.TRADE_BUYER_NOT_MATCH", out_trade_no);
+            if (existing->total_cents != t.total_cents || existing->subject != t.subject)
+                return trade_error("ACQ.CONTEXT_INCONSISTENT", out_trade_no);
+            Outcome ok;
+            ok.fields["out_trade_no"] = out_trade_no;
+            ok.fields["trade_no"] = existing->trade_no;
+            return ok;
+        }
+        t.trade_no = new_no;
+        store::insert_trade(c, t);
+        Outcome ok;
+        ok.fields["out_trade_no"] = out_trade_no;
+        ok.fields["trade_no"] = t.trade_no;
+        return ok;
+    });
+}
+
+Outcome AlipayService::trade_query(const AppConfig& app, const Json& biz) {
+    Outcome err;
+    std::string trade_no, out_trade_no;
+    if (!lookup_keys(biz, &trade_no, &out_trade_no, &err)) return err;
+    auto t = load_trade(app.app_id, trade_no, out_trade_no);
+    if (!t) {
+        Outcome out = trade_error("ACQ.TRADE_NOT_EXIST", out_trade_no);
+        for (const char* k : {"buyer_pay_amount", "invoice_amount", "point_amount", "receipt_amount"})
+            out.fields[k] = "0.00";
+        return out;
+    }
+    bool paid = t->paid_ms > 0;
+    std::string paid_amount = paid ? format_amount(t->total_cents) : "0.00";
+    Outcome out;
+    auto& f = out.fields;
+    f["trade_no"] = t->trade_no;
+    f["out_trade_no"] = t->out_trade_no;
+    f["buyer_logon_id"] = buyer_logon_id(*t);
+    f["trade_status"] = t->status;
+    f["total_amount"] = format_amount(t->total_cents);
+    if (!t->buyer_id.empty()) f["buyer_user_id"] = t->buyer_id;
+    if (!t->buyer_open_id.empty()) f["buyer_open_id"] = t->buyer_open_id;
+    f["buyer_pay_amount"] = paid_amount;
+    f["receipt_amount"] = paid_amount;
+    f["invoice_amount"] = paid_amount;
+    f["point_amount"] = "0.00";
+    if (paid) f["send_pay_date"] = fmt_time(t->paid_ms);
+    f["subject"] = t->subject;
+    if (!t->body.empty()) f["body"] = t->body;
+    if (paid && has_option(biz, "fund_bill_list")) {
+        f["fund_bill_list"] = OrderedJson::array(
+            {OrderedJson{{"fund_channel", "ALIPAYACCOUNT"}, {"amount", format_amount(t->total_cents)}}});
+    }
+    return out;
+}
+
+Outcome AlipayService::trade_refund(const AppConfig& app, const Json& biz) {
+    Outcome err;
+    std::string trade_no, out_trade_no;
+    if (!lookup_keys(biz, &trade_no, &out_trade_no, &err)) return err;
+    auto amount_it = biz.find("refund_amount");
+    if (amount_it == biz.end()) return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: refund_amount");
+    auto amount = parse_amount(*amount_it);
+    if (!amount || *amount <= 0) return trade_error("ACQ.REASON_TRADE_REFUND_FEE_ERR", out_trade_no);
+    std::string request_no = str(biz, "out_request_no");
+    std::string reason = str(biz, "refund_reason");
+
+    return ctx_.db().write([&](state::Conn& c) -> Outcome {
+        // Read the clock inside the transaction: refund times follow the commit order.
+        long long now = ctx_.clock().now_unix_ms();
+        auto t = store::find_trade(c, app.app_id, trade_no, out_trade_no);
+        if (!t) return trade_error("ACQ.TRADE_NOT_EXIST", out_trade_no);
+        settle_due(c, *t, now);
+        std::string req_no = request_no.empty() ? t->out_trade_no : request_no;
+        auto echo_failure = [&](const char* sub) {
+            Outcome o = trade_error(sub, t->out_trade_no);
+            o.fields["refund_fee"] = format_amount(t->refunded_cents);
+            o.fields["send_back_fee"] = "0.00";
+            return o;
+        };
+        auto success = [&](bool changed, long long send_back, long long at_ms) {
+            Outcome o;
+            auto& f = o.fields;
+            f["trade_no"] = t->trade_no;
+            f["out_trade_no"] = t->out_trade_no;
+            f["buyer_logon_id"] = buyer_logon_id(*t);
+            if (!t->buyer_id.empty()) f["buyer_user_id"] = t->buyer_id;
+            if (!t->buyer_open_id.empty()) f["buyer_open_id"] = t->buyer_open_id;
+            f["fund_change"] = changed ? "Y" : "N";
+            f["refund_fee"] = format_amount(t->refunded_cents);
+            f["gmt_refund_pay"] = fmt_time(at_ms);
+            f["send_back_fee"] = format_amount(send_back);
+            return o;
+        };
+        if (auto prior = store::find_refund(c, app.app_id, t->trade_no, req_no)) {
+            if (prior->amount_cents != *amount) return echo_failure("ACQ.DISCORDANT_REPEAT_REQUEST");
+            return success(false, 0, prior->created_ms);
+        }
+        if (t->status == "WAIT_BUYER_PAY") return echo_failure("ACQ.TRADE_STATUS_ERROR");
+        if (t->status == "TRADE_CLOSED") return echo_failure("ACQ.TRADE_HAS_CLOSE");
+        if (t->status == "TRADE_FINISHED") return echo_failure("ACQ.TRADE_HAS_FINISHED");
+        if (*amount > t->total_cents - t->refunded_cents) return echo_failure("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL");
+        t->refunded_cents += *amount;
+        if (t->refunded_cents == t->total_cents) {
+            t->status = "TRADE_CLOSED";
+            t->closed_ms = now;
+        }
+        store::update_trade(c, *t);
+        Refund r;
+        r.app_id = app.app_id;
+        r.trade_no = t->trade_no;
+        r.out_trade_no = t->out_trade_no;
+        r.out_request_no = req_no;
+        r.reason = reason;
+        r.amount_cents = *amount;
+        r.refunded_after_cents = t->refunded_cents;
+        r.created_ms = now;
+        store::insert_refund(c, r);
+        notify(c, *t, &r);
+        return success(true, *amount, now);
+    });
+}
+
+Outcome AlipayService::refund_query(const AppConfig& app, const Json& biz) {
+    Outcome err;
+    std::string trade_no, out_trade_no;
+    if (!lookup_keys(biz, &trade_no, &out_trade_no, &err)) return err;
+    auto t = load_trade(app.app_id, trade_no, out_trade_no);
+    if (!t) return trade_error("ACQ.TRADE_NOT_EXIST", out_trade_no);
+    std::string req_no = str(biz, "out_request_no");
+    if (req_no.empty()) req_no = t->out_trade_no;
+    auto r = ctx_.db().read([&](state::Conn& c) { return store::find_refund(c, app.app_id, t->trade_no, req_no); });
+    Outcome out;
+    auto& f = out.fields;
+    f["trade_no"] = t->trade_no;
+    f["out_trade_no"] = t->out_trade_no;
+    if (!r) return out;  // 10000 without refund fields: "not refunded" [S19]
+    f["out_request_no"] = r->out_request_no;
+    f["total_amount"] = format_amount(t->total_cents);
+    f["refund_amount"] = format_amount(r->amount_cents);
+    if (!r->reason.empty()) f["refund_reason"] = r->reason;
+    f["refund_status"] = "REFUND_SUCCESS";
+    if (has_option(biz, "gmt_refund_pay")) f["gmt_refund_pay"] = fmt_time(r->created_ms);
+    return out;
+}
+
+Outcome AlipayService::trade_close(const AppConfig& app, const Json& biz) {
+    Outcome err;
+    std::string trade_no, out_trade_no;
+    if (!lookup_keys(biz, &trade_no, &out_trade_no, &err)) return err;
+    long long now = ctx_.clock().now_unix_ms();
+    return ctx_.db().write([&](state::Conn& c) -> Outcome {
+        auto t = store::find_trade(c, app.app_id, trade_no, out_trade_no);
+        if (!t) return trade_error("ACQ.TRADE_NOT_EXIST", out_trade_no);
+        settle_due(c, *t, now);
+        if (t->status != "WAIT_BUYER_PAY") {
+            Outcome o = trade_error("ACQ.TRADE_STATUS_ERROR", t->out_trade_no, "交易状态不合法");
+            o.fields["trade_no"] = t->trade_no;
+            return o;
+        }
+        t->status = "TRADE_CLOSED";
+        t->closed_ms = now;
+        store::update_trade(c, *t);
+        notify(c, *t, nullptr);
+        Outcome ok;
+        ok.fields["trade_no"] = t->trade_no;
+        ok.fields["out_trade_no"] = t->out_trade_no;
+        return ok;
+    });
+}
+
+int AlipayService::sweep() {
+    long long now = ctx_.clock().now_unix_ms();
+    // A read first: the sweep runs every second and must not take the write lock for nothing.
+    bool any = ctx_.db().read([&](state::Conn& c) { return !store::due_trades(c, now, refund_window_ms_).empty(); });
+    if (!any) return 0;
+    return ctx_.db().write([&](state::Conn& c) {
+        int n = 0;
+        for (auto& t : store::due_trades(c, now, refund_window_ms_)) n += settle_due(c, t, now) ? 1 : 0;
+        return n;
+    });
+}
+
+// ---- notifications -------------------------------------------------------------------------------
+
+void AlipayService::notify(state::Conn& c, const Trade& t, const Refund* refund) {
+    if (t.notify_url.empty()) return;
+    auto cfg = config();
+    const AppConfig* app = cfg ? cfg->app(t.app_id) : nullptr;
+    bool paid = t.paid_ms > 0;
+    OrderedJson p;
+    p["notify_type"] = "trade_status_sync";
+    p["notify_id"] = new_notify_id();
+    p["app_id"] = t.app_id;
+    p["auth_app_id"] = t.app_id;
+    p["charset"] = "utf-8";
+    p["version"] = "1.0";
+    p["trade_no"] = t.trade_no;
+    p["out_trade_no"] = t.out_trade_no;
+    if (refund) p["out_biz_no"] = refund->out_request_no;
+    if (!t.buyer_id.empty()) p["buyer_id"] = t.buyer_id;
+    if (!t.buyer_open_id.empty()) p["buyer_open_id"] = t.buyer_open_id;
+    p["buyer_logon_id"] = buyer_logon_id(t);
+    p["seller_id"] = t.seller_id;
+    if (app) p["seller_email"] = app->seller_email;
+    p["trade_status"] = t.status;
+    p["total_amount"] = format_amount(t.total_cents);
+    if (paid) {
+        std::string a = format_amount(t.total_cents);
+        p["receipt_amount"] = a;
+        p["invoice_amount"] = a;
+        p["buyer_pay_amount"] = a;
+        p["point_amount"] = "0.00";
+    }
+    if (refund) p["refund_fee"] = format_amount(t.refunded_cents);
+    p["subject"] = t.subject;
+    if (!t.body.empty()) p["body"] = t.body;
+    p["gmt_create"] = fmt_time(t.created_ms);
+    if (paid) p["gmt_payment"] = fmt_time(t.paid_ms);
+    if (refund) p["gmt_refund"] = core::format_datetime(core::from_unix_ms(refund->created_ms)) + ".000";
+    if (t.status == "TRADE_CLOSED" && t.closed_ms > 0) p["gmt_close"] = fmt_time(t.closed_ms);
+    if (paid) {
+        p["fund_bill_list"] = core::dump(OrderedJson::array(
+            {OrderedJson{{"amount", format_amount(t.total_cents)}, {"fundChannel", "ALIPAYACCOUNT"}}}));
+    }
+    if (!t.passback_params.empty()) p["passback_params"] = t.passback_params;
+    Json meta{{"trade_status", t.status}, {"trade_no", t.trade_no}};
+    if (refund) meta["out_biz_no"] = refund->out_request_no;
+    ctx_.outbox().enqueue(c, kChannel, "trade_status_sync", t.app_id, t.out_trade_no, t.notify_url, core::dump(p),
+                          meta);
+}
+
+state::OutboxChannel AlipayService::channel() {
+    state::OutboxChannel ch;
+    ch.name = kChannel;
+    using std::chrono::hours;
+    using std::chrono::minutes;
+    ch.retry_waits = {minutes(4), minutes(10), minutes(10), hours(1), hours(2), hours(6), hours(15)};
+    ch.render = [this](const state::OutboxMessage& m) -> core::Result<core::HttpRequest> {
+        auto cfg = config();
+        const AppConfig* app = cfg ? cfg->app(m.tenant) : nullptr;
+        if (!app) return core::make_error("alipay_app", "app " + m.tenant + " is not in the loaded fixture set");
+        auto fields = core::parse_ordered_json(m.payload);
+        if (!fields || !fields->is_object())
+            return core::make_error("alipay_payload", "unreadable notification payload");
+        core::Params params;
+        for (auto& [k, v] : fields->items()) {
+            params.emplace_back(k, v.is_string() ? v.get<std::string>() : core::dump(v));
+            if (k == "notify_id") params.emplace_back("notify_time", fmt_time(ctx_.clock().now_unix_ms()));
+        }
+        auto body = render_notification(params, app->alipay_private_key);
+        if (!body) return body.error();
+        core::HttpRequest req;
+        req.method = "POST";
+        req.url = m.url;
+        req.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
+                       {"User-Agent", "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1)"}};
+        req.body = std::move(*body);
+        return req;
+    };
+    ch.accepted = [this](const core::HttpResponse& r, std::string* why) {
+        if (r.status < 200 || r.status >= 300) {
+            *why = "HTTP " + std::to_string(r.status) + " (Alipay needs 200 with the body \"success\")";
+            return false;
+        }
+        if (core::trim(r.body) != "success") {
+            *why = "the reply body is not \"success\"";
+            return false;
+        }
+        if (r.body != "success") ctx_.log().info("alipay.notify.reply_not_exact", {{"body", r.body.substr(0, 64)}});
+        return true;
+    };
+    return ch;
+}
+
+// ---- admin ---------------------------------------------------------------------------------------
+
+core::Json AlipayService::trade_json(const Trade& t) {
+    Json j{{"app_id", t.app_id},
+           {"out_trade_no", t.out_trade_no},
+           {"trade_no", t.trade_no},
+           {"trade_status", t.status},
+           {"total_amount", format_amount(t.total_cents)},
+           {"refund_fee", format_amount(t.refunded_cents)},
+           {"subject", t.subject},
+           {"buyer_id", t.buyer_id},
+           {"buyer_open_id", t.buyer_open_id},
+           {"seller_id", t.seller_id},
+           {"product_code", t.product_code},
+           {"notify_url", t.notify_url},
+           {"gmt_create", core::format_datetime(core::from_unix_ms(t.created_ms))},
+           {"time_expire", core::format_datetime(core::from_unix_ms(t.expire_ms))}};
+    if (!t.op_app_id.empty()) j["op_app_id"] = t.op_app_id;
+    if (t.paid_ms) j["gmt_payment"] = core::format_datetime(core::from_unix_ms(t.paid_ms));
+    if (t.closed_ms) j["gmt_close"] = core::format_datetime(core::from_unix_ms(t.closed_ms));
+    return j;
+}
+
+core::Result<core::Json> AlipayService::mint_auth_code(const std::string& app_id, const std::string& user_id,
+                                                       const std::string& scopes) {
+    auto cfg = config();
+    if (!cfg || !cfg->app(app_id))
+        return core::make_error("not_found", "no Alipay app " + app_id + " in the fixture set");
+    const UserConfig* u = cfg->user(user_id);
+    std::string uid = u ? u->user_id : user_id;
+    if (!u && !is_user_id(user_id)) {
+        return core::make_error(
+            "not_found", "no Alipay user " + user_id + " in the fixture set (or give any 16-digit id starting 2088)");
+    }
+    AuthCode a;
+    a.code = ctx_.ids().hex(32);
+    a.app_id = app_id;
+    a.user_id = uid;
+    a.scopes = scopes.empty() ? "auth_user" : scopes;
+    a.created_ms = ctx_.clock().now_unix_ms();
+    a.expires_ms = a.created_ms + auth_code_ttl_ms_;
+    ctx_.db().write([&](state::Conn& c) { store::insert_auth_code(c, a); });
+    return Json{{"auth_code", a.code},
+                {"app_id", app_id},
+                {"user_id", uid},
+                {"scopes", a.scopes},
+                {"expires_in", auth_code_ttl_ms_ / 1000}};
+}
+
+core::Result<core::Json> AlipayService::admin_pay(const std::string& out_trade_no, const std::string& app_id,
+                                                  const std::string& result) {
+    if (result != "TRADE_SUCCESS" && result != "TRADE_CLOSED" && result != "TRADE_FINISHED" && result != "CANCEL") {
+        return core::make_error(
+            "bad_request",
+            "result must be TRADE_SUCCESS, TRADE_CLOSED, TRADE_FINISHED or CANCEL, not \"" + result + "\"");
+    }
+    long long now = ctx_.clock().now_unix_ms();
+    // Database::write needs a default-constructible result: carry the error beside it.
+    std::optional<core::Error> failure;
+    Json reply = ctx_.db().write([&](state::Conn& c) -> Json {
+        auto fail = [&](core::Error e) {
+            failure = std::move(e);
+            return Json();
+        };
+        std::vector<Trade> found;
+        if (!app_id.empty()) {
+            if (auto t = store::find_trade(c, app_id, "", out_trade_no)) found.push_back(*t);
+        } else {
+            found = store::find_trades_by_out_trade_no(c, out_trade_no);
+        }
+        if (found.empty())
+            return fail(core::make_error("not_found", "no Alipay trade with out_trade_no " + out_trade_no));
+        if (found.size() > 1) {
+            return fail(core::make_error("ambiguous", "several apps have a trade " + out_trade_no + "; give app_id"));
+        }
+        Trade t = found.front();
+        settle_due(c, t, now);
+        std::string result_code = "9000";
+        auto conflict = [&](const std::string& why) {
+            return fail(core::make_error("conflict", "trade " + out_trade_no + " is " + t.status + ": " + why));
+        };
+        if (result == "CANCEL") {
+            result_code = "6001";
+        } else if (result == "TRADE_SUCCESS") {
+            if (t.status != "WAIT_BUYER_PAY") return conflict("only a WAIT_BUYER_PAY trade can be paid");
+            t.status = "TRADE_SUCCESS";
+            t.paid_ms = now;
+            store::update_trade(c, t);
+            notify(c, t, nullptr);
+        } else if (result == "TRADE_CLOSED") {
+            if (t.status != "WAIT_BUYER_PAY") return conflict("only an unpaid trade can time out");
+            t.status = "TRADE_CLOSED";
+            t.closed_ms = now;
+            store::update_trade(c, t);
+            notify(c, t, nullptr);
+        } else {
+            if (t.status != "TRADE_SUCCESS") return conflict("only a TRADE_SUCCESS trade can finish");
+            t.status = "TRADE_FINISHED";
+            store::update_trade(c, t);
+            notify(c, t, nullptr);
+        }
+        return Json{{"result_code", result_code}, {"trade", trade_json(t)}};
+    });
+    if (failure) return *failure;
+    return reply;
+}
+
+core::Json AlipayService::list_trades(const std::string& app_id) {
+    sweep();
+    Json arr = Json::array();
+    ctx_.db().read([&](state::Conn& c) {
+        for (const auto& t : store::list_trades(c, app_id)) arr.push_back(trade_json(t));
+    });
+    return Json{{"trades", arr}};
+}
+
+core::Json AlipayService::list_refunds(const std::string& app_id, const std::string& out_trade_no) {
+    Json arr = Json::array();
+    ctx_.db().read([&](state::Conn& c) {
+        for (const auto& r : store::list_refunds(c, app_id, out_trade_no)) {
+            arr.push_back(Json{{"app_id", r.app_id},
+                               {"trade_no", r.trade_no},
+                               {"out_trade_no", r.out_trade_no},
+                               {"out_request_no", r.out_request_no},
+                               {"refund_amount", format_amount(r.amount_cents)},
+                               {"refund_fee", format_amount(r.refunded_after_cents)},
+                               {"refund_reason", r.reason},
+                               {"gmt_refund_pay", core::format_datetime(core::from_unix_ms(r.created_ms))}});
+        }
+    });
+    return Json{{"refunds", arr}};
+}
+
+}  // namespace mpemu::alipay

@@ -1,0 +1,228 @@
+// Alipay's SQLite tables (see store.hpp).
+#include "emulator/alipay/store.hpp"
+
+namespace mpemu::alipay::store {
+
+using state::Conn;
+using state::NamedRow;
+
+std::vector<state::Migration> migrations() {
+    return {{"alipay", 1, R"SQL(
+CREATE TABLE alipay_auth_codes (
+  code TEXT PRIMARY KEY, app_id TEXT NOT NULL, user_id TEXT NOT NULL, scopes TEXT NOT NULL,
+  created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE alipay_tokens (
+  access_token TEXT PRIMARY KEY, refresh_token TEXT NOT NULL UNIQUE, app_id TEXT NOT NULL,
+  user_id TEXT NOT NULL, scopes TEXT NOT NULL, auth_start_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,
+  re_expires_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE alipay_trades (
+  app_id TEXT NOT NULL, out_trade_no TEXT NOT NULL, trade_no TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+  total_cents INTEGER NOT NULL, refunded_cents INTEGER NOT NULL DEFAULT 0, subject TEXT NOT NULL,
+  body TEXT NOT NULL DEFAULT '', buyer_id TEXT NOT NULL DEFAULT '', buyer_open_id TEXT NOT NULL DEFAULT '',
+  seller_id TEXT NOT NULL, product_code TEXT NOT NULL DEFAULT '', op_app_id TEXT NOT NULL DEFAULT '',
+  notify_url TEXT NOT NULL DEFAULT '', passback_params TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL,
+  paid_ms INTEGER NOT NULL DEFAULT 0, closed_ms INTEGER NOT NULL DEFAULT 0, expire_ms INTEGER NOT NULL,
+  PRIMARY KEY (app_id, out_trade_no));
+CREATE INDEX alipay_trades_due ON alipay_trades(status, expire_ms);
+CREATE TABLE alipay_refunds (
+  app_id TEXT NOT NULL, trade_no TEXT NOT NULL, out_trade_no TEXT NOT NULL, out_request_no TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '', amount_cents INTEGER NOT NULL, refunded_after_cents INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL, PRIMARY KEY (trade_no, out_request_no));
+)SQL"}};
+}
+
+namespace {
+
+AuthCode auth_code_from(const NamedRow& r) {
+    AuthCode a;
+    a.code = r["code"].as_text();
+    a.app_id = r["app_id"].as_text();
+    a.user_id = r["user_id"].as_text();
+    a.scopes = r["scopes"].as_text();
+    a.created_ms = r["created_ms"].as_int();
+    a.expires_ms = r["expires_ms"].as_int();
+    a.used = r["used"].as_int() != 0;
+    return a;
+}
+
+Token token_from(const NamedRow& r) {
+    Token t;
+    t.access_token = r["access_token"].as_text();
+    t.refresh_token = r["refresh_token"].as_text();
+    t.app_id = r["app_id"].as_text();
+    t.user_id = r["user_id"].as_text();
+    t.scopes = r["scopes"].as_text();
+    t.auth_start_ms = r["auth_start_ms"].as_int();
+    t.expires_ms = r["expires_ms"].as_int();
+    t.re_expires_ms = r["re_expires_ms"].as_int();
+    t.revoked = r["revoked"].as_int() != 0;
+    return t;
+}
+
+Trade trade_from(const NamedRow& r) {
+    Trade t;
+    t.app_id = r["app_id"].as_text();
+    t.out_trade_no = r["out_trade_no"].as_text();
+    t.trade_no = r["trade_no"].as_text();
+    t.status = r["status"].as_text();
+    t.total_cents = r["total_cents"].as_int();
+    t.refunded_cents = r["refunded_cents"].as_int();
+    t.subject = r["subject"].as_text();
+    t.body = r["body"].as_text();
+    t.buyer_id = r["buyer_id"].as_text();
+    t.buyer_open_id = r["buyer_open_id"].as_text();
+    t.seller_id = r["seller_id"].as_text();
+    t.product_code = r["product_code"].as_text();
+    t.op_app_id = r["op_app_id"].as_text();
+    t.notify_url = r["notify_url"].as_text();
+    t.passback_params = r["passback_params"].as_text();
+    t.created_ms = r["created_ms"].as_int();
+    t.paid_ms = r["paid_ms"].as_int();
+    t.closed_ms = r["closed_ms"].as_int();
+    t.expire_ms = r["expire_ms"].as_int();
+    return t;
+}
+
+Refund refund_from(const NamedRow& r) {
+    Refund f;
+    f.app_id = r["app_id"].as_text();
+    f.trade_no = r["trade_no"].as_text();
+    f.out_trade_no = r["out_trade_no"].as_text();
+    f.out_request_no = r["out_request_no"].as_text();
+    f.reason = r["reason"].as_text();
+    f.amount_cents = r["amount_cents"].as_int();
+    f.refunded_after_cents = r["refunded_after_cents"].as_int();
+    f.created_ms = r["created_ms"].as_int();
+    return f;
+}
+
+}  // namespace
+
+void insert_auth_code(Conn& c, const AuthCode& a) {
+    c.exec(
+        "INSERT INTO alipay_auth_codes(code, app_id, user_id, scopes, created_ms, expires_ms, used) "
+        "VALUES(?,?,?,?,?,?,?)",
+        {a.code, a.app_id, a.user_id, a.scopes, a.created_ms, a.expires_ms, a.used});
+}
+
+std::optional<AuthCode> find_auth_code(Conn& c, const std::string& code) {
+    auto r = c.query_one("SELECT * FROM alipay_auth_codes WHERE code = ?", {code});
+    if (!r) return std::nullopt;
+    return auth_code_from(*r);
+}
+
+void mark_auth_code_used(Conn& c, const std::string& code) {
+    c.exec("UPDATE alipay_auth_codes SET used = 1 WHERE code = ?", {code});
+}
+
+void insert_token(Conn& c, const Token& t) {
+    c.exec(
+        "INSERT INTO alipay_tokens(access_token, refresh_token, app_id, user_id, scopes, auth_start_ms, "
+        "expires_ms, re_expires_ms, revoked) VALUES(?,?,?,?,?,?,?,?,?)",
+        {t.access_token, t.refresh_token, t.app_id, t.user_id, t.scopes, t.auth_start_ms, t.expires_ms, t.re_expires_ms,
+         t.revoked});
+}
+
+std::optional<Token> find_token_by_access(Conn& c, const std::string& access_token) {
+    auto r = c.query_one("SELECT * FROM alipay_tokens WHERE access_token = ?", {access_token});
+    if (!r) return std::nullopt;
+    return token_from(*r);
+}
+
+std::optional<Token> find_token_by_refresh(Conn& c, const std::string& refresh_token) {
+    auto r = c.query_one("SELECT * FROM alipay_tokens WHERE refresh_token = ?", {refresh_token});
+    if (!r) return std::nullopt;
+    return token_from(*r);
+}
+
+void revoke_token(Conn& c, const std::string& access_token) {
+    c.exec("UPDATE alipay_tokens SET revoked = 1 WHERE access_token = ?", {access_token});
+}
+
+std::optional<Trade> find_trade(Conn& c, const std::string& app_id, const std::string& trade_no,
+                                const std::string& out_trade_no) {
+    std::optional<NamedRow> r;
+    if (!trade_no.empty()) {
+        r = c.query_one("SELECT * FROM alipay_trades WHERE app_id = ? AND trade_no = ?", {app_id, trade_no});
+    } else if (!out_trade_no.empty()) {
+        r = c.query_one("SELECT * FROM alipay_trades WHERE app_id = ? AND out_trade_no = ?", {app_id, out_trade_no});
+    }
+    if (!r) return std::nullopt;
+    return trade_from(*r);
+}
+
+std::vector<Trade> find_trades_by_out_trade_no(Conn& c, const std::string& out_trade_no) {
+    std::vector<Trade> out;
+    for (auto& r : c.query("SELECT * FROM alipay_trades WHERE out_trade_no = ? ORDER BY created_ms", {out_trade_no}))
+        out.push_back(trade_from(r));
+    return out;
+}
+
+void insert_trade(Conn& c, const Trade& t) {
+    c.exec(
+        "INSERT INTO alipay_trades(app_id, out_trade_no, trade_no, status, total_cents, refunded_cents, subject, "
+        "body, buyer_id, buyer_open_id, seller_id, product_code, op_app_id, notify_url, passback_params, "
+        "created_ms, paid_ms, closed_ms, expire_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        {t.app_id, t.out_trade_no, t.trade_no, t.status, t.total_cents, t.refunded_cents, t.subject, t.body, t.buyer_id,
+         t.buyer_open_id, t.seller_id, t.product_code, t.op_app_id, t.notify_url, t.passback_params, t.created_ms,
+         t.paid_ms, t.closed_ms, t.expire_ms});
+}
+
+void update_trade(Conn& c, const Trade& t) {
+    c.exec(
+        "UPDATE alipay_trades SET status = ?, refunded_cents = ?, paid_ms = ?, closed_ms = ? "
+        "WHERE app_id = ? AND trade_no = ?",
+        {t.status, t.refunded_cents, t.paid_ms, t.closed_ms, t.app_id, t.trade_no});
+}
+
+std::vector<Trade> list_trades(Conn& c, const std::string& app_id) {
+    std::vector<Trade> out;
+    auto rows = app_id.empty() ? c.query("SELECT * FROM alipay_trades ORDER BY rowid")
+                               : c.query("SELECT * FROM alipay_trades WHERE app_id = ? ORDER BY rowid", {app_id});
+    for (auto& r : rows) out.push_back(trade_from(r));
+    return out;
+}
+
+std::vector<Trade> due_trades(Conn& c, long long now_ms, long long refund_window_ms) {
+    std::vector<Trade> out;
+    for (auto& r : c.query("SELECT * FROM alipay_trades WHERE (status = 'WAIT_BUYER_PAY' AND expire_ms <= ?) "
+                           "OR (status = 'TRADE_SUCCESS' AND paid_ms > 0 AND paid_ms + ? <= ?)",
+                           {now_ms, refund_window_ms, now_ms}))
+        out.push_back(trade_from(r));
+    return out;
+}
+
+std::optional<Refund> find_refund(Conn& c, const std::string& app_id, const std::string& trade_no,
+                                  const std::string& out_request_no) {
+    auto r = c.query_one("SELECT * FROM alipay_refunds WHERE app_id = ? AND trade_no = ? AND out_request_no = ?",
+                         {app_id, trade_no, out_request_no});
+    if (!r) return std::nullopt;
+    return refund_from(*r);
+}
+
+void insert_refund(Conn& c, const Refund& r) {
+    c.exec(
+        "INSERT INTO alipay_refunds(app_id, trade_no, out_trade_no, out_request_no, reason, amount_cents, "
+        "refunded_after_cents, created_ms) VALUES(?,?,?,?,?,?,?,?)",
+        {r.app_id, r.trade_no, r.out_trade_no, r.out_request_no, r.reason, r.amount_cents, r.refunded_after_cents,
+         r.created_ms});
+}
+
+std::vector<Refund> list_refunds(Conn& c, const std::string& app_id, const std::string& out_trade_no) {
+    std::string sql = "SELECT * FROM alipay_refunds WHERE 1=1";
+    std::vector<state::Value> args;
+    if (!app_id.empty()) {
+        sql += " AND app_id = ?";
+        args.emplace_back(app_id);
+    }
+    if (!out_trade_no.empty()) {
+        sql += " AND out_trade_no = ?";
+        args.emplace_back(out_trade_no);
+    }
+    sql += " ORDER BY rowid";
+    std::vector<Refund> out;
+    for (auto& r : c.query(sql, args)) out.push_back(refund_from(r));
+    return out;
+}
+
+}  // namespace mpemu::alipay::store
