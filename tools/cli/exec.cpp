@@ -12,8 +12,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/http_client.hpp"
 #include "emulator/emulator.hpp"
 #include "tools/cli/commands.hpp"
+
+extern char** environ;
 
 namespace mpemu::cli {
 namespace {
@@ -56,18 +59,50 @@ int exec_command(ExecArgs& a) {
     }
     std::string url = (*emu)->base_url();
     std::thread server([&] { (*emu)->run(); });
+    // The command may rely on the emulator from its first instruction, and stopping a server that has
+    // not entered its accept loop yet would be lost: wait until it answers.
+    {
+        core::HttpClient client;
+        core::HeaderList auth;
+        if (!a.options.admin_token.empty()) auth.emplace_back("Authorization", "Bearer " + a.options.admin_token);
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (true) {
+            auto r = client.send({"GET", url + "/__admin/health", auth, {}, std::chrono::milliseconds(1000)});
+            if (r && r->status == 200) break;
+            if (std::chrono::steady_clock::now() > deadline) {
+                std::cerr << "error: the emulator did not become healthy at " << url << "\n";
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    }
 
+    // Prepared before fork: after fork only async-signal-safe calls are made in the child.
+    std::string exec_failed = "error: cannot run " + a.command[0] + ": ";
+    std::vector<char*> argv;
+    for (auto& s : a.command) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e; ++e) {
+        std::string_view kv(*e);
+        if (kv.rfind("MPEMU_URL=", 0) == 0 || kv.rfind("MPEMU_ADMIN_TOKEN=", 0) == 0) continue;
+        env_strings.emplace_back(kv);
+    }
+    env_strings.push_back("MPEMU_URL=" + url);
+    if (!a.options.admin_token.empty()) env_strings.push_back("MPEMU_ADMIN_TOKEN=" + a.options.admin_token);
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
     pid_t child = fork();
     if (child == 0) {
         pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
         signal(SIGPIPE, SIG_DFL);
-        setenv("MPEMU_URL", url.c_str(), 1);
-        if (!a.options.admin_token.empty()) setenv("MPEMU_ADMIN_TOKEN", a.options.admin_token.c_str(), 1);
-        std::vector<char*> argv;
-        for (auto& s : a.command) argv.push_back(s.data());
-        argv.push_back(nullptr);
-        execvp(argv[0], argv.data());
-        std::fprintf(stderr, "error: cannot run %s: %s\n", argv[0], std::strerror(errno));
+        execvpe(argv[0], argv.data(), envp.data());
+        const char* reason = std::strerror(errno);
+        ssize_t ignored = write(2, exec_failed.data(), exec_failed.size());
+        ignored = write(2, reason, std::strlen(reason));
+        ignored = write(2, "\n", 1);
+        (void)ignored;
         _exit(127);
     }
     int status = 0;
