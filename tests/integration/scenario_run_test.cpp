@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include "core/json.hpp"
+#include "core/time_format.hpp"
+#include "emulator/wechatpay/protocol.hpp"
 #include "core/text.hpp"
 #include "tests/support/emulator_process.hpp"
 #include "tests/support/process.hpp"
@@ -149,4 +151,47 @@ TEST_CASE("exec: runs the command with MPEMU_URL and exits with its status", "[s
     auto missing = run_command({MPEMU_BINARY, "exec", "--", "/nonexistent/command"}, {}, std::chrono::seconds(30));
     CHECK(missing.exit_code == 127);
     CHECK(missing.err.find("cannot run /nonexistent/command") != std::string::npos);
+}
+
+TEST_CASE("run: a WeChat Pay notification step sends what WeChat Pay would send", "[scenario][run][wechatpay]") {
+    testing::HttpSink sink;
+    std::string dir = testing::temp_dir();
+    std::string keys = testing::default_fixtures_dir() + "/keys/wechatpay";
+    std::string file = dir + "/notify.json";
+    core::write_file(file, R"({
+  "name": "notify a backend",
+  "vars": {"order": "T1001"},
+  "steps": [
+    {"wechatpay_notify": {"url": "{{sink}}", "keys": ")" + keys + R"(",
+       "resource": {"mchid": "1900000109", "out_trade_no": "{{order}}", "trade_state": "SUCCESS", "amount": {"total": 100}}},
+     "assert": {"status": 200}}
+  ]
+})");
+    auto r = mpemu_run({file, "--target", "http://127.0.0.1:9", "--var", "sink=" + sink.url("/pay/notify")});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    auto got = sink.wait_for(1);
+    REQUIRE(got.size() == 1);
+    const auto& n = got[0];
+    REQUIRE(n.header("Wechatpay-Signature"));
+    namespace wp = wechatpay::protocol;
+    wp::SignedHeaders h{*n.header("Wechatpay-Timestamp"), *n.header("Wechatpay-Nonce"), *n.header("Wechatpay-Signature"),
+                        *n.header("Wechatpay-Serial")};
+    auto serial = core::read_file(keys + "/platform_serial.txt");
+    REQUIRE(serial.has_value());
+    CHECK(h.serial == std::string(core::trim(*serial)));
+    auto pub = core::crypto::load_public_key(*core::read_file(keys + "/platform_public_key.pem"));
+    REQUIRE(pub.ok());
+    CHECK(wp::verify_message(*pub, h, n.body, core::to_unix(std::chrono::system_clock::now())).ok());
+    auto env = wp::parse_envelope(n.body);
+    REQUIRE(env.ok());
+    CHECK(env->event_type == "TRANSACTION.SUCCESS");
+    CHECK(env->resource.original_type == "transaction");
+    std::string apiv3(core::trim(*core::read_file(keys + "/apiv3_key.txt")));
+    auto plain = wp::decrypt(apiv3, env->resource.nonce, env->resource.associated_data, env->resource.ciphertext);
+    REQUIRE(plain.ok());
+    auto resource = core::parse_json(*plain);
+    REQUIRE(resource.ok());
+    CHECK((*resource)["out_trade_no"] == "T1001");
+    CHECK((*resource)["amount"]["total"] == 100);
 }

@@ -70,6 +70,17 @@ struct RequestSpec {
     std::chrono::milliseconds timeout{10000};
 };
 
+// A WeChat Pay v3 notification to send: the resource is encrypted and the envelope signed at run time.
+struct WechatpayNotifySpec {
+    std::string url;  // template
+    std::string event_type = "TRANSACTION.SUCCESS";
+    core::OrderedJson resource;  // templates inside
+    core::OrderedJson headers = core::OrderedJson::object();
+    std::string platform_private_key_pem;
+    std::string platform_serial;
+    std::string apiv3_key;
+};
+
 struct Retry {
     int attempts = 1;
     std::chrono::milliseconds interval{200};
@@ -93,6 +104,7 @@ struct Step {
     std::shared_ptr<const Scenario> included;  // kInclude
     core::OrderedJson include_vars;
     std::chrono::milliseconds wait{0};   // kWait
+    WechatpayNotifySpec wechatpay_notify;  // kWechatpayNotify
 
     std::vector<Capture> captures;
     std::vector<Check> checks;

@@ -151,6 +151,7 @@ public:
             sc->fixtures = root["fixtures"].get<std::string>();
             sc->reset = true;
             sc->fixtures_dir = resolve_fixtures_impl(sc->file, sc->fixtures);
+            fixtures_dir_ = sc->fixtures_dir;
             if (sc->fixtures_dir.empty() && sc->fixtures.find('/') != std::string::npos) {
                 error("/fixtures", "fixture set folder \"" + sc->fixtures + "\" not found",
                       "give a folder relative to this file, or the name of a set under fixtures/");
@@ -183,6 +184,7 @@ private:
     std::set<std::string>& reported_;
     std::set<std::string> known_;
     bool failed_ = false;
+    std::string fixtures_dir_;  // the scenario's fixture set folder, for default key folders
 
     Where where(const std::string& pointer, bool at_key = false) const {
         return Where{doc_.source->path(), at_key ? doc_.key_pos(pointer) : doc_.value_pos(pointer)};
@@ -476,6 +478,45 @@ private:
             step.wait = duration_at(core::pointer_append(ptr, "wait"));
             if (step.wait > std::chrono::minutes(10)) error(core::pointer_append(ptr, "wait"), "waits are limited to 10m");
             if (step.name.empty()) step.name = "wait " + core::format_duration(step.wait);
+        } else if (kind == "wechatpay_notify") {
+            std::string np = core::pointer_append(ptr, "wechatpay_notify");
+            const Json& n = s["wechatpay_notify"];
+            auto& spec = step.wechatpay_notify;
+            spec.url = n["url"].get<std::string>();
+            check_template_string(spec.url, core::pointer_append(np, "url"), false);
+            if (n.contains("event_type")) spec.event_type = n["event_type"].get<std::string>();
+            spec.resource = ordered(core::pointer_append(np, "resource"));
+            check_templates(spec.resource, core::pointer_append(np, "resource"));
+            if (n.contains("headers")) {
+                spec.headers = ordered(core::pointer_append(np, "headers"));
+                check_templates(spec.headers, core::pointer_append(np, "headers"));
+            }
+            std::string keys;
+            if (n.contains("keys")) {
+                keys = relative_to(doc_.source->path(), n["keys"].get<std::string>());
+            } else if (!fixtures_dir_.empty()) {
+                keys = fixtures_dir_ + "/keys/wechatpay";
+            } else {
+                error(np, "a WeChat Pay notification needs keys", "give \"keys\": \"<folder>\" or declare \"fixtures\"", true);
+                return std::nullopt;
+            }
+            auto read_key_file = [&](const char* name, std::string* out) {
+                auto text = core::read_file(keys + "/" + name);
+                if (!text) {
+                    error(n.contains("keys") ? core::pointer_append(np, "keys") : np,
+                          "cannot read " + keys + "/" + name, "the folder needs platform_private_key.pem, platform_serial.txt and apiv3_key.txt",
+                          !n.contains("keys"));
+                    return false;
+                }
+                *out = std::string(core::trim(*text));
+                return true;
+            };
+            if (!read_key_file("platform_private_key.pem", &spec.platform_private_key_pem) ||
+                !read_key_file("platform_serial.txt", &spec.platform_serial) ||
+                !read_key_file("apiv3_key.txt", &spec.apiv3_key)) {
+                return std::nullopt;
+            }
+            if (step.name.empty()) step.name = "WeChat Pay notification " + spec.event_type + " to " + spec.url;
         } else {
             error(core::pointer_append(ptr, kind), "step kind \"" + kind + "\" is not available in this build",
                   "provider notifications need the " + std::string(kind == "alipay_notify" ? "Alipay" : "WeChat Pay") +
@@ -545,10 +586,11 @@ private:
             if (step.kind == StepKind::kInclude) error(rp, "an include step cannot be retried", {}, true);
             step.retry = r;
         }
-        step.kind = kind == "request" ? StepKind::kRequest
-                    : kind == "admin"  ? StepKind::kAdmin
-                    : kind == "include" ? StepKind::kInclude
-                                        : StepKind::kWait;
+        step.kind = kind == "request"            ? StepKind::kRequest
+                    : kind == "admin"            ? StepKind::kAdmin
+                    : kind == "include"          ? StepKind::kInclude
+                    : kind == "wechatpay_notify" ? StepKind::kWechatpayNotify
+                                                 : StepKind::kWait;
         if ((step.kind == StepKind::kInclude || step.kind == StepKind::kWait) &&
             (!step.captures.empty() || !step.checks.empty())) {
             error(core::pointer_append(ptr, step.captures.empty() ? "assert" : "capture"),

@@ -6,9 +6,12 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "core/crypto.hpp"
+#include "core/ids.hpp"
 #include "core/text.hpp"
 #include "core/time_format.hpp"
 #include "core/url.hpp"
+#include "emulator/wechatpay/protocol.hpp"
 #include "tools/scenario/capture.hpp"
 #include "tools/scenario/check.hpp"
 #include "tools/scenario/template.hpp"
@@ -69,6 +72,7 @@ void template_failure(StepResult& r, const core::Error& e, const Where& where) {
 struct ScenarioRunner::Impl {
     RunOptions options;
     core::HttpClient client;
+    core::IdGenerator ids;
 
     std::string emulator() const { return options.emulator.empty() ? options.target : options.emulator; }
 
@@ -146,6 +150,7 @@ struct ScenarioRunner::Impl {
             }
             return req;
         }
+        if (step.kind == StepKind::kWechatpayNotify) return build_wechatpay_notify(step.wechatpay_notify, lookup);
         // Admin step: the path comes from the admin catalog, placeholders filled from params.
         std::string path = step.admin_path;
         auto params = render_json(step.admin_params, lookup);
@@ -169,6 +174,48 @@ struct ScenarioRunner::Impl {
             req.headers.emplace_back("Content-Type", "application/json");
         }
         if (!options.admin_token.empty()) req.headers.emplace_back("Authorization", "Bearer " + options.admin_token);
+        return req;
+    }
+
+    // A notification as WeChat Pay sends it: resource encrypted with the APIv3 key (AEAD_AES_256_GCM),
+    // envelope signed with the platform key, Wechatpay-* headers — using the emulator's own protocol code.
+    core::Result<core::HttpRequest> build_wechatpay_notify(const WechatpayNotifySpec& spec, const Lookup& lookup) {
+        namespace wp = wechatpay::protocol;
+        auto url = render_string(spec.url, lookup);
+        if (!url) return url.error();
+        auto resource = render_json(spec.resource, lookup);
+        if (!resource) return resource.error();
+        auto key = core::crypto::load_private_key(spec.platform_private_key_pem);
+        if (!key) return core::make_error("key", "the platform private key cannot be loaded: " + key.error().message);
+        bool refund = core::starts_with(spec.event_type, "REFUND.");
+        wp::Envelope e;
+        e.id = ids.uuid();
+        e.create_time = core::format_rfc3339(std::chrono::system_clock::now());
+        e.event_type = spec.event_type;
+        e.summary = wp::event_summary(spec.event_type);
+        e.resource.original_type = refund ? "refund" : "transaction";
+        e.resource.associated_data = e.resource.original_type;
+        e.resource.nonce = ids.base62(12);
+        auto ct = wp::encrypt(spec.apiv3_key, e.resource.nonce, e.resource.associated_data, core::dump(*resource));
+        if (!ct) return core::make_error("crypto", "encrypting the notification failed: " + ct.error().message);
+        e.resource.ciphertext = *ct;
+        std::string body = wp::render_envelope(e);
+        long long now = core::to_unix(std::chrono::system_clock::now());
+        auto signed_headers = wp::sign_message_headers(*key, spec.platform_serial, body, now, ids.base62(32));
+        if (!signed_headers) return core::make_error("crypto", "signing the notification failed: " + signed_headers.error().message);
+        core::HttpRequest req;
+        req.method = "POST";
+        req.url = join_url(options.target, *url);
+        req.body = body;
+        req.headers = {{"Content-Type", "application/json"},
+                       {"Wechatpay-Timestamp", signed_headers->timestamp},
+                       {"Wechatpay-Nonce", signed_headers->nonce},
+                       {"Wechatpay-Signature", signed_headers->signature},
+                       {"Wechatpay-Serial", signed_headers->serial},
+                       {"Wechatpay-Signature-Type", std::string(wp::kAuthScheme)}};
+        auto extra = render_json(spec.headers, lookup);
+        if (!extra) return extra.error();
+        for (auto it = extra->begin(); it != extra->end(); ++it) req.headers.emplace_back(it.key(), to_text(it.value()));
         return req;
     }
 
@@ -288,7 +335,8 @@ struct ScenarioRunner::Impl {
                 break;
             }
             case StepKind::kRequest:
-            case StepKind::kAdmin: {
+            case StepKind::kAdmin:
+            case StepKind::kWechatpayNotify: {
                 Where where;
                 auto req = build(step, lookup, &where);
                 if (!req) {

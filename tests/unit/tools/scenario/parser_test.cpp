@@ -138,7 +138,7 @@ TEST_CASE("parser: step kinds, admin operations, includes", "[scenario][parser]"
   {"admin": "wechatpay_pay", "body": {}},
   {"admin": "health", "params": {"id": "1"}},
   {"include": "nope.json"},
-  {"wechatpay_notify": {}},
+  {"alipay_notify": {}},
   {"wait": "soon"}
 ]})",
                   "kinds.json");
@@ -151,7 +151,7 @@ TEST_CASE("parser: step kinds, admin operations, includes", "[scenario][parser]"
     CHECK(l.diagnostics.find("needs \"params\": {\"out_trade_no\": ...}") != std::string::npos);
     CHECK(l.diagnostics.find("the path /__admin/health has no {id}") != std::string::npos);
     CHECK(l.diagnostics.find("included file \"nope.json\" not found") != std::string::npos);
-    CHECK(l.diagnostics.find("step kind \"wechatpay_notify\" is not available in this build") != std::string::npos);
+    CHECK(l.diagnostics.find("step kind \"alipay_notify\" is not available in this build") != std::string::npos);
     CHECK(l.diagnostics.find("bad duration \"soon\"") != std::string::npos);
 }
 
