@@ -111,6 +111,7 @@ const char* step_kind_name(StepKind kind) {
         case StepKind::kWait: return "wait";
         case StepKind::kWechatpayNotify: return "wechatpay_notify";
         case StepKind::kAlipayNotify: return "alipay_notify";
+        case StepKind::kWechatpayRequest: return "wechatpay_request";
     }
     return "request";
 }

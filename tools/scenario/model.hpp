@@ -22,7 +22,7 @@ struct Where {
     std::string str() const;  // "file:line:column"
 };
 
-enum class StepKind { kRequest, kAdmin, kInclude, kWait, kWechatpayNotify, kAlipayNotify };
+enum class StepKind { kRequest, kAdmin, kInclude, kWait, kWechatpayNotify, kAlipayNotify, kWechatpayRequest };
 const char* step_kind_name(StepKind kind);
 
 // One predicate of an assertion: {"equals": 0}, {"matches": "^o"}, ... The expected value may hold
@@ -81,6 +81,17 @@ struct WechatpayNotifySpec {
     std::string apiv3_key;
 };
 
+// A WeChat Pay v3 merchant API call, signed at run time with the merchant key.
+struct WechatpayRequestSpec {
+    std::string method = "GET";
+    std::string url;  // template
+    std::optional<core::OrderedJson> json;
+    std::string mchid;  // template
+    core::OrderedJson headers = core::OrderedJson::object();
+    std::string merchant_private_key_pem;
+    std::string merchant_serial;
+};
+
 struct Retry {
     int attempts = 1;
     std::chrono::milliseconds interval{200};
@@ -105,6 +116,7 @@ struct Step {
     core::OrderedJson include_vars;
     std::chrono::milliseconds wait{0};   // kWait
     WechatpayNotifySpec wechatpay_notify;  // kWechatpayNotify
+    WechatpayRequestSpec wechatpay_request;  // kWechatpayRequest
 
     std::vector<Capture> captures;
     std::vector<Check> checks;

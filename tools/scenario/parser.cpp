@@ -46,7 +46,8 @@ const std::map<std::string, std::string>& admin_aliases() {
     return kAliases;
 }
 
-const std::vector<std::string> kStepKinds = {"request", "admin", "include", "wait", "wechatpay_notify", "alipay_notify"};
+const std::vector<std::string> kStepKinds = {"request", "admin",           "include",      "wait",
+                                             "wechatpay_request", "wechatpay_notify", "alipay_notify"};
 
 const core::JsonSchema* scenario_schema(core::Diagnostics& diags) {
     static const auto compiled = []() -> std::optional<core::Result<core::JsonSchema>> {
@@ -478,6 +479,42 @@ private:
             step.wait = duration_at(core::pointer_append(ptr, "wait"));
             if (step.wait > std::chrono::minutes(10)) error(core::pointer_append(ptr, "wait"), "waits are limited to 10m");
             if (step.name.empty()) step.name = "wait " + core::format_duration(step.wait);
+        } else if (kind == "wechatpay_request") {
+            std::string np = core::pointer_append(ptr, "wechatpay_request");
+            const Json& n = s["wechatpay_request"];
+            auto& spec = step.wechatpay_request;
+            spec.url = n["url"].get<std::string>();
+            check_template_string(spec.url, core::pointer_append(np, "url"), false);
+            spec.mchid = n["mchid"].get<std::string>();
+            check_template_string(spec.mchid, core::pointer_append(np, "mchid"), false);
+            if (n.contains("json")) {
+                spec.json = ordered(core::pointer_append(np, "json"));
+                check_templates(*spec.json, core::pointer_append(np, "json"));
+            }
+            spec.method = n.contains("method") ? n["method"].get<std::string>() : (spec.json ? "POST" : "GET");
+            if (n.contains("headers")) {
+                spec.headers = ordered(core::pointer_append(np, "headers"));
+                check_templates(spec.headers, core::pointer_append(np, "headers"));
+            }
+            std::string keys;
+            if (n.contains("keys")) {
+                keys = relative_to(doc_.source->path(), n["keys"].get<std::string>());
+            } else if (!fixtures_dir_.empty()) {
+                keys = fixtures_dir_ + "/keys/wechatpay";
+            } else {
+                error(np, "a WeChat Pay request needs keys", "give \"keys\": \"<folder>\" or declare \"fixtures\"", true);
+                return std::nullopt;
+            }
+            for (auto [file, out] : {std::pair<const char*, std::string*>{"merchant_private_key.pem", &spec.merchant_private_key_pem},
+                                     {"merchant_cert_serial.txt", &spec.merchant_serial}}) {
+                auto text = core::read_file(keys + "/" + file);
+                if (!text) {
+                    error(np, "cannot read " + keys + "/" + file, "the folder needs merchant_private_key.pem and merchant_cert_serial.txt", true);
+                    return std::nullopt;
+                }
+                *out = std::string(core::trim(*text));
+            }
+            if (step.name.empty()) step.name = spec.method + " " + spec.url;
         } else if (kind == "wechatpay_notify") {
             std::string np = core::pointer_append(ptr, "wechatpay_notify");
             const Json& n = s["wechatpay_notify"];
@@ -590,6 +627,7 @@ private:
                     : kind == "admin"            ? StepKind::kAdmin
                     : kind == "include"          ? StepKind::kInclude
                     : kind == "wechatpay_notify" ? StepKind::kWechatpayNotify
+                    : kind == "wechatpay_request" ? StepKind::kWechatpayRequest
                                                  : StepKind::kWait;
         if ((step.kind == StepKind::kInclude || step.kind == StepKind::kWait) &&
             (!step.captures.empty() || !step.checks.empty())) {

@@ -151,6 +151,7 @@ struct ScenarioRunner::Impl {
             return req;
         }
         if (step.kind == StepKind::kWechatpayNotify) return build_wechatpay_notify(step.wechatpay_notify, lookup);
+        if (step.kind == StepKind::kWechatpayRequest) return build_wechatpay_request(step.wechatpay_request, lookup);
         // Admin step: the path comes from the admin catalog, placeholders filled from params.
         std::string path = step.admin_path;
         auto params = render_json(step.admin_params, lookup);
@@ -213,6 +214,38 @@ struct ScenarioRunner::Impl {
                        {"Wechatpay-Signature", signed_headers->signature},
                        {"Wechatpay-Serial", signed_headers->serial},
                        {"Wechatpay-Signature-Type", std::string(wp::kAuthScheme)}};
+        auto extra = render_json(spec.headers, lookup);
+        if (!extra) return extra.error();
+        for (auto it = extra->begin(); it != extra->end(); ++it) req.headers.emplace_back(it.key(), to_text(it.value()));
+        return req;
+    }
+
+    // A merchant API call signed as the WeChat Pay SDKs sign it: the message is method, the
+    // request-target as sent, timestamp, nonce and body; the signature goes into Authorization.
+    core::Result<core::HttpRequest> build_wechatpay_request(const WechatpayRequestSpec& spec, const Lookup& lookup) {
+        namespace wp = wechatpay::protocol;
+        auto url = render_string(spec.url, lookup);
+        if (!url) return url.error();
+        auto mchid = render_string(spec.mchid, lookup);
+        if (!mchid) return mchid.error();
+        core::HttpRequest req;
+        req.method = spec.method;
+        req.url = join_url(options.target, *url);
+        if (spec.json) {
+            auto b = render_json(*spec.json, lookup);
+            if (!b) return b.error();
+            req.body = core::dump(*b);
+            req.headers.emplace_back("Content-Type", "application/json");
+        }
+        auto parsed = core::parse_url(req.url);
+        if (!parsed) return core::make_error("template", "bad URL " + req.url);
+        auto key = core::crypto::load_private_key(spec.merchant_private_key_pem);
+        if (!key) return core::make_error("key", "the merchant private key cannot be loaded: " + key.error().message);
+        auto auth = wp::sign_request(*key, *mchid, spec.merchant_serial, req.method, parsed->target, req.body,
+                                     core::to_unix(std::chrono::system_clock::now()), ids.base62(32));
+        if (!auth) return core::make_error("crypto", "signing the request failed: " + auth.error().message);
+        req.headers.emplace_back("Authorization", *auth);
+        req.headers.emplace_back("Accept", "application/json");
         auto extra = render_json(spec.headers, lookup);
         if (!extra) return extra.error();
         for (auto it = extra->begin(); it != extra->end(); ++it) req.headers.emplace_back(it.key(), to_text(it.value()));
@@ -336,7 +369,8 @@ struct ScenarioRunner::Impl {
             }
             case StepKind::kRequest:
             case StepKind::kAdmin:
-            case StepKind::kWechatpayNotify: {
+            case StepKind::kWechatpayNotify:
+            case StepKind::kWechatpayRequest: {
                 Where where;
                 auto req = build(step, lookup, &where);
                 if (!req) {
