@@ -32,10 +32,14 @@ int run(int argc, char** argv) {
         "Examples:\n"
         "  mpemu serve --fixtures fixtures/default       run the emulator on 127.0.0.1:8787\n"
         "  mpemu fixtures check fixtures/default          check a fixture set without starting\n"
+        "  mpemu run scenarios/ --target URL              run scenario files against any backend\n"
+        "  mpemu exec -- mpemu run scenarios/             the same against a fresh emulator\n"
         "Run `mpemu <command> --help` for a command's options and examples.");
     int exit_code = 0;
     add_version(app, &exit_code);
     add_serve(app, &exit_code);
+    add_run(app, &exit_code);
+    add_exec(app, &exit_code);
     add_fixtures(app, &exit_code);
     try {
         app.parse(argc, argv);

@@ -17,6 +17,8 @@ int run(int argc, char** argv);
 void add_version(CLI::App& app, int* exit_code);
 void add_serve(CLI::App& app, int* exit_code);
 void add_fixtures(CLI::App& app, int* exit_code);
+void add_run(CLI::App& app, int* exit_code);
+void add_exec(CLI::App& app, int* exit_code);
 
 // The options shared by `serve` and `exec`.
 void add_serve_options(CLI::App& cmd, emulator::ServeOptions& options);

@@ -1,0 +1,180 @@
+// The scenario parser: the model it builds, and positions + hints of every kind of mistake.
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+
+#include "core/text.hpp"
+#include "tests/support/emulator_process.hpp"
+#include "tools/scenario/parser.hpp"
+
+using namespace mpemu;
+
+namespace {
+
+struct Loaded {
+    std::shared_ptr<const scenario::Scenario> scenario;
+    std::string diagnostics;  // short form: file:line:column: error: message (hint)
+    std::string path;
+};
+
+Loaded load(const std::string& text, const std::string& name = "s.json", scenario::LoadOptions options = {}) {
+    static std::string dir = testing::temp_dir();
+    std::string path = dir + "/" + name;
+    REQUIRE(core::write_file(path, text));
+    core::Diagnostics diags;
+    Loaded out;
+    out.scenario = scenario::load_scenario(path, diags, options);
+    out.diagnostics = core::replace_all(diags.render_short(), dir + "/", "");
+    out.path = path;
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("parser builds the model with positions", "[scenario][parser]") {
+    auto l = load(R"({
+  // comments are allowed
+  "name": "model",
+  "tags": ["a"],
+  "vars": {"b": "1", "a": "{{b}}x"},
+  "steps": [
+    {"request": {"url": "/x", "json": {"k": "{{a}}"}, "headers": {"Z": "1", "A": "2"}},
+     "capture": {"tok": "$.token", "h": {"header": "X-Id"}},
+     "assert": {"status": [200, 201], "jsonpath": {"$.n": {"gt": 1, "lt": 9}}, "time_ms": 100}},
+    {"admin": "wechatpay_pay", "params": {"out_trade_no": "{{tok}}"}, "body": {"result": "SUCCESS"}},
+    {"wait": "5ms"}
+  ]
+})");
+    INFO(l.diagnostics);
+    REQUIRE(l.scenario);
+    const auto& sc = *l.scenario;
+    CHECK(sc.name == "model");
+    CHECK_FALSE(sc.reset);
+    // vars keep file order (b before a), not alphabetical
+    CHECK(sc.vars.begin().key() == "b");
+    REQUIRE(sc.steps.size() == 3);
+    const auto& s0 = sc.steps[0];
+    CHECK(s0.kind == scenario::StepKind::kRequest);
+    CHECK(s0.request.method == "POST");  // a body without a method means POST
+    CHECK(s0.request.headers.begin().key() == "Z");
+    CHECK(s0.name == "POST /x");
+    CHECK(s0.where.pos.line == 7);
+    CHECK(s0.where.pos.column == 5);
+    REQUIRE(s0.captures.size() == 2);
+    CHECK(s0.captures[0].name == "tok");
+    CHECK(s0.captures[0].where.pos.line == 8);
+    REQUIRE(s0.checks.size() == 3);
+    CHECK(s0.checks[0].subject == scenario::CheckSubject::kStatus);
+    CHECK(s0.checks[0].predicates[0].op == "one_of");
+    CHECK(s0.checks[1].predicates.size() == 2);
+    CHECK(s0.checks[1].predicates[1].where.pos.line == 9);
+    CHECK(s0.checks[2].predicates[0].op == "lt");  // a bare time_ms means "less than"
+    const auto& s1 = sc.steps[1];
+    CHECK(s1.admin_op == "wechatpay.transactions.pay");
+    CHECK(s1.admin_method == "POST");
+    CHECK(s1.admin_path == "/__admin/wechatpay/transactions/{out_trade_no}/pay");
+    CHECK(sc.steps[2].wait == std::chrono::milliseconds(5));
+}
+
+TEST_CASE("parser: syntax errors point at the character", "[scenario][parser]") {
+    auto l = load("{\n  \"name\": \"x\",\n  \"steps\": [}\n", "syntax.json");
+    CHECK_FALSE(l.scenario);
+    CHECK(core::starts_with(l.diagnostics, "syntax.json:3:13: error:"));
+}
+
+TEST_CASE("parser: unknown fields and step kinds get did-you-mean hints", "[scenario][parser]") {
+    auto l = load(R"({"name": "x", "steps": [
+  {"requst": {"url": "/"}},
+  {"request": {"url": "/"}, "asert": {"status": 200}},
+  {"request": {"url": "/"}, "assert": {"jsonpath": {"$.a": {"equal": 1}}}}
+]})",
+                  "fields.json");
+    CHECK_FALSE(l.scenario);
+    CHECK(l.diagnostics.find("fields.json:2:4: error: unknown key \"requst\" (did you mean \"request\"?)") != std::string::npos);
+    CHECK(l.diagnostics.find("fields.json:3:29: error: unknown key \"asert\" (did you mean \"assert\"?)") != std::string::npos);
+    CHECK(l.diagnostics.find("unknown key \"equal\" (did you mean \"equals\"?)") != std::string::npos);
+}
+
+TEST_CASE("parser: positions inside strings (templates, JSONPath)", "[scenario][parser]") {
+    auto l = load(R"({"name": "x", "vars": {"openid": "o1"}, "steps": [
+  {"request": {"url": "/a?id={{opneid}}"}},
+  {"request": {"url": "/b", "headers": {"X": "{{sha265(openid)}}"}}},
+  {"request": {"url": "/c"}, "assert": {"jsonpath": {"$.a[?(@.b ==": 1}}}
+]})",
+                  "inner.json");
+    CHECK_FALSE(l.scenario);
+    INFO(l.diagnostics);
+    CHECK(l.diagnostics.find("inner.json:2:32: error: unknown variable \"opneid\" (did you mean \"openid\"?)") !=
+          std::string::npos);
+    CHECK(l.diagnostics.find("inner.json:3:49: error: unknown template function \"sha265\" (did you mean \"sha256\"?)") !=
+          std::string::npos);
+    CHECK(l.diagnostics.find("inner.json:4:66: error: bad JSONPath: expected a literal after '=='") != std::string::npos);
+}
+
+TEST_CASE("parser: variables must be defined before use; --var and captures count", "[scenario][parser]") {
+    std::string text = R"({"name": "x", "steps": [
+  {"request": {"url": "/a?t={{token}}&r={{region}}"}},
+  {"request": {"url": "/b"}, "capture": {"token": "$.t"}},
+  {"request": {"url": "/c?t={{token}}"}}
+]})";
+    auto l = load(text, "vars.json");
+    CHECK_FALSE(l.scenario);
+    CHECK(l.diagnostics.find("unknown variable \"token\"") != std::string::npos);
+    CHECK(l.diagnostics.find("unknown variable \"region\"") != std::string::npos);
+    CHECK(l.diagnostics.find("vars.json:4:") == std::string::npos);  // captured by then
+
+    scenario::LoadOptions cli;
+    cli.cli_vars = {"token", "region"};
+    auto ok = load(text, "vars2.json", cli);
+    INFO(ok.diagnostics);
+    CHECK(ok.scenario);
+}
+
+TEST_CASE("parser: step kinds, admin operations, includes", "[scenario][parser]") {
+    auto l = load(R"({"name": "x", "steps": [
+  {"name": "nothing"},
+  {"request": {"url": "/"}, "admin": "health"},
+  {"admin": "wechat.login_code.create"},
+  {"admin": "wechatpay_pay", "body": {}},
+  {"admin": "health", "params": {"id": "1"}},
+  {"include": "nope.json"},
+  {"alipay_notify": {}},
+  {"wait": "soon"}
+]})",
+                  "kinds.json");
+    CHECK_FALSE(l.scenario);
+    INFO(l.diagnostics);
+    CHECK(l.diagnostics.find("kinds.json:2:3: error: a step needs a kind") != std::string::npos);
+    CHECK(l.diagnostics.find("a step has one kind; this one also has \"request\"") != std::string::npos);
+    CHECK(l.diagnostics.find("unknown admin operation \"wechat.login_code.create\" (did you mean "
+                             "\"wechat.login_codes.create\"?)") != std::string::npos);
+    CHECK(l.diagnostics.find("needs \"params\": {\"out_trade_no\": ...}") != std::string::npos);
+    CHECK(l.diagnostics.find("the path /__admin/health has no {id}") != std::string::npos);
+    CHECK(l.diagnostics.find("included file \"nope.json\" not found") != std::string::npos);
+    CHECK(l.diagnostics.find("step kind \"alipay_notify\" is not available in this build") != std::string::npos);
+    CHECK(l.diagnostics.find("bad duration \"soon\"") != std::string::npos);
+}
+
+TEST_CASE("parser: include cycles are refused", "[scenario][parser]") {
+    load(R"({"name": "b", "steps": [{"include": "cycle_a.json"}]})", "cycle_b.json");
+    auto l = load(R"({"name": "a", "steps": [{"include": "cycle_b.json"}]})", "cycle_a.json");
+    CHECK_FALSE(l.scenario);
+    CHECK(l.diagnostics.find("\"cycle_a.json\" includes itself") != std::string::npos);
+}
+
+TEST_CASE("expand_scenario_paths: folders sorted, _shared and *.schema.json skipped", "[scenario][parser]") {
+    std::string dir = testing::temp_dir();
+    std::filesystem::create_directories(dir + "/suite/_lib");
+    std::filesystem::create_directories(dir + "/suite/sub");
+    for (const char* f : {"/suite/b.json", "/suite/a.json", "/suite/sub/c.json", "/suite/_lib/x.json", "/suite/_y.json",
+                          "/suite/body.schema.json", "/suite/notes.txt"}) {
+        core::write_file(dir + f, "{}");
+    }
+    core::Diagnostics diags;
+    auto files = scenario::expand_scenario_paths({dir + "/suite", dir + "/missing"}, diags);
+    REQUIRE(files.size() == 3);
+    CHECK(core::ends_with(files[0], "/suite/a.json"));
+    CHECK(core::ends_with(files[1], "/suite/b.json"));
+    CHECK(core::ends_with(files[2], "/suite/sub/c.json"));
+    CHECK(diags.render_short().find("no such scenario file or folder") != std::string::npos);
+}

@@ -1,0 +1,119 @@
+// Judging a response: status, headers, JSONPath, body, JSON Schema and response time, each predicate
+// reported on its own with the actual value, never stopping at the first failure.
+#include "tools/scenario/check.hpp"
+
+#include "core/json_schema.hpp"
+#include "core/text.hpp"
+#include "tools/scenario/predicate.hpp"
+
+namespace mpemu::scenario {
+
+namespace {
+
+constexpr size_t kShownMax = 300;
+
+std::string shown(const core::Json* v) {
+    if (!v) return "(none)";
+    std::string s = core::dump(*v);
+    if (s.size() > kShownMax) s = s.substr(0, kShownMax) + "... (" + std::to_string(s.size()) + " bytes)";
+    return s;
+}
+
+}  // namespace
+
+std::vector<CheckResult> run_check(const Check& check, const ResponseView& response, const Lookup& lookup) {
+    std::vector<CheckResult> out;
+    const Exchange& ex = response.exchange();
+    std::optional<core::Json> actual;
+    std::string unavailable;  // why there is no actual value, when that is itself the failure
+    switch (check.subject) {
+        case CheckSubject::kStatus: actual = ex.status; break;
+        case CheckSubject::kHeader:
+            if (const std::string* h = response.header(check.arg)) actual = *h;
+            break;
+        case CheckSubject::kBody: actual = ex.response_body; break;
+        case CheckSubject::kTime: actual = static_cast<long long>(ex.elapsed_ms + 0.5); break;
+        case CheckSubject::kJsonPath: {
+            const core::Json* j = response.json(&unavailable);
+            if (j && check.path) actual = query_value(*check.path, *j);
+            break;
+        }
+        case CheckSubject::kSchema: {
+            std::string err;
+            const core::Json* j = response.json(&err);
+            if (!j) {
+                out.push_back(CheckResult{check.label(), check.schema_name, false, "(not JSON)", "valid against " + check.schema_name,
+                                          err, check.where});
+                return out;
+            }
+            auto issues = check.schema->validate(*j);
+            if (issues.empty()) {
+                out.push_back(CheckResult{check.label(), check.schema_name, true, "valid", "valid against " + check.schema_name, {},
+                                          check.where});
+            }
+            for (const auto& issue : issues) {
+                std::string at = issue.instance_pointer.empty() ? "the body" : issue.instance_pointer;
+                const core::Json* v = core::pointer_get(*j, issue.instance_pointer);
+                out.push_back(CheckResult{check.label(), check.schema_name, false, at + " = " + shown(v),
+                                          "valid against " + check.schema_name, issue.message, check.where});
+            }
+            return out;
+        }
+    }
+    for (const auto& p : check.predicates) {
+        CheckResult r;
+        r.label = check.label();
+        r.predicate = p.op;
+        r.where = p.where;
+        auto expected = render_json(p.expected, lookup);
+        if (!expected) {
+            r.passed = false;
+            r.expected = core::dump(p.expected);
+            r.actual = shown(actual ? &*actual : nullptr);
+            r.message = expected.error().message;
+            out.push_back(std::move(r));
+            continue;
+        }
+        core::Json want = *expected;
+        // Header values are text; let a number in the file compare with them.
+        if (check.subject == CheckSubject::kHeader && want.is_number() && (p.op == "equals" || p.op == "not_equals"))
+            want = core::dump(want);
+        auto outcome = evaluate_predicate(p.op, actual ? &*actual : nullptr, want);
+        r.passed = outcome.passed;
+        r.expected = outcome.expected;
+        r.actual = shown(actual ? &*actual : nullptr);
+        r.message = outcome.message;
+        if (!actual && !unavailable.empty() && !r.passed) r.message = unavailable;
+        if (!actual && check.subject == CheckSubject::kJsonPath && r.message == "no value")
+            r.message = check.arg + " matched nothing";
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::string Check::label() const {
+    switch (subject) {
+        case CheckSubject::kStatus: return "status";
+        case CheckSubject::kHeader: return "header \"" + arg + "\"";
+        case CheckSubject::kJsonPath: return "jsonpath \"" + arg + "\"";
+        case CheckSubject::kBody: return "body";
+        case CheckSubject::kSchema: return "schema";
+        case CheckSubject::kTime: return "time_ms";
+    }
+    return "check";
+}
+
+const char* step_kind_name(StepKind kind) {
+    switch (kind) {
+        case StepKind::kRequest: return "request";
+        case StepKind::kAdmin: return "admin";
+        case StepKind::kInclude: return "include";
+        case StepKind::kWait: return "wait";
+        case StepKind::kWechatpayNotify: return "wechatpay_notify";
+        case StepKind::kAlipayNotify: return "alipay_notify";
+        case StepKind::kWechatpayRequest: return "wechatpay_request";
+    }
+    return "request";
+}
+
+}  // namespace mpemu::scenario

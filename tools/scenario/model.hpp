@@ -1,0 +1,139 @@
+// The scenario model: what a parsed scenario file says, with the source position of every part so
+// that runtime failures point back at the file like a compiler would.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+#include "core/json_schema.hpp"
+#include "core/json_source.hpp"
+
+namespace mpemu::scenario {
+
+// A place in a scenario file.
+struct Where {
+    std::string file;
+    core::SourcePos pos;
+    std::string str() const;  // "file:line:column"
+};
+
+enum class StepKind { kRequest, kAdmin, kInclude, kWait, kWechatpayNotify, kAlipayNotify, kWechatpayRequest };
+const char* step_kind_name(StepKind kind);
+
+// One predicate of an assertion: {"equals": 0}, {"matches": "^o"}, ... The expected value may hold
+// templates; they are rendered when the assertion runs.
+struct Predicate {
+    std::string op;  // equals not_equals exists type matches contains starts_with gt gte lt lte length one_of
+    core::Json expected;
+    Where where;
+};
+
+enum class CheckSubject { kStatus, kHeader, kJsonPath, kBody, kSchema, kTime };
+
+struct Check {
+    CheckSubject subject = CheckSubject::kStatus;
+    std::string arg;                      // header name or JSONPath text
+    std::optional<core::JsonPath> path;   // kJsonPath
+    std::vector<Predicate> predicates;    // all must hold
+    std::shared_ptr<const core::JsonSchema> schema;  // kSchema
+    std::string schema_name;              // file name or "inline schema"
+    Where where;
+    std::string label() const;            // `jsonpath "$.errcode"`, `header "Content-Type"`, `status`
+};
+
+enum class CaptureSource { kJsonPath, kHeader, kStatus, kBody, kRegex };
+
+struct Capture {
+    std::string name;
+    CaptureSource source = CaptureSource::kJsonPath;
+    std::string arg;  // JSONPath / header name / regex text
+    std::optional<core::JsonPath> path;
+    std::shared_ptr<const std::regex> regex;
+    int group = 1;
+    std::string jwt_claim;  // read this claim from the JWT the source holds
+    bool optional = false;
+    Where where;
+};
+
+struct RequestSpec {
+    std::string method = "GET";
+    std::string url;            // template
+    core::OrderedJson query;    // object of templates (order kept)
+    core::OrderedJson headers;  // object of templates
+    enum class Body { kNone, kJson, kForm, kRaw } body_kind = Body::kNone;
+    core::OrderedJson body;     // JSON value / form object / raw string, with templates
+    std::chrono::milliseconds timeout{10000};
+};
+
+// A WeChat Pay v3 notification to send: the resource is encrypted and the envelope signed at run time.
+struct WechatpayNotifySpec {
+    std::string url;  // template
+    std::string event_type = "TRANSACTION.SUCCESS";
+    core::OrderedJson resource;  // templates inside
+    core::OrderedJson headers = core::OrderedJson::object();
+    std::string platform_private_key_pem;
+    std::string platform_serial;
+    std::string apiv3_key;
+};
+
+// A WeChat Pay v3 merchant API call, signed at run time with the merchant key.
+struct WechatpayRequestSpec {
+    std::string method = "GET";
+    std::string url;  // template
+    std::optional<core::OrderedJson> json;
+    std::string mchid;  // template
+    core::OrderedJson headers = core::OrderedJson::object();
+    std::string merchant_private_key_pem;
+    std::string merchant_serial;
+};
+
+struct Retry {
+    int attempts = 1;
+    std::chrono::milliseconds interval{200};
+};
+
+struct Scenario;
+
+struct Step {
+    std::string name;  // given or derived ("POST /sns/jscode2session")
+    StepKind kind = StepKind::kRequest;
+    Where where;
+    bool skip = false;
+
+    RequestSpec request;                 // kRequest
+    std::string admin_op;                // kAdmin: operation id from the admin catalog
+    std::string admin_method;
+    std::string admin_path;              // path template with {placeholders}
+    core::OrderedJson admin_params;      // {placeholder: template}
+    core::OrderedJson admin_query;
+    std::optional<core::OrderedJson> admin_body;
+    std::shared_ptr<const Scenario> included;  // kInclude
+    core::OrderedJson include_vars;
+    std::chrono::milliseconds wait{0};   // kWait
+    WechatpayNotifySpec wechatpay_notify;  // kWechatpayNotify
+    WechatpayRequestSpec wechatpay_request;  // kWechatpayRequest
+
+    std::vector<Capture> captures;
+    std::vector<Check> checks;
+    std::optional<Retry> retry;
+};
+
+struct Scenario {
+    std::string file;  // as given on the command line / relative path
+    std::string name;
+    std::string description;
+    std::vector<std::string> tags;
+    std::string fixtures;       // "" = no reset unless `reset`
+    std::string fixtures_dir;   // resolved local folder for `fixtures`, if one exists
+    bool reset = false;
+    core::OrderedJson vars = core::OrderedJson::object();  // in file order
+    std::vector<Step> steps;
+    Where where;
+};
+
+}  // namespace mpemu::scenario

@@ -1,0 +1,860 @@
+// Scenario files -> model, with compiler-like diagnostics. Structure comes from the JSON Schema; the
+// rules a schema cannot say well (one kind per step, admin operation names, template syntax, variable
+// names, include cycles) are checked here, each at the exact character.
+#include "tools/scenario/parser.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+
+#include "core/embedded.hpp"
+#include "core/json_schema.hpp"
+#include "core/text.hpp"
+#include "core/time_format.hpp"
+#include "emulator/admin/catalog.hpp"
+#include "tools/scenario/predicate.hpp"
+#include "tools/scenario/template.hpp"
+
+namespace fs = std::filesystem;
+
+namespace mpemu::scenario {
+
+namespace {
+
+using core::Json;
+using core::OrderedJson;
+
+const std::map<std::string, std::string>& admin_aliases() {
+    static const std::map<std::string, std::string> kAliases = {
+        {"reset", "reset"},
+        {"clock", "clock.set"},
+        {"health", "health"},
+        {"fixtures", "fixtures.get"},
+        {"login_code", "wechat.login_codes.create"},
+        {"phone_code", "wechat.phone_codes.create"},
+        {"encrypted_data", "wechat.encrypted_data.create"},
+        {"alipay_auth_code", "alipay.auth_codes.create"},
+        {"wechatpay_pay", "wechatpay.transactions.pay"},
+        {"alipay_pay", "alipay.trades.pay"},
+        {"notifications", "notifications.list"},
+        {"requests", "requests.list"},
+    };
+    return kAliases;
+}
+
+const std::vector<std::string> kStepKinds = {"request", "admin",           "include",      "wait",
+                                             "wechatpay_request", "wechatpay_notify", "alipay_notify"};
+
+const core::JsonSchema* scenario_schema(core::Diagnostics& diags) {
+    static const auto compiled = []() -> std::optional<core::Result<core::JsonSchema>> {
+        auto text = core::embedded_file("scenario.schema.json");
+        if (!text) return std::nullopt;
+        auto json = core::parse_json(*text, 256);
+        if (!json) return core::Result<core::JsonSchema>(json.error());
+        return core::JsonSchema::compile(*json);
+    }();
+    if (!compiled) {
+        diags.error("schemas/scenario.schema.json", "internal error: the scenario schema is not embedded in this build");
+        return nullptr;
+    }
+    if (!compiled->ok()) {
+        diags.error("schemas/scenario.schema.json", "internal error: " + compiled->error().message);
+        return nullptr;
+    }
+    return &compiled->value();
+}
+
+bool is_file(const std::string& p) {
+    struct stat st {};
+    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+bool is_dir(const std::string& p) {
+    struct stat st {};
+    return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string dir_of(const std::string& file) {
+    auto parent = fs::path(file).parent_path();
+    return parent.empty() ? std::string(".") : parent.string();
+}
+
+// Joins a path written in a file to the folder of that file, keeping it relative when the file's was.
+std::string relative_to(const std::string& file, const std::string& written) {
+    if (!written.empty() && written[0] == '/') return written;
+    return (fs::path(dir_of(file)) / written).lexically_normal().string();
+}
+
+std::string resolve_fixtures_impl(const std::string& file, const std::string& name) {
+    std::string beside = relative_to(file, name);
+    if (is_file(beside + "/fixture.json")) return fs::absolute(beside).lexically_normal().string();
+    fs::path dir = fs::absolute(dir_of(file)).lexically_normal();
+    while (true) {
+        fs::path candidate = dir / "fixtures" / name;
+        if (is_file((candidate / "fixture.json").string())) return candidate.lexically_normal().string();
+        if (!dir.has_parent_path() || dir.parent_path() == dir) break;
+        dir = dir.parent_path();
+    }
+    return {};
+}
+
+// One file being turned into a Scenario.
+class FileParser {
+public:
+    FileParser(const core::ParsedJsonDocument& doc, core::Diagnostics& diags, const LoadOptions& options,
+               std::vector<std::string>& include_stack, std::set<std::string>& reported)
+        : doc_(doc), diags_(diags), options_(options), include_stack_(include_stack), reported_(reported) {}
+
+    // Pointers the schema already complained about: steps holding one are not checked further (their
+    // shape is unknown), but every other step still is, so one run reports as much as possible.
+    std::vector<std::string> schema_problems;
+
+    bool step_is_sound(const std::string& ptr) const {
+        for (const auto& p : schema_problems) {
+            if (p == ptr || core::starts_with(p, ptr + "/")) return false;
+        }
+        return true;
+    }
+
+    bool steps_checkable() const {
+        for (const auto& p : schema_problems) {
+            if (!core::starts_with(p, "/steps/")) return false;
+        }
+        return true;
+    }
+
+    std::shared_ptr<Scenario> parse(const std::set<std::string>& inherited_names) {
+        auto sc = std::make_shared<Scenario>();
+        if (!schema_problems.empty()) failed_ = true;
+        if (!steps_checkable()) return sc;
+        const Json& root = doc_.value;
+        sc->file = doc_.source->path();
+        sc->where = where("");
+        sc->name = root.value("name", "");
+        sc->description = root.value("description", "");
+        if (root.contains("tags")) {
+            for (const auto& t : root["tags"]) sc->tags.push_back(t.get<std::string>());
+        }
+        known_ = inherited_names;
+        for (const auto& b : builtin_variables()) known_.insert(b);
+        for (const auto& v : options_.cli_vars) known_.insert(v);
+        if (root.contains("vars")) {
+            sc->vars = ordered("/vars");
+            for (auto it = sc->vars.begin(); it != sc->vars.end(); ++it) {
+                check_templates(it.value(), core::pointer_append("/vars", it.key()));
+                known_.insert(it.key());
+            }
+        }
+        if (root.contains("fixtures")) {
+            sc->fixtures = root["fixtures"].get<std::string>();
+            sc->reset = true;
+            sc->fixtures_dir = resolve_fixtures_impl(sc->file, sc->fixtures);
+            fixtures_dir_ = sc->fixtures_dir;
+            if (sc->fixtures_dir.empty() && sc->fixtures.find('/') != std::string::npos) {
+                error("/fixtures", "fixture set folder \"" + sc->fixtures + "\" not found",
+                      "give a folder relative to this file, or the name of a set under fixtures/");
+            }
+        }
+        if (root.contains("reset")) sc->reset = root["reset"].get<bool>();
+        const Json& steps = root["steps"];
+        for (size_t i = 0; i < steps.size(); ++i) {
+            if (!step_is_sound(core::pointer_append("/steps", i))) {
+                // Still learn the names it captures, so later steps are not blamed for using them.
+                const Json& st = steps[i];
+                if (st.is_object() && st.contains("capture") && st["capture"].is_object()) {
+                    for (auto it = st["capture"].begin(); it != st["capture"].end(); ++it) known_.insert(it.key());
+                }
+                continue;
+            }
+            auto step = parse_step(core::pointer_append("/steps", i));
+            if (step) sc->steps.push_back(std::move(*step));
+        }
+        return sc;
+    }
+
+    const std::set<std::string>& known() const { return known_; }
+
+private:
+    const core::ParsedJsonDocument& doc_;
+    core::Diagnostics& diags_;
+    const LoadOptions& options_;
+    std::vector<std::string>& include_stack_;
+    std::set<std::string>& reported_;
+    std::set<std::string> known_;
+    bool failed_ = false;
+    std::string fixtures_dir_;  // the scenario's fixture set folder, for default key folders
+
+    Where where(const std::string& pointer, bool at_key = false) const {
+        return Where{doc_.source->path(), at_key ? doc_.key_pos(pointer) : doc_.value_pos(pointer)};
+    }
+
+    void report(core::SourcePos pos, std::string message, std::string hint) {
+        std::string key = doc_.source->path() + ":" + std::to_string(pos.offset) + ":" + message;
+        if (!reported_.insert(key).second) return;
+        diags_.add_source(doc_.source);
+        diags_.add(core::Diagnostic{core::Severity::kError, doc_.source->path(), pos, std::move(message), std::move(hint)});
+    }
+
+    void error(const std::string& pointer, std::string message, std::string hint = {}, bool at_key = false) {
+        failed_ = true;
+        report(at_key ? doc_.key_pos(pointer) : doc_.value_pos(pointer), std::move(message), std::move(hint));
+    }
+
+    // Position of bytes [offset, offset+length) of a decoded JSON string whose token starts at `token`
+    // (its opening quote), accounting for escapes.
+    core::SourcePos inner_pos(core::SourcePos token, size_t offset, size_t length) const {
+        const std::string& text = doc_.source->text();
+        size_t raw = token.offset + 1;
+        size_t decoded = 0;
+        auto advance = [&]() {
+            if (raw >= text.size()) return;
+            if (text[raw] == '\\' && raw + 1 < text.size()) {
+                if (text[raw + 1] == 'u') {
+                    raw += 6;
+                    decoded += 1;
+                } else {
+                    raw += 2;
+                    decoded += 1;
+                }
+            } else {
+                raw += 1;
+                decoded += 1;
+            }
+        };
+        while (decoded < offset && raw < text.size() && text[raw] != '"') advance();
+        size_t start = raw;
+        size_t target = decoded + length;
+        while (decoded < target && raw < text.size() && text[raw] != '"') advance();
+        return doc_.source->position(start, std::max<size_t>(1, raw - start));
+    }
+
+    void error_inside(const std::string& pointer, bool at_key, size_t offset, size_t length, std::string message,
+                      std::string hint = {}) {
+        failed_ = true;
+        core::SourcePos token = at_key ? doc_.key_pos(pointer) : doc_.value_pos(pointer);
+        report(inner_pos(token, offset, length), std::move(message), std::move(hint));
+    }
+
+    // An object member in source order (core::Json sorts keys; users expect their own order).
+    OrderedJson ordered(const std::string& pointer) const {
+        const Json* v = core::pointer_get(doc_.value, pointer);
+        if (!v) return OrderedJson();
+        if (v->is_object()) {
+            std::vector<std::pair<size_t, std::string>> keys;
+            for (auto it = v->begin(); it != v->end(); ++it) {
+                auto loc = doc_.locations.find(core::pointer_append(pointer, it.key()));
+                keys.emplace_back(loc == doc_.locations.end() ? 0 : loc->second.key.offset, it.key());
+            }
+            std::sort(keys.begin(), keys.end());
+            OrderedJson out = OrderedJson::object();
+            for (const auto& [_, k] : keys) out[k] = ordered(core::pointer_append(pointer, k));
+            return out;
+        }
+        if (v->is_array()) {
+            OrderedJson out = OrderedJson::array();
+            for (size_t i = 0; i < v->size(); ++i) out.push_back(ordered(core::pointer_append(pointer, i)));
+            return out;
+        }
+        return OrderedJson(*v);
+    }
+
+    // Compiles one template string found at `pointer` (a value, or the key itself), checking its
+    // syntax and that every variable it reads is defined by then.
+    std::optional<Template> check_template_string(const std::string& text, const std::string& pointer, bool at_key,
+                                                  const std::set<std::string>* extra = nullptr) {
+        if (text.find("{{") == std::string::npos) return std::nullopt;
+        TemplateError terr;
+        auto t = Template::compile(text, &terr);
+        if (!t) {
+            error_inside(pointer, at_key, terr.offset, terr.length, terr.message, terr.hint);
+            return std::nullopt;
+        }
+        for (const auto& [name, offset] : t->references()) {
+            if (known_.count(name) || (extra && extra->count(name))) continue;
+            std::vector<std::string> candidates(known_.begin(), known_.end());
+            if (extra) candidates.insert(candidates.end(), extra->begin(), extra->end());
+            auto guess = core::did_you_mean(name, candidates);
+            error_inside(pointer, at_key, offset, name.size(), "unknown variable \"" + name + "\"",
+                         guess ? "did you mean \"" + *guess + "\"?"
+                               : "define it in \"vars\", capture it in an earlier step, or pass --var " + name + "=...");
+        }
+        return std::move(*t);
+    }
+
+    void check_templates(const OrderedJson& value, const std::string& pointer,
+                         const std::set<std::string>* extra = nullptr) {
+        if (value.is_string()) {
+            check_template_string(value.get<std::string>(), pointer, false, extra);
+        } else if (value.is_object()) {
+            for (auto it = value.begin(); it != value.end(); ++it) {
+                std::string child = core::pointer_append(pointer, it.key());
+                check_template_string(it.key(), child, true, extra);
+                check_templates(it.value(), child, extra);
+            }
+        } else if (value.is_array()) {
+            for (size_t i = 0; i < value.size(); ++i) check_templates(value[i], core::pointer_append(pointer, i), extra);
+        }
+    }
+
+    std::chrono::milliseconds duration_at(const std::string& pointer) {
+        const Json* v = core::pointer_get(doc_.value, pointer);
+        if (v->is_number_integer()) return std::chrono::milliseconds(v->get<long long>());
+        auto d = core::parse_duration(v->get<std::string>());
+        if (!d) {
+            error(pointer, "bad duration \"" + v->get<std::string>() + "\"", "write e.g. \"250ms\", \"5s\", \"2m\"");
+            return std::chrono::milliseconds(0);
+        }
+        return *d;
+    }
+
+    std::optional<core::JsonPath> compile_path(const std::string& text, const std::string& pointer, bool at_key) {
+        auto p = core::JsonPath::compile(text);
+        if (!p) {
+            size_t col = static_cast<size_t>(std::atoi(p.error().detail.c_str()));
+            error_inside(pointer, at_key, std::min(col, text.size() ? text.size() - 1 : 0), 1,
+                         "bad JSONPath: " + p.error().message);
+            return std::nullopt;
+        }
+        return *p;
+    }
+
+    std::shared_ptr<const std::regex> compile_regex(const std::string& text, const std::string& pointer) {
+        if (text.find("{{") != std::string::npos) return nullptr;  // checked when rendered
+        try {
+            return std::make_shared<const std::regex>(text, std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+            error(pointer, std::string("bad regular expression: ") + e.what());
+            return nullptr;
+        }
+    }
+
+    std::optional<Step> parse_step(const std::string& ptr) {
+        const Json& s = *core::pointer_get(doc_.value, ptr);
+        Step step;
+        step.where = where(ptr);
+        std::vector<std::string> kinds;
+        for (const auto& k : kStepKinds) {
+            if (s.contains(k)) kinds.push_back(k);
+        }
+        if (kinds.empty()) {
+            error(ptr, "a step needs a kind", "add one of: " + core::join(kStepKinds, ", "));
+            return std::nullopt;
+        }
+        if (kinds.size() > 1) {
+            error(core::pointer_append(ptr, kinds[1]), "a step has one kind; this one also has \"" + kinds[0] + "\"",
+                  "split it into two steps", true);
+            return std::nullopt;
+        }
+        const std::string& kind = kinds[0];
+        auto only_for = [&](const char* field, const char* for_kind) {
+            if (s.contains(field) && kind != for_kind) {
+                error(core::pointer_append(ptr, field), std::string("\"") + field + "\" only applies to " + for_kind +
+                                                            " steps",
+                      {}, true);
+            }
+        };
+        only_for("params", "admin");
+        only_for("query", "admin");
+        only_for("body", "admin");
+        only_for("vars", "include");
+        if (s.contains("skip")) step.skip = s["skip"].get<bool>();
+        if (s.contains("name")) {
+            step.name = s["name"].get<std::string>();
+            check_template_string(step.name, core::pointer_append(ptr, "name"), false);
+        }
+
+        if (kind == "request") {
+            std::string rp = core::pointer_append(ptr, "request");
+            const Json& r = s["request"];
+            auto& req = step.request;
+            req.url = r["url"].get<std::string>();
+            check_template_string(req.url, core::pointer_append(rp, "url"), false);
+            if (r.contains("query")) {
+                req.query = ordered(core::pointer_append(rp, "query"));
+                check_templates(req.query, core::pointer_append(rp, "query"));
+            }
+            if (r.contains("headers")) {
+                req.headers = ordered(core::pointer_append(rp, "headers"));
+                check_templates(req.headers, core::pointer_append(rp, "headers"));
+            }
+            int bodies = 0;
+            for (const char* b : {"json", "form", "body"}) {
+                if (!r.contains(b)) continue;
+                if (++bodies > 1) {
+                    error(core::pointer_append(rp, b), "a request has one body: json, form or body", {}, true);
+                }
+                req.body = ordered(core::pointer_append(rp, b));
+                check_templates(req.body, core::pointer_append(rp, b));
+                req.body_kind = std::string(b) == "json"   ? RequestSpec::Body::kJson
+                                : std::string(b) == "form" ? RequestSpec::Body::kForm
+                                                           : RequestSpec::Body::kRaw;
+            }
+            req.method = r.contains("method") ? r["method"].get<std::string>()
+                                              : (req.body_kind == RequestSpec::Body::kNone ? "GET" : "POST");
+            if (r.contains("timeout")) req.timeout = duration_at(core::pointer_append(rp, "timeout"));
+            if (step.name.empty()) step.name = req.method + " " + req.url;
+        } else if (kind == "admin") {
+            std::string name = s["admin"].get<std::string>();
+            std::string id = resolve_admin_alias(name);
+            const auto* op = admin::find_operation(id);
+            if (!op) {
+                auto guess = core::did_you_mean(name, admin_step_names());
+                error(core::pointer_append(ptr, "admin"), "unknown admin operation \"" + name + "\"",
+                      guess ? "did you mean \"" + *guess + "\"?" : "see GET /__admin/operations or emulator/admin/catalog.cpp");
+                return std::nullopt;
+            }
+            step.admin_op = std::string(op->id);
+            step.admin_method = std::string(op->method);
+            step.admin_path = std::string(op->path);
+            if (s.contains("params")) {
+                step.admin_params = ordered(core::pointer_append(ptr, "params"));
+                check_templates(step.admin_params, core::pointer_append(ptr, "params"));
+            }
+            if (s.contains("query")) {
+                step.admin_query = ordered(core::pointer_append(ptr, "query"));
+                check_templates(step.admin_query, core::pointer_append(ptr, "query"));
+            }
+            if (s.contains("body")) {
+                step.admin_body = ordered(core::pointer_append(ptr, "body"));
+                check_templates(*step.admin_body, core::pointer_append(ptr, "body"));
+            }
+            // Every {placeholder} of the path needs a param; every param needs a placeholder.
+            std::set<std::string> placeholders;
+            for (size_t i = step.admin_path.find('{'); i != std::string::npos; i = step.admin_path.find('{', i + 1)) {
+                size_t e = step.admin_path.find('}', i);
+                placeholders.insert(step.admin_path.substr(i + 1, e - i - 1));
+            }
+            for (const auto& p : placeholders) {
+                if (!step.admin_params.contains(p)) {
+                    error(core::pointer_append(ptr, "admin"), "admin operation " + step.admin_op + " (" +
+                                                                  step.admin_method + " " + step.admin_path +
+                                                                  ") needs \"params\": {\"" + p + "\": ...}");
+                }
+            }
+            for (auto it = step.admin_params.begin(); it != step.admin_params.end(); ++it) {
+                if (!placeholders.count(it.key())) {
+                    std::vector<std::string> c(placeholders.begin(), placeholders.end());
+                    auto guess = core::did_you_mean(it.key(), c);
+                    error(core::pointer_append(core::pointer_append(ptr, "params"), it.key()),
+                          "the path " + step.admin_path + " has no {" + it.key() + "}",
+                          guess ? "did you mean \"" + *guess + "\"?" : std::string(), true);
+                }
+            }
+            if (step.name.empty()) step.name = "admin " + step.admin_op;
+        } else if (kind == "include") {
+            std::string written = s["include"].get<std::string>();
+            std::string path = relative_to(doc_.source->path(), written);
+            step.name = step.name.empty() ? "include " + written : step.name;
+            std::set<std::string> param_names;
+            if (s.contains("vars")) {
+                step.include_vars = ordered(core::pointer_append(ptr, "vars"));
+                check_templates(step.include_vars, core::pointer_append(ptr, "vars"));
+                for (auto it = step.include_vars.begin(); it != step.include_vars.end(); ++it) param_names.insert(it.key());
+            }
+            if (!is_file(path)) {
+                error(core::pointer_append(ptr, "include"), "included file \"" + written + "\" not found",
+                      "paths are relative to this file (" + dir_of(doc_.source->path()) + ")");
+                return std::nullopt;
+            }
+            std::string canonical = fs::weakly_canonical(path).string();
+            if (std::find(include_stack_.begin(), include_stack_.end(), canonical) != include_stack_.end()) {
+                error(core::pointer_append(ptr, "include"), "\"" + written + "\" includes itself (through " +
+                                                                std::to_string(include_stack_.size()) + " file(s))");
+                return std::nullopt;
+            }
+            std::set<std::string> names = known_;
+            names.insert(param_names.begin(), param_names.end());
+            std::set<std::string> captured;
+            auto inc = load_file(path, names, &captured);
+            if (!inc) {
+                failed_ = true;
+                return std::nullopt;
+            }
+            known_.insert(captured.begin(), captured.end());
+            step.included = inc;
+        } else if (kind == "wait") {
+            step.wait = duration_at(core::pointer_append(ptr, "wait"));
+            if (step.wait > std::chrono::minutes(10)) error(core::pointer_append(ptr, "wait"), "waits are limited to 10m");
+            if (step.name.empty()) step.name = "wait " + core::format_duration(step.wait);
+        } else if (kind == "wechatpay_request") {
+            std::string np = core::pointer_append(ptr, "wechatpay_request");
+            const Json& n = s["wechatpay_request"];
+            auto& spec = step.wechatpay_request;
+            spec.url = n["url"].get<std::string>();
+            check_template_string(spec.url, core::pointer_append(np, "url"), false);
+            spec.mchid = n["mchid"].get<std::string>();
+            check_template_string(spec.mchid, core::pointer_append(np, "mchid"), false);
+            if (n.contains("json")) {
+                spec.json = ordered(core::pointer_append(np, "json"));
+                check_templates(*spec.json, core::pointer_append(np, "json"));
+            }
+            spec.method = n.contains("method") ? n["method"].get<std::string>() : (spec.json ? "POST" : "GET");
+            if (n.contains("headers")) {
+                spec.headers = ordered(core::pointer_append(np, "headers"));
+                check_templates(spec.headers, core::pointer_append(np, "headers"));
+            }
+            std::string keys;
+            if (n.contains("keys")) {
+                keys = relative_to(doc_.source->path(), n["keys"].get<std::string>());
+            } else if (!fixtures_dir_.empty()) {
+                keys = fixtures_dir_ + "/keys/wechatpay";
+            } else {
+                error(np, "a WeChat Pay request needs keys", "give \"keys\": \"<folder>\" or declare \"fixtures\"", true);
+                return std::nullopt;
+            }
+            for (auto [file, out] : {std::pair<const char*, std::string*>{"merchant_private_key.pem", &spec.merchant_private_key_pem},
+                                     {"merchant_cert_serial.txt", &spec.merchant_serial}}) {
+                auto text = core::read_file(keys + "/" + file);
+                if (!text) {
+                    error(np, "cannot read " + keys + "/" + file, "the folder needs merchant_private_key.pem and merchant_cert_serial.txt", true);
+                    return std::nullopt;
+                }
+                *out = std::string(core::trim(*text));
+            }
+            if (step.name.empty()) step.name = spec.method + " " + spec.url;
+        } else if (kind == "wechatpay_notify") {
+            std::string np = core::pointer_append(ptr, "wechatpay_notify");
+            const Json& n = s["wechatpay_notify"];
+            auto& spec = step.wechatpay_notify;
+            spec.url = n["url"].get<std::string>();
+            check_template_string(spec.url, core::pointer_append(np, "url"), false);
+            if (n.contains("event_type")) spec.event_type = n["event_type"].get<std::string>();
+            spec.resource = ordered(core::pointer_append(np, "resource"));
+            check_templates(spec.resource, core::pointer_append(np, "resource"));
+            if (n.contains("headers")) {
+                spec.headers = ordered(core::pointer_append(np, "headers"));
+                check_templates(spec.headers, core::pointer_append(np, "headers"));
+            }
+            std::string keys;
+            if (n.contains("keys")) {
+                keys = relative_to(doc_.source->path(), n["keys"].get<std::string>());
+            } else if (!fixtures_dir_.empty()) {
+                keys = fixtures_dir_ + "/keys/wechatpay";
+            } else {
+                error(np, "a WeChat Pay notification needs keys", "give \"keys\": \"<folder>\" or declare \"fixtures\"", true);
+                return std::nullopt;
+            }
+            auto read_key_file = [&](const char* name, std::string* out) {
+                auto text = core::read_file(keys + "/" + name);
+                if (!text) {
+                    error(n.contains("keys") ? core::pointer_append(np, "keys") : np,
+                          "cannot read " + keys + "/" + name, "the folder needs platform_private_key.pem, platform_serial.txt and apiv3_key.txt",
+                          !n.contains("keys"));
+                    return false;
+                }
+                *out = std::string(core::trim(*text));
+                return true;
+            };
+            if (!read_key_file("platform_private_key.pem", &spec.platform_private_key_pem) ||
+                !read_key_file("platform_serial.txt", &spec.platform_serial) ||
+                !read_key_file("apiv3_key.txt", &spec.apiv3_key)) {
+                return std::nullopt;
+            }
+            if (step.name.empty()) step.name = "WeChat Pay notification " + spec.event_type + " to " + spec.url;
+        } else {
+            error(core::pointer_append(ptr, kind), "step kind \"" + kind + "\" is not available in this build",
+                  "provider notifications need the " + std::string(kind == "alipay_notify" ? "Alipay" : "WeChat Pay") +
+                      " protocol code, which this build does not include yet",
+                  true);
+            return std::nullopt;
+        }
+
+        // Captures come before assertions, so a step's asserts may read its own captures.
+        if (s.contains("capture")) {
+            std::string cp = core::pointer_append(ptr, "capture");
+            OrderedJson in_order = ordered(cp);
+            for (auto it = in_order.begin(); it != in_order.end(); ++it) {
+                std::string p = core::pointer_append(cp, it.key());
+                Capture c;
+                c.name = it.key();
+                c.where = where(p, true);
+                const Json& v = *core::pointer_get(doc_.value, p);
+                if (v.is_string()) {
+                    c.source = CaptureSource::kJsonPath;
+                    c.arg = v.get<std::string>();
+                    c.path = compile_path(c.arg, p, false);
+                } else {
+                    int sources = 0;
+                    for (const char* k : {"jsonpath", "header", "status", "body", "regex"}) sources += v.contains(k) ? 1 : 0;
+                    if (sources != 1) {
+                        error(p, "a capture needs exactly one source: jsonpath, header, status, body or regex");
+                        continue;
+                    }
+                    if (v.contains("jsonpath")) {
+                        c.source = CaptureSource::kJsonPath;
+                        c.arg = v["jsonpath"].get<std::string>();
+                        c.path = compile_path(c.arg, core::pointer_append(p, "jsonpath"), false);
+                    } else if (v.contains("header")) {
+                        c.source = CaptureSource::kHeader;
+                        c.arg = v["header"].get<std::string>();
+                    } else if (v.contains("status")) {
+                        c.source = CaptureSource::kStatus;
+                    } else if (v.contains("body")) {
+                        c.source = CaptureSource::kBody;
+                    } else {
+                        c.source = CaptureSource::kRegex;
+                        c.arg = v["regex"].get<std::string>();
+                        c.regex = compile_regex(c.arg, core::pointer_append(p, "regex"));
+                        if (c.regex && v.contains("group") && v["group"].get<size_t>() > c.regex->mark_count()) {
+                            error(core::pointer_append(p, "group"), "the regex has only " +
+                                                                       std::to_string(c.regex->mark_count()) + " group(s)");
+                        }
+                    }
+                    if (v.contains("group")) c.group = v["group"].get<int>();
+                    if (c.source == CaptureSource::kRegex && !v.contains("group") && c.regex && c.regex->mark_count() == 0)
+                        c.group = 0;
+                    if (v.contains("jwt_claim")) c.jwt_claim = v["jwt_claim"].get<std::string>();
+                    if (v.contains("optional")) c.optional = v["optional"].get<bool>();
+                }
+                step.captures.push_back(std::move(c));
+            }
+        }
+        for (const auto& c : step.captures) known_.insert(c.name);
+
+        if (s.contains("assert")) parse_asserts(core::pointer_append(ptr, "assert"), step);
+        if (s.contains("retry")) {
+            Retry r;
+            std::string rp = core::pointer_append(ptr, "retry");
+            r.attempts = s["retry"]["attempts"].get<int>();
+            if (s["retry"].contains("interval")) r.interval = duration_at(core::pointer_append(rp, "interval"));
+            if (step.kind == StepKind::kInclude) error(rp, "an include step cannot be retried", {}, true);
+            step.retry = r;
+        }
+        step.kind = kind == "request"            ? StepKind::kRequest
+                    : kind == "admin"            ? StepKind::kAdmin
+                    : kind == "include"          ? StepKind::kInclude
+                    : kind == "wechatpay_notify" ? StepKind::kWechatpayNotify
+                    : kind == "wechatpay_request" ? StepKind::kWechatpayRequest
+                                                 : StepKind::kWait;
+        if ((step.kind == StepKind::kInclude || step.kind == StepKind::kWait) &&
+            (!step.captures.empty() || !step.checks.empty())) {
+            error(core::pointer_append(ptr, step.captures.empty() ? "assert" : "capture"),
+                  std::string("a ") + kind + " step has no response to capture from or assert on", {}, true);
+        }
+        return step;
+    }
+
+    // Predicates of one subject: a literal means `literal_op` (equals for most subjects).
+    std::vector<Predicate> parse_predicates(const std::string& pointer, const char* literal_op) {
+        std::vector<Predicate> out;
+        const Json& v = *core::pointer_get(doc_.value, pointer);
+        OrderedJson ov = ordered(pointer);
+        if (!v.is_object()) {
+            std::string op = literal_op;
+            if (v.is_array() && op == "equals" && core::ends_with(pointer, "/assert/status")) op = "one_of";
+            check_templates(ov, pointer);
+            out.push_back(Predicate{op, Json(ov), where(pointer)});
+            return out;
+        }
+        for (auto it = ov.begin(); it != ov.end(); ++it) {
+            std::string p = core::pointer_append(pointer, it.key());
+            check_templates(it.value(), p);
+            if (it.key() == "matches" && it.value().is_string()) compile_regex(it.value().get<std::string>(), p);
+            out.push_back(Predicate{it.key(), Json(it.value()), where(p, true)});
+        }
+        return out;
+    }
+
+    void parse_asserts(const std::string& ap, Step& step) {
+        const Json& a = *core::pointer_get(doc_.value, ap);
+        OrderedJson oa = ordered(ap);
+        for (auto it = oa.begin(); it != oa.end(); ++it) {
+            const std::string& key = it.key();
+            std::string p = core::pointer_append(ap, key);
+            if (key == "status" || key == "body" || key == "time_ms") {
+                Check c;
+                c.subject = key == "status" ? CheckSubject::kStatus : key == "body" ? CheckSubject::kBody : CheckSubject::kTime;
+                c.where = where(p, true);
+                c.predicates = parse_predicates(p, key == "time_ms" ? "lt" : "equals");
+                step.checks.push_back(std::move(c));
+            } else if (key == "headers" || key == "jsonpath") {
+                OrderedJson members = ordered(p);
+                for (auto m = members.begin(); m != members.end(); ++m) {
+                    std::string mp = core::pointer_append(p, m.key());
+                    Check c;
+                    c.subject = key == "headers" ? CheckSubject::kHeader : CheckSubject::kJsonPath;
+                    c.arg = m.key();
+                    c.where = where(mp, true);
+                    if (c.subject == CheckSubject::kJsonPath) {
+                        c.path = compile_path(c.arg, mp, true);
+                        if (!c.path) continue;
+                    }
+                    c.predicates = parse_predicates(mp, "equals");
+                    step.checks.push_back(std::move(c));
+                }
+            } else if (key == "schema") {
+                Check c;
+                c.subject = CheckSubject::kSchema;
+                c.where = where(p, true);
+                Json schema;
+                if (a["schema"].is_string()) {
+                    std::string written = a["schema"].get<std::string>();
+                    std::string path = relative_to(doc_.source->path(), written);
+                    auto text = core::read_file(path);
+                    if (!text) {
+                        error(p, "schema file \"" + written + "\" not found", "paths are relative to this file");
+                        continue;
+                    }
+                    core::JsonSyntaxError syn;
+                    auto parsed = core::parse_json_source(path, *text, {true, false, 256}, &syn);
+                    if (!parsed) {
+                        auto src = std::make_shared<core::SourceText>(path, *text);
+                        diags_.add_source(src);
+                        diags_.add(core::Diagnostic{core::Severity::kError, path, syn.pos,
+                                                    syn.message.empty() ? parsed.error().message : syn.message, syn.hint});
+                        failed_ = true;
+                        continue;
+                    }
+                    schema = parsed->value;
+                    c.schema_name = written;
+                } else {
+                    schema = a["schema"];
+                    c.schema_name = "inline schema";
+                }
+                core::SchemaOptions so;
+                auto compiled = core::JsonSchema::compile(schema, so);
+                if (!compiled) {
+                    error(p, "not a valid JSON Schema: " + compiled.error().message);
+                    continue;
+                }
+                c.schema = std::make_shared<const core::JsonSchema>(std::move(*compiled));
+                step.checks.push_back(std::move(c));
+            }
+        }
+    }
+
+public:
+    std::shared_ptr<const Scenario> load_file(const std::string& path, const std::set<std::string>& names,
+                                              std::set<std::string>* captured);
+    bool failed() const { return failed_; }
+};
+
+// Parses a file (syntax + schema) into a document, or reports why not.
+std::optional<core::ParsedJsonDocument> read_document(const std::string& path, core::Diagnostics& diags,
+                                                     std::vector<std::string>* schema_problems = nullptr) {
+    auto text = core::read_file(path);
+    if (!text) {
+        diags.error(path, "cannot read scenario file");
+        return std::nullopt;
+    }
+    core::JsonSyntaxError syntax;
+    auto source = std::make_shared<core::SourceText>(path, *text);
+    core::JsonSourceOptions jo;
+    jo.allow_comments = true;
+    jo.allow_trailing_commas = false;
+    auto doc = core::parse_json_source(path, std::move(*text), jo, &syntax);
+    if (!doc) {
+        diags.add_source(source);
+        diags.add(core::Diagnostic{core::Severity::kError, path, syntax.pos,
+                                   syntax.message.empty() ? doc.error().message : syntax.message, syntax.hint});
+        return std::nullopt;
+    }
+    diags.add_source(doc->source);
+    const core::JsonSchema* schema = scenario_schema(diags);
+    if (!schema) return std::nullopt;
+    bool bad = false;
+    for (const auto& issue : schema->validate(doc->value)) {
+        std::string message = issue.message;
+        std::string hint = issue.hint;
+        // Unknown keys inside a step are usually a mistyped step kind or field: say which.
+        diags.error(*doc, issue.instance_pointer, message, hint, issue.at_key);
+        if (schema_problems) schema_problems->push_back(issue.instance_pointer);
+        bad = true;
+    }
+    if (bad && !schema_problems) return std::nullopt;
+    return std::move(*doc);
+}
+
+}  // namespace
+
+
+std::shared_ptr<const Scenario> FileParser::load_file(const std::string& path, const std::set<std::string>& names,
+                                                      std::set<std::string>* captured) {
+    std::vector<std::string> problems;
+    auto doc = read_document(path, diags_, &problems);
+    if (!doc) return nullptr;
+    include_stack_.push_back(fs::weakly_canonical(path).string());
+    FileParser inner(*doc, diags_, options_, include_stack_, reported_);
+    inner.schema_problems = problems;
+    auto sc = inner.parse(names);
+    include_stack_.pop_back();
+    if (inner.failed()) return nullptr;
+    if (captured) {
+        // Captures made inside the included file are visible after the include.
+        std::function<void(const Scenario&)> walk = [&](const Scenario& s) {
+            for (const auto& st : s.steps) {
+                for (const auto& c : st.captures) captured->insert(c.name);
+                if (st.included) walk(*st.included);
+            }
+        };
+        walk(*sc);
+    }
+    return sc;
+}
+
+const std::set<std::string>& builtin_variables() {
+    static const std::set<std::string> kNames = {"target", "emulator", "scenario_name", "scenario_file"};
+    return kNames;
+}
+
+std::string resolve_admin_alias(const std::string& name) {
+    auto it = admin_aliases().find(name);
+    return it == admin_aliases().end() ? name : it->second;
+}
+
+std::vector<std::string> admin_step_names() {
+    std::vector<std::string> out;
+    for (const auto& [alias, _] : admin_aliases()) out.push_back(alias);
+    for (const auto& op : admin::catalog()) out.emplace_back(op.id);
+    return out;
+}
+
+std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& paths, core::Diagnostics& diags) {
+    std::vector<std::string> out;
+    for (const auto& p : paths) {
+        if (is_file(p)) {
+            out.push_back(p);
+            continue;
+        }
+        if (!is_dir(p)) {
+            diags.error(p, "no such scenario file or folder");
+            continue;
+        }
+        std::vector<std::string> found;
+        std::error_code ec;
+        for (auto it = fs::recursive_directory_iterator(p, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            if (ec) break;
+            std::string name = it->path().filename().string();
+            if (!name.empty() && name[0] == '_') {
+                if (it->is_directory()) it.disable_recursion_pending();
+                continue;
+            }
+            if (!it->is_regular_file() || it->path().extension() != ".json") continue;
+            if (core::ends_with(name, ".schema.json")) continue;
+            found.push_back(it->path().lexically_normal().string());
+        }
+        std::sort(found.begin(), found.end());
+        if (found.empty()) diags.error(p, "no scenario files (*.json) in this folder");
+        out.insert(out.end(), found.begin(), found.end());
+    }
+    return out;
+}
+
+std::shared_ptr<const Scenario> load_scenario(const std::string& path, core::Diagnostics& diags,
+                                              const LoadOptions& options) {
+    std::vector<std::string> problems;
+    auto doc = read_document(path, diags, &problems);
+    if (!doc) return nullptr;
+    std::vector<std::string> stack{fs::weakly_canonical(path).string()};
+    std::set<std::string> reported;
+    FileParser parser(*doc, diags, options, stack, reported);
+    parser.schema_problems = problems;
+    auto sc = parser.parse({});
+    if (parser.failed()) return nullptr;
+    return sc;
+}
+
+}  // namespace mpemu::scenario

@@ -1,0 +1,581 @@
+// The step loop: render templates, send, capture, assert, retry; results recorded, never thrown.
+#include "tools/scenario/runner.hpp"
+
+#include <chrono>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+
+#include "core/crypto.hpp"
+#include "core/ids.hpp"
+#include "core/text.hpp"
+#include "core/time_format.hpp"
+#include "core/url.hpp"
+#include "emulator/wechatpay/protocol.hpp"
+#include "tools/scenario/capture.hpp"
+#include "tools/scenario/check.hpp"
+#include "tools/scenario/template.hpp"
+
+namespace mpemu::scenario {
+
+namespace {
+
+using core::Json;
+using core::OrderedJson;
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+std::string join_url(const std::string& base, const std::string& url) {
+    if (core::starts_with(url, "http://") || core::starts_with(url, "https://")) return url;
+    std::string b = base;
+    while (!b.empty() && b.back() == '/') b.pop_back();
+    if (url.empty() || url[0] != '/') return b + "/" + url;
+    return b + url;
+}
+
+// Variables visible to a step: a chain of scopes (an include's parameters over its caller's), with
+// the scenario's captures searched first so the latest value of a name wins.
+struct Scope {
+    Json vars = Json::object();
+    const Scope* parent = nullptr;
+};
+
+struct RunState {
+    Json captures = Json::object();
+};
+
+Lookup make_lookup(const Scope& scope, const RunState& state) {
+    return [&scope, &state](std::string_view name) -> const Json* {
+        std::string key(name);
+        auto c = state.captures.find(key);
+        if (c != state.captures.end()) return &*c;
+        for (const Scope* s = &scope; s; s = s->parent) {
+            auto it = s->vars.find(key);
+            if (it != s->vars.end()) return &*it;
+        }
+        return nullptr;
+    };
+}
+
+// A template error's message with its position inside the file.
+void template_failure(StepResult& r, const core::Error& e, const Where& where) {
+    r.status = StepStatus::kFailed;
+    r.error = e.message;
+    r.error_where = where;
+}
+
+}  // namespace
+
+struct ScenarioRunner::Impl {
+    RunOptions options;
+    core::HttpClient client;
+    core::IdGenerator ids;
+
+    std::string emulator() const { return options.emulator.empty() ? options.target : options.emulator; }
+
+    Exchange send(const core::HttpRequest& req) {
+        Exchange ex;
+        ex.method = req.method;
+        ex.url = req.url;
+        ex.request_headers = req.headers;
+        ex.request_body = req.body;
+        auto t0 = Clock::now();
+        auto resp = client.send(req);
+        if (!resp) {
+            ex.elapsed_ms = ms_since(t0);
+            ex.transport_error = resp.error().message;
+            ex.transport_code = resp.error().code;
+            return ex;
+        }
+        ex.status = resp->status;
+        ex.response_headers = std::move(resp->headers);
+        ex.response_body = std::move(resp->body);
+        ex.elapsed_ms = std::chrono::duration<double, std::milli>(resp->elapsed).count();
+        return ex;
+    }
+
+    // Builds the HTTP request of a request or admin step. Error: a template problem.
+    core::Result<core::HttpRequest> build(const Step& step, const Lookup& lookup, Where* where) {
+        core::HttpRequest req;
+        *where = step.where;
+        if (step.kind == StepKind::kRequest) {
+            const RequestSpec& spec = step.request;
+            auto url = render_string(spec.url, lookup);
+            if (!url) return url.error();
+            req.method = spec.method;
+            req.url = join_url(options.target, *url);
+            req.timeout = spec.timeout;
+            if (!spec.query.empty()) {
+                auto q = render_json(spec.query, lookup);
+                if (!q) return q.error();
+                core::Params params;
+                for (auto it = q->begin(); it != q->end(); ++it) params.emplace_back(it.key(), to_text(it.value()));
+                req.url += (req.url.find('?') == std::string::npos ? "?" : "&") + core::build_query(params);
+            }
+            if (!spec.headers.empty()) {
+                auto h = render_json(spec.headers, lookup);
+                if (!h) return h.error();
+                for (auto it = h->begin(); it != h->end(); ++it) req.headers.emplace_back(it.key(), to_text(it.value()));
+            }
+            auto set_type = [&](const char* type) {
+                if (!core::find_header(req.headers, "Content-Type")) req.headers.emplace_back("Content-Type", type);
+            };
+            switch (spec.body_kind) {
+                case RequestSpec::Body::kNone: break;
+                case RequestSpec::Body::kJson: {
+                    auto b = render_json(spec.body, lookup);
+                    if (!b) return b.error();
+                    req.body = core::dump(*b);
+                    set_type("application/json");
+                    break;
+                }
+                case RequestSpec::Body::kForm: {
+                    auto b = render_json(spec.body, lookup);
+                    if (!b) return b.error();
+                    core::Params params;
+                    for (auto it = b->begin(); it != b->end(); ++it) params.emplace_back(it.key(), to_text(it.value()));
+                    req.body = core::build_form(params);
+                    set_type("application/x-www-form-urlencoded");
+                    break;
+                }
+                case RequestSpec::Body::kRaw: {
+                    auto b = render_string(spec.body.get<std::string>(), lookup);
+                    if (!b) return b.error();
+                    req.body = *b;
+                    break;
+                }
+            }
+            return req;
+        }
+        if (step.kind == StepKind::kWechatpayNotify) return build_wechatpay_notify(step.wechatpay_notify, lookup);
+        if (step.kind == StepKind::kWechatpayRequest) return build_wechatpay_request(step.wechatpay_request, lookup);
+        // Admin step: the path comes from the admin catalog, placeholders filled from params.
+        std::string path = step.admin_path;
+        auto params = render_json(step.admin_params, lookup);
+        if (!params) return params.error();
+        for (auto it = params->begin(); it != params->end(); ++it) {
+            path = core::replace_all(path, "{" + it.key() + "}", core::url_encode(to_text(it.value())));
+        }
+        req.method = step.admin_method;
+        req.url = join_url(emulator(), path);
+        if (!step.admin_query.empty()) {
+            auto q = render_json(step.admin_query, lookup);
+            if (!q) return q.error();
+            core::Params qp;
+            for (auto it = q->begin(); it != q->end(); ++it) qp.emplace_back(it.key(), to_text(it.value()));
+            req.url += "?" + core::build_query(qp);
+        }
+        if (step.admin_body) {
+            auto b = render_json(*step.admin_body, lookup);
+            if (!b) return b.error();
+            req.body = core::dump(*b);
+            req.headers.emplace_back("Content-Type", "application/json");
+        }
+        if (!options.admin_token.empty()) req.headers.emplace_back("Authorization", "Bearer " + options.admin_token);
+        return req;
+    }
+
+    // A notification as WeChat Pay sends it: resource encrypted with the APIv3 key (AEAD_AES_256_GCM),
+    // envelope signed with the platform key, Wechatpay-* headers — using the emulator's own protocol code.
+    core::Result<core::HttpRequest> build_wechatpay_notify(const WechatpayNotifySpec& spec, const Lookup& lookup) {
+        namespace wp = wechatpay::protocol;
+        auto url = render_string(spec.url, lookup);
+        if (!url) return url.error();
+        auto resource = render_json(spec.resource, lookup);
+        if (!resource) return resource.error();
+        auto key = core::crypto::load_private_key(spec.platform_private_key_pem);
+        if (!key) return core::make_error("key", "the platform private key cannot be loaded: " + key.error().message);
+        bool refund = core::starts_with(spec.event_type, "REFUND.");
+        wp::Envelope e;
+        e.id = ids.uuid();
+        e.create_time = core::format_rfc3339(std::chrono::system_clock::now());
+        e.event_type = spec.event_type;
+        e.summary = wp::event_summary(spec.event_type);
+        e.resource.original_type = refund ? "refund" : "transaction";
+        e.resource.associated_data = e.resource.original_type;
+        e.resource.nonce = ids.base62(12);
+        auto ct = wp::encrypt(spec.apiv3_key, e.resource.nonce, e.resource.associated_data, core::dump(*resource));
+        if (!ct) return core::make_error("crypto", "encrypting the notification failed: " + ct.error().message);
+        e.resource.ciphertext = *ct;
+        std::string body = wp::render_envelope(e);
+        long long now = core::to_unix(std::chrono::system_clock::now());
+        auto signed_headers = wp::sign_message_headers(*key, spec.platform_serial, body, now, ids.base62(32));
+        if (!signed_headers) return core::make_error("crypto", "signing the notification failed: " + signed_headers.error().message);
+        core::HttpRequest req;
+        req.method = "POST";
+        req.url = join_url(options.target, *url);
+        req.body = body;
+        req.headers = {{"Content-Type", "application/json"},
+                       {"Wechatpay-Timestamp", signed_headers->timestamp},
+                       {"Wechatpay-Nonce", signed_headers->nonce},
+                       {"Wechatpay-Signature", signed_headers->signature},
+                       {"Wechatpay-Serial", signed_headers->serial},
+                       {"Wechatpay-Signature-Type", std::string(wp::kAuthScheme)}};
+        auto extra = render_json(spec.headers, lookup);
+        if (!extra) return extra.error();
+        for (auto it = extra->begin(); it != extra->end(); ++it) req.headers.emplace_back(it.key(), to_text(it.value()));
+        return req;
+    }
+
+    // A merchant API call signed as the WeChat Pay SDKs sign it: the message is method, the
+    // request-target as sent, timestamp, nonce and body; the signature goes into Authorization.
+    core::Result<core::HttpRequest> build_wechatpay_request(const WechatpayRequestSpec& spec, const Lookup& lookup) {
+        namespace wp = wechatpay::protocol;
+        auto url = render_string(spec.url, lookup);
+        if (!url) return url.error();
+        auto mchid = render_string(spec.mchid, lookup);
+        if (!mchid) return mchid.error();
+        core::HttpRequest req;
+        req.method = spec.method;
+        req.url = join_url(options.target, *url);
+        if (spec.json) {
+            auto b = render_json(*spec.json, lookup);
+            if (!b) return b.error();
+            req.body = core::dump(*b);
+            req.headers.emplace_back("Content-Type", "application/json");
+        }
+        auto parsed = core::parse_url(req.url);
+        if (!parsed) return core::make_error("template", "bad URL " + req.url);
+        auto key = core::crypto::load_private_key(spec.merchant_private_key_pem);
+        if (!key) return core::make_error("key", "the merchant private key cannot be loaded: " + key.error().message);
+        auto auth = wp::sign_request(*key, *mchid, spec.merchant_serial, req.method, parsed->target, req.body,
+                                     core::to_unix(std::chrono::system_clock::now()), ids.base62(32));
+        if (!auth) return core::make_error("crypto", "signing the request failed: " + auth.error().message);
+        req.headers.emplace_back("Authorization", *auth);
+        req.headers.emplace_back("Accept", "application/json");
+        auto extra = render_json(spec.headers, lookup);
+        if (!extra) return extra.error();
+        for (auto it = extra->begin(); it != extra->end(); ++it) req.headers.emplace_back(it.key(), to_text(it.value()));
+        return req;
+    }
+
+    // One attempt: send, capture, assert. Returns true when everything passed.
+    bool attempt(const Step& step, const core::HttpRequest& req, StepResult& r, RunState& state, const Scope& scope) {
+        r.captures.clear();
+        r.checks.clear();
+        r.error.clear();
+        r.unreachable = false;
+        Exchange ex = send(req);
+        if (options.on_exchange) options.on_exchange(step, ex);
+        r.exchange = ex;
+        if (!ex.transport_error.empty()) {
+            r.error = ex.method + " " + ex.url + ": " + ex.transport_error;
+            r.error_where = step.where;
+            r.unreachable = ex.transport_code == "connect";
+            return false;
+        }
+        ResponseView view(*r.exchange);
+        bool ok = true;
+        for (const auto& c : step.captures) {
+            auto cr = run_capture(c, view);
+            if (cr.ok) {
+                state.captures[c.name] = cr.value;
+            } else {
+                ok = false;
+            }
+            r.captures.push_back(std::move(cr));
+        }
+        Lookup lookup = make_lookup(scope, state);
+        bool has_status = false;
+        for (const auto& check : step.checks) {
+            if (check.subject == CheckSubject::kStatus) has_status = true;
+            for (auto& cr : run_check(check, view, lookup)) {
+                ok = ok && cr.passed;
+                r.checks.push_back(std::move(cr));
+            }
+        }
+        if (step.kind == StepKind::kAdmin && !has_status) {
+            // An admin call that fails would make every later step fail obscurely: require a 2xx.
+            CheckResult cr;
+            cr.label = "status";
+            cr.predicate = "2xx";
+            cr.passed = ex.status >= 200 && ex.status < 300;
+            cr.actual = std::to_string(ex.status);
+            cr.expected = "2xx (admin call)";
+            cr.where = step.where;
+            if (!cr.passed) cr.message = ex.response_body.substr(0, 300);
+            ok = ok && cr.passed;
+            r.checks.push_back(std::move(cr));
+        }
+        return ok;
+    }
+
+    StepResult run_step(const Step& step, RunState& state, const Scope& scope, Clock::time_point scenario_start) {
+        StepResult r;
+        r.kind = step_kind_name(step.kind);
+        r.where = step.where;
+        r.started_ms = ms_since(scenario_start);
+        Lookup lookup = make_lookup(scope, state);
+        auto name = render_string(step.name, lookup);
+        r.name = name ? *name : step.name;
+        auto t0 = Clock::now();
+        if (step.skip) {
+            r.status = StepStatus::kSkipped;
+            return r;
+        }
+        switch (step.kind) {
+            case StepKind::kWait:
+                std::this_thread::sleep_for(step.wait);
+                r.status = StepStatus::kPassed;
+                r.attempts = 1;
+                break;
+            case StepKind::kInclude: {
+                Scope inner;
+                inner.parent = &scope;
+                auto params = render_json(step.include_vars, lookup);
+                if (!params) {
+                    template_failure(r, params.error(), step.where);
+                    break;
+                }
+                for (auto it = params->begin(); it != params->end(); ++it) inner.vars[it.key()] = Json(it.value());
+                Lookup inner_lookup = make_lookup(inner, state);
+                bool ok = true;
+                for (auto it = step.included->vars.begin(); it != step.included->vars.end(); ++it) {
+                    if (inner.vars.contains(it.key())) continue;  // the include's parameter wins
+                    auto v = render_json(it.value(), inner_lookup);
+                    if (!v) {
+                        template_failure(r, v.error(), step.included->where);
+                        ok = false;
+                        break;
+                    }
+                    inner.vars[it.key()] = Json(*v);
+                }
+                if (!ok) break;
+                r.status = StepStatus::kPassed;
+                r.attempts = 1;
+                bool failed = false;
+                for (const auto& child : step.included->steps) {
+                    if (failed) {
+                        StepResult skipped;
+                        skipped.name = child.name;
+                        skipped.kind = step_kind_name(child.kind);
+                        skipped.where = child.where;
+                        skipped.status = StepStatus::kNotRun;
+                        r.children.push_back(std::move(skipped));
+                        continue;
+                    }
+                    auto cr = run_step(child, state, inner, scenario_start);
+                    if (cr.status == StepStatus::kFailed) {
+                        failed = true;
+                        r.status = StepStatus::kFailed;
+                        r.unreachable = r.unreachable || cr.unreachable;
+                    }
+                    r.children.push_back(std::move(cr));
+                }
+                break;
+            }
+            case StepKind::kRequest:
+            case StepKind::kAdmin:
+            case StepKind::kWechatpayNotify:
+            case StepKind::kWechatpayRequest: {
+                Where where;
+                auto req = build(step, lookup, &where);
+                if (!req) {
+                    template_failure(r, req.error(), where);
+                    break;
+                }
+                int attempts = step.retry ? step.retry->attempts : 1;
+                bool ok = false;
+                for (int i = 0; i < attempts; ++i) {
+                    if (i > 0) std::this_thread::sleep_for(step.retry->interval);
+                    r.attempts = i + 1;
+                    ok = attempt(step, *req, r, state, scope);
+                    if (ok || r.unreachable) break;
+                }
+                r.status = ok ? StepStatus::kPassed : StepStatus::kFailed;
+                if (!ok && attempts > 1 && r.error.empty() && !r.unreachable) {
+                    r.error = "still failing after " + std::to_string(r.attempts) + " attempts";
+                    r.error_where = step.where;
+                    // Keep the check results of the last attempt: they say what never became true.
+                    r.error.clear();
+                }
+                break;
+            }
+            default:
+                r.status = StepStatus::kFailed;
+                r.error = std::string("step kind ") + step_kind_name(step.kind) + " is not available in this build";
+                break;
+        }
+        r.duration_ms = ms_since(t0);
+        return r;
+    }
+
+    // The setup step of a scenario that declares fixtures or reset: bring the emulator back to its
+    // seeded state (loading another fixture set when the scenario names one that is not loaded).
+    StepResult reset(const Scenario& sc, Clock::time_point start) {
+        StepResult r;
+        r.kind = "setup";
+        r.name = sc.fixtures.empty() ? "reset the emulator" : "reset the emulator to fixtures \"" + sc.fixtures + "\"";
+        r.where = sc.where;
+        r.attempts = 1;
+        auto t0 = Clock::now();
+        core::HeaderList auth;
+        if (!options.admin_token.empty()) auth.emplace_back("Authorization", "Bearer " + options.admin_token);
+        Json body = Json::object();
+        if (!sc.fixtures.empty()) {
+            core::HttpRequest get{"GET", join_url(emulator(), "/__admin/fixtures"), auth, {}, std::chrono::seconds(10)};
+            Exchange ex = send(get);
+            r.exchange = ex;
+            if (!ex.transport_error.empty()) {
+                r.status = StepStatus::kFailed;
+                r.error = "the emulator at " + emulator() + " cannot be reached: " + ex.transport_error;
+                r.unreachable = ex.transport_code == "connect";
+                r.duration_ms = ms_since(t0);
+                return r;
+            }
+            auto summary = core::parse_json(ex.response_body);
+            std::string loaded = summary && summary->is_object() ? summary->value("name", "") : "";
+            std::string loaded_dir = summary && summary->is_object() ? summary->value("dir", "") : "";
+            bool same = loaded == sc.fixtures || (!sc.fixtures_dir.empty() && loaded_dir == sc.fixtures_dir);
+            if (!same) {
+                if (sc.fixtures_dir.empty()) {
+                    r.status = StepStatus::kFailed;
+                    r.error = "the emulator has fixture set \"" + loaded + "\" loaded; this scenario needs \"" +
+                              sc.fixtures + "\" and no folder of that name was found";
+                    r.duration_ms = ms_since(t0);
+                    return r;
+                }
+                body["fixtures"] = sc.fixtures_dir;
+            }
+        }
+        core::HeaderList headers = auth;
+        headers.emplace_back("Content-Type", "application/json");
+        core::HttpRequest post{"POST", join_url(emulator(), "/__admin/reset"), headers, core::dump(body),
+                               std::chrono::seconds(60)};
+        Exchange ex = send(post);
+        r.exchange = ex;
+        if (!ex.transport_error.empty()) {
+            r.status = StepStatus::kFailed;
+            r.error = "the emulator at " + emulator() + " cannot be reached: " + ex.transport_error;
+            r.unreachable = ex.transport_code == "connect";
+        } else if (ex.status != 200) {
+            r.status = StepStatus::kFailed;
+            r.error = "reset refused with status " + std::to_string(ex.status) + ": " + ex.response_body.substr(0, 500);
+        } else {
+            r.status = StepStatus::kPassed;
+        }
+        (void)start;
+        r.duration_ms = ms_since(t0);
+        return r;
+    }
+
+    ScenarioResult run(const Scenario& sc) {
+        ScenarioResult out;
+        out.file = sc.file;
+        out.name = sc.name;
+        out.tags = sc.tags;
+        out.started_at = core::format_rfc3339_ms_utc(std::chrono::system_clock::now());
+        auto start = Clock::now();
+        RunState state;
+        Scope scope;
+        scope.vars["target"] = options.target;
+        scope.vars["emulator"] = emulator();
+        scope.vars["scenario_name"] = sc.name;
+        scope.vars["scenario_file"] = sc.file;
+        for (auto it = options.cli_vars.begin(); it != options.cli_vars.end(); ++it) scope.vars[it.key()] = Json(it.value());
+        bool ok = true;
+        Lookup lookup = make_lookup(scope, state);
+        for (auto it = sc.vars.begin(); it != sc.vars.end(); ++it) {
+            if (options.cli_vars.contains(it.key())) continue;
+            auto v = render_json(it.value(), lookup);
+            if (!v) {
+                StepResult r;
+                r.kind = "setup";
+                r.name = "variable " + it.key();
+                r.where = sc.where;
+                template_failure(r, v.error(), sc.where);
+                out.steps.push_back(std::move(r));
+                ok = false;
+                break;
+            }
+            scope.vars[it.key()] = Json(*v);
+        }
+        if (ok && sc.reset) {
+            auto r = reset(sc, start);
+            ok = r.status == StepStatus::kPassed;
+            out.unreachable = r.unreachable;
+            out.steps.push_back(std::move(r));
+        }
+        for (const auto& step : sc.steps) {
+            if (!ok) {
+                StepResult r;
+                r.name = step.name;
+                r.kind = step_kind_name(step.kind);
+                r.where = step.where;
+                r.status = StepStatus::kNotRun;
+                out.steps.push_back(std::move(r));
+                continue;
+            }
+            auto r = run_step(step, state, scope, start);
+            if (r.status == StepStatus::kFailed) {
+                ok = false;
+                out.unreachable = out.unreachable || r.unreachable;
+            }
+            out.steps.push_back(std::move(r));
+        }
+        out.passed = ok;
+        out.duration_ms = ms_since(start);
+        return out;
+    }
+};
+
+ScenarioRunner::ScenarioRunner(const RunOptions& options) : impl_(std::make_unique<Impl>()) { impl_->options = options; }
+ScenarioRunner::~ScenarioRunner() = default;
+ScenarioResult ScenarioRunner::run(const Scenario& scenario) { return impl_->run(scenario); }
+
+RunSummary run_all(const std::vector<std::shared_ptr<const Scenario>>& scenarios, const RunOptions& options) {
+    RunSummary summary;
+    summary.target = options.target;
+    summary.emulator = options.emulator.empty() ? options.target : options.emulator;
+    summary.started_at = core::format_rfc3339_ms_utc(std::chrono::system_clock::now());
+    auto start = Clock::now();
+    summary.scenarios.resize(scenarios.size());
+    std::vector<bool> ran(scenarios.size(), false);
+    std::atomic<size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::mutex report_mu;
+    // Scenarios that reset the emulator must not overlap anything else using it.
+    std::shared_mutex emulator_mu;
+    auto worker = [&] {
+        ScenarioRunner runner(options);
+        while (!stop) {
+            size_t i = next++;
+            if (i >= scenarios.size()) break;
+            const Scenario& sc = *scenarios[i];
+            ScenarioResult result;
+            if (sc.reset) {
+                std::unique_lock lock(emulator_mu);
+                result = runner.run(sc);
+            } else {
+                std::shared_lock lock(emulator_mu);
+                result = runner.run(sc);
+            }
+            std::lock_guard lock(report_mu);
+            if (options.on_scenario) options.on_scenario(result);
+            if (!result.passed && options.fail_fast) stop = true;
+            summary.scenarios[i] = std::move(result);
+            ran[i] = true;
+        }
+    };
+    int n = std::max(1, std::min<int>(options.parallel, static_cast<int>(scenarios.size())));
+    if (n == 1) {
+        worker();
+    } else {
+        std::vector<std::thread> threads;
+        for (int t = 0; t < n; ++t) threads.emplace_back(worker);
+        for (auto& t : threads) t.join();
+    }
+    // Scenarios never started (--fail-fast) are dropped from the summary.
+    std::vector<ScenarioResult> kept;
+    for (size_t i = 0; i < scenarios.size(); ++i) {
+        if (ran[i]) kept.push_back(std::move(summary.scenarios[i]));
+    }
+    summary.scenarios = std::move(kept);
+    summary.duration_ms = ms_since(start);
+    return summary;
+}
+
+}  // namespace mpemu::scenario
