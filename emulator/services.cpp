@@ -1,10 +1,12 @@
 // The list of emulated services in this build, in mount order.
 #include "emulator/service.hpp"
+#include "emulator/backend/service.hpp"
 
 namespace mpemu::emulator {
 
 std::vector<std::unique_ptr<Service>> make_services() {
     std::vector<std::unique_ptr<Service>> out;
+    out.push_back(std::make_unique<backend::BackendService>());
     return out;
 }
 
