@@ -5,7 +5,8 @@
 #   - against nginx serving the same bytes (installed with apt-get when missing and possible),
 #     else against the bare GET /__admin/health of the same server;
 #   - ratios and p99 latencies (targets: stub >= 0.4x nginx, p99 <= 2 ms).
-# Usage: bench/e2e/backend.sh [build-dir]   (DURATION=seconds per run, default 10)
+# Usage: bench/e2e/backend.sh [build-dir]   (DURATION=seconds per run, default 10;
+#        MPEMU_BIN=path/to/mpemu skips the Release build and uses that binary)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build-bench}
@@ -14,12 +15,16 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk;
 if ! command -v nginx >/dev/null && [ -x /usr/sbin/nginx ]; then PATH=$PATH:/usr/sbin; fi
 command -v nginx >/dev/null || { (apt-get update -qq && apt-get install -y -qq nginx-light) >/dev/null 2>&1 || true; }
 [ -x /usr/sbin/nginx ] && PATH=$PATH:/usr/sbin
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DMPEMU_BUILD_BENCH=ON -DMPEMU_BUILD_TESTS=OFF >/dev/null
-cmake --build "$BUILD" -j2 --target mpemu >/dev/null
+if [ -z "${MPEMU_BIN:-}" ]; then
+  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DMPEMU_BUILD_BENCH=ON -DMPEMU_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$BUILD" -j2 --target mpemu >/dev/null
+  MPEMU_BIN="$BUILD/mpemu"
+fi
 
 WORK=$(mktemp -d)
+chmod 755 "$WORK"  # nginx workers run as an unprivileged user
 OUT="$WORK/serve.out"
-"$BUILD/mpemu" serve --port 0 --log-level warn >"$OUT" &
+"$MPEMU_BIN" serve --port 0 --log-level error >"$OUT" 2>&1 &
 PID=$!
 NGINX_PID=
 cleanup() {
@@ -63,8 +68,7 @@ http {
 NGX
   nginx -c "$WORK/nginx.conf" -p "$WORK" &
   NGINX_PID=$!
-  sleep 0.5
-  if curl -sf http://127.0.0.1:18790/api/hello >/dev/null; then REF=nginx; fi
+  for _ in $(seq 50); do curl -sf http://127.0.0.1:18790/api/hello >/dev/null && { REF=nginx; break; }; sleep 0.1; done
 fi
 
 echo "== 32 connections, ${DURATION}s each; reference: $REF"
