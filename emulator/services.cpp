@@ -1,11 +1,16 @@
 // The list of emulated services in this build, in mount order.
 #include "emulator/service.hpp"
 #include "emulator/backend/service.hpp"
+#include "emulator/wechat/service.hpp"
+#include "emulator/wechatpay/service.hpp"
 
 namespace mpemu::emulator {
 
 std::vector<std::unique_ptr<Service>> make_services() {
     std::vector<std::unique_ptr<Service>> out;
+    out.push_back(std::make_unique<wechat::WechatService>());
+    out.push_back(std::make_unique<wechatpay::WechatPay>());
+    // The backend mimic stays last: its fixture check looks for the providers' sections loaded before it.
     out.push_back(std::make_unique<backend::BackendService>());
     return out;
 }

@@ -1,0 +1,219 @@
+// Handlers: parse the request, check the access token, call the Api, render. Always HTTP 200 on the
+// API side, as api.weixin.qq.com does.
+#include "emulator/wechat/routes.hpp"
+
+#include <algorithm>
+
+#include "core/text.hpp"
+#include "emulator/admin/admin_http.hpp"
+#include "emulator/wechat/errors.hpp"
+#include "emulator/wechat/protocol.hpp"
+#include "emulator/wechat/service.hpp"
+
+namespace mpemu::wechat {
+namespace {
+
+using emulator::Request;
+using emulator::Response;
+
+Response wx_json(std::string body) {
+    return Response::json(200, std::move(body), std::string(protocol::kJsonContentType));
+}
+
+Response wx_error(Api& api, const Request& req, const core::Error& e) {
+    if (!e.detail.empty()) {
+        api.log().debug("wechat.error", {{"operation", req.operation_id}, {"errcode", e.code}, {"detail", e.detail}});
+    }
+    return wx_json(protocol::render_error(errcode_of(e), e.message, api.rid()));
+}
+
+Response wx_error(Api& api, const Request& req, Errc code, std::string message) {
+    return wx_error(api, req, make_error_text(code, std::move(message)));
+}
+
+Param query(const Request& req, std::string_view name) {
+    const std::string* v = req.query_param(name);
+    return v ? Param(*v) : std::nullopt;
+}
+
+// checksession / resetusersessionkey read their parameters from the query string, or from a JSON body.
+Param query_or_body(const Request& req, const core::Json& body, const char* name) {
+    if (auto v = query(req, name)) return v;
+    if (body.is_object() && body.contains(name) && body[name].is_string()) return body[name].get<std::string>();
+    return std::nullopt;
+}
+
+template <class T, class Render>
+Response reply(Api& api, const Request& req, const core::Result<T>& r, Render render) {
+    if (!r) return wx_error(api, req, r.error());
+    return render(*r);
+}
+
+Response refuse(Api& api, const Request& req, const emulator::RefusalInfo& info) {
+    using emulator::Refusal;
+    switch (info.kind) {
+        case Refusal::kNotEmulated:
+            return wx_error(api, req, Errc::kApiUnauthorized,
+                            "api unauthorized: mpemu does not emulate " + req.method + " " + req.path +
+                                " (GET /__admin/operations lists what it does)");
+        case Refusal::kMethodNotAllowed: {
+            bool get = std::find(info.allowed.begin(), info.allowed.end(), "GET") != info.allowed.end();
+            return wx_error(api, req, make_error(get ? Errc::kRequireGet : Errc::kRequirePost));
+        }
+        case Refusal::kBodyTooLarge:
+        case Refusal::kTooDeep:
+        case Refusal::kBadRequest:
+        case Refusal::kHeadersTooLarge:
+            return wx_error(api, req, make_error(Errc::kDataFormatError, info.detail));
+        default:
+            return wx_error(api, req, make_error(Errc::kSystemError, info.detail));
+    }
+}
+
+// Runs an access-token protected handler: 41001/40014/40001/42001 before anything else.
+template <class F>
+emulator::Handler with_token(Api& api, F fn) {
+    return [&api, fn](Request& req) -> Response {
+        auto appid = api.check_access_token(query(req, "access_token"));
+        if (!appid) return wx_error(api, req, appid.error());
+        return fn(req, *appid);
+    };
+}
+
+Response ordered(const core::OrderedJson& j) { return wx_json(core::dump(j)); }
+
+void add(emulator::Router& router, const char* method, const char* path, const char* id, emulator::Handler h) {
+    router.add("wechat", {method, path, id, std::move(h)});
+}
+
+void mount_admin(emulator::Router& router, Api& api) {
+    using admin::error_response;
+    using admin::json_response;
+    auto fail = [](const core::Error& e) {
+        int status = e.code == "not_found" ? 404 : e.code == "bad_request" ? 400 : 500;
+        return error_response(status, e.code, e.message);
+    };
+    admin::add(router, "wechat.login_codes.create", [&api, fail](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return error_response(400, "bad_request", body.error().message);
+        std::string appid, openid;
+        Response err;
+        if (!admin::require_string(*body, "appid", &appid, &err) || !admin::require_string(*body, "openid", &openid, &err)) {
+            return err;
+        }
+        size_t count = 1;
+        bool bulk = body->contains("count");
+        if (bulk) {
+            const auto& c = (*body)["count"];
+            if (!c.is_number_integer() || c.get<long long>() < 1 || c.get<long long>() > static_cast<long long>(kMaxBulkCodes)) {
+                return error_response(400, "bad_request", "\"count\" must be an integer from 1 to " + std::to_string(kMaxBulkCodes));
+            }
+            count = static_cast<size_t>(c.get<long long>());
+        }
+        auto codes = api.mint_login_codes(appid, openid, count);
+        if (!codes) return fail(codes.error());
+        if (bulk) return json_response(201, {{"codes", *codes}, {"expires_in", kCodeTtlMs / 1000}});
+        return json_response(201, {{"code", codes->front()}, {"expires_in", kCodeTtlMs / 1000}});
+    });
+    admin::add(router, "wechat.phone_codes.create", [&api, fail](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return error_response(400, "bad_request", body.error().message);
+        std::string appid, openid;
+        Response err;
+        if (!admin::require_string(*body, "appid", &appid, &err) || !admin::require_string(*body, "openid", &openid, &err)) {
+            return err;
+        }
+        auto code = api.mint_phone_code(appid, openid);
+        if (!code) return fail(code.error());
+        return json_response(201, {{"code", *code}, {"expires_in", kCodeTtlMs / 1000}});
+    });
+    admin::add(router, "wechat.encrypted_data.create", [&api, fail](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return error_response(400, "bad_request", body.error().message);
+        std::string appid, openid, kind;
+        Response err;
+        if (!admin::require_string(*body, "appid", &appid, &err) || !admin::require_string(*body, "openid", &openid, &err) ||
+            !admin::require_string(*body, "kind", &kind, &err)) {
+            return err;
+        }
+        auto data = api.encrypted_data(appid, openid, kind);
+        if (!data) return fail(data.error());
+        return admin::ordered_json_response(201, *data);
+    });
+    admin::add(router, "wechat.messages.list", [&api](Request& req) {
+        auto q = [&](const char* k) { return query(req, k).value_or(""); };
+        size_t limit = 0;
+        std::string l = q("limit");
+        if (!l.empty()) {
+            if (l.size() > 9 || l.find_first_not_of("0123456789") != std::string::npos) {
+                return error_response(400, "bad_request", "\"limit\" must be a number");
+            }
+            limit = std::stoul(l);
+        }
+        return json_response(200, {{"messages", api.messages(q("appid"), q("touser"), q("template_id"), limit)}});
+    });
+}
+
+}  // namespace
+
+void mount_routes(emulator::Router& router, Api& api) {
+    emulator::RouteGroup group;
+    group.name = "wechat";
+    group.prefixes = {"/sns/", "/cgi-bin/", "/wxa/"};
+    group.refuse = [&api](const Request& req, const emulator::RefusalInfo& info) { return refuse(api, req, info); };
+    router.add_group(std::move(group));
+
+    add(router, "GET", "/sns/jscode2session", "wechat.auth.code2session", [&api](Request& req) {
+        auto s = api.code2session(query(req, "appid"), query(req, "secret"), query(req, "js_code"),
+                                  query(req, "grant_type"));
+        return reply(api, req, s, [](const Session& v) {
+            return wx_json(protocol::render_session(v.session_key, v.openid, v.unionid));
+        });
+    });
+    auto render_token = [](const AccessToken& t) { return wx_json(protocol::render_token(t.access_token, t.expires_in)); };
+    add(router, "GET", "/cgi-bin/token", "wechat.auth.token", [&api, render_token](Request& req) {
+        return reply(api, req, api.token(query(req, "grant_type"), query(req, "appid"), query(req, "secret")), render_token);
+    });
+    add(router, "POST", "/cgi-bin/stable_token", "wechat.auth.stable_token", [&api, render_token](Request& req) {
+        return reply(api, req, api.stable_token(req.body), render_token);
+    });
+    add(router, "POST", "/wxa/business/getuserphonenumber", "wechat.phone.get",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req, api.phone_number(appid, req.body), ordered);
+        }));
+    auto session_handler = [&api](bool reset) {
+        return with_token(api, [&api, reset](Request& req, const std::string& appid) {
+            core::Json body;
+            if (!req.body.empty()) {
+                auto j = core::parse_json(req.body);
+                if (j) body = std::move(*j);
+            }
+            Param openid = query_or_body(req, body, "openid");
+            Param signature = query_or_body(req, body, "signature");
+            Param sig_method = query_or_body(req, body, "sig_method");
+            auto r = reset ? api.reset_session_key(appid, openid, signature, sig_method)
+                           : api.check_session(appid, openid, signature, sig_method);
+            return reply(api, req, r, ordered);
+        });
+    };
+    add(router, "GET", "/wxa/checksession", "wechat.session.check", session_handler(false));
+    add(router, "GET", "/wxa/resetusersessionkey", "wechat.session.reset", session_handler(true));
+    add(router, "POST", "/wxa/resetusersessionkey", "wechat.session.reset", session_handler(true));
+    add(router, "POST", "/wxa/msg_sec_check", "wechat.security.msg_sec_check",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req, api.msg_sec_check(appid, req.body), ordered);
+        }));
+    add(router, "POST", "/cgi-bin/message/subscribe/send", "wechat.subscribe.send",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req, api.subscribe_send(appid, req.body), ordered);
+        }));
+    add(router, "POST", "/wxa/getwxacodeunlimit", "wechat.wxacode.unlimited",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req, api.wxacode_unlimited(appid, req.body),
+                         [](const std::string& png) { return Response::json(200, png, "image/png"); });
+        }));
+
+    mount_admin(router, api);
+}
+
+}  // namespace mpemu::wechat

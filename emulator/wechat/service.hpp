@@ -1,0 +1,106 @@
+// The rules of the WeChat mini program API: login codes and sessions, access tokens (token and
+// stable_token worlds), phone codes, legacy open data, login-state checks, content checks, subscribe
+// messages and mini program codes. No HTTP here: routes.cpp parses requests and renders results.
+// Errors are core::Error made by errors.hpp (code = errcode) for API calls, and
+// {code "bad_request"|"not_found", message} for admin calls.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+#include "core/result.hpp"
+#include "emulator/service.hpp"
+#include "emulator/wechat/fixture.hpp"
+
+namespace mpemu::wechat {
+
+inline constexpr long long kCodeTtlMs = 5 * 60 * 1000;
+inline constexpr long long kTokenTtlMs = 7200 * 1000;
+inline constexpr long long kTokenOverlapMs = 5 * 60 * 1000;
+inline constexpr long long kForceRefreshSpacingMs = 30 * 1000;
+inline constexpr int kForceRefreshPerDay = 20;
+inline constexpr size_t kMaxBulkCodes = 100000;
+
+struct Session {
+    std::string session_key;
+    std::string openid;
+    std::optional<std::string> unionid;
+};
+
+struct AccessToken {
+    std::string access_token;
+    long long expires_in = 0;
+};
+
+// A query parameter or JSON member as received: absent, or its text.
+using Param = std::optional<std::string>;
+
+class Api {
+public:
+    explicit Api(emulator::ServiceContext& ctx) : ctx_(ctx) {}
+
+    // ---- API operations ----
+    core::Result<Session> code2session(const Param& appid, const Param& secret, const Param& js_code,
+                                       const Param& grant_type);
+    core::Result<AccessToken> token(const Param& grant_type, const Param& appid, const Param& secret);
+    core::Result<AccessToken> stable_token(const std::string& body);
+    // The appid owning a valid access token, or 41001/40014/40001/42001.
+    core::Result<std::string> check_access_token(const Param& access_token);
+    core::Result<core::OrderedJson> phone_number(const std::string& appid, const std::string& body);
+    core::Result<core::OrderedJson> check_session(const std::string& appid, const Param& openid,
+                                                  const Param& signature, const Param& sig_method);
+    core::Result<core::OrderedJson> reset_session_key(const std::string& appid, const Param& openid,
+                                                      const Param& signature, const Param& sig_method);
+    core::Result<core::OrderedJson> msg_sec_check(const std::string& appid, const std::string& body);
+    core::Result<core::OrderedJson> subscribe_send(const std::string& appid, const std::string& body);
+    // PNG bytes.
+    core::Result<std::string> wxacode_unlimited(const std::string& appid, const std::string& body);
+
+    // ---- admin operations ----
+    core::Result<std::vector<std::string>> mint_login_codes(const std::string& appid, const std::string& openid,
+                                                            size_t count);
+    core::Result<std::string> mint_phone_code(const std::string& appid, const std::string& openid);
+    // {encryptedData, iv, rawData?, signature?} for kind "userinfo" or "phone".
+    core::Result<core::OrderedJson> encrypted_data(const std::string& appid, const std::string& openid,
+                                                   const std::string& kind);
+    core::Json messages(const std::string& appid, const std::string& touser, const std::string& template_id,
+                        size_t limit);
+
+    // In-memory state a reset must clear (per-minute login counters).
+    void clear_counters();
+
+    std::string rid() { return ctx_.ids().rid(); }
+    core::Logger& log() { return ctx_.log(); }
+
+private:
+    std::shared_ptr<const FixtureConfig> config() const;
+    std::string new_session_key();
+    std::string new_access_token();
+    bool over_login_rate(const AppConfig& app, const std::string& openid, long long now_ms);
+
+    emulator::ServiceContext& ctx_;
+    std::mutex rate_mu_;
+    std::map<std::string, std::pair<long long, int>> login_counts_;  // appid/openid -> (minute, calls)
+};
+
+// The emulator::Service that plugs the API into the emulator (fixtures, tables, routes, summary).
+class WechatService final : public emulator::Service {
+public:
+    std::string name() const override { return "wechat"; }
+    std::vector<state::Migration> migrations() const override;
+    std::shared_ptr<const state::FixtureSection> load_fixture(state::FixtureReader& reader) const override;
+    void seed(state::Conn& conn, const state::FixtureSet& set) const override;
+    void mount(emulator::Router& router, emulator::ServiceContext& ctx) override;
+    void summarize(const state::FixtureSet& set, core::Json& summary) const override;
+    void on_reset() override;
+
+private:
+    std::unique_ptr<Api> api_;
+};
+
+}  // namespace mpemu::wechat

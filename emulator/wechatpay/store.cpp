@@ -1,0 +1,248 @@
+// WeChat Pay orders and refunds in SQLite (see store.hpp).
+#include "emulator/wechatpay/store.hpp"
+
+namespace mpemu::wechatpay {
+
+using state::Conn;
+using state::NamedRow;
+
+namespace {
+
+constexpr const char* kOrderCols =
+    "id, mchid, out_trade_no, api_version, appid, trade_type, description, attach, notify_url, total, currency, "
+    "openid, params, extra, time_expire_ms, prepay_id, prepay_ms, code_url, state, transaction_id, bank_type, "
+    "success_ms, created_ms, updated_ms";
+
+constexpr const char* kRefundCols =
+    "id, mchid, out_refund_no, api_version, order_id, out_trade_no, transaction_id, refund_id, refund, total, "
+    "currency, reason, notify_url, status, channel, user_received_account, funds_account, created_ms, success_ms, "
+    "settle_at_ms";
+
+OrderRow order_from(const NamedRow& r) {
+    OrderRow o;
+    o.id = r["id"].as_int();
+    o.mchid = r["mchid"].as_text();
+    o.out_trade_no = r["out_trade_no"].as_text();
+    o.api_version = r["api_version"].as_text();
+    o.appid = r["appid"].as_text();
+    o.trade_type = r["trade_type"].as_text();
+    o.description = r["description"].as_text();
+    o.attach = r["attach"].as_text();
+    o.notify_url = r["notify_url"].as_text();
+    o.total = r["total"].as_int();
+    o.currency = r["currency"].as_text();
+    o.openid = r["openid"].as_text();
+    o.params = r["params"].as_text();
+    o.extra = r["extra"].as_text();
+    o.time_expire_ms = r["time_expire_ms"].as_int();
+    o.prepay_id = r["prepay_id"].as_text();
+    o.prepay_ms = r["prepay_ms"].as_int();
+    o.code_url = r["code_url"].as_text();
+    o.state = r["state"].as_text();
+    o.transaction_id = r["transaction_id"].as_text();
+    o.bank_type = r["bank_type"].as_text();
+    o.success_ms = r["success_ms"].as_int();
+    o.created_ms = r["created_ms"].as_int();
+    o.updated_ms = r["updated_ms"].as_int();
+    return o;
+}
+
+RefundRow refund_from(const NamedRow& r) {
+    RefundRow x;
+    x.id = r["id"].as_int();
+    x.mchid = r["mchid"].as_text();
+    x.out_refund_no = r["out_refund_no"].as_text();
+    x.api_version = r["api_version"].as_text();
+    x.order_id = r["order_id"].as_int();
+    x.out_trade_no = r["out_trade_no"].as_text();
+    x.transaction_id = r["transaction_id"].as_text();
+    x.refund_id = r["refund_id"].as_text();
+    x.refund = r["refund"].as_int();
+    x.total = r["total"].as_int();
+    x.currency = r["currency"].as_text();
+    x.reason = r["reason"].as_text();
+    x.notify_url = r["notify_url"].as_text();
+    x.status = r["status"].as_text();
+    x.channel = r["channel"].as_text();
+    x.user_received_account = r["user_received_account"].as_text();
+    x.funds_account = r["funds_account"].as_text();
+    x.created_ms = r["created_ms"].as_int();
+    x.success_ms = r["success_ms"].as_int();
+    x.settle_at_ms = r["settle_at_ms"].as_int();
+    return x;
+}
+
+std::optional<OrderRow> one_order(Conn& c, const std::string& where, const std::vector<state::Value>& p) {
+    auto r = c.query_one(std::string("SELECT ") + kOrderCols + " FROM wechatpay_orders WHERE " + where, p);
+    if (!r) return std::nullopt;
+    return order_from(*r);
+}
+
+std::vector<OrderRow> many_orders(Conn& c, const std::string& rest, const std::vector<state::Value>& p) {
+    std::vector<OrderRow> out;
+    for (const auto& r : c.query(std::string("SELECT ") + kOrderCols + " FROM wechatpay_orders " + rest, p)) {
+        out.push_back(order_from(r));
+    }
+    return out;
+}
+
+std::vector<RefundRow> many_refunds(Conn& c, const std::string& rest, const std::vector<state::Value>& p) {
+    std::vector<RefundRow> out;
+    for (const auto& r : c.query(std::string("SELECT ") + kRefundCols + " FROM wechatpay_refunds " + rest, p)) {
+        out.push_back(refund_from(r));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<state::Migration> Store::migrations() {
+    return {{"wechatpay", 1, R"SQL(
+CREATE TABLE wechatpay_orders (
+  id INTEGER PRIMARY KEY,
+  mchid TEXT NOT NULL,
+  out_trade_no TEXT NOT NULL,
+  api_version TEXT NOT NULL DEFAULT 'v3',
+  appid TEXT NOT NULL,
+  trade_type TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  attach TEXT NOT NULL DEFAULT '',
+  notify_url TEXT NOT NULL DEFAULT '',
+  total INTEGER NOT NULL,
+  currency TEXT NOT NULL DEFAULT 'CNY',
+  openid TEXT NOT NULL DEFAULT '',
+  params TEXT NOT NULL DEFAULT '',
+  extra TEXT NOT NULL DEFAULT '{}',
+  time_expire_ms INTEGER NOT NULL DEFAULT 0,
+  prepay_id TEXT NOT NULL DEFAULT '',
+  prepay_ms INTEGER NOT NULL DEFAULT 0,
+  code_url TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL DEFAULT 'NOTPAY',
+  transaction_id TEXT NOT NULL DEFAULT '',
+  bank_type TEXT NOT NULL DEFAULT '',
+  success_ms INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  UNIQUE (mchid, out_trade_no)
+);
+CREATE INDEX wechatpay_orders_tx ON wechatpay_orders (transaction_id);
+CREATE INDEX wechatpay_orders_prepay ON wechatpay_orders (prepay_id);
+CREATE INDEX wechatpay_orders_no ON wechatpay_orders (out_trade_no);
+CREATE TABLE wechatpay_refunds (
+  id INTEGER PRIMARY KEY,
+  mchid TEXT NOT NULL,
+  out_refund_no TEXT NOT NULL,
+  api_version TEXT NOT NULL DEFAULT 'v3',
+  order_id INTEGER NOT NULL REFERENCES wechatpay_orders(id),
+  out_trade_no TEXT NOT NULL,
+  transaction_id TEXT NOT NULL,
+  refund_id TEXT NOT NULL,
+  refund INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  currency TEXT NOT NULL DEFAULT 'CNY',
+  reason TEXT NOT NULL DEFAULT '',
+  notify_url TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  user_received_account TEXT NOT NULL,
+  funds_account TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  success_ms INTEGER NOT NULL DEFAULT 0,
+  settle_at_ms INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (mchid, out_refund_no)
+);
+CREATE INDEX wechatpay_refunds_order ON wechatpay_refunds (order_id);
+CREATE INDEX wechatpay_refunds_due ON wechatpay_refunds (status, settle_at_ms);
+)SQL"}};
+}
+
+std::optional<OrderRow> Store::find_order(Conn& c, const std::string& mchid, const std::string& out_trade_no) {
+    return one_order(c, "mchid = ? AND out_trade_no = ?", {mchid, out_trade_no});
+}
+
+std::optional<OrderRow> Store::find_order_by_transaction(Conn& c, const std::string& mchid,
+                                                         const std::string& transaction_id) {
+    if (transaction_id.empty()) return std::nullopt;
+    return one_order(c, "mchid = ? AND transaction_id = ?", {mchid, transaction_id});
+}
+
+std::optional<OrderRow> Store::find_order_by_id(Conn& c, long long id) { return one_order(c, "id = ?", {id}); }
+
+std::optional<OrderRow> Store::find_order_by_prepay(Conn& c, const std::string& prepay_id) {
+    if (prepay_id.empty()) return std::nullopt;
+    return one_order(c, "prepay_id = ?", {prepay_id});
+}
+
+std::vector<OrderRow> Store::find_orders_by_number(Conn& c, const std::string& out_trade_no) {
+    return many_orders(c, "WHERE out_trade_no = ? ORDER BY id", {out_trade_no});
+}
+
+long long Store::insert_order(Conn& c, const OrderRow& o) {
+    c.exec("INSERT INTO wechatpay_orders (mchid, out_trade_no, api_version, appid, trade_type, description, attach, "
+           "notify_url, total, currency, openid, params, extra, time_expire_ms, prepay_id, prepay_ms, code_url, state, "
+           "transaction_id, bank_type, success_ms, created_ms, updated_ms) "
+           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+           {o.mchid, o.out_trade_no, o.api_version, o.appid, o.trade_type, o.description, o.attach, o.notify_url,
+            o.total, o.currency, o.openid, o.params, o.extra, o.time_expire_ms, o.prepay_id, o.prepay_ms, o.code_url,
+            o.state, o.transaction_id, o.bank_type, o.success_ms, o.created_ms, o.updated_ms});
+    return c.last_insert_id();
+}
+
+void Store::save_order(Conn& c, const OrderRow& o) {
+    c.exec("UPDATE wechatpay_orders SET openid = ?, prepay_id = ?, prepay_ms = ?, code_url = ?, state = ?, "
+           "transaction_id = ?, bank_type = ?, success_ms = ?, updated_ms = ? WHERE id = ?",
+           {o.openid, o.prepay_id, o.prepay_ms, o.code_url, o.state, o.transaction_id, o.bank_type, o.success_ms,
+            o.updated_ms, o.id});
+}
+
+std::vector<OrderRow> Store::list_orders(Conn& c, const std::string& mchid, const std::string& st, int limit) {
+    return many_orders(c,
+                       "WHERE (? = '' OR mchid = ?) AND (? = '' OR state = ?) ORDER BY id DESC LIMIT ?",
+                       {mchid, mchid, st, st, limit});
+}
+
+std::optional<RefundRow> Store::find_refund(Conn& c, const std::string& mchid, const std::string& out_refund_no) {
+    auto v = many_refunds(c, "WHERE mchid = ? AND out_refund_no = ?", {mchid, out_refund_no});
+    if (v.empty()) return std::nullopt;
+    return v.front();
+}
+
+std::vector<RefundRow> Store::find_refunds_by_number(Conn& c, const std::string& out_refund_no) {
+    return many_refunds(c, "WHERE out_refund_no = ? ORDER BY id", {out_refund_no});
+}
+
+long long Store::insert_refund(Conn& c, const RefundRow& r) {
+    c.exec("INSERT INTO wechatpay_refunds (mchid, out_refund_no, api_version, order_id, out_trade_no, transaction_id, "
+           "refund_id, refund, total, currency, reason, notify_url, status, channel, user_received_account, "
+           "funds_account, created_ms, success_ms, settle_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+           {r.mchid, r.out_refund_no, r.api_version, r.order_id, r.out_trade_no, r.transaction_id, r.refund_id,
+            r.refund, r.total, r.currency, r.reason, r.notify_url, r.status, r.channel, r.user_received_account,
+            r.funds_account, r.created_ms, r.success_ms, r.settle_at_ms});
+    return c.last_insert_id();
+}
+
+void Store::save_refund(Conn& c, const RefundRow& r) {
+    c.exec("UPDATE wechatpay_refunds SET status = ?, success_ms = ?, settle_at_ms = ? WHERE id = ?",
+           {r.status, r.success_ms, r.settle_at_ms, r.id});
+}
+
+long long Store::refunded_amount(Conn& c, long long order_id) {
+    auto r = c.query_one("SELECT COALESCE(SUM(refund), 0) AS s FROM wechatpay_refunds WHERE order_id = ? AND "
+                         "status <> 'CLOSED'",
+                         {order_id});
+    return r ? r->at(0).as_int() : 0;
+}
+
+std::vector<RefundRow> Store::list_refunds(Conn& c, const std::string& mchid, const std::string& out_trade_no,
+                                           int limit) {
+    return many_refunds(c,
+                        "WHERE (? = '' OR mchid = ?) AND (? = '' OR out_trade_no = ?) ORDER BY id DESC LIMIT ?",
+                        {mchid, mchid, out_trade_no, out_trade_no, limit});
+}
+
+std::vector<RefundRow> Store::due_refunds(Conn& c, long long now_ms) {
+    return many_refunds(c, "WHERE status = 'PROCESSING' AND settle_at_ms > 0 AND settle_at_ms <= ? ORDER BY id",
+                        {now_ms});
+}
+
+}  // namespace mpemu::wechatpay

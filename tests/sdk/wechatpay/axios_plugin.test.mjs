@@ -1,0 +1,124 @@
+// wechatpay-axios-plugin 0.9.6 against mpemu with its response verification on (every 2xx, 204
+// included): JSAPI order, query, close, refund, certificates, public-key mode, paySign checked by the
+// emulator, and a payment notification received on a loopback listener, verified and decrypted with
+// the SDK's own Rsa / AesGcm helpers.
+import assert from 'node:assert/strict';
+import { startEmulator, startListener, runChecks, requirePkg } from '../common/emulator.mjs';
+import { merchantKeys, APPID, OPENID, assertCanonical } from './common.mjs';
+
+const Wechatpay = requirePkg('wechatpay-axios-plugin');
+const { Rsa, Aes, Formatter } = Wechatpay;
+
+const emu = await startEmulator();
+const listener = await startListener(() => ({ status: 204 }));
+const k = merchantKeys('1900000109');
+const pk = merchantKeys('1900000209');
+const client = (m, certs, headers = {}) => new Wechatpay({
+  mchid: m.mchid, serial: m.serial, privateKey: m.privateKey, certs,
+  baseURL: emu.url + '/', proxy: false, timeout: 5000, headers,
+});
+const wxpay = client(k, { [k.platformSerial]: k.platformCert });
+const run = Date.now() % 1000000;
+const no = `AXIOS_${run}`;
+let prepayId;
+let transactionId;
+
+const ok = await runChecks([
+  ['fixtures summary names the merchants', async () => {
+    const f = await emu.admin('GET', '/__admin/fixtures');
+    assert.equal(f.wechatpay.merchants[0].mchid, k.mchid);
+    assert.equal(f.wechatpay.merchants[0].platform_serial, k.platformSerial);
+  }],
+  ['jsapi order (reply verified by the SDK)', async () => {
+    const r = await wxpay.v3.pay.transactions.jsapi.post({
+      appid: APPID, mchid: k.mchid, description: 'mpemu 测试', out_trade_no: no,
+      notify_url: `${listener.url}/notify`, amount: { total: 101, currency: 'CNY' }, payer: { openid: OPENID },
+    });
+    assert.equal(r.status, 200);
+    prepayId = r.data.prepay_id;
+    assert.match(prepayId, /^wx\d{14}[0-9a-f]{20}$/);
+    assert.equal(r.headers['wechatpay-serial'], k.platformSerial);
+  }],
+  ['query NOTPAY by out_trade_no', async () => {
+    const r = await wxpay.v3.pay.transactions['out-trade-no']['{out_trade_no}'].get({ params: { mchid: k.mchid }, out_trade_no: no });
+    assert.equal(r.data.trade_state, 'NOTPAY');
+    assert.equal(r.data.transaction_id, undefined);
+  }],
+  ['business errors reject with status and {code, message}', async () => {
+    await assert.rejects(
+      wxpay.v3.pay.transactions['out-trade-no']['{out_trade_no}'].get({ params: { mchid: k.mchid }, out_trade_no: 'NOSUCH_1' }),
+      (e) => e.response.status === 404 && e.response.data.code === 'ORDER_NOT_EXIST');
+  }],
+  ['wx.requestPayment paySign accepted by the emulator; notification verified and decrypted', async () => {
+    const timeStamp = String(Formatter.timestamp());
+    const nonceStr = Formatter.nonce();
+    const pkg = `prepay_id=${prepayId}`;
+    const paySign = Rsa.sign(Formatter.joinedByLineFeed(APPID, timeStamp, nonceStr, pkg), k.privateKey);
+    const paid = await emu.admin('POST', `/__admin/wechatpay/transactions/${no}/pay`, {
+      result: 'SUCCESS', request_payment: { appId: APPID, timeStamp, nonceStr, package: pkg, signType: 'RSA', paySign },
+    });
+    assert.equal(paid.trade_state, 'SUCCESS');
+    const n = await listener.waitFor((x) => x.url === '/notify');
+    const h = n.headers;
+    assert.ok(Math.abs(Formatter.timestamp() - Number(h['wechatpay-timestamp'])) <= 300);
+    assert.equal(h['wechatpay-serial'], k.platformSerial);
+    assert.ok(Rsa.verify(Formatter.joinedByLineFeed(h['wechatpay-timestamp'], h['wechatpay-nonce'], n.body),
+      h['wechatpay-signature'], Rsa.from(k.platformCert, 'public')));
+    assertCanonical(n.body);
+    const env = JSON.parse(n.body);
+    assert.equal(env.event_type, 'TRANSACTION.SUCCESS');
+    const plain = JSON.parse(Aes.AesGcm.decrypt(env.resource.ciphertext, k.apiv3Key, env.resource.nonce, env.resource.associated_data));
+    assert.equal(plain.out_trade_no, no);
+    assert.equal(plain.amount.total, 101);
+    transactionId = plain.transaction_id;
+  }],
+  ['query SUCCESS by transaction_id', async () => {
+    const r = await wxpay.v3.pay.transactions.id['{transaction_id}'].get({ params: { mchid: k.mchid }, transaction_id: transactionId });
+    assert.equal(r.data.trade_state, 'SUCCESS');
+    assert.equal(r.data.out_trade_no, no);
+  }],
+  ['refund, query refund', async () => {
+    const r = await wxpay.v3.refund.domestic.refunds.post({
+      out_trade_no: no, out_refund_no: `${no}_R1`, amount: { refund: 1, total: 101, currency: 'CNY' },
+    });
+    assert.equal(r.data.status, 'PROCESSING');
+    const q = await wxpay.v3.refund.domestic.refunds['{out_refund_no}'].get({ out_refund_no: `${no}_R1` });
+    assert.equal(q.data.status, 'SUCCESS');
+    await assert.rejects(wxpay.v3.refund.domestic.refunds.post({
+      out_trade_no: no, out_refund_no: `${no}_R2`, amount: { refund: 101, total: 101, currency: 'CNY' },
+    }), (e) => e.response.status === 400 && e.response.data.code === 'INVALID_REQUEST');
+  }],
+  ['close (204 verified by the SDK)', async () => {
+    const no2 = `${no}C`;
+    await wxpay.v3.pay.transactions.jsapi.post({
+      appid: APPID, mchid: k.mchid, description: 'close me', out_trade_no: no2,
+      notify_url: `${listener.url}/notify`, amount: { total: 1 }, payer: { openid: OPENID },
+    });
+    const r = await wxpay.v3.pay.transactions['out-trade-no']['{out_trade_no}'].close.post({ mchid: k.mchid }, { out_trade_no: no2 });
+    assert.equal(r.status, 204);
+  }],
+  ['certificates: decrypts to the platform certificate', async () => {
+    const r = await wxpay.v3.certificates.get();
+    const item = r.data.data[0];
+    assert.equal(item.serial_no, k.platformSerial);
+    const pem = Aes.AesGcm.decrypt(item.encrypt_certificate.ciphertext, k.apiv3Key, item.encrypt_certificate.nonce,
+      item.encrypt_certificate.associated_data);
+    assert.equal(pem.trim(), k.platformCert.trim());
+  }],
+  ['public-key mode merchant: PUB_KEY_ID serial verified', async () => {
+    const pay = client(pk, { [pk.publicKeyId]: Rsa.from(pk.platformPublicKey, 'public') });
+    const r = await pay.v3.pay.transactions.jsapi.post({
+      appid: APPID, mchid: pk.mchid, description: 'pk', out_trade_no: `${no}P`,
+      notify_url: `${listener.url}/pk`, amount: { total: 1 }, payer: { openid: OPENID },
+    });
+    assert.equal(r.headers['wechatpay-serial'], pk.publicKeyId);
+  }],
+  ['Wechatpay-Serial request header picks the public key id', async () => {
+    const pay = client(k, { [k.publicKeyId]: Rsa.from(k.platformPublicKey, 'public') }, { 'Wechatpay-Serial': k.publicKeyId });
+    const r = await pay.v3.pay.transactions['out-trade-no']['{out_trade_no}'].get({ params: { mchid: k.mchid }, out_trade_no: no });
+    assert.equal(r.data.trade_state, 'REFUND');
+  }],
+]);
+await listener.close();
+await emu.stop();
+process.exit(ok ? 0 : 1);
