@@ -2,6 +2,8 @@
 // emulator clock, session keys per user and app, unionid, every errcode with its errmsg and rid.
 #include "tests/integration/wechat/wechat_helpers.hpp"
 
+#include <set>
+
 #include "core/crypto.hpp"
 
 using namespace wxtest;

@@ -90,7 +90,7 @@ TEST_CASE("order field limits and PARAM_ERROR bodies", "[wechatpay]") {
     CHECK(r.body ==
           R"({"code":"PARAM_ERROR","detail":{"location":"body","value":0.01},"message":"无法将 JSON 输入源“/body/amount/total”映射到目标字段“总金额”中，此字段需要一个合法的 64 位有符号整数"})");
 
-    for (std::string bad : {"abc", "ORDER#0001", std::string(33, 'A')}) {
+    for (std::string bad : {std::string("abc"), std::string("ORDER#0001"), std::string(33, 'A')}) {
         b = order_body(s.k, bad);
         r = post(b);
         CHECK(r.status == 400);
