@@ -33,7 +33,7 @@ std::string read_key(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("AEAD_AES_256_GCM vectors 4-A, 4-B and 4-C", "[wechatpay][protocol]") {
+TEST_CASE("wechatpay protocol: AEAD_AES_256_GCM vectors 4-A, 4-B and 4-C", "[wechatpay][protocol]") {
     auto a = protocol::encrypt(kKey, kNonce, "certificate", R"({"hello":"world"})");
     REQUIRE(a.ok());
     CHECK(*a == "5XRMM3x6aSJHVG8NDJkyp/bg3NuMUNydauwp5nYQfU9M");
