@@ -10,7 +10,7 @@ using namespace mpemu::testing;
 using namespace mpemu::testing::wxpay;
 using core::Json;
 
-TEST_CASE("jsapi order: 200, prepay_id, reply signed with the platform certificate", "[wechatpay]") {
+TEST_CASE("wechatpay: jsapi order: 200, prepay_id, reply signed with the platform certificate", "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     auto r = s.order("ORDER_0001");
@@ -34,7 +34,7 @@ TEST_CASE("jsapi order: 200, prepay_id, reply signed with the platform certifica
     CHECK(verified(p, s.k));
 }
 
-TEST_CASE("public-key-mode merchants get PUB_KEY_ID serials", "[wechatpay]") {
+TEST_CASE("wechatpay: public-key-mode merchants get PUB_KEY_ID serials", "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, pubkey_merchant());
     auto r = s.order("PKORDER_0001");
@@ -44,7 +44,7 @@ TEST_CASE("public-key-mode merchants get PUB_KEY_ID serials", "[wechatpay]") {
     CHECK(verified(r, s.k));
 }
 
-TEST_CASE("order re-entry: same parameters same prepay_id, different parameters refused", "[wechatpay]") {
+TEST_CASE("wechatpay: order re-entry: same parameters same prepay_id, different parameters refused", "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     auto a = s.order("REENTRY_01", 100);
@@ -71,7 +71,7 @@ TEST_CASE("order re-entry: same parameters same prepay_id, different parameters 
     CHECK(body_of(e)["prepay_id"] != body_of(a)["prepay_id"]);
 }
 
-TEST_CASE("order field limits and PARAM_ERROR bodies", "[wechatpay]") {
+TEST_CASE("wechatpay: order field limits and PARAM_ERROR bodies", "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     auto post = [&](Json b) { return s.send("POST", "/v3/pay/transactions/jsapi", core::dump(b)); };
@@ -90,7 +90,7 @@ TEST_CASE("order field limits and PARAM_ERROR bodies", "[wechatpay]") {
     CHECK(r.body ==
           R"({"code":"PARAM_ERROR","detail":{"location":"body","value":0.01},"message":"无法将 JSON 输入源“/body/amount/total”映射到目标字段“总金额”中，此字段需要一个合法的 64 位有符号整数"})");
 
-    for (std::string bad : {std::string("abc"), std::string("ORDER#0001"), std::string(33, 'A')}) {
+    for (const std::string& bad : std::vector<std::string>{"abc", "ORDER#0001", std::string(33, 'A')}) {
         b = order_body(s.k, bad);
         r = post(b);
         CHECK(r.status == 400);
@@ -153,7 +153,7 @@ TEST_CASE("order field limits and PARAM_ERROR bodies", "[wechatpay]") {
     CHECK(body_of(r)["code"] == "PARAM_ERROR");
 }
 
-TEST_CASE("authentication failures answer 401 SIGN_ERROR", "[wechatpay]") {
+TEST_CASE("wechatpay: authentication failures answer 401 SIGN_ERROR", "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     std::string body = core::dump(order_body(s.k, "AUTH_00001"));
@@ -212,7 +212,7 @@ TEST_CASE("authentication failures answer 401 SIGN_ERROR", "[wechatpay]") {
     CHECK(call(http, emu.url(), other, "GET", "/v3/certificates").status == 401);
 }
 
-TEST_CASE("query by out_trade_no and by transaction_id: fields per state", "[wechatpay]") {
+TEST_CASE("wechatpay: query by out_trade_no and by transaction_id: fields per state", "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     REQUIRE(s.order("QUERY_0001", 321).status == 200);
@@ -262,7 +262,7 @@ TEST_CASE("query by out_trade_no and by transaction_id: fields per state", "[wec
     CHECK(other.send("GET", "/v3/pay/transactions/out-trade-no/QUERY_0001?mchid=1900000209").status == 404);
 }
 
-TEST_CASE("percent-encoded out_trade_no in the path verifies over the raw target", "[wechatpay]") {
+TEST_CASE("wechatpay: percent-encoded out_trade_no in the path verifies over the raw target", "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     REQUIRE(s.order("PIPE|0001").status == 200);
@@ -271,7 +271,7 @@ TEST_CASE("percent-encoded out_trade_no in the path verifies over the raw target
     CHECK(body_of(q)["out_trade_no"] == "PIPE|0001");
 }
 
-TEST_CASE("close: 204 signed over an empty body; closed and paid orders", "[wechatpay]") {
+TEST_CASE("wechatpay: close: 204 signed over an empty body; closed and paid orders", "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     std::string mch = core::dump(Json{{"mchid", s.k.mchid}});
@@ -302,7 +302,7 @@ TEST_CASE("close: 204 signed over an empty body; closed and paid orders", "[wech
     CHECK(s.send("POST", "/v3/pay/transactions/out-trade-no/CLOSE_0001/close", "{}").status == 400);
 }
 
-TEST_CASE("native order returns a code_url; the admin pay sets the payer", "[wechatpay]") {
+TEST_CASE("wechatpay: native order returns a code_url; the admin pay sets the payer", "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     Json b = order_body(s.k, "NATIVE_001");
@@ -317,7 +317,7 @@ TEST_CASE("native order returns a code_url; the admin pay sets the payer", "[wec
     CHECK(q["payer"]["openid"] == kOpenid);
 }
 
-TEST_CASE("time_expire runs on the emulator clock; admin pay results and request_payment checks", "[wechatpay]") {
+TEST_CASE("wechatpay: time_expire runs on the emulator clock; admin pay results and request_payment checks", "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     emu.admin("POST", "/__admin/clock", {{"now", "2030-01-01T12:00:00+08:00"}, {"freeze", true}});
@@ -330,6 +330,10 @@ TEST_CASE("time_expire runs on the emulator clock; admin pay results and request
     CHECK(late.body.find("expired") != std::string::npos);
     CHECK(body_of(s.query("EXPIRE_001"))["trade_state"] == "NOTPAY");
     CHECK(s.send("POST", "/v3/pay/transactions/jsapi", core::dump(b)).status == 400);
+    // Unpaid orders are closed automatically after 7 days.
+    emu.admin("POST", "/__admin/clock", {{"advance", "7d"}});
+    CHECK(body_of(s.query("EXPIRE_001"))["trade_state"] == "CLOSED");
+    CHECK(body_of(s.send("POST", "/v3/pay/transactions/jsapi", core::dump(b)))["code"] == "ORDER_CLOSED");
 
     // USERPAYING then SUCCESS; PAYERROR is final.
     REQUIRE(s.order("STATES_001").status == 200);
@@ -364,7 +368,7 @@ TEST_CASE("time_expire runs on the emulator clock; admin pay results and request
     CHECK(list["transactions"][0]["api_version"] == "v3");
 }
 
-TEST_CASE("GET /v3/certificates: the platform certificate encrypted with the APIv3 key", "[wechatpay]") {
+TEST_CASE("wechatpay: GET /v3/certificates: the platform certificate encrypted with the APIv3 key", "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     auto r = s.send("GET", "/v3/certificates");
@@ -386,7 +390,7 @@ TEST_CASE("GET /v3/certificates: the platform certificate encrypted with the API
     CHECK(d["effective_time"].get<std::string>().find("+08:00") != std::string::npos);
 }
 
-TEST_CASE("other /v3/ paths answer in WeChat Pay's format naming the operation", "[wechatpay]") {
+TEST_CASE("wechatpay: other /v3/ paths answer in WeChat Pay's format naming the operation", "[wechatpay]") {
     EmulatorProcess emu;
     auto r = emu.post("/v3/profitsharing/orders", "{}");
     CHECK(r.status == 404);
@@ -399,9 +403,20 @@ TEST_CASE("other /v3/ paths answer in WeChat Pay's format naming the operation",
     r = emu.request("DELETE", "/v3/pay/transactions/jsapi");
     CHECK(r.status == 405);
     CHECK(body_of(r)["code"] == "METHOD_NOT_ALLOWED");
+    // Nesting beyond the limit is refused in WeChat Pay's format, before authentication.
+    std::string deep = std::string(100, '[') + std::string(100, ']');
+    r = emu.post("/v3/pay/transactions/jsapi", deep, {{"Content-Type", "application/json"}});
+    CHECK(r.status == 400);
+    CHECK(body_of(r)["code"] == "PARAM_ERROR");
+
+    // The journal names the operations.
+    Session s(emu, cert_merchant());
+    REQUIRE(s.order("JOURNAL_01").status == 200);
+    auto journal = emu.admin("GET", "/__admin/requests?operation=wechatpay.transactions.jsapi");
+    REQUIRE(journal["requests"].size() >= 1);
 }
 
-TEST_CASE("fixtures summary lists the merchants with serials and modes", "[wechatpay]") {
+TEST_CASE("wechatpay: fixtures summary lists the merchants with serials and modes", "[wechatpay]") {
     EmulatorProcess emu;
     auto f = emu.admin("GET", "/__admin/fixtures");
     auto ms = f["wechatpay"]["merchants"];
