@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/crypto.hpp"
+#include "core/detail/utf8.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
 
@@ -144,23 +145,6 @@ private:
         ++pos_;
         return true;
     }
-    static void append_utf8(std::string& out, unsigned long cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
     bool read_reference(std::string& out) {
         size_t semi = s_.find(';', pos_);
         if (semi == std::string_view::npos || semi - pos_ > 12) return error("malformed character reference");
@@ -186,7 +170,7 @@ private:
                 if (cp > 0x10FFFF) return error("character reference out of range");
             }
             if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) return error("character reference to an invalid character");
-            append_utf8(out, cp);
+            core::detail::append_utf8(out, static_cast<char32_t>(cp));
         } else {
             return error("unknown entity &" + std::string(ref) + ";");
         }
