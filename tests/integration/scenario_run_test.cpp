@@ -148,7 +148,8 @@ TEST_CASE("exec: runs the command with MPEMU_URL and exits with its status", "[s
     INFO(run.out << run.err);
     CHECK(run.exit_code == 0);
 
-    auto missing = run_command({MPEMU_BINARY, "exec", "--", "/nonexistent/command"}, {}, std::chrono::seconds(30));
+    auto missing = run_command({MPEMU_BINARY, "exec", "--", "/nonexistent/command"}, {}, std::chrono::seconds(30), {},
+                               testing::source_dir());
     CHECK(missing.exit_code == 127);
     CHECK(missing.err.find("cannot run /nonexistent/command") != std::string::npos);
 }
