@@ -112,6 +112,7 @@ const char* step_kind_name(StepKind kind) {
         case StepKind::kWechatpayNotify: return "wechatpay_notify";
         case StepKind::kAlipayNotify: return "alipay_notify";
         case StepKind::kWechatpayRequest: return "wechatpay_request";
+        case StepKind::kAlipayRequest: return "alipay_request";
     }
     return "request";
 }

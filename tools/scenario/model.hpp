@@ -22,7 +22,7 @@ struct Where {
     std::string str() const;  // "file:line:column"
 };
 
-enum class StepKind { kRequest, kAdmin, kInclude, kWait, kWechatpayNotify, kAlipayNotify, kWechatpayRequest };
+enum class StepKind { kRequest, kAdmin, kInclude, kWait, kWechatpayNotify, kAlipayNotify, kWechatpayRequest, kAlipayRequest };
 const char* step_kind_name(StepKind kind);
 
 // One predicate of an assertion: {"equals": 0}, {"matches": "^o"}, ... The expected value may hold
@@ -92,6 +92,31 @@ struct WechatpayRequestSpec {
     std::string merchant_serial;
 };
 
+// An Alipay async notification (trade_status_sync) to send: the common fields are filled in, the form
+// signed with the Alipay private key at run time (alipay.md §4).
+struct AlipayNotifySpec {
+    std::string url;     // template
+    std::string app_id;  // template
+    std::string sign_type = "RSA2";
+    core::OrderedJson params = core::OrderedJson::object();   // business fields, templates inside
+    core::OrderedJson headers = core::OrderedJson::object();
+    std::string alipay_private_key_pem;
+};
+
+// An Alipay v2 gateway call, signed at run time with the app private key (alipay.md §2).
+struct AlipayRequestSpec {
+    std::string url = "/gateway.do";  // template
+    std::string method;               // the gateway method, template
+    std::string app_id;               // template
+    std::string sign_type = "RSA2";
+    std::optional<core::OrderedJson> biz_content;             // sent as a JSON string
+    core::OrderedJson params = core::OrderedJson::object();   // other parameters; null removes a default
+    std::optional<core::OrderedJson> sign;                    // replaces the signature (null: none sent)
+    core::OrderedJson headers = core::OrderedJson::object();
+    std::string app_private_key_pem;
+    std::string alipay_public_key_pem;  // "" = the reply's signature is not checked
+};
+
 struct Retry {
     int attempts = 1;
     std::chrono::milliseconds interval{200};
@@ -117,6 +142,8 @@ struct Step {
     std::chrono::milliseconds wait{0};   // kWait
     WechatpayNotifySpec wechatpay_notify;  // kWechatpayNotify
     WechatpayRequestSpec wechatpay_request;  // kWechatpayRequest
+    AlipayNotifySpec alipay_notify;          // kAlipayNotify
+    AlipayRequestSpec alipay_request;        // kAlipayRequest
 
     std::vector<Capture> captures;
     std::vector<Check> checks;
@@ -131,6 +158,10 @@ struct Scenario {
     std::string fixtures;       // "" = no reset unless `reset`
     std::string fixtures_dir;   // resolved local folder for `fixtures`, if one exists
     bool reset = false;
+    // `overlay`: merged into the fixture set's fixture.json (objects merge, arrays append, null
+    // removes); the run resets the emulator to that merged set, materialised in a temporary folder.
+    std::string overlay_fixture;  // the merged fixture.json text ("" = no overlay)
+    std::string overlay_name;     // its set name: "<base>+overlay-<hash>"
     core::OrderedJson vars = core::OrderedJson::object();  // in file order
     std::vector<Step> steps;
     Where where;

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 
+#include "core/crypto.hpp"
 #include "core/embedded.hpp"
 #include "core/json_schema.hpp"
 #include "core/text.hpp"
@@ -46,8 +47,9 @@ const std::map<std::string, std::string>& admin_aliases() {
     return kAliases;
 }
 
-const std::vector<std::string> kStepKinds = {"request", "admin",           "include",      "wait",
-                                             "wechatpay_request", "wechatpay_notify", "alipay_notify"};
+const std::vector<std::string> kStepKinds = {"request",           "admin",          "include",
+                                             "wait",              "wechatpay_request", "wechatpay_notify",
+                                             "alipay_request",    "alipay_notify"};
 
 const core::JsonSchema* scenario_schema(core::Diagnostics& diags) {
     static const auto compiled = []() -> std::optional<core::Result<core::JsonSchema>> {
@@ -99,6 +101,30 @@ std::string resolve_fixtures_impl(const std::string& file, const std::string& na
         dir = dir.parent_path();
     }
     return {};
+}
+
+// A member of a parsed document with its object keys in source order (core::Json sorts keys; users
+// expect their own order).
+OrderedJson ordered_member(const core::ParsedJsonDocument& doc, const std::string& pointer) {
+    const Json* v = core::pointer_get(doc.value, pointer);
+    if (!v) return OrderedJson();
+    if (v->is_object()) {
+        std::vector<std::pair<size_t, std::string>> keys;
+        for (auto it = v->begin(); it != v->end(); ++it) {
+            auto loc = doc.locations.find(core::pointer_append(pointer, it.key()));
+            keys.emplace_back(loc == doc.locations.end() ? 0 : loc->second.key.offset, it.key());
+        }
+        std::sort(keys.begin(), keys.end());
+        OrderedJson out = OrderedJson::object();
+        for (const auto& [_, k] : keys) out[k] = ordered_member(doc, core::pointer_append(pointer, k));
+        return out;
+    }
+    if (v->is_array()) {
+        OrderedJson out = OrderedJson::array();
+        for (size_t i = 0; i < v->size(); ++i) out.push_back(ordered_member(doc, core::pointer_append(pointer, i)));
+        return out;
+    }
+    return OrderedJson(*v);
 }
 
 // One file being turned into a Scenario.
@@ -158,6 +184,7 @@ public:
                       "give a folder relative to this file, or the name of a set under fixtures/");
             }
         }
+        if (root.contains("overlay")) apply_overlay(*sc);
         if (root.contains("reset")) sc->reset = root["reset"].get<bool>();
         const Json& steps = root["steps"];
         for (size_t i = 0; i < steps.size(); ++i) {
@@ -239,27 +266,7 @@ private:
     }
 
     // An object member in source order (core::Json sorts keys; users expect their own order).
-    OrderedJson ordered(const std::string& pointer) const {
-        const Json* v = core::pointer_get(doc_.value, pointer);
-        if (!v) return OrderedJson();
-        if (v->is_object()) {
-            std::vector<std::pair<size_t, std::string>> keys;
-            for (auto it = v->begin(); it != v->end(); ++it) {
-                auto loc = doc_.locations.find(core::pointer_append(pointer, it.key()));
-                keys.emplace_back(loc == doc_.locations.end() ? 0 : loc->second.key.offset, it.key());
-            }
-            std::sort(keys.begin(), keys.end());
-            OrderedJson out = OrderedJson::object();
-            for (const auto& [_, k] : keys) out[k] = ordered(core::pointer_append(pointer, k));
-            return out;
-        }
-        if (v->is_array()) {
-            OrderedJson out = OrderedJson::array();
-            for (size_t i = 0; i < v->size(); ++i) out.push_back(ordered(core::pointer_append(pointer, i)));
-            return out;
-        }
-        return OrderedJson(*v);
-    }
+    OrderedJson ordered(const std::string& pointer) const { return ordered_member(doc_, pointer); }
 
     // Compiles one template string found at `pointer` (a value, or the key itself), checking its
     // syntax and that every variable it reads is defined by then.
@@ -329,6 +336,111 @@ private:
             error(pointer, std::string("bad regular expression: ") + e.what());
             return nullptr;
         }
+    }
+
+    // The scenario's fixture overlay merged into its fixture set's fixture.json (checked when the
+    // emulator loads it; the merged text is kept for the run).
+    void apply_overlay(Scenario& sc) {
+        if (sc.fixtures_dir.empty()) {
+            error("/overlay", "an overlay needs a fixture set folder to lay over",
+                  sc.fixtures.empty() ? "declare \"fixtures\" (e.g. \"default\")"
+                                      : "\"fixtures\": \"" + sc.fixtures + "\" is no folder found from this file",
+                  true);
+            return;
+        }
+        std::string base_path = sc.fixtures_dir + "/fixture.json";
+        auto text = core::read_file(base_path);
+        core::JsonSyntaxError syn;
+        auto base = text ? core::parse_json_source(base_path, *text, {true, false, 256}, &syn)
+                         : core::Result<core::ParsedJsonDocument>(core::make_error("io", "cannot read"));
+        if (!base) {
+            error("/overlay", "cannot read " + base_path + ": " + (syn.message.empty() ? base.error().message : syn.message),
+                  {}, true);
+            return;
+        }
+        OrderedJson merged = ordered_member(*base, "");
+        merge_overlay(merged, ordered("/overlay"));
+        std::string base_name = merged.value("name", fs::path(sc.fixtures_dir).filename().string());
+        std::string hash = core::crypto::hex_encode(core::crypto::sha256(sc.fixtures_dir + "\n" + core::dump(merged)))
+                               .substr(0, 16);
+        sc.overlay_name = base_name + "+overlay-" + hash;
+        merged["name"] = sc.overlay_name;
+        sc.overlay_fixture = merged.dump(2);
+        sc.reset = true;
+    }
+
+    // Objects merge member by member, arrays get the overlay's items appended, null removes a member,
+    // anything else replaces.
+    static void merge_overlay(OrderedJson& base, const OrderedJson& overlay) {
+        if (!overlay.is_object() || !base.is_object()) {
+            if (overlay.is_array() && base.is_array()) {
+                for (const auto& v : overlay) base.push_back(v);
+            } else {
+                base = overlay;
+            }
+            return;
+        }
+        for (auto it = overlay.begin(); it != overlay.end(); ++it) {
+            if (it.value().is_null()) {
+                base.erase(it.key());
+            } else if (base.contains(it.key())) {
+                merge_overlay(base[it.key()], it.value());
+            } else {
+                base[it.key()] = it.value();
+            }
+        }
+    }
+
+    // A string field of a step kind's object that may hold templates.
+    std::string template_field(const Json& obj, const std::string& pointer, const char* field) {
+        std::string text = obj[field].get<std::string>();
+        check_template_string(text, core::pointer_append(pointer, field), false);
+        return text;
+    }
+
+    // An object member (in source order) whose strings may hold templates.
+    OrderedJson template_tree(const std::string& pointer, const char* field) {
+        std::string p = core::pointer_append(pointer, field);
+        OrderedJson value = ordered(p);
+        check_templates(value, p);
+        return value;
+    }
+
+    // The key folder of a signed step: its `keys` (relative to this file), else keys/<subdir> of the
+    // scenario's fixture set.
+    std::optional<std::string> key_folder(const Json& obj, const std::string& pointer, const std::string& subdir,
+                                          const char* what) {
+        if (obj.contains("keys")) return relative_to(doc_.source->path(), obj["keys"].get<std::string>());
+        if (!fixtures_dir_.empty()) return fixtures_dir_ + "/keys/" + subdir;
+        error(pointer, std::string(what) + " needs keys", "give \"keys\": \"<folder>\" or declare \"fixtures\"", true);
+        return std::nullopt;
+    }
+
+    // Reads each named file of a key folder (trimmed), reporting the first that cannot be read.
+    bool read_keys(const Json& obj, const std::string& pointer, const std::string& folder,
+                   std::initializer_list<std::pair<const char*, std::string*>> files) {
+        std::vector<std::string> names;
+        for (const auto& f : files) names.emplace_back(f.first);
+        for (const auto& [name, out] : files) {
+            auto text = core::read_file(folder + "/" + name);
+            if (!text) {
+                bool given = obj.contains("keys");
+                error(given ? core::pointer_append(pointer, "keys") : pointer, "cannot read " + folder + "/" + name,
+                      "the folder needs " + core::join(names, ", "), !given);
+                return false;
+            }
+            *out = std::string(core::trim(*text));
+        }
+        return true;
+    }
+
+    // keys/alipay holds the first app; further apps have a subfolder named by their app_id.
+    std::string alipay_key_subdir(const std::string& app_id) const {
+        if (!fixtures_dir_.empty() && app_id.find("{{") == std::string::npos &&
+            is_file(fixtures_dir_ + "/keys/alipay/" + app_id + "/app_private_key.pem")) {
+            return "alipay/" + app_id;
+        }
+        return "alipay";
     }
 
     std::optional<Step> parse_step(const std::string& ptr) {
@@ -483,83 +595,77 @@ private:
             std::string np = core::pointer_append(ptr, "wechatpay_request");
             const Json& n = s["wechatpay_request"];
             auto& spec = step.wechatpay_request;
-            spec.url = n["url"].get<std::string>();
-            check_template_string(spec.url, core::pointer_append(np, "url"), false);
-            spec.mchid = n["mchid"].get<std::string>();
-            check_template_string(spec.mchid, core::pointer_append(np, "mchid"), false);
-            if (n.contains("json")) {
-                spec.json = ordered(core::pointer_append(np, "json"));
-                check_templates(*spec.json, core::pointer_append(np, "json"));
-            }
+            spec.url = template_field(n, np, "url");
+            spec.mchid = template_field(n, np, "mchid");
+            if (n.contains("json")) spec.json = template_tree(np, "json");
             spec.method = n.contains("method") ? n["method"].get<std::string>() : (spec.json ? "POST" : "GET");
-            if (n.contains("headers")) {
-                spec.headers = ordered(core::pointer_append(np, "headers"));
-                check_templates(spec.headers, core::pointer_append(np, "headers"));
-            }
-            std::string keys;
-            if (n.contains("keys")) {
-                keys = relative_to(doc_.source->path(), n["keys"].get<std::string>());
-            } else if (!fixtures_dir_.empty()) {
-                keys = fixtures_dir_ + "/keys/wechatpay";
-            } else {
-                error(np, "a WeChat Pay request needs keys", "give \"keys\": \"<folder>\" or declare \"fixtures\"", true);
+            if (n.contains("headers")) spec.headers = template_tree(np, "headers");
+            auto keys = key_folder(n, np, "wechatpay", "a WeChat Pay request");
+            if (!keys || !read_keys(n, np, *keys, {{"merchant_private_key.pem", &spec.merchant_private_key_pem},
+                                                   {"merchant_cert_serial.txt", &spec.merchant_serial}})) {
                 return std::nullopt;
-            }
-            for (auto [file, out] : {std::pair<const char*, std::string*>{"merchant_private_key.pem", &spec.merchant_private_key_pem},
-                                     {"merchant_cert_serial.txt", &spec.merchant_serial}}) {
-                auto text = core::read_file(keys + "/" + file);
-                if (!text) {
-                    error(np, "cannot read " + keys + "/" + file, "the folder needs merchant_private_key.pem and merchant_cert_serial.txt", true);
-                    return std::nullopt;
-                }
-                *out = std::string(core::trim(*text));
             }
             if (step.name.empty()) step.name = spec.method + " " + spec.url;
         } else if (kind == "wechatpay_notify") {
             std::string np = core::pointer_append(ptr, "wechatpay_notify");
             const Json& n = s["wechatpay_notify"];
             auto& spec = step.wechatpay_notify;
-            spec.url = n["url"].get<std::string>();
-            check_template_string(spec.url, core::pointer_append(np, "url"), false);
+            spec.url = template_field(n, np, "url");
             if (n.contains("event_type")) spec.event_type = n["event_type"].get<std::string>();
-            spec.resource = ordered(core::pointer_append(np, "resource"));
-            check_templates(spec.resource, core::pointer_append(np, "resource"));
-            if (n.contains("headers")) {
-                spec.headers = ordered(core::pointer_append(np, "headers"));
-                check_templates(spec.headers, core::pointer_append(np, "headers"));
-            }
-            std::string keys;
-            if (n.contains("keys")) {
-                keys = relative_to(doc_.source->path(), n["keys"].get<std::string>());
-            } else if (!fixtures_dir_.empty()) {
-                keys = fixtures_dir_ + "/keys/wechatpay";
-            } else {
-                error(np, "a WeChat Pay notification needs keys", "give \"keys\": \"<folder>\" or declare \"fixtures\"", true);
-                return std::nullopt;
-            }
-            auto read_key_file = [&](const char* name, std::string* out) {
-                auto text = core::read_file(keys + "/" + name);
-                if (!text) {
-                    error(n.contains("keys") ? core::pointer_append(np, "keys") : np,
-                          "cannot read " + keys + "/" + name, "the folder needs platform_private_key.pem, platform_serial.txt and apiv3_key.txt",
-                          !n.contains("keys"));
-                    return false;
-                }
-                *out = std::string(core::trim(*text));
-                return true;
-            };
-            if (!read_key_file("platform_private_key.pem", &spec.platform_private_key_pem) ||
-                !read_key_file("platform_serial.txt", &spec.platform_serial) ||
-                !read_key_file("apiv3_key.txt", &spec.apiv3_key)) {
+            spec.resource = template_tree(np, "resource");
+            if (n.contains("headers")) spec.headers = template_tree(np, "headers");
+            auto keys = key_folder(n, np, "wechatpay", "a WeChat Pay notification");
+            if (!keys || !read_keys(n, np, *keys, {{"platform_private_key.pem", &spec.platform_private_key_pem},
+                                                   {"platform_serial.txt", &spec.platform_serial},
+                                                   {"apiv3_key.txt", &spec.apiv3_key}})) {
                 return std::nullopt;
             }
             if (step.name.empty()) step.name = "WeChat Pay notification " + spec.event_type + " to " + spec.url;
-        } else {
-            error(core::pointer_append(ptr, kind), "step kind \"" + kind + "\" is not available in this build",
-                  "provider notifications need the " + std::string(kind == "alipay_notify" ? "Alipay" : "WeChat Pay") +
-                      " protocol code, which this build does not include yet",
-                  true);
-            return std::nullopt;
+        } else if (kind == "alipay_notify") {
+            std::string np = core::pointer_append(ptr, "alipay_notify");
+            const Json& n = s["alipay_notify"];
+            auto& spec = step.alipay_notify;
+            spec.url = template_field(n, np, "url");
+            spec.app_id = template_field(n, np, "app_id");
+            if (n.contains("sign_type")) spec.sign_type = n["sign_type"].get<std::string>();
+            spec.params = template_tree(np, "params");
+            if (n.contains("headers")) spec.headers = template_tree(np, "headers");
+            auto keys = key_folder(n, np, alipay_key_subdir(spec.app_id), "an Alipay notification");
+            if (!keys || !read_keys(n, np, *keys, {{"alipay_private_key.pem", &spec.alipay_private_key_pem}})) {
+                return std::nullopt;
+            }
+            if (step.name.empty()) {
+                std::string status = n["params"].value("trade_status", std::string("trade_status_sync"));
+                step.name = "Alipay notification " + status + " to " + spec.url;
+            }
+        } else if (kind == "alipay_request") {
+            std::string np = core::pointer_append(ptr, "alipay_request");
+            const Json& n = s["alipay_request"];
+            auto& spec = step.alipay_request;
+            if (n.contains("url")) spec.url = template_field(n, np, "url");
+            spec.method = template_field(n, np, "method");
+            spec.app_id = template_field(n, np, "app_id");
+            if (n.contains("sign_type")) spec.sign_type = n["sign_type"].get<std::string>();
+            if (n.contains("biz_content")) spec.biz_content = template_tree(np, "biz_content");
+            if (n.contains("params")) spec.params = template_tree(np, "params");
+            if (n.contains("sign")) spec.sign = template_tree(np, "sign");
+            if (n.contains("headers")) spec.headers = template_tree(np, "headers");
+            auto keys = key_folder(n, np, alipay_key_subdir(spec.app_id), "an Alipay request");
+            if (!keys || !read_keys(n, np, *keys, {{"app_private_key.pem", &spec.app_private_key_pem}})) {
+                return std::nullopt;
+            }
+            bool verify = n.value("verify", true);
+            if (verify) {
+                // The reply's signature is checked when the folder has the Alipay public key; asking
+                // for it explicitly makes the key required.
+                if (n.contains("verify")) {
+                    if (!read_keys(n, np, *keys, {{"alipay_public_key.pem", &spec.alipay_public_key_pem}}))
+                        return std::nullopt;
+                } else if (auto text = core::read_file(*keys + "/alipay_public_key.pem")) {
+                    spec.alipay_public_key_pem = std::string(core::trim(*text));
+                }
+            }
+            if (step.name.empty()) step.name = "Alipay " + spec.method;
         }
 
         // Captures come before assertions, so a step's asserts may read its own captures.
@@ -623,12 +729,14 @@ private:
             if (step.kind == StepKind::kInclude) error(rp, "an include step cannot be retried", {}, true);
             step.retry = r;
         }
-        step.kind = kind == "request"            ? StepKind::kRequest
-                    : kind == "admin"            ? StepKind::kAdmin
-                    : kind == "include"          ? StepKind::kInclude
-                    : kind == "wechatpay_notify" ? StepKind::kWechatpayNotify
+        step.kind = kind == "request"             ? StepKind::kRequest
+                    : kind == "admin"             ? StepKind::kAdmin
+                    : kind == "include"           ? StepKind::kInclude
+                    : kind == "wechatpay_notify"  ? StepKind::kWechatpayNotify
                     : kind == "wechatpay_request" ? StepKind::kWechatpayRequest
-                                                 : StepKind::kWait;
+                    : kind == "alipay_notify"     ? StepKind::kAlipayNotify
+                    : kind == "alipay_request"    ? StepKind::kAlipayRequest
+                                                  : StepKind::kWait;
         if ((step.kind == StepKind::kInclude || step.kind == StepKind::kWait) &&
             (!step.captures.empty() || !step.checks.empty())) {
             error(core::pointer_append(ptr, step.captures.empty() ? "assert" : "capture"),

@@ -1,7 +1,9 @@
 // The step loop: render templates, send, capture, assert, retry; results recorded, never thrown.
 #include "tools/scenario/runner.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
@@ -11,6 +13,7 @@
 #include "core/text.hpp"
 #include "core/time_format.hpp"
 #include "core/url.hpp"
+#include "emulator/alipay/protocol.hpp"
 #include "emulator/wechatpay/protocol.hpp"
 #include "tools/scenario/capture.hpp"
 #include "tools/scenario/check.hpp"
@@ -152,6 +155,8 @@ struct ScenarioRunner::Impl {
         }
         if (step.kind == StepKind::kWechatpayNotify) return build_wechatpay_notify(step.wechatpay_notify, lookup);
         if (step.kind == StepKind::kWechatpayRequest) return build_wechatpay_request(step.wechatpay_request, lookup);
+        if (step.kind == StepKind::kAlipayNotify) return build_alipay_notify(step.alipay_notify, lookup);
+        if (step.kind == StepKind::kAlipayRequest) return build_alipay_request(step.alipay_request, lookup);
         // Admin step: the path comes from the admin catalog, placeholders filled from params.
         std::string path = step.admin_path;
         auto params = render_json(step.admin_params, lookup);
@@ -214,9 +219,7 @@ struct ScenarioRunner::Impl {
                        {"Wechatpay-Signature", signed_headers->signature},
                        {"Wechatpay-Serial", signed_headers->serial},
                        {"Wechatpay-Signature-Type", std::string(wp::kAuthScheme)}};
-        auto extra = render_json(spec.headers, lookup);
-        if (!extra) return extra.error();
-        for (auto it = extra->begin(); it != extra->end(); ++it) req.headers.emplace_back(it.key(), to_text(it.value()));
+        if (auto st = add_headers(spec.headers, lookup, req); !st) return st.error();
         return req;
     }
 
@@ -246,10 +249,158 @@ struct ScenarioRunner::Impl {
         if (!auth) return core::make_error("crypto", "signing the request failed: " + auth.error().message);
         req.headers.emplace_back("Authorization", *auth);
         req.headers.emplace_back("Accept", "application/json");
-        auto extra = render_json(spec.headers, lookup);
+        if (auto st = add_headers(spec.headers, lookup, req); !st) return st.error();
+        return req;
+    }
+
+    // Extra headers of a signed step, appended after the ones the protocol needs.
+    core::Status add_headers(const OrderedJson& headers, const Lookup& lookup, core::HttpRequest& req) {
+        auto extra = render_json(headers, lookup);
         if (!extra) return extra.error();
         for (auto it = extra->begin(); it != extra->end(); ++it) req.headers.emplace_back(it.key(), to_text(it.value()));
+        return {};
+    }
+
+    // `defaults` in order, each replaced by a rendered `given` value of the same name (null drops
+    // it), then the other given values: the parameter list of an Alipay call or notification.
+    static core::Params merge_params(core::Params defaults, const OrderedJson& given) {
+        core::Params out;
+        for (auto& [k, v] : defaults) {
+            auto it = given.find(k);
+            if (it == given.end()) {
+                out.emplace_back(k, std::move(v));
+            } else if (!it->is_null()) {
+                out.emplace_back(k, to_text(*it));
+            }
+        }
+        for (auto it = given.begin(); it != given.end(); ++it) {
+            if (it.value().is_null() || core::find_param(out, it.key())) continue;
+            bool was_default = false;
+            for (const auto& d : defaults) was_default = was_default || d.first == it.key();
+            if (!was_default) out.emplace_back(it.key(), to_text(it.value()));
+        }
+        return out;
+    }
+
+    // A notification as Alipay sends it (alipay.md §4): form fields, signed over the sorted fields
+    // without sign/sign_type by the emulator's own emulator/alipay/protocol code.
+    core::Result<core::HttpRequest> build_alipay_notify(const AlipayNotifySpec& spec, const Lookup& lookup) {
+        auto url = render_string(spec.url, lookup);
+        if (!url) return url.error();
+        auto app_id = render_string(spec.app_id, lookup);
+        if (!app_id) return app_id.error();
+        auto given = render_json(spec.params, lookup);
+        if (!given) return given.error();
+        auto key = core::crypto::load_private_key(spec.alipay_private_key_pem);
+        if (!key) return core::make_error("key", "the Alipay private key cannot be loaded: " + key.error().message);
+        auto now = std::chrono::system_clock::now();
+        std::string date = core::format_compact(now).substr(0, 8);
+        core::Params params = merge_params({{"notify_time", core::format_datetime(now)},
+                                            {"notify_type", "trade_status_sync"},
+                                            {"notify_id", date + "00222" + ids.digits(21)},
+                                            {"app_id", *app_id},
+                                            {"auth_app_id", *app_id},
+                                            {"charset", "utf-8"},
+                                            {"version", "1.0"}},
+                                           *given);
+        auto type = alipay::parse_sign_type(spec.sign_type).value_or(alipay::SignType::kRSA2);
+        auto body = alipay::render_notification(params, *key, type);
+        if (!body) return core::make_error("crypto", "signing the notification failed: " + body.error().message);
+        core::HttpRequest req;
+        req.method = "POST";
+        req.url = join_url(options.target, *url);
+        req.body = std::move(*body);
+        req.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+        if (auto st = add_headers(spec.headers, lookup, req); !st) return st.error();
         return req;
+    }
+
+    // A v2 gateway call as alipay-sdk v4 sends it: common parameters (and notify_url, auth_token, ...)
+    // in the query, the rest (biz_content, grant_type, code, ...) in a form body, RSA2-signed over all.
+    core::Result<core::HttpRequest> build_alipay_request(const AlipayRequestSpec& spec, const Lookup& lookup) {
+        static const std::vector<std::string> kQueryKeys = {
+            "app_id",   "method",     "format",     "charset",        "sign_type",   "sign",
+            "timestamp", "version",   "notify_url", "return_url",     "auth_token",  "app_auth_token",
+            "app_cert_sn", "alipay_root_cert_sn", "ws_service_url"};
+        auto url = render_string(spec.url, lookup);
+        if (!url) return url.error();
+        auto method = render_string(spec.method, lookup);
+        if (!method) return method.error();
+        auto app_id = render_string(spec.app_id, lookup);
+        if (!app_id) return app_id.error();
+        auto given = render_json(spec.params, lookup);
+        if (!given) return given.error();
+        core::Params defaults{{"app_id", *app_id},
+                              {"method", *method},
+                              {"charset", "utf-8"},
+                              {"sign_type", spec.sign_type},
+                              {"timestamp", core::format_datetime(std::chrono::system_clock::now())},
+                              {"version", "1.0"}};
+        if (spec.biz_content) {
+            auto biz = render_json(*spec.biz_content, lookup);
+            if (!biz) return biz.error();
+            defaults.emplace_back("biz_content", core::dump(*biz));
+        }
+        core::Params params = merge_params(std::move(defaults), *given);
+        auto key = core::crypto::load_private_key(spec.app_private_key_pem);
+        if (!key) return core::make_error("key", "the app private key cannot be loaded: " + key.error().message);
+        std::optional<std::string> sign;
+        if (spec.sign) {
+            auto s = render_json(*spec.sign, lookup);
+            if (!s) return s.error();
+            if (!s->is_null()) sign = to_text(*s);
+        } else {
+            auto type = alipay::parse_sign_type(spec.sign_type).value_or(alipay::SignType::kRSA2);
+            auto s = alipay::sign(*key, type, alipay::request_sign_content(params));
+            if (!s) return core::make_error("crypto", "signing the request failed: " + s.error().message);
+            sign = *s;
+        }
+        if (sign) params.emplace_back("sign", *sign);
+        core::Params query, form;
+        for (auto& kv : params) {
+            bool in_query = std::find(kQueryKeys.begin(), kQueryKeys.end(), kv.first) != kQueryKeys.end();
+            (in_query ? query : form).push_back(std::move(kv));
+        }
+        core::HttpRequest req;
+        req.method = "POST";
+        req.url = join_url(options.target, *url);
+        req.url += (req.url.find('?') == std::string::npos ? "?" : "&") + core::build_query(query);
+        req.body = core::build_form(form);
+        req.headers = {{"Content-Type", "application/x-www-form-urlencoded;charset=utf-8"},
+                       {"Accept", "application/json"}};
+        if (auto st = add_headers(spec.headers, lookup, req); !st) return st.error();
+        return req;
+    }
+
+    // Whether an Alipay gateway reply carries a valid signature over its node (the first member),
+    // extracted and verified the way the SDKs do.
+    CheckResult alipay_signature_check(const Step& step, const Exchange& ex) {
+        CheckResult cr;
+        cr.label = "alipay signature";
+        cr.predicate = "verifies";
+        cr.expected = "the reply's node signed with the app's Alipay key (alipay_public_key.pem)";
+        cr.where = step.where;
+        auto body = core::parse_ordered_json(ex.response_body);
+        if (!body || !body->is_object() || body->empty()) {
+            cr.actual = "not a JSON object";
+            return cr;
+        }
+        std::string node_key = body->begin().key();
+        auto sign = body->find("sign");
+        if (sign == body->end() || !sign->is_string()) {
+            cr.actual = "no \"sign\" in the reply";
+            return cr;
+        }
+        auto node = alipay::extract_signed_node(ex.response_body, node_key);
+        auto pub = core::crypto::load_public_key(step.alipay_request.alipay_public_key_pem);
+        if (!node || !pub) {
+            cr.actual = !node ? "node " + node_key + " not found" : "alipay_public_key.pem cannot be loaded";
+            return cr;
+        }
+        auto type = alipay::parse_sign_type(step.alipay_request.sign_type).value_or(alipay::SignType::kRSA2);
+        cr.passed = alipay::verify(*pub, type, *node, sign->get<std::string>());
+        cr.actual = cr.passed ? "valid signature over " + node_key : "signature over " + node_key + " does not verify";
+        return cr;
     }
 
     // One attempt: send, capture, assert. Returns true when everything passed.
@@ -286,6 +437,11 @@ struct ScenarioRunner::Impl {
                 ok = ok && cr.passed;
                 r.checks.push_back(std::move(cr));
             }
+        }
+        if (step.kind == StepKind::kAlipayRequest && !step.alipay_request.alipay_public_key_pem.empty()) {
+            auto cr = alipay_signature_check(step, ex);
+            ok = ok && cr.passed;
+            r.checks.push_back(std::move(cr));
         }
         if (step.kind == StepKind::kAdmin && !has_status) {
             // An admin call that fails would make every later step fail obscurely: require a 2xx.
@@ -370,7 +526,9 @@ struct ScenarioRunner::Impl {
             case StepKind::kRequest:
             case StepKind::kAdmin:
             case StepKind::kWechatpayNotify:
-            case StepKind::kWechatpayRequest: {
+            case StepKind::kWechatpayRequest:
+            case StepKind::kAlipayNotify:
+            case StepKind::kAlipayRequest: {
                 Where where;
                 auto req = build(step, lookup, &where);
                 if (!req) {
@@ -403,6 +561,30 @@ struct ScenarioRunner::Impl {
         return r;
     }
 
+    // The fixture set of a scenario with an overlay, as a folder the emulator can load: the merged
+    // fixture.json beside links to everything else of the base set (keys, OpenAPI document). The
+    // folder is named by the content's hash, so runs and parallel runners share it.
+    core::Result<std::string> materialise_overlay(const Scenario& sc) {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        fs::path dir = fs::temp_directory_path(ec) / ("mpemu-" + sc.overlay_name);
+        fs::create_directories(dir, ec);
+        if (ec) return core::make_error("overlay", "cannot create " + dir.string() + ": " + ec.message());
+        for (const auto& entry : fs::directory_iterator(sc.fixtures_dir, ec)) {
+            std::string name = entry.path().filename().string();
+            if (name == "fixture.json" || fs::exists(fs::symlink_status(dir / name))) continue;
+            fs::create_symlink(fs::absolute(entry.path()), dir / name, ec);
+            if (ec && !fs::exists(fs::symlink_status(dir / name))) {
+                return core::make_error("overlay", "cannot link " + entry.path().string() + ": " + ec.message());
+            }
+        }
+        std::string tmp = (dir / ("fixture.json." + ids.base62(8))).string();
+        if (!core::write_file(tmp, sc.overlay_fixture)) return core::make_error("overlay", "cannot write " + tmp);
+        fs::rename(tmp, dir / "fixture.json", ec);
+        if (ec) return core::make_error("overlay", "cannot write " + (dir / "fixture.json").string() + ": " + ec.message());
+        return dir.string();
+    }
+
     // The setup step of a scenario that declares fixtures or reset: bring the emulator back to its
     // seeded state (loading another fixture set when the scenario names one that is not loaded).
     StepResult reset(const Scenario& sc, Clock::time_point start) {
@@ -415,7 +597,17 @@ struct ScenarioRunner::Impl {
         core::HeaderList auth;
         if (!options.admin_token.empty()) auth.emplace_back("Authorization", "Bearer " + options.admin_token);
         Json body = Json::object();
-        if (!sc.fixtures.empty()) {
+        if (!sc.overlay_fixture.empty()) {
+            auto dir = materialise_overlay(sc);
+            if (!dir) {
+                r.status = StepStatus::kFailed;
+                r.error = dir.error().message;
+                r.duration_ms = ms_since(t0);
+                return r;
+            }
+            body["fixtures"] = *dir;
+            r.name = "reset the emulator to fixtures \"" + sc.fixtures + "\" with the scenario's overlay";
+        } else if (!sc.fixtures.empty()) {
             core::HttpRequest get{"GET", join_url(emulator(), "/__admin/fixtures"), auth, {}, std::chrono::seconds(10)};
             Exchange ex = send(get);
             r.exchange = ex;

@@ -138,7 +138,7 @@ TEST_CASE("parser: step kinds, admin operations, includes", "[scenario][parser]"
   {"admin": "wechatpay_pay", "body": {}},
   {"admin": "health", "params": {"id": "1"}},
   {"include": "nope.json"},
-  {"alipay_notify": {}},
+  {"alipay_notify": {"url": "/n", "app_id": "2021004100000001", "params": {}}},
   {"wait": "soon"}
 ]})",
                   "kinds.json");
@@ -151,7 +151,8 @@ TEST_CASE("parser: step kinds, admin operations, includes", "[scenario][parser]"
     CHECK(l.diagnostics.find("needs \"params\": {\"out_trade_no\": ...}") != std::string::npos);
     CHECK(l.diagnostics.find("the path /__admin/health has no {id}") != std::string::npos);
     CHECK(l.diagnostics.find("included file \"nope.json\" not found") != std::string::npos);
-    CHECK(l.diagnostics.find("step kind \"alipay_notify\" is not available in this build") != std::string::npos);
+    CHECK(l.diagnostics.find("kinds.json:8:4: error: an Alipay notification needs keys (give \"keys\": \"<folder>\" or "
+                             "declare \"fixtures\")") != std::string::npos);
     CHECK(l.diagnostics.find("bad duration \"soon\"") != std::string::npos);
 }
 
@@ -177,4 +178,107 @@ TEST_CASE("expand_scenario_paths: folders sorted, _shared and *.schema.json skip
     CHECK(core::ends_with(files[1], "/suite/b.json"));
     CHECK(core::ends_with(files[2], "/suite/sub/c.json"));
     CHECK(diags.render_short().find("no such scenario file or folder") != std::string::npos);
+}
+
+TEST_CASE("parser: alipay_notify and alipay_request steps", "[scenario][parser][alipay]") {
+    std::string fixtures = testing::default_fixtures_dir();
+    auto l = load(R"({"name": "alipay", "fixtures": ")" + fixtures + R"(", "vars": {"order": "A1"}, "steps": [
+  {"alipay_notify": {"url": "/api/pay/alipay/notify", "app_id": "2021004100000001",
+                     "params": {"out_trade_no": "{{order}}", "trade_status": "TRADE_SUCCESS", "notify_type": null}}},
+  {"alipay_request": {"method": "alipay.trade.query", "app_id": "2021004100000002", "biz_content": {"out_trade_no": "{{order}}"},
+                      "params": {"notify_url": "http://127.0.0.1:1/n"}, "sign": null}},
+  {"alipay_request": {"method": "alipay.trade.query", "app_id": "2021004100000001", "verify": false, "sign_type": "RSA"}}
+]})",
+                  "alipay_steps.json");
+    INFO(l.diagnostics);
+    REQUIRE(l.scenario);
+    REQUIRE(l.scenario->steps.size() == 3);
+    const auto& n = l.scenario->steps[0];
+    CHECK(n.kind == scenario::StepKind::kAlipayNotify);
+    CHECK(n.name == "Alipay notification TRADE_SUCCESS to /api/pay/alipay/notify");
+    CHECK(n.alipay_notify.sign_type == "RSA2");
+    CHECK(n.alipay_notify.params.begin().key() == "out_trade_no");  // file order
+    CHECK(n.alipay_notify.params["notify_type"].is_null());
+    CHECK(core::starts_with(n.alipay_notify.alipay_private_key_pem, "-----BEGIN"));
+    auto key1 = core::read_file(fixtures + "/keys/alipay/app_private_key.pem");
+    auto key2 = core::read_file(fixtures + "/keys/alipay/2021004100000002/app_private_key.pem");
+    REQUIRE(key1);
+    REQUIRE(key2);
+    const auto& r = l.scenario->steps[1];
+    CHECK(r.kind == scenario::StepKind::kAlipayRequest);
+    CHECK(r.name == "Alipay alipay.trade.query");
+    CHECK(r.alipay_request.url == "/gateway.do");
+    // The second app's keys live in keys/alipay/<app_id>/.
+    CHECK(r.alipay_request.app_private_key_pem == std::string(core::trim(*key2)));
+    CHECK_FALSE(r.alipay_request.alipay_public_key_pem.empty());
+    REQUIRE(r.alipay_request.sign);
+    CHECK(r.alipay_request.sign->is_null());
+    const auto& q = l.scenario->steps[2];
+    CHECK(q.alipay_request.app_private_key_pem == std::string(core::trim(*key1)));
+    CHECK(q.alipay_request.alipay_public_key_pem.empty());  // verify: false
+    CHECK(q.alipay_request.sign_type == "RSA");
+}
+
+TEST_CASE("parser: mistakes in Alipay steps are positioned, with hints", "[scenario][parser][alipay]") {
+    auto l = load(R"({"name": "x", "steps": [
+  {"alipay_requst": {"method": "alipay.trade.query", "app_id": "1"}},
+  {"alipay_notify": {"url": "/n", "app_id": "1", "parms": {}}},
+  {"alipay_request": {"method": "alipay.trade.query", "app_id": "1", "sign_type": "RSA3"}},
+  {"alipay_request": {"method": "alipay.trade.query", "app_id": "1", "keys": "no/such/folder"}},
+  {"alipay_notify": {"url": "/n", "app_id": "{{app}}", "params": {"out_trade_no": "{{ordr}}"}}}
+]})",
+                  "alipay_bad.json");
+    CHECK_FALSE(l.scenario);
+    INFO(l.diagnostics);
+    CHECK(l.diagnostics.find("alipay_bad.json:2:4: error: unknown key \"alipay_requst\" (did you mean \"alipay_request\"?)") !=
+          std::string::npos);
+    CHECK(l.diagnostics.find("alipay_bad.json:3:50: error: unknown key \"parms\" (did you mean \"params\"?)") !=
+          std::string::npos);
+    CHECK(l.diagnostics.find("alipay_bad.json:4:83: error: expected one of \"RSA2\", \"RSA\"; got \"RSA3\"") != std::string::npos);  // sign_type not RSA2/RSA
+    CHECK(l.diagnostics.find("alipay_bad.json:5:78: error: cannot read no/such/folder/app_private_key.pem") !=
+          std::string::npos);
+    CHECK(l.diagnostics.find("alipay_bad.json:6:48: error: unknown variable \"app\"") != std::string::npos);
+    CHECK(l.diagnostics.find("unknown variable \"ordr\"") != std::string::npos);
+}
+
+TEST_CASE("parser: a fixture overlay merges into the set's fixture.json", "[scenario][parser][overlay]") {
+    std::string fixtures = testing::default_fixtures_dir();
+    auto l = load(R"({"name": "overlay", "fixtures": ")" + fixtures + R"(", "overlay": {
+  "description": null,
+  "alipay": {"users": [{"user_id": "2088000000000009", "app_id": "2021004100000001", "nick_name": "overlay buyer"}]},
+  "backend": {"auth": {"expires_in": "5m"}}
+}, "steps": [{"admin": "health"}]})",
+                  "overlay.json");
+    INFO(l.diagnostics);
+    REQUIRE(l.scenario);
+    const auto& sc = *l.scenario;
+    CHECK(sc.reset);
+    CHECK(core::starts_with(sc.overlay_name, "default+overlay-"));
+    auto merged = core::parse_json(sc.overlay_fixture);
+    REQUIRE(merged.ok());
+    CHECK((*merged)["name"] == sc.overlay_name);
+    CHECK_FALSE(merged->contains("description"));                        // null removes
+    CHECK((*merged)["alipay"]["users"].size() == 3);                     // arrays append
+    CHECK((*merged)["alipay"]["users"][2]["nick_name"] == "overlay buyer");
+    CHECK((*merged)["alipay"]["apps"].size() == 2);                      // untouched members stay
+    CHECK((*merged)["backend"]["auth"]["expires_in"] == "5m");           // scalars replace
+    CHECK((*merged)["backend"]["auth"]["issuer"] == "mpemu-demo-shop");  // objects merge
+    // The same overlay gives the same set name (the folder is shared); another one a different one.
+    auto again = load(R"({"name": "o", "fixtures": ")" + fixtures + R"(", "overlay": {"backend": {"auth": {"expires_in": "6m"}}},
+"steps": [{"admin": "health"}]})",
+                      "overlay2.json");
+    REQUIRE(again.scenario);
+    CHECK(again.scenario->overlay_name != sc.overlay_name);
+}
+
+TEST_CASE("parser: an overlay needs a fixture set folder", "[scenario][parser][overlay]") {
+    auto l = load(R"({"name": "x",
+  "overlay": {"backend": {}},
+  "steps": [{"admin": "health"}]})",
+                  "overlay_bad.json");
+    CHECK_FALSE(l.scenario);
+    CHECK(l.diagnostics.find("overlay_bad.json:2:3: error: an overlay needs a fixture set folder to lay over (declare "
+                             "\"fixtures\" (e.g. \"default\"))") != std::string::npos);
+    auto typo = load(R"({"name": "x", "fixtures": "default", "overlya": {}, "steps": [{"admin": "health"}]})", "overlya.json");
+    CHECK(typo.diagnostics.find("unknown key \"overlya\" (did you mean \"overlay\"?)") != std::string::npos);
 }
