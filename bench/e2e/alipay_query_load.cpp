@@ -6,9 +6,6 @@
 // measures the cached path; with `distinct` trades (more than the cache holds) every reply is signed.
 // Usage: alipay_query_load MPEMU_BINARY [seconds=5] [connections=32] [distinct=1] [fixtures-dir]
 // Prints one JSON line.
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,14 +19,13 @@
 #include <thread>
 #include <vector>
 
+#include "bench/e2e/load_support.hpp"
 #include "core/crypto.hpp"
 #include "core/http_client.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
 #include "core/url.hpp"
 #include "emulator/alipay/protocol.hpp"
-
-extern char** environ;
 
 using namespace mpemu;
 using Clock = std::chrono::steady_clock;
@@ -113,35 +109,11 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    int out[2];
-    if (pipe(out) != 0) return 1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    std::vector<std::string> args = {bin, "serve", "--port", "0", "--fixtures", fixtures, "--log-level", "warn"};
-    std::vector<char*> cargs;
-    for (auto& a : args) cargs.push_back(a.data());
-    cargs.push_back(nullptr);
-    pid_t pid;
-    if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, cargs.data(), environ) != 0) return 1;
-    posix_spawn_file_actions_destroy(&fa);
-    close(out[1]);
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    std::string prefix = "mpemu listening on ";
-    if (line.rfind(prefix, 0) != 0) {
-        std::cerr << "serve did not start: " << line << "\n";
-        kill(pid, SIGKILL);
-        return 1;
-    }
-    std::string url = line.substr(prefix.size());
-    auto stop_server = [&] {
-        kill(pid, SIGTERM);
-        int st;
-        waitpid(pid, &st, 0);
-    };
+    auto serve = bench::spawn_serve(bin, fixtures);
+    if (!serve) return 1;
+    const std::string url = serve->url;
+    const pid_t pid = serve->pid;
+    auto stop_server = [&] { serve->stop(); };
 
     // Paid trades to query.
     core::HttpClient setup;
@@ -157,7 +129,7 @@ int main(int argc, char** argv) {
             stop_server();
             return 1;
         }
-        setup.send({"POST",
+        (void)setup.send({"POST",
                     url + "/__admin/alipay/trades/" + no + "/pay",
                     {{"Content-Type", "application/json"}},
                     R"({"result":"TRADE_SUCCESS"})"});

@@ -3,11 +3,6 @@
 // phase so the client's RSA cost is not measured), reported as a ratio to the RSA-2048 sign rate that
 // `openssl speed` measures on this machine in the same run (target >= 0.8).
 // Usage: wechatpay_load MPEMU_BINARY [seconds=5] [connections=32] [fixtures-dir]
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -18,12 +13,12 @@
 #include <thread>
 #include <vector>
 
+#include "bench/e2e/load_support.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/http_client.hpp"
 #include "emulator/wechatpay/protocol.hpp"
 
-extern char** environ;
 using namespace mpemu;
 
 namespace {
@@ -33,26 +28,6 @@ std::string slurp(const std::string& path) {
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
-}
-
-// `elapsed`: wall-clock divisor (-elapsed) instead of openssl's default CPU user time; on a busy
-// machine only the wall-clock figure is comparable with a wall-clock request rate.
-double openssl_rsa2048_sign_rate(bool elapsed) {
-    FILE* p = popen(elapsed ? "openssl speed -elapsed -seconds 3 rsa2048 2>/dev/null" : "openssl speed -seconds 3 rsa2048 2>/dev/null", "r");
-    if (!p) return 0;
-    char line[512];
-    double rate = 0;
-    while (fgets(line, sizeof line, p)) {
-        std::string s(line);
-        if (s.rfind("rsa", 0) == 0 && s.find("2048 bits") != std::string::npos) {
-            // "rsa 2048 bits 0.000652s 0.000019s   1533.5  52291.4" (sign/s is the first rate)
-            std::istringstream in(s.substr(s.find("bits") + 4));
-            std::string t1, t2;
-            in >> t1 >> t2 >> rate;
-        }
-    }
-    pclose(p);
-    return rate;
 }
 
 struct Signed {
@@ -114,29 +89,9 @@ int main(int argc, char** argv) {
     int conns = argc > 3 ? std::stoi(argv[3]) : 32;
     std::string fixtures = argc > 4 ? argv[4] : MPEMU_FIXTURES_DIR;
 
-    int out[2];
-    if (pipe(out) != 0) return 1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    std::vector<std::string> args = {bin, "serve", "--port", "0", "--fixtures", fixtures, "--log-level", "warn"};
-    std::vector<char*> cargs;
-    for (auto& a : args) cargs.push_back(a.data());
-    cargs.push_back(nullptr);
-    pid_t pid;
-    if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, cargs.data(), environ) != 0) return 1;
-    close(out[1]);
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    std::string prefix = "mpemu listening on ";
-    if (line.rfind(prefix, 0) != 0) {
-        std::cerr << "serve did not start: " << line << "\n";
-        kill(pid, SIGKILL);
-        return 1;
-    }
-    std::string base = line.substr(prefix.size());
+    auto serve = bench::spawn_serve(bin, fixtures);
+    if (!serve) return 1;
+    const std::string base = serve->url;
 
     const std::string dir = fixtures + "/keys/wechatpay/";
     auto key = core::crypto::load_private_key(slurp(dir + "merchant_private_key.pem")).value();
@@ -170,10 +125,10 @@ int main(int argc, char** argv) {
     }
     for (auto& t : signers) t.join();
 
-    double cpu_before = openssl_rsa2048_sign_rate(false), wall_before = openssl_rsa2048_sign_rate(true);
+    double cpu_before = bench::openssl_rsa2048_sign_rate(false), wall_before = bench::openssl_rsa2048_sign_rate(true);
     Phase prepay = run(base, "POST", orders, seconds);
     Phase query = run(base, "GET", queries, seconds);
-    double cpu_after = openssl_rsa2048_sign_rate(false), wall_after = openssl_rsa2048_sign_rate(true);
+    double cpu_after = bench::openssl_rsa2048_sign_rate(false), wall_after = bench::openssl_rsa2048_sign_rate(true);
     double ref = (cpu_before + cpu_after) / 2;
     double ref_wall = (wall_before + wall_after) / 2;
     double load[3] = {0, 0, 0};
@@ -181,9 +136,7 @@ int main(int argc, char** argv) {
         if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3) load[0] = 0;
         fclose(f);
     }
-    kill(pid, SIGTERM);
-    int st;
-    waitpid(pid, &st, 0);
+    serve->stop();
 
     auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
     std::printf(
