@@ -55,22 +55,6 @@ double thread_cpu_s() {
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-// CPU seconds (user + system) the process has used so far, from /proc/<pid>/stat.
-double process_cpu_s(pid_t pid) {
-    FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
-    if (!f) return 0;
-    char buf[2048];
-    size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-    std::fclose(f);
-    buf[n] = 0;
-    const char* p = std::strrchr(buf, ')');  // the command name may contain spaces
-    if (!p) return 0;
-    unsigned long utime = 0, stime = 0;
-    // Fields after ')': state(3) ... utime(14) stime(15).
-    std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime);
-    return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
-}
-
 struct SignRate {
     double per_wall_s, per_cpu_s;
 };
@@ -161,10 +145,10 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds / 5));
     long start_done = done;
     auto t0 = Clock::now();
-    double cpu0 = process_cpu_s(pid);
+    double cpu0 = bench::process_cpu_s(pid);
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     long counted = done - start_done;
-    double server_cpu = process_cpu_s(pid) - cpu0;
+    double server_cpu = bench::process_cpu_s(pid) - cpu0;
     double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
     stop = true;
     for (auto& t : threads) t.join();

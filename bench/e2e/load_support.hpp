@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -95,6 +96,22 @@ inline double openssl_rsa2048_sign_rate(bool elapsed) {
     }
     pclose(p);
     return rate;
+}
+
+// CPU seconds (user + system) process `pid` has used so far, from /proc/<pid>/stat.
+inline double process_cpu_s(pid_t pid) {
+    FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+    if (!f) return 0;
+    char buf[2048];
+    size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = 0;
+    const char* p = std::strrchr(buf, ')');  // the command name may contain spaces
+    if (!p) return 0;
+    unsigned long utime = 0, stime = 0;
+    // Fields after ')': state(3) ... utime(14) stime(15).
+    std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime);
+    return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
 }  // namespace mpemu::bench
