@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -92,6 +93,12 @@ struct WechatpayRequestSpec {
     std::string merchant_serial;
 };
 
+// One Alipay app folder's keys: the signing key (app or Alipay private key) and Alipay's public key.
+struct AlipayAppKeys {
+    std::string private_key_pem;
+    std::string alipay_public_key_pem;
+};
+
 // An Alipay async notification (trade_status_sync) to send: the common fields are filled in, the form
 // signed with the Alipay private key at run time (alipay.md §4).
 struct AlipayNotifySpec {
@@ -101,6 +108,9 @@ struct AlipayNotifySpec {
     core::OrderedJson params = core::OrderedJson::object();   // business fields, templates inside
     core::OrderedJson headers = core::OrderedJson::object();
     std::string alipay_private_key_pem;
+    // For a templated app_id without `keys`: the keys of every app folder of the fixture set
+    // (keys/alipay/<app_id>/), chosen once the app_id is rendered; the fields above are the default.
+    std::map<std::string, AlipayAppKeys> app_keys;
 };
 
 // An Alipay v2 gateway call, signed at run time with the app private key (alipay.md §2).
@@ -115,6 +125,7 @@ struct AlipayRequestSpec {
     core::OrderedJson headers = core::OrderedJson::object();
     std::string app_private_key_pem;
     std::string alipay_public_key_pem;  // "" = the reply's signature is not checked
+    std::map<std::string, AlipayAppKeys> app_keys;  // as in AlipayNotifySpec
 };
 
 struct Retry {

@@ -434,6 +434,26 @@ private:
         return true;
     }
 
+    // With a templated app_id and no `keys`, the keys of every app subfolder of keys/alipay, so the
+    // runner can pick the rendered app's.
+    std::map<std::string, AlipayAppKeys> alipay_app_keys(const Json& obj, const std::string& app_id,
+                                                         const char* private_file) const {
+        std::map<std::string, AlipayAppKeys> out;
+        if (obj.contains("keys") || fixtures_dir_.empty() || app_id.find("{{") == std::string::npos) return out;
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(fixtures_dir_ + "/keys/alipay", ec)) {
+            if (!entry.is_directory()) continue;
+            auto priv = core::read_file((entry.path() / private_file).string());
+            if (!priv) continue;
+            AlipayAppKeys k;
+            k.private_key_pem = std::string(core::trim(*priv));
+            if (auto pub = core::read_file((entry.path() / "alipay_public_key.pem").string()))
+                k.alipay_public_key_pem = std::string(core::trim(*pub));
+            out[entry.path().filename().string()] = std::move(k);
+        }
+        return out;
+    }
+
     // keys/alipay holds the first app; further apps have a subfolder named by their app_id.
     std::string alipay_key_subdir(const std::string& app_id) const {
         if (!fixtures_dir_.empty() && app_id.find("{{") == std::string::npos &&
@@ -634,6 +654,7 @@ private:
             if (!keys || !read_keys(n, np, *keys, {{"alipay_private_key.pem", &spec.alipay_private_key_pem}})) {
                 return std::nullopt;
             }
+            spec.app_keys = alipay_app_keys(n, spec.app_id, "alipay_private_key.pem");
             if (step.name.empty()) {
                 std::string status = n["params"].value("trade_status", std::string("trade_status_sync"));
                 step.name = "Alipay notification " + status + " to " + spec.url;
@@ -654,6 +675,7 @@ private:
             if (!keys || !read_keys(n, np, *keys, {{"app_private_key.pem", &spec.app_private_key_pem}})) {
                 return std::nullopt;
             }
+            spec.app_keys = alipay_app_keys(n, spec.app_id, "app_private_key.pem");
             bool verify = n.value("verify", true);
             if (verify) {
                 // The reply's signature is checked when the folder has the Alipay public key; asking

@@ -282,6 +282,13 @@ struct ScenarioRunner::Impl {
         return out;
     }
 
+    // The keys of the rendered app when the step holds several (a templated app_id), else the default.
+    static AlipayAppKeys keys_for(const std::map<std::string, AlipayAppKeys>& apps, const std::string& app_id,
+                                  AlipayAppKeys fallback) {
+        auto it = apps.find(app_id);
+        return it == apps.end() ? std::move(fallback) : it->second;
+    }
+
     // A notification as Alipay sends it (alipay.md §4): form fields, signed over the sorted fields
     // without sign/sign_type by the emulator's own emulator/alipay/protocol code.
     core::Result<core::HttpRequest> build_alipay_notify(const AlipayNotifySpec& spec, const Lookup& lookup) {
@@ -291,7 +298,7 @@ struct ScenarioRunner::Impl {
         if (!app_id) return app_id.error();
         auto given = render_json(spec.params, lookup);
         if (!given) return given.error();
-        auto key = core::crypto::load_private_key(spec.alipay_private_key_pem);
+        auto key = core::crypto::load_private_key(keys_for(spec.app_keys, *app_id, {spec.alipay_private_key_pem, {}}).private_key_pem);
         if (!key) return core::make_error("key", "the Alipay private key cannot be loaded: " + key.error().message);
         auto now = std::chrono::system_clock::now();
         std::string date = core::format_compact(now).substr(0, 8);
@@ -342,7 +349,7 @@ struct ScenarioRunner::Impl {
             defaults.emplace_back("biz_content", core::dump(*biz));
         }
         core::Params params = merge_params(std::move(defaults), *given);
-        auto key = core::crypto::load_private_key(spec.app_private_key_pem);
+        auto key = core::crypto::load_private_key(keys_for(spec.app_keys, *app_id, {spec.app_private_key_pem, {}}).private_key_pem);
         if (!key) return core::make_error("key", "the app private key cannot be loaded: " + key.error().message);
         std::optional<std::string> sign;
         if (spec.sign) {
@@ -392,7 +399,15 @@ struct ScenarioRunner::Impl {
             return cr;
         }
         auto node = alipay::extract_signed_node(ex.response_body, node_key);
-        auto pub = core::crypto::load_public_key(step.alipay_request.alipay_public_key_pem);
+        // The app the call was made for (its app_id is in the query) picks the key.
+        std::string app_id;
+        if (auto u = core::parse_url(ex.url)) {
+            auto params = core::parse_query(core::split_target(u->target).second);
+            if (const std::string* a = core::find_param(params, "app_id")) app_id = *a;
+        }
+        const auto& spec = step.alipay_request;
+        auto pub = core::crypto::load_public_key(
+            keys_for(spec.app_keys, app_id, {{}, spec.alipay_public_key_pem}).alipay_public_key_pem);
         if (!node || !pub) {
             cr.actual = !node ? "node " + node_key + " not found" : "alipay_public_key.pem cannot be loaded";
             return cr;

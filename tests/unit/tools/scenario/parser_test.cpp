@@ -217,6 +217,18 @@ TEST_CASE("parser: alipay_notify and alipay_request steps", "[scenario][parser][
     CHECK(q.alipay_request.app_private_key_pem == std::string(core::trim(*key1)));
     CHECK(q.alipay_request.alipay_public_key_pem.empty());  // verify: false
     CHECK(q.alipay_request.sign_type == "RSA");
+    CHECK(q.alipay_request.app_keys.empty());  // a literal app_id: its folder was read
+
+    // A templated app_id: every app folder's keys are kept for the runner to pick from.
+    auto t = load(R"({"name": "t", "fixtures": ")" + fixtures + R"(", "vars": {"app": "2021004100000002"}, "steps": [
+  {"alipay_request": {"method": "alipay.trade.query", "app_id": "{{app}}"}}]})",
+                  "alipay_templated.json");
+    INFO(t.diagnostics);
+    REQUIRE(t.scenario);
+    const auto& keys = t.scenario->steps[0].alipay_request.app_keys;
+    REQUIRE(keys.count("2021004100000002"));
+    CHECK(keys.at("2021004100000002").private_key_pem == std::string(core::trim(*key2)));
+    CHECK_FALSE(keys.at("2021004100000002").alipay_public_key_pem.empty());
 }
 
 TEST_CASE("parser: mistakes in Alipay steps are positioned, with hints", "[scenario][parser][alipay]") {
