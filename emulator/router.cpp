@@ -25,6 +25,8 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 bool is_param(const std::string& seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
 
+constexpr std::string_view kAnyPrefix = "**";
+
 }  // namespace
 
 void Router::add_group(RouteGroup group) {
@@ -66,14 +68,19 @@ Router::Match Router::match(std::string_view method, std::string_view raw_path) 
     std::vector<std::string> allowed;
     const Entry* any_path_match = nullptr;
     for (const auto& e : entries_) {
-        if (e->segments.size() != segs.size()) continue;
+        // With a leading "**" the template's other segments align with the end of the path.
+        bool any_prefix = !e->segments.empty() && e->segments[0] == kAnyPrefix;
+        size_t fixed = e->segments.size() - (any_prefix ? 1 : 0);
+        if (any_prefix ? segs.size() < fixed : e->segments.size() != segs.size()) continue;
+        size_t offset = segs.size() - fixed;
         int literals = 0;
         bool ok = true;
-        for (size_t i = 0; i < segs.size(); ++i) {
-            const std::string& t = e->segments[i];
+        for (size_t i = 0; i < fixed; ++i) {
+            const std::string& t = e->segments[i + (any_prefix ? 1 : 0)];
+            std::string_view seg = segs[offset + i];
             if (is_param(t)) {
-                if (segs[i].empty()) { ok = false; break; }
-            } else if (t != segs[i]) {
+                if (seg.empty()) { ok = false; break; }
+            } else if (t != seg) {
                 ok = false;
                 break;
             } else {
@@ -95,9 +102,12 @@ Router::Match Router::match(std::string_view method, std::string_view raw_path) 
     if (best) {
         m.operation = &best->op;
         m.group = best->group;
-        for (size_t i = 0; i < segs.size(); ++i) {
-            const std::string& t = best->segments[i];
-            if (is_param(t)) m.params[t.substr(1, t.size() - 2)] = core::url_decode(segs[i], false);
+        bool any_prefix = best->segments[0] == kAnyPrefix;
+        size_t fixed = best->segments.size() - (any_prefix ? 1 : 0);
+        size_t offset = segs.size() - fixed;
+        for (size_t i = 0; i < fixed; ++i) {
+            const std::string& t = best->segments[i + (any_prefix ? 1 : 0)];
+            if (is_param(t)) m.params[t.substr(1, t.size() - 2)] = core::url_decode(segs[offset + i], false);
         }
         return m;
     }
@@ -121,6 +131,12 @@ const RouteGroup* Router::group_for(std::string_view raw_path) const {
                 best = g.get();
                 best_len = p.size();
             }
+        }
+    }
+    if (best) return best;
+    for (const auto& g : groups_) {
+        for (const auto& suffix : g->suffixes) {
+            if (core::ends_with(raw_path, suffix)) return g.get();
         }
     }
     return best;

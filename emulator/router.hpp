@@ -17,7 +17,9 @@ using Handler = std::function<Response(Request&)>;
 
 struct Operation {
     std::string method;  // "GET", "POST", ...
-    std::string path;    // template: "/v3/pay/transactions/out-trade-no/{out_trade_no}/close"
+    // Template: "/v3/pay/transactions/out-trade-no/{out_trade_no}/close". A leading "/**" matches any
+    // number of leading segments, none included ("/**/gateway.do" serves "/gateway.do" and "/pay/gateway.do").
+    std::string path;
     std::string id;      // operation id used by the journal, faults and docs: "wechatpay.transactions.close"
     Handler handler;
 };
@@ -44,6 +46,7 @@ struct RefusalInfo {
 struct RouteGroup {
     std::string name;                   // "wechat", "wechatpay", "alipay", "admin", "backend"
     std::vector<std::string> prefixes;  // raw path prefixes this group owns ("/sns/", "/cgi-bin/")
+    std::vector<std::string> suffixes;  // raw path endings this group owns under any prefix ("/gateway.do")
     int priority = 0;                   // among overlapping prefixes, longer prefix wins, then priority
     // Renders a refusal in the group's protocol. Required.
     std::function<Response(const Request&, const RefusalInfo&)> refuse;

@@ -10,6 +10,7 @@
 
 #include <httplib.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -21,10 +22,24 @@ namespace {
 
 constexpr const char* kHandledHeader = "X-Request-Id";
 
+// RFC 9112 §3.2.2: a server must accept the absolute-form ("POST http://host:port/gateway.do?… HTTP/1.1",
+// which the official Alipay Python SDK sends); only the path and query route.
+std::string origin_form(std::string target) {
+    size_t colon = target.find("://");
+    if (colon == std::string::npos || target.empty() || target[0] == '/') return target;
+    std::string scheme = target.substr(0, colon);
+    for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (scheme != "http" && scheme != "https") return target;
+    size_t path = target.find_first_of("/?", colon + 3);
+    if (path == std::string::npos) return "/";
+    if (target[path] == '?') return "/" + target.substr(path);
+    return target.substr(path);
+}
+
 Request convert(const httplib::Request& in) {
     Request r;
     r.method = in.method;
-    r.target = in.target.empty() ? in.path : in.target;
+    r.target = origin_form(in.target.empty() ? in.path : in.target);
     auto [path, query] = core::split_target(r.target);
     r.path = std::string(path);
     r.raw_query = std::string(query);

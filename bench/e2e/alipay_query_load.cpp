@@ -6,9 +6,6 @@
 // measures the cached path; with `distinct` trades (more than the cache holds) every reply is signed.
 // Usage: alipay_query_load MPEMU_BINARY [seconds=5] [connections=32] [distinct=1] [fixtures-dir]
 // Prints one JSON line.
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,14 +19,13 @@
 #include <thread>
 #include <vector>
 
+#include "bench/e2e/load_support.hpp"
 #include "core/crypto.hpp"
 #include "core/http_client.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
 #include "core/url.hpp"
 #include "emulator/alipay/protocol.hpp"
-
-extern char** environ;
 
 using namespace mpemu;
 using Clock = std::chrono::steady_clock;
@@ -57,22 +53,6 @@ double thread_cpu_s() {
     timespec ts{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-// CPU seconds (user + system) the process has used so far, from /proc/<pid>/stat.
-double process_cpu_s(pid_t pid) {
-    FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
-    if (!f) return 0;
-    char buf[2048];
-    size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-    std::fclose(f);
-    buf[n] = 0;
-    const char* p = std::strrchr(buf, ')');  // the command name may contain spaces
-    if (!p) return 0;
-    unsigned long utime = 0, stime = 0;
-    // Fields after ')': state(3) ... utime(14) stime(15).
-    std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime);
-    return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
 struct SignRate {
@@ -113,35 +93,11 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    int out[2];
-    if (pipe(out) != 0) return 1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    std::vector<std::string> args = {bin, "serve", "--port", "0", "--fixtures", fixtures, "--log-level", "warn"};
-    std::vector<char*> cargs;
-    for (auto& a : args) cargs.push_back(a.data());
-    cargs.push_back(nullptr);
-    pid_t pid;
-    if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, cargs.data(), environ) != 0) return 1;
-    posix_spawn_file_actions_destroy(&fa);
-    close(out[1]);
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    std::string prefix = "mpemu listening on ";
-    if (line.rfind(prefix, 0) != 0) {
-        std::cerr << "serve did not start: " << line << "\n";
-        kill(pid, SIGKILL);
-        return 1;
-    }
-    std::string url = line.substr(prefix.size());
-    auto stop_server = [&] {
-        kill(pid, SIGTERM);
-        int st;
-        waitpid(pid, &st, 0);
-    };
+    auto serve = bench::spawn_serve(bin, fixtures);
+    if (!serve) return 1;
+    const std::string url = serve->url;
+    const pid_t pid = serve->pid;
+    auto stop_server = [&] { serve->stop(); };
 
     // Paid trades to query.
     core::HttpClient setup;
@@ -157,7 +113,7 @@ int main(int argc, char** argv) {
             stop_server();
             return 1;
         }
-        setup.send({"POST",
+        (void)setup.send({"POST",
                     url + "/__admin/alipay/trades/" + no + "/pay",
                     {{"Content-Type", "application/json"}},
                     R"({"result":"TRADE_SUCCESS"})"});
@@ -189,10 +145,10 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds / 5));
     long start_done = done;
     auto t0 = Clock::now();
-    double cpu0 = process_cpu_s(pid);
+    double cpu0 = bench::process_cpu_s(pid);
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     long counted = done - start_done;
-    double server_cpu = process_cpu_s(pid) - cpu0;
+    double server_cpu = bench::process_cpu_s(pid) - cpu0;
     double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
     stop = true;
     for (auto& t : threads) t.join();

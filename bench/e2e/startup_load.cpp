@@ -1,11 +1,6 @@
 // Measures `mpemu serve` start-to-healthy time: spawn, wait for the listening line, then poll
 // GET /__admin/health until it answers 200. Prints one JSON line with min/median/max over N runs.
 // Usage: startup_load MPEMU_BINARY [runs] [fixtures-dir]
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,9 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench/e2e/load_support.hpp"
 #include "core/http_client.hpp"
-
-extern char** environ;
 
 int main(int argc, char** argv) {
     if (argc < 2) {
@@ -28,31 +22,10 @@ int main(int argc, char** argv) {
     std::string fixtures = argc > 3 ? argv[3] : MPEMU_FIXTURES_DIR;
     std::vector<double> ms;
     for (int i = 0; i < runs; ++i) {
-        int out[2];
-        if (pipe(out) != 0) return 1;
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-        posix_spawn_file_actions_addclose(&fa, out[0]);
-        std::vector<std::string> args = {bin, "serve", "--port", "0", "--fixtures", fixtures, "--log-level", "warn"};
-        std::vector<char*> cargs;
-        for (auto& a : args) cargs.push_back(a.data());
-        cargs.push_back(nullptr);
         auto t0 = std::chrono::steady_clock::now();
-        pid_t pid;
-        if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, cargs.data(), environ) != 0) return 1;
-        posix_spawn_file_actions_destroy(&fa);
-        close(out[1]);
-        std::string line;
-        char c;
-        while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-        std::string prefix = "mpemu listening on ";
-        if (line.rfind(prefix, 0) != 0) {
-            std::cerr << "serve did not start: " << line << "\n";
-            kill(pid, SIGKILL);
-            return 1;
-        }
-        std::string url = line.substr(prefix.size());
+        auto serve = mpemu::bench::spawn_serve(bin, fixtures);
+        if (!serve) return 1;
+        const std::string& url = serve->url;
         mpemu::core::HttpClient client;
         while (true) {
             auto r = client.send({"GET", url + "/__admin/health", {}, {}, std::chrono::milliseconds(1000)});
@@ -61,10 +34,7 @@ int main(int argc, char** argv) {
         }
         auto t1 = std::chrono::steady_clock::now();
         ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-        kill(pid, SIGTERM);
-        int status;
-        waitpid(pid, &status, 0);
-        close(out[0]);
+        serve->stop();
     }
     std::sort(ms.begin(), ms.end());
     std::printf("{\"runs\":%d,\"start_to_healthy_ms\":{\"min\":%.2f,\"median\":%.2f,\"max\":%.2f}}\n", runs, ms.front(),

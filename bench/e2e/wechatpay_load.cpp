@@ -3,11 +3,6 @@
 // phase so the client's RSA cost is not measured), reported as a ratio to the RSA-2048 sign rate that
 // `openssl speed` measures on this machine in the same run (target >= 0.8).
 // Usage: wechatpay_load MPEMU_BINARY [seconds=5] [connections=32] [fixtures-dir]
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -18,12 +13,12 @@
 #include <thread>
 #include <vector>
 
+#include "bench/e2e/load_support.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/http_client.hpp"
 #include "emulator/wechatpay/protocol.hpp"
 
-extern char** environ;
 using namespace mpemu;
 
 namespace {
@@ -35,26 +30,6 @@ std::string slurp(const std::string& path) {
     return ss.str();
 }
 
-// `elapsed`: wall-clock divisor (-elapsed) instead of openssl's default CPU user time; on a busy
-// machine only the wall-clock figure is comparable with a wall-clock request rate.
-double openssl_rsa2048_sign_rate(bool elapsed) {
-    FILE* p = popen(elapsed ? "openssl speed -elapsed -seconds 3 rsa2048 2>/dev/null" : "openssl speed -seconds 3 rsa2048 2>/dev/null", "r");
-    if (!p) return 0;
-    char line[512];
-    double rate = 0;
-    while (fgets(line, sizeof line, p)) {
-        std::string s(line);
-        if (s.rfind("rsa", 0) == 0 && s.find("2048 bits") != std::string::npos) {
-            // "rsa 2048 bits 0.000652s 0.000019s   1533.5  52291.4" (sign/s is the first rate)
-            std::istringstream in(s.substr(s.find("bits") + 4));
-            std::string t1, t2;
-            in >> t1 >> t2 >> rate;
-        }
-    }
-    pclose(p);
-    return rate;
-}
-
 struct Signed {
     std::string target, body, auth;
 };
@@ -62,9 +37,12 @@ struct Signed {
 struct Phase {
     double rps = 0;
     long long ok = 0, failed = 0;
+    double server_cpu_us = 0;  // server CPU (user + system) per answered request
 };
 
-Phase run(const std::string& base, const std::string& method, std::vector<std::vector<Signed>>& per_conn, int seconds) {
+Phase run(pid_t server, const std::string& base, const std::string& method, std::vector<std::vector<Signed>>& per_conn,
+          int seconds) {
+    double cpu0 = bench::process_cpu_s(server);
     std::atomic<long long> ok{0}, failed{0};
     std::atomic<bool> stop{false};
     std::atomic<int> finished{0};
@@ -99,7 +77,8 @@ Phase run(const std::string& base, const std::string& method, std::vector<std::v
     stop = true;
     for (auto& t : threads) t.join();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return Phase{static_cast<double>(ok) / secs, ok, failed};
+    double cpu = bench::process_cpu_s(server) - cpu0;
+    return Phase{static_cast<double>(ok) / secs, ok, failed, ok > 0 ? cpu * 1e6 / static_cast<double>(ok) : 0};
 }
 
 }  // namespace
@@ -114,29 +93,9 @@ int main(int argc, char** argv) {
     int conns = argc > 3 ? std::stoi(argv[3]) : 32;
     std::string fixtures = argc > 4 ? argv[4] : MPEMU_FIXTURES_DIR;
 
-    int out[2];
-    if (pipe(out) != 0) return 1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    std::vector<std::string> args = {bin, "serve", "--port", "0", "--fixtures", fixtures, "--log-level", "warn"};
-    std::vector<char*> cargs;
-    for (auto& a : args) cargs.push_back(a.data());
-    cargs.push_back(nullptr);
-    pid_t pid;
-    if (posix_spawn(&pid, bin.c_str(), &fa, nullptr, cargs.data(), environ) != 0) return 1;
-    close(out[1]);
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    std::string prefix = "mpemu listening on ";
-    if (line.rfind(prefix, 0) != 0) {
-        std::cerr << "serve did not start: " << line << "\n";
-        kill(pid, SIGKILL);
-        return 1;
-    }
-    std::string base = line.substr(prefix.size());
+    auto serve = bench::spawn_serve(bin, fixtures);
+    if (!serve) return 1;
+    const std::string base = serve->url;
 
     const std::string dir = fixtures + "/keys/wechatpay/";
     auto key = core::crypto::load_private_key(slurp(dir + "merchant_private_key.pem")).value();
@@ -170,10 +129,10 @@ int main(int argc, char** argv) {
     }
     for (auto& t : signers) t.join();
 
-    double cpu_before = openssl_rsa2048_sign_rate(false), wall_before = openssl_rsa2048_sign_rate(true);
-    Phase prepay = run(base, "POST", orders, seconds);
-    Phase query = run(base, "GET", queries, seconds);
-    double cpu_after = openssl_rsa2048_sign_rate(false), wall_after = openssl_rsa2048_sign_rate(true);
+    double cpu_before = bench::openssl_rsa2048_sign_rate(false), wall_before = bench::openssl_rsa2048_sign_rate(true);
+    Phase prepay = run(serve->pid, base, "POST", orders, seconds);
+    Phase query = run(serve->pid, base, "GET", queries, seconds);
+    double cpu_after = bench::openssl_rsa2048_sign_rate(false), wall_after = bench::openssl_rsa2048_sign_rate(true);
     double ref = (cpu_before + cpu_after) / 2;
     double ref_wall = (wall_before + wall_after) / 2;
     double load[3] = {0, 0, 0};
@@ -181,17 +140,21 @@ int main(int argc, char** argv) {
         if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3) load[0] = 0;
         fclose(f);
     }
-    kill(pid, SIGTERM);
-    int st;
-    waitpid(pid, &st, 0);
+    serve->stop();
 
     auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+    // The CPU ratio (requests per server CPU-second over signs per CPU-second) does not depend on
+    // what else runs on the machine; the wall-clock ratios do.
+    auto cpu_ratio = [&](const Phase& p) { return p.server_cpu_us > 0 ? (1e6 / p.server_cpu_us) / ref : 0.0; };
     std::printf(
         "{\"connections\":%d,\"seconds\":%d,\"loadavg_1m\":%.2f,\"openssl_rsa2048_sign_per_s\":%.1f,"
         "\"openssl_rsa2048_sign_per_s_elapsed\":%.1f,"
-        "\"jsapi_prepay\":{\"rps\":%.1f,\"ok\":%lld,\"failed\":%lld,\"ratio\":%.3f,\"ratio_elapsed\":%.3f},"
-        "\"query\":{\"rps\":%.1f,\"ok\":%lld,\"failed\":%lld,\"ratio\":%.3f,\"ratio_elapsed\":%.3f}}\n",
+        "\"jsapi_prepay\":{\"rps\":%.1f,\"ok\":%lld,\"failed\":%lld,\"ratio\":%.3f,\"ratio_elapsed\":%.3f,"
+        "\"server_cpu_us\":%.1f,\"cpu_ratio\":%.3f},"
+        "\"query\":{\"rps\":%.1f,\"ok\":%lld,\"failed\":%lld,\"ratio\":%.3f,\"ratio_elapsed\":%.3f,"
+        "\"server_cpu_us\":%.1f,\"cpu_ratio\":%.3f}}\n",
         conns, seconds, load[0], ref, ref_wall, prepay.rps, prepay.ok, prepay.failed, ratio(prepay.rps, ref),
-        ratio(prepay.rps, ref_wall), query.rps, query.ok, query.failed, ratio(query.rps, ref), ratio(query.rps, ref_wall));
+        ratio(prepay.rps, ref_wall), prepay.server_cpu_us, cpu_ratio(prepay), query.rps, query.ok, query.failed,
+        ratio(query.rps, ref), ratio(query.rps, ref_wall), query.server_cpu_us, cpu_ratio(query));
     return 0;
 }

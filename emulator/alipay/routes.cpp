@@ -274,10 +274,11 @@ void AlipayModule::mount(emulator::Router& router, emulator::ServiceContext& ctx
     emulator::RouteGroup group;
     group.name = "alipay";
     group.prefixes = {"/gateway.do", "/v3/alipay/"};
+    group.suffixes = {"/gateway.do"};  // the gateway may sit under a path prefix (spec §2.1)
     group.refuse = [this](const Request& req, const emulator::RefusalInfo& info) { return refuse(req, info); };
     router.add_group(std::move(group));
     for (const char* verb : {"POST", "GET"}) {
-        router.add("alipay", {verb, "/gateway.do", "alipay.gateway", [this](Request& req) { return gateway(req); }});
+        router.add("alipay", {verb, "/**/gateway.do", "alipay.gateway", [this](Request& req) { return gateway(req); }});
     }
     for (const auto& m : kMethods) {
         router.add("alipay", {"POST", std::string(m.v3_path), std::string(m.name),

@@ -1,5 +1,5 @@
-// Docs quote files that CI runs (STYLE.md item 17): every "<!-- include: PATH -->" block in README.md
-// must hold exactly the current content of PATH.
+// Docs quote files that CI runs (STYLE.md item 17): every "<!-- include: PATH -->" block in a README
+// must hold exactly the current content of PATH (relative to the repository root).
 #include <regex>
 #include <string>
 
@@ -7,9 +7,11 @@
 
 #include "core/text.hpp"
 
-TEST_CASE("README include blocks match the files they quote", "[docs]") {
+namespace {
+
+void check_include_blocks(const std::string& readme_path) {
     std::string root = MPEMU_SOURCE_DIR;
-    auto readme = mpemu::core::read_file(root + "/README.md");
+    auto readme = mpemu::core::read_file(root + "/" + readme_path);
     REQUIRE(readme.has_value());
     static const std::regex kBlock(R"(<!-- include: ([^ ]+) -->\n```[a-z]*\n([\s\S]*?)```\n<!-- end include -->)");
     size_t blocks = 0;
@@ -17,9 +19,17 @@ TEST_CASE("README include blocks match the files they quote", "[docs]") {
         ++blocks;
         std::string path = (*it)[1];
         auto file = mpemu::core::read_file(root + "/" + path);
-        INFO("README.md quotes " << path << "; copy the file's current content into the block");
+        INFO(readme_path << " quotes " << path << "; copy the file's current content into the block");
         REQUIRE(file.has_value());
         CHECK((*it)[2].str() == *file);
     }
     CHECK(blocks >= 1);
+}
+
+}  // namespace
+
+TEST_CASE("README include blocks match the files they quote", "[docs]") { check_include_blocks("README.md"); }
+
+TEST_CASE("tools/scenario/README.md quotes scenario files verbatim", "[docs][scenario]") {
+    check_include_blocks("tools/scenario/README.md");
 }

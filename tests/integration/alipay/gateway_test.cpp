@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <httplib.h>
+
 #include "tests/integration/alipay/client.hpp"
 
 using namespace mpemu;
@@ -170,6 +172,33 @@ TEST_CASE("alipay gateway: what the SDKs send is accepted", "[alipay][gateway]")
         auto r = c2.exec("alipay.trade.query", biz);
         CHECK(r.node["sub_code"] == "ACQ.TRADE_NOT_EXIST");
         CHECK(r.sign_ok);
+    }
+    SECTION("the gateway under a path prefix (a proxy mounting it at /alipay/)") {
+        auto p = c.signed_params("alipay.trade.query", biz);
+        auto r = c.parse(emu.post("/alipay/openapi/gateway.do", core::build_form(p),
+                                  {{"Content-Type", "application/x-www-form-urlencoded"}}),
+                         "alipay.trade.query");
+        CHECK(r.status == 200);
+        CHECK(r.node["sub_code"] == "ACQ.TRADE_NOT_EXIST");
+        CHECK(r.sign_ok);
+    }
+    SECTION("an absolute-form request target (the official Python SDK)") {
+        auto p = c.signed_params("alipay.trade.query", biz);
+        std::string target = "http://127.0.0.1:" + std::to_string(emu.port()) + "/gateway.do?" + core::build_query(p);
+        // The test client normalises URLs, so send the request line through cpp-httplib as written.
+        httplib::Client raw("127.0.0.1", emu.port());
+        auto sent = raw.Post(target, "", "application/x-www-form-urlencoded;charset=utf-8");
+        REQUIRE(sent);
+        core::HttpResponse reply;
+        reply.status = sent->status;
+        reply.body = sent->body;
+        auto r = c.parse(reply, "alipay.trade.query");
+        CHECK(r.status == 200);
+        CHECK(r.node["sub_code"] == "ACQ.TRADE_NOT_EXIST");
+        CHECK(r.sign_ok);
+        auto journal = emu.admin("GET", "/__admin/requests?path=%2Fgateway.do");
+        REQUIRE(journal["requests"].size() == 1);
+        CHECK(core::starts_with(journal["requests"][0]["target"].get<std::string>(), "/gateway.do?app_id="));
     }
     SECTION("other HTTP methods on the gateway still answer 200 in Alipay's format") {
         auto r = emu.request("PUT", "/gateway.do", "");
