@@ -186,6 +186,7 @@ std::shared_ptr<const state::FixtureSection> WechatPay::load_fixture(state::Fixt
     if (sec.contains("expired_state") && sec["expired_state"].is_string()) {
         cfg->expired_state = sec["expired_state"].get<std::string>();
     }
+    cfg->v2_lenient_notify_replies = sec.value("v2_notify_reply", "strict") == "lenient";
     const Json& list = sec["merchants"];
     for (size_t i = 0; i < list.size(); ++i) {
         const Json& jm = list[i];

@@ -47,6 +47,8 @@ struct FixtureConfig : state::FixtureSection {
     long long refund_delay_ms = 0;  // PROCESSING -> SUCCESS after this long (0 = at once)
     // trade_state of an unpaid order once time_expire has passed: NOTPAY (default) or CLOSED.
     std::string expired_state = "NOTPAY";
+    // API v2 notifications: also accept non-XML "SUCCESS" / JSON replies (fixture v2_notify_reply: lenient).
+    bool v2_lenient_notify_replies = false;
     const Merchant* find(const std::string& mchid) const;
 };
 

@@ -587,8 +587,9 @@ void WechatPayV2::register_channel() {
     ch.retry_waits = notification_retry_waits();  // §12.5, the same schedule as v3
     ch.timeout = std::chrono::milliseconds(5000);
     ch.render = [this](const state::OutboxMessage& msg) { return render_notification(msg); };
-    ch.accepted = [](const core::HttpResponse& res, std::string* why) {
-        return v2::notification_reply_accepted(res.status, res.body, false, why);
+    ch.accepted = [this](const core::HttpResponse& res, std::string* why) {
+        auto cfg = pay_.config();
+        return v2::notification_reply_accepted(res.status, res.body, cfg && cfg->v2_lenient_notify_replies, why);
     };
     ctx_->outbox().register_channel(std::move(ch));
 }

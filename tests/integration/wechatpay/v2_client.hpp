@@ -2,6 +2,9 @@
 // wechatpy or tenpay would) and checks the emulator's replies with the same key.
 #pragma once
 
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -27,6 +30,17 @@ inline std::string api_key(const std::string& mchid = kMchid) {
     std::string k = wxpay::slurp(dir + "api_v2_key.txt");
     while (!k.empty() && (k.back() == '\n' || k.back() == '\r')) k.pop_back();
     return k;
+}
+
+// A copy of the default fixture set with `edit` applied to its fixture.json.
+inline std::string fixtures_with(const std::function<void(core::Json&)>& edit) {
+    namespace fs = std::filesystem;
+    std::string dir = temp_dir() + "/fixtures";
+    fs::copy(default_fixtures_dir(), dir, fs::copy_options::recursive);
+    auto j = core::Json::parse(wxpay::slurp(dir + "/fixture.json"));
+    edit(j);
+    std::ofstream(dir + "/fixture.json") << j.dump(2);
+    return dir;
 }
 
 // A parsed reply, with the checks every v2 client makes.

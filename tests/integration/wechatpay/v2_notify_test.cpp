@@ -92,6 +92,19 @@ TEST_CASE("wechatpay v2: notifications are retried until return_code SUCCESS; te
     CHECK(rec["attempts"][4]["accepted"] == true);
 }
 
+TEST_CASE("wechatpay v2: v2_notify_reply lenient also takes a bare SUCCESS reply", "[wechatpay][v2][notify]") {
+    HttpSink sink;
+    sink.script({}, {200, "\"SUCCESS\""});
+    EmulatorProcess emu({}, fixtures_with([](Json& j) { j["wechatpay"]["v2_notify_reply"] = "lenient"; }));
+    V2Session s(emu);
+    REQUIRE(s.order("V2LENIENT_1", 5, Params{{"notify_url", sink.url()}}).ok());
+    s.pay("V2LENIENT_1");
+    REQUIRE(sink.wait_for(1).size() == 1);
+    auto rec = wxpay::wait_delivered(emu, "wechatpay.v2", "V2LENIENT_1");
+    CHECK(rec["status"] == "delivered");
+    CHECK(rec["attempts"].size() == 1);
+}
+
 TEST_CASE("wechatpay v2: refund notification carries req_info (AES-256-ECB) and no sign", "[wechatpay][v2][notify][refund]") {
     HttpSink sink;
     sink.script({}, {200, "<xml><return_code>SUCCESS</return_code></xml>"});

@@ -1,8 +1,5 @@
 // WeChat Pay v2 (XML) refunds over HTTP: refund rules and idempotency by out_refund_no, refund query
 // by each key with subscripts from 0 and offset paging, and the daily bill built from the trades.
-#include <filesystem>
-#include <fstream>
-
 #include <catch2/catch.hpp>
 
 #include "tests/integration/wechatpay/v2_client.hpp"
@@ -126,13 +123,7 @@ TEST_CASE("wechatpay v2: refundquery by refund_id, out_refund_no, transaction_id
 }
 
 TEST_CASE("wechatpay v2: refund_delay keeps refunds PROCESSING until the clock passes it", "[wechatpay][v2][refund]") {
-    namespace fs = std::filesystem;
-    std::string dir = temp_dir() + "/fixtures";
-    fs::copy(default_fixtures_dir(), dir, fs::copy_options::recursive);
-    auto j = core::Json::parse(wxpay::slurp(dir + "/fixture.json"));
-    j["wechatpay"]["refund_delay"] = "5m";
-    std::ofstream(dir + "/fixture.json") << j.dump(2);
-    EmulatorProcess emu({}, dir);
+    EmulatorProcess emu({}, fixtures_with([](core::Json& j) { j["wechatpay"]["refund_delay"] = "5m"; }));
     V2Session s(emu);
     REQUIRE(s.order("V2DELAY_001", 10).ok());
     s.pay("V2DELAY_001");
