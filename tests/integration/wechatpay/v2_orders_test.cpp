@@ -28,6 +28,11 @@ TEST_CASE("wechatpay v2: unifiedorder JSAPI answers a signed prepay_id in the sp
     CHECK(prepay.size() == 36);
     CHECK(prepay.rfind("wx", 0) == 0);
     CHECK_FALSE(r.p.has("code_url"));
+    // §5.2 field order; no sign_type in replies.
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : r.p.fields()) keys.push_back(k);
+    CHECK(keys == std::vector<std::string>{"return_code", "return_msg", "appid", "mch_id", "device_info", "nonce_str",
+                                           "sign", "result_code", "prepay_id", "trade_type"});
     // §2.3: root <xml>, every element followed by "\n", CDATA values, no declaration.
     CHECK(r.body.rfind("<xml><return_code><![CDATA[SUCCESS]]></return_code>\n<return_msg><![CDATA[OK]]></return_msg>\n", 0) == 0);
     CHECK(r.body.size() > 6);
