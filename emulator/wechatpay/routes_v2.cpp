@@ -174,7 +174,7 @@ void WechatPayV2::mount(emulator::Router& router, emulator::ServiceContext& ctx)
     // Sandbox key (§1.1): signed with the real key, answers the fixed per-merchant sandbox key.
     auto signkey = [this](Request& req) {
         Checked c = check(*this, req, false, false);
-        if (c.failure && (c.failure->protocol || !c.call.merchant)) return protocol_fail(*ctx_, *c.failure);
+        if (c.failure) return protocol_fail(*ctx_, *c.failure);
         Params out{{"return_code", "SUCCESS"}, {"return_msg", "ok"}, {"mch_id", c.call.merchant->mchid},
                    {"sandbox_signkey", sandbox_key(*c.call.merchant)}};
         return xml_reply(*ctx_, v2::render_xml(out));

@@ -342,6 +342,9 @@ Answer WechatPayV2::refund_query(const Call& call) {
     const std::string& mchid = call.merchant->mchid;
     long long offset = 0;
     if (const std::string* v = p.get("offset"); v && *v != "0" && !parse_fen(*v, &offset)) return fail::format("offset");
+    if (!p.has("refund_id") && !p.has("out_refund_no") && !p.has("transaction_id") && !p.has("out_trade_no")) {
+        return fail::param_error();
+    }
     pay_.settle_due_refunds();
     struct Found {
         std::optional<OrderRow> order;
@@ -375,9 +378,6 @@ Answer WechatPayV2::refund_query(const Call& call) {
         }
         return out;
     });
-    if (!p.has("refund_id") && !p.has("out_refund_no") && !p.has("transaction_id") && !p.has("out_trade_no")) {
-        return fail::param_error();
-    }
     if (f.bad_transaction) return fail::invalid_transaction_id();
     if (!f.order || f.refunds.empty()) return fail::refund_not_exist();
     const long long total_count = static_cast<long long>(f.refunds.size());
