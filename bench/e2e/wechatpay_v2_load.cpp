@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     if (!serve) return 1;
 
     // Pre-signed unifiedorder bodies: a generous upper bound of the rate, per connection.
-    const size_t per_conn = static_cast<size_t>(std::max(200, 12000 * seconds / conns));
+    const size_t per_conn = static_cast<size_t>(std::max(200, 25000 * seconds / conns));
     std::vector<std::vector<std::string>> bodies(conns);
     const std::string run = std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
     for (int w = 0; w < conns; ++w) {
