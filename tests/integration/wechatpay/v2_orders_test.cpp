@@ -1,6 +1,8 @@
 // WeChat Pay v2 (XML) orders over HTTP: unified order (JSAPI prepay_id, NATIVE code_url), re-entry,
 // query before and after the admin pay, close, expiry on the emulator clock, and replies signed
 // with the request's algorithm in the spec's byte layout.
+#include <thread>
+
 #include <catch2/catch.hpp>
 
 #include "core/time_format.hpp"
@@ -201,4 +203,29 @@ TEST_CASE("wechatpay v2: the admin pay verifies the wx.requestPayment values of 
     CHECK(s.query("V2PAYSIGN_1").get("trade_state") == "NOTPAY");
     auto ok = s.pay("V2PAYSIGN_1", Json{{"request_payment", rp}});
     CHECK(ok["trade_state"] == "SUCCESS");
+}
+
+TEST_CASE("wechatpay v2: concurrent re-entries of one order create it once and share its prepay_id", "[wechatpay][v2][concurrency]") {
+    EmulatorProcess emu;
+    V2Session s(emu);
+    // Signed up front (V2Session is not thread-safe); each body has its own nonce.
+    std::vector<std::string> bodies;
+    for (int i = 0; i < 30; ++i) {
+        Params p{{"body", "race"}, {"out_trade_no", "V2RACE_0001"}, {"total_fee", "7"}, {"trade_type", "JSAPI"},
+                 {"openid", kOpenid}, {"notify_url", "https://shop.example.com/n"}};
+        bodies.push_back(wechatpay::v2::render_xml(s.sign(p)));
+    }
+    std::vector<std::string> prepay(bodies.size());
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < bodies.size(); ++i) {
+        threads.emplace_back([&, i] {
+            core::HttpClient http;
+            auto res = http.send(core::HttpRequest{"POST", emu.url() + "/pay/unifiedorder", {}, bodies[i]});
+            if (res) prepay[i] = wechatpay::v2::parse_xml(res->body).params.get_or("prepay_id");
+        });
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& id : prepay) CHECK(id == prepay[0]);
+    CHECK(prepay[0].size() == 36);
+    CHECK(emu.admin("GET", "/__admin/wechatpay/transactions")["transactions"].size() == 1);
 }
