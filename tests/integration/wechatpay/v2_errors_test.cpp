@@ -45,6 +45,9 @@ TEST_CASE("wechatpay v2: protocol-layer failures in the spec's order and texts",
     // Oversized (> 64 KiB).
     check_protocol_fail(s.raw("/pay/unifiedorder", "<xml><detail>" + std::string(70000, 'x') + "</detail></xml>"),
                         "XML格式错误");
+    // Beyond the server's body limit (1 MiB) and JSON nested too deeply: still the v2 format, HTTP 200.
+    check_protocol_fail(s.raw("/pay/unifiedorder", std::string(2 * 1024 * 1024, 'x')), "XML格式错误");
+    check_protocol_fail(s.raw("/pay/unifiedorder", std::string(500, '[') + std::string(500, ']')), "XML格式错误");
     // mch_id unknown / missing.
     check_protocol_fail(s.raw("/pay/orderquery", "<xml><mch_id>123</mch_id></xml>"), "mch_id参数格式错误");
     check_protocol_fail(s.raw("/pay/orderquery", "<xml><appid>x</appid></xml>"), "mch_id参数格式错误");
