@@ -171,10 +171,7 @@ int limit_of(const Request& req) {
 void WechatPay::register_channel() {
     state::OutboxChannel ch;
     ch.name = kChannelV3;
-    using std::chrono::seconds;
-    ch.retry_waits = {seconds(15),   seconds(15),   seconds(30),   seconds(180),  seconds(600),
-                      seconds(1200), seconds(1800), seconds(1800), seconds(1800), seconds(3600),
-                      seconds(10800), seconds(10800), seconds(10800), seconds(21600), seconds(21600)};
+    ch.retry_waits = notification_retry_waits();
     ch.timeout = std::chrono::milliseconds(5000);
     ch.render = [this](const state::OutboxMessage& msg) -> core::Result<core::HttpRequest> {
         auto cfg = config();

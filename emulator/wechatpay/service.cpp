@@ -9,6 +9,7 @@
 #include "core/time_format.hpp"
 #include "emulator/state/outbox.hpp"
 #include "emulator/wechatpay/protocol.hpp"
+#include "emulator/wechatpay/service_v2.hpp"
 
 namespace mpemu::wechatpay {
 
@@ -185,6 +186,7 @@ std::shared_ptr<const state::FixtureSection> WechatPay::load_fixture(state::Fixt
     if (sec.contains("expired_state") && sec["expired_state"].is_string()) {
         cfg->expired_state = sec["expired_state"].get<std::string>();
     }
+    cfg->v2_lenient_notify_replies = sec.value("v2_notify_reply", "strict") == "lenient";
     const Json& list = sec["merchants"];
     for (size_t i = 0; i < list.size(); ++i) {
         const Json& jm = list[i];
@@ -668,8 +670,6 @@ Outcome<Json> WechatPay::create_refund(const Merchant& m, const std::string& raw
     if (!funds_account.empty() && funds_account != "AVAILABLE") {
         return errors::param_error("/funds_account", "only AVAILABLE is accepted", "body", funds_account);
     }
-    const long long delay = config() ? config()->refund_delay_ms : 0;
-
     auto result = ctx_->db().write([&](state::Conn& c) -> Outcome<Json> {
         if (auto existing = Store::find_refund(c, m.mchid, out_refund_no)) return refund_json(*existing);
         std::optional<OrderRow> o = !transaction_id.empty() ? Store::find_order_by_transaction(c, m.mchid, transaction_id)
@@ -691,36 +691,48 @@ Outcome<Json> WechatPay::create_refund(const Merchant& m, const std::string& raw
             if ((all ? all->at(0).as_int() : 0) + refund > m.balance) return errors::not_enough();
         }
         RefundRow r;
-        r.mchid = m.mchid;
         r.out_refund_no = out_refund_no;
         r.api_version = "v3";
-        r.order_id = o->id;
-        r.out_trade_no = o->out_trade_no;
-        r.transaction_id = o->transaction_id;
-        r.refund_id = "50" + ctx_->ids().digits(9) + core::format_compact(core::from_unix_ms(now)).substr(0, 8) +
-                      ctx_->ids().digits(10);
         r.refund = refund;
-        r.total = o->total;
         r.currency = currency;
         r.reason = reason;
         r.notify_url = notify_url;
-        r.status = "PROCESSING";
-        r.created_ms = now;
-        r.settle_at_ms = now + delay;
-        r.id = Store::insert_refund(c, r);
-        Json reply = refund_json(r);
-        o->state = "REFUND";
-        o->updated_ms = now;
-        Store::save_order(c, *o);
-        if (delay == 0) {
-            r.status = "SUCCESS";
-            r.success_ms = now;
-            Store::save_refund(c, r);
-            queue_refund_notification(c, &m, r, *o);
-        }
-        return reply;
+        return refund_json(record_refund(c, m, *o, r, now));
     });
     return result;
+}
+
+RefundRow WechatPay::record_refund(state::Conn& c, const Merchant& m, OrderRow& o, RefundRow r, long long now) {
+    const long long delay = config() ? config()->refund_delay_ms : 0;
+    r.mchid = m.mchid;
+    r.order_id = o.id;
+    r.out_trade_no = o.out_trade_no;
+    r.transaction_id = o.transaction_id;
+    r.refund_id = "50" + ctx_->ids().digits(9) + core::format_compact(core::from_unix_ms(now)).substr(0, 8) +
+                  ctx_->ids().digits(10);
+    r.total = o.total;
+    r.status = "PROCESSING";
+    r.created_ms = now;
+    r.settle_at_ms = now + delay;
+    r.id = Store::insert_refund(c, r);
+    RefundRow recorded = r;
+    o.state = "REFUND";
+    o.updated_ms = now;
+    Store::save_order(c, o);
+    if (delay == 0) {
+        r.status = "SUCCESS";
+        r.success_ms = now;
+        Store::save_refund(c, r);
+        queue_refund_notification(c, &m, r, o);
+    }
+    return recorded;
+}
+
+std::vector<std::chrono::seconds> notification_retry_waits() {
+    using std::chrono::seconds;
+    return {seconds(15),    seconds(15),    seconds(30),    seconds(180),   seconds(600),
+            seconds(1200),  seconds(1800),  seconds(1800),  seconds(1800),  seconds(3600),
+            seconds(10800), seconds(10800), seconds(10800), seconds(21600), seconds(21600)};
 }
 
 Outcome<Json> WechatPay::query_refund(const Merchant& m, const std::string& out_refund_no) {
@@ -811,16 +823,20 @@ Outcome<Json> WechatPay::admin_pay(const std::string& out_trade_no, const Json& 
                 return admin_error(400, "bad_request", "request_payment.package is not prepay_id=<the order's prepay_id>");
             }
             if (now - o->prepay_ms >= kPrepayValidMs) return admin_error(400, "bad_request", "prepay_id has expired (2 hours)");
-            if (s("signType") != "RSA") return admin_error(400, "bad_request", "request_payment.signType must be RSA");
-            if (rp.contains("appId") && s("appId") != o->appid) {
-                return admin_error(400, "bad_request", "request_payment.appId is not the order's appid");
-            }
-            if (s("timeStamp").empty() || s("nonceStr").empty() || s("nonceStr").size() > 32) {
-                return admin_error(400, "bad_request", "request_payment needs timeStamp (string) and nonceStr (<= 32)");
-            }
-            std::string msg = protocol::pay_sign_message(o->appid, s("timeStamp"), s("nonceStr"), s("package"));
-            if (!protocol::verify(m->merchant_public_key, msg, s("paySign"))) {
-                return admin_error(400, "bad_request", "paySign does not verify with the merchant's key");
+            if (o->api_version == "v2") {
+                if (auto bad = v2_request_payment_error(*o, *m, rp)) return admin_error(400, "bad_request", *bad);
+            } else {
+                if (s("signType") != "RSA") return admin_error(400, "bad_request", "request_payment.signType must be RSA");
+                if (rp.contains("appId") && s("appId") != o->appid) {
+                    return admin_error(400, "bad_request", "request_payment.appId is not the order's appid");
+                }
+                if (s("timeStamp").empty() || s("nonceStr").empty() || s("nonceStr").size() > 32) {
+                    return admin_error(400, "bad_request", "request_payment needs timeStamp (string) and nonceStr (<= 32)");
+                }
+                std::string msg = protocol::pay_sign_message(o->appid, s("timeStamp"), s("nonceStr"), s("package"));
+                if (!protocol::verify(m->merchant_public_key, msg, s("paySign"))) {
+                    return admin_error(400, "bad_request", "paySign does not verify with the merchant's key");
+                }
             }
         }
         o->updated_ms = now;
@@ -830,7 +846,7 @@ Outcome<Json> WechatPay::admin_pay(const std::string& out_trade_no, const Json& 
             o->transaction_id = "4200" + ctx_->ids().digits(6) + core::format_compact(core::from_unix_ms(now)).substr(0, 8) +
                                 ctx_->ids().digits(10);
             o->bank_type = body.contains("bank_type") && body["bank_type"].is_string() ? body["bank_type"].get<std::string>()
-                                                                                        : "OTHERS";
+                                                                                        : o->api_version == "v2" ? "CFT" : "OTHERS";
             o->success_ms = now;
             if (o->openid.empty()) {
                 o->openid = body.contains("openid") && body["openid"].is_string() ? body["openid"].get<std::string>()

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,8 @@ struct FixtureConfig : state::FixtureSection {
     long long refund_delay_ms = 0;  // PROCESSING -> SUCCESS after this long (0 = at once)
     // trade_state of an unpaid order once time_expire has passed: NOTPAY (default) or CLOSED.
     std::string expired_state = "NOTPAY";
+    // API v2 notifications: also accept non-XML "SUCCESS" / JSON replies (fixture v2_notify_reply: lenient).
+    bool v2_lenient_notify_replies = false;
     const Merchant* find(const std::string& mchid) const;
 };
 
@@ -86,15 +89,25 @@ public:
     core::Json refund_json(const RefundRow& r) const;
 
 private:
+    friend class WechatPayV2;  // the v2 (XML) API shares the orders, expiry and notification queueing
     // Unpaid orders past time_expire show expired_state; past max(create + 7 days, time_expire) they
     // are CLOSED (WeChat Pay closes unpaid orders after 7 days). Returns true when o.state changed.
     bool apply_expiry(OrderRow& o, long long now) const;
+    // Records a refund on a paid order whose rules the caller checked. `r` holds the request's fields
+    // (out_refund_no, api_version, refund, currency, reason, notify_url, funds_account); the rest is
+    // filled here. PROCESSING, or SUCCESS at once (and notified) without refund_delay; the order
+    // becomes REFUND. Returns the row as first recorded (PROCESSING).
+    RefundRow record_refund(state::Conn& c, const Merchant& m, OrderRow& o, RefundRow r, long long now);
     void queue_payment_notification(state::Conn& c, const Merchant& m, const OrderRow& o);
     void queue_refund_notification(state::Conn& c, const Merchant* m, const RefundRow& r, const OrderRow& o);
     void register_channel();
 
     emulator::ServiceContext* ctx_ = nullptr;
 };
+
+// Waits before notification retries 1..15 (the first attempt is immediate); the same schedule for
+// v3 and v2: 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h (v3 spec; v2 spec §12.5).
+std::vector<std::chrono::seconds> notification_retry_waits();
 
 // Shape checks used by the service and its tests.
 bool valid_out_trade_no(const std::string& s);   // 6-32 of [0-9A-Za-z_-|*]

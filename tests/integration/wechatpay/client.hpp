@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -136,5 +137,21 @@ struct Session {
 };
 
 inline core::Json body_of(const core::HttpResponse& r) { return core::Json::parse(r.body); }
+
+// The newest outbox record of `channel` (optionally about `subject`) once it is delivered (or the
+// last state seen after ~5 s of polling the admin API; delivery runs on the dispatcher's threads).
+inline core::Json wait_delivered(EmulatorProcess& emu, const std::string& channel, const std::string& subject = {}) {
+    core::Json n;
+    std::string path = "/__admin/notifications?channel=" + channel + (subject.empty() ? "" : "&subject=" + subject);
+    for (int i = 0; i < 500; ++i) {
+        auto list = emu.admin("GET", path)["notifications"];
+        if (!list.empty()) {
+            n = list[0];
+            if (n["status"] == "delivered") break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return n;
+}
 
 }  // namespace mpemu::testing::wxpay

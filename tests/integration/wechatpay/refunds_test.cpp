@@ -221,15 +221,10 @@ TEST_CASE("wechatpay: payment notification: encrypted, signed, acknowledged by 2
     CHECK(plain["transaction_id"] == body_of(s.query("NOTIFY_001"))["transaction_id"]);
 
     // Recorded as delivered with one attempt.
-    Json list;
-    for (int i = 0; i < 200; ++i) {
-        list = emu.admin("GET", "/__admin/notifications?channel=wechatpay.v3");
-        if (!list["notifications"].empty() && list["notifications"][0]["status"] == "delivered") break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    REQUIRE(list["notifications"].size() == 1);
-    CHECK(list["notifications"][0]["status"] == "delivered");
-    CHECK(list["notifications"][0]["attempts"].size() == 1);
+    Json delivered = wait_delivered(emu, "wechatpay.v3");
+    CHECK(emu.admin("GET", "/__admin/notifications?channel=wechatpay.v3")["notifications"].size() == 1);
+    CHECK(delivered["status"] == "delivered");
+    CHECK(delivered["attempts"].size() == 1);
 
     // Public-key merchant: PUB_KEY_ID serial on notifications.
     Session p(emu, pubkey_merchant());
@@ -257,12 +252,7 @@ TEST_CASE("wechatpay: notifications are retried on the spec's schedule until the
         CHECK(Json::parse(g.body)["id"] == id);
         CHECK(notification_verified(g, s.k));
     }
-    Json n;
-    for (int i = 0; i < 300; ++i) {
-        n = emu.admin("GET", "/__admin/notifications?channel=wechatpay.v3")["notifications"][0];
-        if (n["status"] == "delivered") break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    Json n = wait_delivered(emu, "wechatpay.v3");
     CHECK(n["status"] == "delivered");
     REQUIRE(n["attempts"].size() == 4);
     CHECK(n["attempts"][0]["status"] == 500);
