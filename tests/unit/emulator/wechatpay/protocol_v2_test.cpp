@@ -230,7 +230,7 @@ TEST_CASE("v2 judges merchant replies to notifications (§12.4)", "[wechatpay][v
     CHECK_FALSE(notification_reply_accepted(200, "{\"code\":\"FAIL\"}", true, &why));
 }
 
-TEST_CASE("v2 writing: plain amounts, CDATA text, empties omitted, ]]> split", "[wechatpay][v2]") {
+TEST_CASE("v2 writing: plain amounts, CDATA text, empties omitted, CDATA terminator split", "[wechatpay][v2]") {
     Params p{{"total_fee", "100"}, {"refund_fee_0", "5"}, {"attach", "x]]>y"}, {"device_info", ""}, {"n", "1"}};
     CHECK(render_xml(p) ==
           "<xml><total_fee>100</total_fee>\n<refund_fee_0>5</refund_fee_0>\n<attach><![CDATA[x]]]]><![CDATA[>y]]>"
