@@ -18,11 +18,11 @@ echo "openssl rsa2048 sign/s: $SIGN"
 # signature cache holds 4096). One trade: an unchanged trade polled, signatures reused.
 for DISTINCT in 8192 1; do
   echo "== alipay.trade.query at 32 connections over $DISTINCT trade(s) (${DURATION}s)"
-  LINE=$("$BUILD/alipay_query_load" "$BUILD/mpemu" "$DURATION" 32 "$DISTINCT")
+  LINE=$("$BUILD/bench/alipay_query_load" "$BUILD/mpemu" "$DURATION" 32 "$DISTINCT")
   echo "$LINE"
   RPS=$(echo "$LINE" | sed -E 's/.*"alipay_trade_query_rps":([0-9.]+).*/\1/')
   awk -v r="$RPS" -v s="$SIGN" -v d="$DISTINCT" 'BEGIN {printf "{\"distinct_trades\":%d,\"alipay_trade_query_rps\":%.1f,\"openssl_rsa2048_sign_per_s\":%.1f,\"ratio\":%.3f}\n", d, r, s, r / s}'
 done
 
 echo "== protocol micro benchmarks"
-"$BUILD/bench_micro" --benchmark_filter='Alipay|RsaSha256' --benchmark_min_time=0.5
+"$BUILD/bench/bench_micro" --benchmark_filter='Alipay|RsaSha256' --benchmark_min_time=0.5
