@@ -315,7 +315,6 @@ struct JsonSchema::Impl {
     std::deque<Json> docs;  // the schema documents; nodes point into them
     std::deque<Node> nodes;
     std::vector<Resource> resources;
-    int root = -1;
     bool check_formats = true;
     bool openapi30 = false;
 };
@@ -365,19 +364,27 @@ public:
         static const Draft kDrafts[] = {kDraft4, kDraft6, kDraft7, kDraft2019, kDraft2020};
         draft_ = kDrafts[static_cast<int>(options.default_draft)];
         if (options.openapi30) draft_ = kDraft4;
-        for (const auto& [key, doc] : options.registry) registry_.push_back({split_fragment(key).first, &doc, false});
+        for (const auto& [key, doc] : options_.registry) registry_.push_back({split_fragment(key).first, &doc, false});
     }
 
-    Status run(const Json& schema) {
-        int doc = add_doc(schema, split_fragment(options_.base_uri).first);
-        if (!options_.entry_pointer.empty()) {
-            const Json* entry = navigate(impl_.docs[doc], options_.entry_pointer);
-            if (!entry)
-                return make_error("schema", "invalid schema: entry pointer " + options_.entry_pointer +
-                                                " names nothing in the document");
-            scan(doc, *entry, options_.entry_pointer, ctx_at(doc, ""));
+    // Adds the document the entry points live in; returns its index.
+    int begin(const Json& schema) { return add_doc(schema, split_fragment(options_.base_uri).first); }
+
+    // Compiles the schema at `entry_pointer` of document `doc` (empty: the whole document). Nodes
+    // already compiled for earlier entry points are reused; a failed entry leaves none of its nodes
+    // reachable from later ones.
+    Result<int> entry(int doc, const std::string& entry_pointer) {
+        error_.reset();
+        size_t first_node = impl_.nodes.size();
+        int root = -1;
+        if (!entry_pointer.empty()) {
+            const Json* at = navigate(impl_.docs[doc], entry_pointer);
+            if (!at)
+                return make_error("schema",
+                                  "invalid schema: entry pointer " + entry_pointer + " names nothing in the document");
+            if (!ctx_[doc].count(entry_pointer)) scan(doc, *at, entry_pointer, ctx_at(doc, ""));
         }
-        impl_.root = compile({doc, options_.entry_pointer});
+        root = compile({doc, entry_pointer});
         // $dynamicRef may land on any $dynamicAnchor of a resource that evaluation can enter.
         for (size_t done = 0; !error_ && done != impl_.nodes.size();) {
             done = impl_.nodes.size();
@@ -389,15 +396,20 @@ public:
                 }
             }
         }
-        if (error_) return *error_;
-        for (size_t i = 0; i < impl_.nodes.size(); ++i) {
+        if (error_) {
+            for (auto it = memo_.begin(); it != memo_.end();) {
+                it = it->second >= static_cast<int>(first_node) ? memo_.erase(it) : std::next(it);
+            }
+            return *error_;
+        }
+        for (size_t i = first_node; i < impl_.nodes.size(); ++i) {
             if (impl_.nodes[i].unevaluated_properties < 0) continue;
             std::set<int> seen;
             std::set<std::string> keys;
             gather_keys(static_cast<int>(i), seen, keys);
             impl_.nodes[i].known_keys.assign(keys.begin(), keys.end());
         }
-        return {};
+        return root;
     }
 
 private:
@@ -573,7 +585,7 @@ private:
     }
 
     JsonSchema::Impl& impl_;
-    const SchemaOptions& options_;
+    SchemaOptions options_;
     Draft draft_ = kDraft2020;
     std::vector<RegistryDoc> registry_;
     std::vector<std::string> doc_uris_;
@@ -1465,24 +1477,46 @@ bool pointer_less(const std::string& a, const std::string& b) {
 }  // namespace
 
 Result<JsonSchema> JsonSchema::compile(const Json& schema, const SchemaOptions& options) {
-    auto impl = std::make_shared<Impl>();
-    impl->check_formats = options.check_formats;
-    impl->openapi30 = options.openapi30;
+    JsonSchemaSet set(schema, options);
+    return set.compile_at(options.entry_pointer);
+}
+
+struct JsonSchemaSet::State {
+    std::shared_ptr<JsonSchema::Impl> impl = std::make_shared<JsonSchema::Impl>();
+    std::optional<Compiler> compiler;
+    int doc = -1;
+    std::optional<Error> broken;  // the document itself could not be scanned
+};
+
+JsonSchemaSet::JsonSchemaSet(const Json& document, const SchemaOptions& options) : state_(std::make_shared<State>()) {
+    state_->impl->check_formats = options.check_formats;
+    state_->impl->openapi30 = options.openapi30;
     try {
-        Compiler compiler(*impl, options);
-        if (auto st = compiler.run(schema); !st) return st.error();
+        state_->compiler.emplace(*state_->impl, options);
+        state_->doc = state_->compiler->begin(document);
+    } catch (const std::exception& e) {
+        state_->broken = make_error("schema", "invalid schema", e.what());
+    }
+}
+
+Result<JsonSchema> JsonSchemaSet::compile_at(const std::string& entry_pointer) {
+    if (state_->broken) return *state_->broken;
+    try {
+        auto root = state_->compiler->entry(state_->doc, entry_pointer);
+        if (!root) return root.error();
+        JsonSchema out;
+        out.impl_ = state_->impl;
+        out.root_ = *root;
+        return out;
     } catch (const std::exception& e) {
         return make_error("schema", "invalid schema", e.what());
     }
-    JsonSchema out;
-    out.impl_ = std::move(impl);
-    return out;
 }
 
 std::vector<SchemaIssue> JsonSchema::validate(const Json& instance) const {
     std::vector<Found> found;
-    if (!impl_ || impl_->root < 0) return {};
-    Validator(*impl_, &found).eval(impl_->root, instance, nullptr, nullptr);
+    if (!impl_ || root_ < 0) return {};
+    Validator(*impl_, &found).eval(root_, instance, nullptr, nullptr);
     std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
         if (a.issue.instance_pointer != b.issue.instance_pointer)
             return pointer_less(a.issue.instance_pointer, b.issue.instance_pointer);
@@ -1501,8 +1535,8 @@ std::vector<SchemaIssue> JsonSchema::validate(const Json& instance) const {
 }
 
 bool JsonSchema::is_valid(const Json& instance) const {
-    if (!impl_ || impl_->root < 0) return true;
-    return Validator(*impl_, nullptr).eval(impl_->root, instance, nullptr, nullptr);
+    if (!impl_ || root_ < 0) return true;
+    return Validator(*impl_, nullptr).eval(root_, instance, nullptr, nullptr);
 }
 
 }  // namespace mpemu::core

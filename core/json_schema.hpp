@@ -56,7 +56,24 @@ public:
     struct Impl;
 
 private:
+    friend class JsonSchemaSet;
     std::shared_ptr<const Impl> impl_;
+    int root_ = -1;
+};
+
+// Compiles many entry points of one document (every schema of an OpenAPI file, say) over a single
+// copy of it: the document is scanned once and a schema position reached from several entry points
+// (a shared component) is compiled once. Compiling each entry point with JsonSchema::compile costs
+// the whole document every time. The schemas it returns share its nodes: finish compiling before
+// validating with them from other threads. `options.entry_pointer` is ignored.
+class JsonSchemaSet {
+public:
+    JsonSchemaSet(const Json& document, const SchemaOptions& options);
+    Result<JsonSchema> compile_at(const std::string& entry_pointer);
+
+private:
+    struct State;
+    std::shared_ptr<State> state_;
 };
 
 }  // namespace mpemu::core

@@ -88,7 +88,8 @@ std::shared_ptr<core::JsonSchema> OpenApiDocument::component_schema(const std::s
         if (error) *error = "no schema \"" + name + "\" in components/schemas";
         return nullptr;
     }
-    auto compiled = core::JsonSchema::compile(doc_.value, schema_options(pointer));
+    auto compiled = schemas_ ? schemas_->compile_at(pointer)
+                             : core::JsonSchema::compile(doc_.value, schema_options(pointer));
     if (!compiled) {
         if (error) *error = compiled.error().message;
         return nullptr;
@@ -141,8 +142,9 @@ std::shared_ptr<OpenApiDocument> OpenApiDocument::load(const std::string& path, 
         diags.error(doc->doc_, "", "missing \"paths\" object");
         return nullptr;
     }
+    doc->schemas_ = std::make_shared<core::JsonSchemaSet>(root, doc->schema_options(""));
     auto compile_at = [&](const std::string& pointer) -> std::shared_ptr<core::JsonSchema> {
-        auto c = core::JsonSchema::compile(root, doc->schema_options(pointer));
+        auto c = doc->schemas_->compile_at(pointer);
         if (!c) {
             diags.error(doc->doc_, pointer, "invalid schema: " + c.error().message);
             return nullptr;

@@ -68,7 +68,8 @@ public:
                                          const core::Json* body, bool body_parse_failed) const;
     // Example, else generated from the schema; null when the operation declares no JSON body.
     std::optional<core::Json> sample_response(const OpenApiOperation& op) const;
-    // A schema from components/schemas, compiled against the document (nullptr if missing).
+    // A schema from components/schemas, compiled against the document (nullptr if missing). For
+    // loading only: it extends the compiled set other schemas of this document validate with.
     std::shared_ptr<core::JsonSchema> component_schema(const std::string& name, std::string* error) const;
     bool has_component(const std::string& name) const;
     core::SchemaOptions schema_options(const std::string& entry_pointer) const;
@@ -78,6 +79,8 @@ private:
     std::string version_;
     bool v30_ = false;
     std::vector<OpenApiOperation> operations_;
+    // Every schema of the document compiled over one copy of it (see core::JsonSchemaSet).
+    std::shared_ptr<core::JsonSchemaSet> schemas_;
 };
 
 // A value generated from a schema (examples, defaults, enums, formats), refs resolved in `root`.

@@ -455,3 +455,51 @@ TEST_CASE("patterns on very long strings do not exhaust the stack", "[core][json
           std::string::npos);
     CHECK(only(schema, std::string(300000, 'a')).message == "cannot check 300000 bytes against pattern ^(a|b)*$");
 }
+
+TEST_CASE("schema set: entry points of one document share components; a bad entry spoils no other",
+          "[core][json_schema]") {
+    Json doc = Json::parse(R"({
+      "components": {"schemas": {
+        "Pet": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}},
+                "additionalProperties": false},
+        "Broken": {"$ref": "#/components/schemas/Missing"}
+      }},
+      "paths": {
+        "a": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}},
+        "b": {"$ref": "#/components/schemas/Pet"},
+        "c": {"properties": {"x": {"$ref": "#/components/schemas/Broken"}}}
+      }
+    })");
+    SchemaOptions options;
+    options.default_draft = SchemaDraft::draft4;
+    JsonSchemaSet set(doc, options);
+
+    auto a = set.compile_at("/paths/a");
+    REQUIRE(a);
+    auto c = set.compile_at("/paths/c");
+    REQUIRE_FALSE(c);
+    CHECK_THAT(c.error().message, Catch::Contains("/components/schemas/Missing"));
+    auto b = set.compile_at("/paths/b");
+    REQUIRE(b);
+    CHECK_FALSE(set.compile_at("/paths/nothing"));
+
+    CHECK(a->is_valid(Json::parse(R"([{"name": "Rex"}])")));
+    auto issues = a->validate(Json::parse(R"([{"name": "Rex"}, {"nmae": "Tom"}])"));
+    REQUIRE(issues.size() == 2);
+    CHECK(issues[0].instance_pointer == "/1");
+    CHECK(issues[0].keyword == "required");
+    CHECK(issues[1].instance_pointer == "/1/nmae");
+    CHECK(issues[1].hint == "did you mean \"name\"?");
+    CHECK(b->is_valid(Json::parse(R"({"name": "Rex"})")));
+    CHECK_FALSE(b->is_valid(Json::parse(R"([])")));
+
+    // Each entry point validates exactly as a separate compile of the same pointer does.
+    options.entry_pointer = "/paths/b";
+    auto alone = JsonSchema::compile(doc, options);
+    REQUIRE(alone);
+    for (const char* instance : {R"({"name": 1})", R"({})", R"({"name": "x", "y": 2})", R"("s")"}) {
+        auto x = Json::parse(instance);
+        CHECK(alone->validate(x).size() == b->validate(x).size());
+        CHECK(alone->is_valid(x) == b->is_valid(x));
+    }
+}
