@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -20,8 +21,18 @@
 using namespace mpemu;
 
 int main(int argc, char** argv) {
-    int steps = argc > 1 ? std::stoi(argv[1]) : 2000;
-    int rounds = argc > 2 ? std::stoi(argv[2]) : 5;
+    auto number = [&](int i, int fallback) {
+        if (argc <= i) return fallback;
+        char* end = nullptr;
+        long v = std::strtol(argv[i], &end, 10);
+        if (*end != '\0' || v <= 0 || v > 1000000) {
+            std::fprintf(stderr, "usage: scenario_runner_load [steps-per-round] [rounds]   (positive numbers)\n");
+            std::exit(2);
+        }
+        return static_cast<int>(v);
+    };
+    int steps = number(1, 2000);
+    int rounds = number(2, 5);
 
     emulator::ServeOptions options;
     options.port = 0;
