@@ -10,16 +10,12 @@
 #include "emulator/alipay/protocol.hpp"
 #include "tests/support/emulator_process.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/scenario_cli.hpp"
 
 using namespace mpemu;
-using testing::run_command;
+using testing::run_scenario;
 
 namespace {
-
-testing::CommandResult run_scenario(const std::string& file, std::vector<std::string> args) {
-    args.insert(args.begin(), {MPEMU_BINARY, "run", file});
-    return run_command(args, {}, std::chrono::seconds(60), {{"NO_COLOR", "1"}}, testing::source_dir());
-}
 
 // The notification's fields, and whether its signature verifies the way the SDKs check it
 // (sign and sign_type left out, sorted, raw values) with the app's Alipay public key.
@@ -33,23 +29,6 @@ bool notify_verifies(const core::Params& fields, const std::string& key_dir) {
     auto st = alipay::parse_sign_type(*type);
     REQUIRE(st);
     return alipay::verify(*pub, *st, alipay::notify_sign_content(fields), *sign);
-}
-
-// The "alipay signature" checks of every step in a --json report.
-std::vector<core::Json> signature_checks(const std::string& report) {
-    auto text = core::read_file(report);
-    REQUIRE(text);
-    auto j = core::parse_json(*text);
-    REQUIRE(j.ok());
-    std::vector<core::Json> out;
-    for (const auto& sc : (*j)["scenarios"]) {
-        for (const auto& st : sc["steps"]) {
-            for (const auto& c : st["checks"]) {
-                if (c["subject"] == "alipay signature") out.push_back(c);
-            }
-        }
-    }
-    return out;
 }
 
 }  // namespace
@@ -143,7 +122,7 @@ TEST_CASE("run: alipay_request signs gateway calls and checks the reply's signat
     auto ok = run_scenario(file, {"--target", emu.url(), "--json", dir + "/ok.json"});
     INFO(ok.out << ok.err);
     CHECK(ok.exit_code == 0);
-    auto checks = signature_checks(dir + "/ok.json");
+    auto checks = testing::report_checks(dir + "/ok.json", "alipay signature");
     REQUIRE(checks.size() == 2);
     for (const auto& c : checks) CHECK(c["passed"] == true);
 
@@ -163,7 +142,7 @@ TEST_CASE("run: alipay_request signs gateway calls and checks the reply's signat
     // The sub_code assertion holds, but the reply is signed with app 1's Alipay key, which the
     // folder of app 2 does not hold: the step's own signature check fails.
     CHECK(refused.exit_code == 1);
-    auto bad_checks = signature_checks(dir + "/bad.json");
+    auto bad_checks = testing::report_checks(dir + "/bad.json", "alipay signature");
     REQUIRE(bad_checks.size() == 1);
     CHECK(bad_checks[0]["passed"] == false);
     CHECK(bad_checks[0]["actual"] == "signature over alipay_trade_query_response does not verify");

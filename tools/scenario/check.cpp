@@ -113,6 +113,7 @@ const char* step_kind_name(StepKind kind) {
         case StepKind::kAlipayNotify: return "alipay_notify";
         case StepKind::kWechatpayRequest: return "wechatpay_request";
         case StepKind::kAlipayRequest: return "alipay_request";
+        case StepKind::kAlipayV3Request: return "alipay_v3_request";
     }
     return "request";
 }

@@ -23,7 +23,8 @@ struct Where {
     std::string str() const;  // "file:line:column"
 };
 
-enum class StepKind { kRequest, kAdmin, kInclude, kWait, kWechatpayNotify, kAlipayNotify, kWechatpayRequest, kAlipayRequest };
+enum class StepKind { kRequest, kAdmin, kInclude, kWait, kWechatpayNotify, kAlipayNotify, kWechatpayRequest, kAlipayRequest,
+                      kAlipayV3Request };
 const char* step_kind_name(StepKind kind);
 
 // One predicate of an assertion: {"equals": 0}, {"matches": "^o"}, ... The expected value may hold
@@ -82,15 +83,27 @@ struct WechatpayNotifySpec {
     std::string apiv3_key;
 };
 
-// A WeChat Pay v3 merchant API call, signed at run time with the merchant key.
+// One WeChat Pay merchant folder's keys: the request signing key and serial, and the platform keys
+// that verify replies by their Wechatpay-Serial (the certificate's serial and the public key id,
+// upper case; values are PEM). No platform keys: replies are not verified.
+struct WechatpayMerchantKeys {
+    std::string merchant_private_key_pem;
+    std::string merchant_serial;
+    std::map<std::string, std::string> platform_keys;
+};
+
+// A WeChat Pay v3 merchant API call, signed at run time with the merchant key; a 2xx reply's
+// signature is checked with the platform key named by its Wechatpay-Serial.
 struct WechatpayRequestSpec {
     std::string method = "GET";
     std::string url;  // template
     std::optional<core::OrderedJson> json;
     std::string mchid;  // template
     core::OrderedJson headers = core::OrderedJson::object();
-    std::string merchant_private_key_pem;
-    std::string merchant_serial;
+    WechatpayMerchantKeys keys;
+    // For a templated mchid without `keys`: every merchant folder's keys (keys/wechatpay/<mchid>/),
+    // chosen once the mchid is rendered; `keys` is the default.
+    std::map<std::string, WechatpayMerchantKeys> merchant_keys;
 };
 
 // One Alipay app folder's keys: the signing key (app or Alipay private key) and Alipay's public key.
@@ -128,6 +141,22 @@ struct AlipayRequestSpec {
     std::map<std::string, AlipayAppKeys> app_keys;  // as in AlipayNotifySpec
 };
 
+// An Alipay OpenAPI v3 call (`/v3/alipay/...`), signed at run time into the Authorization header as
+// alipay-sdk v4's curl() signs it (alipay.md §5.2); the reply's alipay-signature is checked.
+struct AlipayV3RequestSpec {
+    std::string method = "GET";  // HTTP method
+    std::string url;             // template: a path on --target (or absolute), e.g. /v3/alipay/trade/query
+    std::string app_id;          // template
+    std::optional<core::OrderedJson> json;                    // the JSON body
+    core::OrderedJson query = core::OrderedJson::object();    // appended percent-encoded
+    std::optional<std::string> app_auth_token;                // template: alipay-app-auth-token, signed too
+    std::optional<core::OrderedJson> sign;                    // replaces the signature (null: no Authorization)
+    core::OrderedJson headers = core::OrderedJson::object();
+    std::string app_private_key_pem;
+    std::string alipay_public_key_pem;  // "" = the reply's signature is not checked
+    std::map<std::string, AlipayAppKeys> app_keys;  // as in AlipayNotifySpec
+};
+
 struct Retry {
     int attempts = 1;
     std::chrono::milliseconds interval{200};
@@ -155,6 +184,7 @@ struct Step {
     WechatpayRequestSpec wechatpay_request;  // kWechatpayRequest
     AlipayNotifySpec alipay_notify;          // kAlipayNotify
     AlipayRequestSpec alipay_request;        // kAlipayRequest
+    AlipayV3RequestSpec alipay_v3_request;   // kAlipayV3Request
 
     std::vector<Capture> captures;
     std::vector<Check> checks;

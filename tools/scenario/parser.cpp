@@ -47,9 +47,9 @@ const std::map<std::string, std::string>& admin_aliases() {
     return kAliases;
 }
 
-const std::vector<std::string> kStepKinds = {"request",           "admin",          "include",
-                                             "wait",              "wechatpay_request", "wechatpay_notify",
-                                             "alipay_request",    "alipay_notify"};
+const std::vector<std::string> kStepKinds = {"request",        "admin",          "include",           "wait",
+                                             "wechatpay_request", "wechatpay_notify", "alipay_request",
+                                             "alipay_v3_request", "alipay_notify"};
 
 const core::JsonSchema* scenario_schema(core::Diagnostics& diags) {
     static const auto compiled = []() -> std::optional<core::Result<core::JsonSchema>> {
@@ -406,6 +406,16 @@ private:
         return value;
     }
 
+    // The HTTP part of a signed call step: `url`, a `json` body, `method` (POST with a body, else
+    // GET) and extra `headers`.
+    template <class Spec>
+    void parse_call(const Json& n, const std::string& np, Spec& spec) {
+        spec.url = template_field(n, np, "url");
+        if (n.contains("json")) spec.json = template_tree(np, "json");
+        spec.method = n.contains("method") ? n["method"].get<std::string>() : (spec.json ? "POST" : "GET");
+        if (n.contains("headers")) spec.headers = template_tree(np, "headers");
+    }
+
     // The key folder of a signed step: its `keys` (relative to this file), else keys/<subdir> of the
     // scenario's fixture set.
     std::optional<std::string> key_folder(const Json& obj, const std::string& pointer, const std::string& subdir,
@@ -434,33 +444,86 @@ private:
         return true;
     }
 
-    // With a templated app_id and no `keys`, the keys of every app subfolder of keys/alipay, so the
-    // runner can pick the rendered app's.
-    std::map<std::string, AlipayAppKeys> alipay_app_keys(const Json& obj, const std::string& app_id,
-                                                         const char* private_file) const {
-        std::map<std::string, AlipayAppKeys> out;
-        if (obj.contains("keys") || fixtures_dir_.empty() || app_id.find("{{") == std::string::npos) return out;
+    // With a templated id (app_id, mchid) and no `keys`, the keys of every subfolder of keys/<provider>
+    // that `read` accepts, by folder name, so the runner can pick the rendered id's.
+    template <class Keys>
+    std::map<std::string, Keys> keys_by_id(const Json& obj, const std::string& id, const std::string& provider,
+                                           const std::function<std::optional<Keys>(const fs::path&)>& read) const {
+        std::map<std::string, Keys> out;
+        if (obj.contains("keys") || fixtures_dir_.empty() || id.find("{{") == std::string::npos) return out;
         std::error_code ec;
-        for (const auto& entry : fs::directory_iterator(fixtures_dir_ + "/keys/alipay", ec)) {
+        for (const auto& entry : fs::directory_iterator(fixtures_dir_ + "/keys/" + provider, ec)) {
             if (!entry.is_directory()) continue;
-            auto priv = core::read_file((entry.path() / private_file).string());
-            if (!priv) continue;
-            AlipayAppKeys k;
-            k.private_key_pem = std::string(core::trim(*priv));
-            if (auto pub = core::read_file((entry.path() / "alipay_public_key.pem").string()))
-                k.alipay_public_key_pem = std::string(core::trim(*pub));
-            out[entry.path().filename().string()] = std::move(k);
+            if (auto k = read(entry.path())) out[entry.path().filename().string()] = std::move(*k);
         }
         return out;
     }
 
-    // keys/alipay holds the first app; further apps have a subfolder named by their app_id.
-    std::string alipay_key_subdir(const std::string& app_id) const {
-        if (!fixtures_dir_.empty() && app_id.find("{{") == std::string::npos &&
-            is_file(fixtures_dir_ + "/keys/alipay/" + app_id + "/app_private_key.pem")) {
-            return "alipay/" + app_id;
+    std::map<std::string, AlipayAppKeys> alipay_app_keys(const Json& obj, const std::string& app_id,
+                                                         const char* private_file) const {
+        return keys_by_id<AlipayAppKeys>(obj, app_id, "alipay", [&](const fs::path& dir) -> std::optional<AlipayAppKeys> {
+            auto priv = core::read_file((dir / private_file).string());
+            if (!priv) return std::nullopt;
+            AlipayAppKeys k;
+            k.private_key_pem = std::string(core::trim(*priv));
+            if (auto pub = core::read_file((dir / "alipay_public_key.pem").string()))
+                k.alipay_public_key_pem = std::string(core::trim(*pub));
+            return k;
+        });
+    }
+
+    // The platform keys of a WeChat Pay merchant folder by the Wechatpay-Serial that names them: the
+    // certificate by platform_serial.txt, the public key by platform_public_key_id.txt.
+    static std::map<std::string, std::string> wechatpay_platform_keys(const fs::path& dir) {
+        std::map<std::string, std::string> out;
+        for (auto [key_file, id_file] : {std::pair{"platform_cert.pem", "platform_serial.txt"},
+                                         std::pair{"platform_public_key.pem", "platform_public_key_id.txt"}}) {
+            auto pem = core::read_file((dir / key_file).string());
+            auto id = core::read_file((dir / id_file).string());
+            if (pem && id) out[core::to_upper(core::trim(*id))] = std::string(core::trim(*pem));
         }
-        return "alipay";
+        return out;
+    }
+
+    std::map<std::string, WechatpayMerchantKeys> wechatpay_merchant_keys(const Json& obj, const std::string& mchid,
+                                                                         bool verify) const {
+        return keys_by_id<WechatpayMerchantKeys>(
+            obj, mchid, "wechatpay", [&](const fs::path& dir) -> std::optional<WechatpayMerchantKeys> {
+                auto priv = core::read_file((dir / "merchant_private_key.pem").string());
+                auto serial = core::read_file((dir / "merchant_cert_serial.txt").string());
+                if (!priv || !serial) return std::nullopt;
+                WechatpayMerchantKeys k{std::string(core::trim(*priv)), std::string(core::trim(*serial)), {}};
+                if (verify) k.platform_keys = wechatpay_platform_keys(dir);
+                return k;
+            });
+    }
+
+    // The keys of an Alipay call (v2 gateway or v3): the app private key that signs it, and the Alipay
+    // public key that checks the reply when the folder has it (`"verify": true` makes it required,
+    // false leaves it out); with a templated app_id, every app folder's too.
+    bool read_alipay_request_keys(const Json& n, const std::string& np, const std::string& app_id,
+                                  std::string* private_pem, std::string* public_pem,
+                                  std::map<std::string, AlipayAppKeys>* app_keys) {
+        auto keys = key_folder(n, np, key_subdir("alipay", app_id, "app_private_key.pem"), "an Alipay request");
+        if (!keys || !read_keys(n, np, *keys, {{"app_private_key.pem", private_pem}})) return false;
+        *app_keys = alipay_app_keys(n, app_id, "app_private_key.pem");
+        if (!n.value("verify", true)) {
+            for (auto& [id, k] : *app_keys) k.alipay_public_key_pem.clear();
+            return true;
+        }
+        if (n.contains("verify")) return read_keys(n, np, *keys, {{"alipay_public_key.pem", public_pem}});
+        if (auto text = core::read_file(*keys + "/alipay_public_key.pem")) *public_pem = std::string(core::trim(*text));
+        return true;
+    }
+
+    // keys/<provider> holds the first app (merchant); further ones have a subfolder named by their id,
+    // recognised by `marker`.
+    std::string key_subdir(const std::string& provider, const std::string& id, const char* marker) const {
+        if (!fixtures_dir_.empty() && id.find("{{") == std::string::npos &&
+            is_file(fixtures_dir_ + "/keys/" + provider + "/" + id + "/" + marker)) {
+            return provider + "/" + id;
+        }
+        return provider;
     }
 
     std::optional<Step> parse_step(const std::string& ptr) {
@@ -615,16 +678,28 @@ private:
             std::string np = core::pointer_append(ptr, "wechatpay_request");
             const Json& n = s["wechatpay_request"];
             auto& spec = step.wechatpay_request;
-            spec.url = template_field(n, np, "url");
+            parse_call(n, np, spec);
             spec.mchid = template_field(n, np, "mchid");
-            if (n.contains("json")) spec.json = template_tree(np, "json");
-            spec.method = n.contains("method") ? n["method"].get<std::string>() : (spec.json ? "POST" : "GET");
-            if (n.contains("headers")) spec.headers = template_tree(np, "headers");
-            auto keys = key_folder(n, np, "wechatpay", "a WeChat Pay request");
-            if (!keys || !read_keys(n, np, *keys, {{"merchant_private_key.pem", &spec.merchant_private_key_pem},
-                                                   {"merchant_cert_serial.txt", &spec.merchant_serial}})) {
+            auto keys = key_folder(n, np, key_subdir("wechatpay", spec.mchid, "merchant_private_key.pem"),
+                                   "a WeChat Pay request");
+            if (!keys || !read_keys(n, np, *keys, {{"merchant_private_key.pem", &spec.keys.merchant_private_key_pem},
+                                                   {"merchant_cert_serial.txt", &spec.keys.merchant_serial}})) {
                 return std::nullopt;
             }
+            // A 2xx reply's signature is checked when the folder has a platform key; asking for it
+            // explicitly makes one required.
+            bool verify = n.value("verify", true);
+            if (verify) {
+                spec.keys.platform_keys = wechatpay_platform_keys(*keys);
+                if (n.contains("verify") && spec.keys.platform_keys.empty()) {
+                    error(core::pointer_append(np, "verify"), "no platform key in " + *keys,
+                          "the folder needs platform_cert.pem + platform_serial.txt or platform_public_key.pem + "
+                          "platform_public_key_id.txt",
+                          true);
+                    return std::nullopt;
+                }
+            }
+            spec.merchant_keys = wechatpay_merchant_keys(n, spec.mchid, verify);
             if (step.name.empty()) step.name = spec.method + " " + spec.url;
         } else if (kind == "wechatpay_notify") {
             std::string np = core::pointer_append(ptr, "wechatpay_notify");
@@ -650,7 +725,7 @@ private:
             if (n.contains("sign_type")) spec.sign_type = n["sign_type"].get<std::string>();
             spec.params = template_tree(np, "params");
             if (n.contains("headers")) spec.headers = template_tree(np, "headers");
-            auto keys = key_folder(n, np, alipay_key_subdir(spec.app_id), "an Alipay notification");
+            auto keys = key_folder(n, np, key_subdir("alipay", spec.app_id, "app_private_key.pem"), "an Alipay notification");
             if (!keys || !read_keys(n, np, *keys, {{"alipay_private_key.pem", &spec.alipay_private_key_pem}})) {
                 return std::nullopt;
             }
@@ -671,23 +746,25 @@ private:
             if (n.contains("params")) spec.params = template_tree(np, "params");
             if (n.contains("sign")) spec.sign = template_tree(np, "sign");
             if (n.contains("headers")) spec.headers = template_tree(np, "headers");
-            auto keys = key_folder(n, np, alipay_key_subdir(spec.app_id), "an Alipay request");
-            if (!keys || !read_keys(n, np, *keys, {{"app_private_key.pem", &spec.app_private_key_pem}})) {
+            if (!read_alipay_request_keys(n, np, spec.app_id, &spec.app_private_key_pem, &spec.alipay_public_key_pem,
+                                          &spec.app_keys)) {
                 return std::nullopt;
             }
-            spec.app_keys = alipay_app_keys(n, spec.app_id, "app_private_key.pem");
-            bool verify = n.value("verify", true);
-            if (verify) {
-                // The reply's signature is checked when the folder has the Alipay public key; asking
-                // for it explicitly makes the key required.
-                if (n.contains("verify")) {
-                    if (!read_keys(n, np, *keys, {{"alipay_public_key.pem", &spec.alipay_public_key_pem}}))
-                        return std::nullopt;
-                } else if (auto text = core::read_file(*keys + "/alipay_public_key.pem")) {
-                    spec.alipay_public_key_pem = std::string(core::trim(*text));
-                }
-            }
             if (step.name.empty()) step.name = "Alipay " + spec.method;
+        } else if (kind == "alipay_v3_request") {
+            std::string np = core::pointer_append(ptr, "alipay_v3_request");
+            const Json& n = s["alipay_v3_request"];
+            auto& spec = step.alipay_v3_request;
+            parse_call(n, np, spec);
+            spec.app_id = template_field(n, np, "app_id");
+            if (n.contains("query")) spec.query = template_tree(np, "query");
+            if (n.contains("app_auth_token")) spec.app_auth_token = template_field(n, np, "app_auth_token");
+            if (n.contains("sign")) spec.sign = template_tree(np, "sign");
+            if (!read_alipay_request_keys(n, np, spec.app_id, &spec.app_private_key_pem, &spec.alipay_public_key_pem,
+                                          &spec.app_keys)) {
+                return std::nullopt;
+            }
+            if (step.name.empty()) step.name = "Alipay " + spec.method + " " + spec.url;
         }
 
         // Captures come before assertions, so a step's asserts may read its own captures.
@@ -758,6 +835,7 @@ private:
                     : kind == "wechatpay_request" ? StepKind::kWechatpayRequest
                     : kind == "alipay_notify"     ? StepKind::kAlipayNotify
                     : kind == "alipay_request"    ? StepKind::kAlipayRequest
+                    : kind == "alipay_v3_request" ? StepKind::kAlipayV3Request
                                                   : StepKind::kWait;
         if ((step.kind == StepKind::kInclude || step.kind == StepKind::kWait) &&
             (!step.captures.empty() || !step.checks.empty())) {

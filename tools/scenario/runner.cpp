@@ -39,6 +39,24 @@ std::string join_url(const std::string& base, const std::string& url) {
     return b + url;
 }
 
+// The URL as the HTTP client puts it on the wire: it writes ' ', '+' and bytes >= 0x80 of the
+// request-target percent-encoded, so a signed step signs (and sends) that form.
+std::string as_sent(const std::string& url) {
+    static const char* kHex = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(url.size());
+    for (unsigned char c : url) {
+        if (c == ' ' || c == '+' || c >= 0x80) {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
 // Variables visible to a step: a chain of scopes (an include's parameters over its caller's), with
 // the scenario's captures searched first so the latest value of a name wins.
 struct Scope {
@@ -111,13 +129,7 @@ struct ScenarioRunner::Impl {
             req.method = spec.method;
             req.url = join_url(options.target, *url);
             req.timeout = spec.timeout;
-            if (!spec.query.empty()) {
-                auto q = render_json(spec.query, lookup);
-                if (!q) return q.error();
-                core::Params params;
-                for (auto it = q->begin(); it != q->end(); ++it) params.emplace_back(it.key(), to_text(it.value()));
-                req.url += (req.url.find('?') == std::string::npos ? "?" : "&") + core::build_query(params);
-            }
+            if (auto st = append_query(spec.query, lookup, req.url); !st) return st.error();
             if (!spec.headers.empty()) {
                 auto h = render_json(spec.headers, lookup);
                 if (!h) return h.error();
@@ -129,10 +141,7 @@ struct ScenarioRunner::Impl {
             switch (spec.body_kind) {
                 case RequestSpec::Body::kNone: break;
                 case RequestSpec::Body::kJson: {
-                    auto b = render_json(spec.body, lookup);
-                    if (!b) return b.error();
-                    req.body = core::dump(*b);
-                    set_type("application/json");
+                    if (auto st = set_json_body(spec.body, lookup, req); !st) return st.error();
                     break;
                 }
                 case RequestSpec::Body::kForm: {
@@ -157,6 +166,7 @@ struct ScenarioRunner::Impl {
         if (step.kind == StepKind::kWechatpayRequest) return build_wechatpay_request(step.wechatpay_request, lookup);
         if (step.kind == StepKind::kAlipayNotify) return build_alipay_notify(step.alipay_notify, lookup);
         if (step.kind == StepKind::kAlipayRequest) return build_alipay_request(step.alipay_request, lookup);
+        if (step.kind == StepKind::kAlipayV3Request) return build_alipay_v3_request(step.alipay_v3_request, lookup);
         // Admin step: the path comes from the admin catalog, placeholders filled from params.
         std::string path = step.admin_path;
         auto params = render_json(step.admin_params, lookup);
@@ -166,18 +176,9 @@ struct ScenarioRunner::Impl {
         }
         req.method = step.admin_method;
         req.url = join_url(emulator(), path);
-        if (!step.admin_query.empty()) {
-            auto q = render_json(step.admin_query, lookup);
-            if (!q) return q.error();
-            core::Params qp;
-            for (auto it = q->begin(); it != q->end(); ++it) qp.emplace_back(it.key(), to_text(it.value()));
-            req.url += "?" + core::build_query(qp);
-        }
+        if (auto st = append_query(step.admin_query, lookup, req.url); !st) return st.error();
         if (step.admin_body) {
-            auto b = render_json(*step.admin_body, lookup);
-            if (!b) return b.error();
-            req.body = core::dump(*b);
-            req.headers.emplace_back("Content-Type", "application/json");
+            if (auto st = set_json_body(*step.admin_body, lookup, req); !st) return st.error();
         }
         if (!options.admin_token.empty()) req.headers.emplace_back("Authorization", "Bearer " + options.admin_token);
         return req;
@@ -227,30 +228,84 @@ struct ScenarioRunner::Impl {
     // request-target as sent, timestamp, nonce and body; the signature goes into Authorization.
     core::Result<core::HttpRequest> build_wechatpay_request(const WechatpayRequestSpec& spec, const Lookup& lookup) {
         namespace wp = wechatpay::protocol;
-        auto url = render_string(spec.url, lookup);
-        if (!url) return url.error();
         auto mchid = render_string(spec.mchid, lookup);
         if (!mchid) return mchid.error();
-        core::HttpRequest req;
-        req.method = spec.method;
-        req.url = join_url(options.target, *url);
-        if (spec.json) {
-            auto b = render_json(*spec.json, lookup);
-            if (!b) return b.error();
-            req.body = core::dump(*b);
-            req.headers.emplace_back("Content-Type", "application/json");
-        }
+        auto call = call_request(spec, OrderedJson::object(), lookup);
+        if (!call) return call.error();
+        core::HttpRequest& req = *call;
         auto parsed = core::parse_url(req.url);
         if (!parsed) return core::make_error("template", "bad URL " + req.url);
-        auto key = core::crypto::load_private_key(spec.merchant_private_key_pem);
+        const WechatpayMerchantKeys& keys = keys_for(spec.merchant_keys, *mchid, spec.keys);
+        auto key = core::crypto::load_private_key(keys.merchant_private_key_pem);
         if (!key) return core::make_error("key", "the merchant private key cannot be loaded: " + key.error().message);
-        auto auth = wp::sign_request(*key, *mchid, spec.merchant_serial, req.method, parsed->target, req.body,
+        auto auth = wp::sign_request(*key, *mchid, keys.merchant_serial, req.method, parsed->target, req.body,
                                      core::to_unix(std::chrono::system_clock::now()), ids.base62(32));
         if (!auth) return core::make_error("crypto", "signing the request failed: " + auth.error().message);
         req.headers.emplace_back("Authorization", *auth);
         req.headers.emplace_back("Accept", "application/json");
         if (auto st = add_headers(spec.headers, lookup, req); !st) return st.error();
         return req;
+    }
+
+    // Appends a query object (templates rendered, percent-encoded) to a URL.
+    static core::Status append_query(const OrderedJson& query, const Lookup& lookup, std::string& url) {
+        if (query.empty()) return {};
+        auto q = render_json(query, lookup);
+        if (!q) return q.error();
+        core::Params params;
+        for (auto it = q->begin(); it != q->end(); ++it) params.emplace_back(it.key(), to_text(it.value()));
+        url += (url.find('?') == std::string::npos ? "?" : "&") + core::build_query(params);
+        return {};
+    }
+
+    // A JSON body (templates rendered, compact) with its Content-Type.
+    static core::Status set_json_body(const OrderedJson& json, const Lookup& lookup, core::HttpRequest& req) {
+        auto b = render_json(json, lookup);
+        if (!b) return b.error();
+        req.body = core::dump(*b);
+        if (!core::find_header(req.headers, "Content-Type")) req.headers.emplace_back("Content-Type", "application/json");
+        return {};
+    }
+
+    // A signed call step's request before signing: method, URL with the query as it goes on the wire,
+    // JSON body.
+    template <class Spec>
+    core::Result<core::HttpRequest> call_request(const Spec& spec, const OrderedJson& query, const Lookup& lookup) {
+        auto url = render_string(spec.url, lookup);
+        if (!url) return url.error();
+        core::HttpRequest req;
+        req.method = spec.method;
+        req.url = join_url(options.target, *url);
+        if (auto st = append_query(query, lookup, req.url); !st) return st.error();
+        req.url = as_sent(req.url);
+        if (spec.json) {
+            if (auto st = set_json_body(*spec.json, lookup, req); !st) return st.error();
+        }
+        return req;
+    }
+
+    // The signature a step sends: its `sign` rendered when given (null: none), else `compute`'s.
+    static core::Result<std::optional<std::string>> step_signature(
+        const std::optional<OrderedJson>& given, const Lookup& lookup,
+        const std::function<core::Result<std::string>()>& compute) {
+        if (given) {
+            auto s = render_json(*given, lookup);
+            if (!s) return s.error();
+            return s->is_null() ? std::nullopt : std::optional<std::string>(to_text(*s));
+        }
+        auto s = compute();
+        if (!s && s.error().code == "key") return s.error();
+        if (!s) return core::make_error("crypto", "signing the request failed: " + s.error().message);
+        return std::optional<std::string>(*s);
+    }
+
+    // The app private key of an Alipay call for the rendered app_id.
+    template <class Spec>
+    static core::Result<core::crypto::Key> alipay_app_key(const Spec& spec, const std::string& app_id) {
+        AlipayAppKeys fallback{spec.app_private_key_pem, {}};
+        auto key = core::crypto::load_private_key(keys_for(spec.app_keys, app_id, fallback).private_key_pem);
+        if (!key) return core::make_error("key", "the app private key cannot be loaded: " + key.error().message);
+        return key;
     }
 
     // Extra headers of a signed step, appended after the ones the protocol needs.
@@ -282,11 +337,12 @@ struct ScenarioRunner::Impl {
         return out;
     }
 
-    // The keys of the rendered app when the step holds several (a templated app_id), else the default.
-    static AlipayAppKeys keys_for(const std::map<std::string, AlipayAppKeys>& apps, const std::string& app_id,
-                                  AlipayAppKeys fallback) {
-        auto it = apps.find(app_id);
-        return it == apps.end() ? std::move(fallback) : it->second;
+    // The keys of the rendered app (merchant) when the step holds several (a templated app_id or
+    // mchid), else the default.
+    template <class Keys>
+    static const Keys& keys_for(const std::map<std::string, Keys>& by_id, const std::string& id, const Keys& fallback) {
+        auto it = by_id.find(id);
+        return it == by_id.end() ? fallback : it->second;
     }
 
     // A notification as Alipay sends it (alipay.md §4): form fields, signed over the sorted fields
@@ -298,7 +354,8 @@ struct ScenarioRunner::Impl {
         if (!app_id) return app_id.error();
         auto given = render_json(spec.params, lookup);
         if (!given) return given.error();
-        auto key = core::crypto::load_private_key(keys_for(spec.app_keys, *app_id, {spec.alipay_private_key_pem, {}}).private_key_pem);
+        AlipayAppKeys fallback{spec.alipay_private_key_pem, {}};
+        auto key = core::crypto::load_private_key(keys_for(spec.app_keys, *app_id, fallback).private_key_pem);
         if (!key) return core::make_error("key", "the Alipay private key cannot be loaded: " + key.error().message);
         auto now = std::chrono::system_clock::now();
         std::string date = core::format_compact(now).substr(0, 8);
@@ -349,20 +406,14 @@ struct ScenarioRunner::Impl {
             defaults.emplace_back("biz_content", core::dump(*biz));
         }
         core::Params params = merge_params(std::move(defaults), *given);
-        auto key = core::crypto::load_private_key(keys_for(spec.app_keys, *app_id, {spec.app_private_key_pem, {}}).private_key_pem);
-        if (!key) return core::make_error("key", "the app private key cannot be loaded: " + key.error().message);
-        std::optional<std::string> sign;
-        if (spec.sign) {
-            auto s = render_json(*spec.sign, lookup);
-            if (!s) return s.error();
-            if (!s->is_null()) sign = to_text(*s);
-        } else {
+        auto sign = step_signature(spec.sign, lookup, [&]() -> core::Result<std::string> {
+            auto key = alipay_app_key(spec, *app_id);
+            if (!key) return key.error();
             auto type = alipay::parse_sign_type(spec.sign_type).value_or(alipay::SignType::kRSA2);
-            auto s = alipay::sign(*key, type, alipay::request_sign_content(params));
-            if (!s) return core::make_error("crypto", "signing the request failed: " + s.error().message);
-            sign = *s;
-        }
-        if (sign) params.emplace_back("sign", *sign);
+            return alipay::sign(*key, type, alipay::request_sign_content(params));
+        });
+        if (!sign) return sign.error();
+        if (*sign) params.emplace_back("sign", **sign);
         core::Params query, form;
         for (auto& kv : params) {
             bool in_query = std::find(kQueryKeys.begin(), kQueryKeys.end(), kv.first) != kQueryKeys.end();
@@ -377,6 +428,82 @@ struct ScenarioRunner::Impl {
                        {"Accept", "application/json"}};
         if (auto st = add_headers(spec.headers, lookup, req); !st) return st.error();
         return req;
+    }
+
+    // An OpenAPI v3 call as alipay-sdk v4's curl() sends it (alipay.md §5.2): the query percent-encoded,
+    // a JSON body, and `Authorization: ALIPAY-SHA256withRSA app_id=..,nonce=..,timestamp=..,sign=..`
+    // over the auth string, method, request-target, body (and app auth token), by emulator/alipay/protocol.
+    core::Result<core::HttpRequest> build_alipay_v3_request(const AlipayV3RequestSpec& spec, const Lookup& lookup) {
+        auto app_id = render_string(spec.app_id, lookup);
+        if (!app_id) return app_id.error();
+        auto call = call_request(spec, spec.query, lookup);
+        if (!call) return call.error();
+        core::HttpRequest& req = *call;
+        std::optional<std::string> token;
+        if (spec.app_auth_token) {
+            auto t = render_string(*spec.app_auth_token, lookup);
+            if (!t) return t.error();
+            token = *t;
+            req.headers.emplace_back("alipay-app-auth-token", *t);
+        }
+        auto parsed = core::parse_url(req.url);
+        if (!parsed) return core::make_error("template", "bad URL " + req.url);
+        std::string auth_string = "app_id=" + *app_id + ",nonce=" + ids.uuid() + ",timestamp=" +
+                                  std::to_string(core::to_unix_ms(std::chrono::system_clock::now()));
+        auto sign = step_signature(spec.sign, lookup, [&]() -> core::Result<std::string> {
+            auto key = alipay_app_key(spec, *app_id);
+            if (!key) return key.error();
+            return alipay::sign(*key, alipay::SignType::kRSA2,
+                                alipay::v3_request_sign_content(auth_string, req.method, parsed->target, req.body,
+                                                                token ? &*token : nullptr));
+        });
+        if (!sign) return sign.error();
+        if (*sign) req.headers.emplace_back("Authorization", alipay::build_v3_authorization(auth_string, **sign));
+        req.headers.emplace_back("alipay-request-id", ids.hex(32));
+        req.headers.emplace_back("Accept", "application/json");
+        if (auto st = add_headers(spec.headers, lookup, req); !st) return st.error();
+        return req;
+    }
+
+    // Whether an answer below 400 of a v3 call carries a valid alipay-signature over alipay-timestamp,
+    // alipay-nonce and the body, by the app's Alipay public key — what curl() checks. None for errors
+    // (curl() does not check them) and when the step has no key to check with.
+    std::optional<CheckResult> alipay_v3_signature_check(const Step& step, const Exchange& ex) {
+        const auto& spec = step.alipay_v3_request;
+        if (ex.status >= 400 || (spec.alipay_public_key_pem.empty() && spec.app_keys.empty())) return std::nullopt;
+        // The app the call was made for (app_id in its Authorization) picks the key.
+        std::string app_id;
+        if (const std::string* a = core::find_header(ex.request_headers, "Authorization")) {
+            if (auto auth = alipay::parse_v3_authorization(*a)) app_id = auth->app_id;
+        }
+        AlipayAppKeys fallback{{}, spec.alipay_public_key_pem};
+        const std::string& pem = keys_for(spec.app_keys, app_id, fallback).alipay_public_key_pem;
+        if (pem.empty()) return std::nullopt;
+        CheckResult cr;
+        cr.label = "alipay signature";
+        cr.predicate = "verifies";
+        cr.expected = "alipay-signature over alipay-timestamp, alipay-nonce and the body, by the app's Alipay key "
+                      "(alipay_public_key.pem)";
+        cr.where = step.where;
+        std::string values[3];
+        const char* names[3] = {"alipay-timestamp", "alipay-nonce", "alipay-signature"};
+        for (int i = 0; i < 3; ++i) {
+            const std::string* v = core::find_header(ex.response_headers, names[i]);
+            if (!v) {
+                cr.actual = std::string("no ") + names[i] + " header";
+                return cr;
+            }
+            values[i] = *v;
+        }
+        auto pub = core::crypto::load_public_key(pem);
+        if (!pub) {
+            cr.actual = "alipay_public_key.pem cannot be loaded";
+            return cr;
+        }
+        cr.passed = alipay::verify(*pub, alipay::SignType::kRSA2,
+                                   alipay::v3_response_sign_content(values[0], values[1], ex.response_body), values[2]);
+        cr.actual = cr.passed ? "valid signature" : "alipay-signature does not verify";
+        return cr;
     }
 
     // Whether an Alipay gateway reply carries a valid signature over its node (the first member),
@@ -406,8 +533,8 @@ struct ScenarioRunner::Impl {
             if (const std::string* a = core::find_param(params, "app_id")) app_id = *a;
         }
         const auto& spec = step.alipay_request;
-        auto pub = core::crypto::load_public_key(
-            keys_for(spec.app_keys, app_id, {{}, spec.alipay_public_key_pem}).alipay_public_key_pem);
+        AlipayAppKeys fallback{{}, spec.alipay_public_key_pem};
+        auto pub = core::crypto::load_public_key(keys_for(spec.app_keys, app_id, fallback).alipay_public_key_pem);
         if (!node || !pub) {
             cr.actual = !node ? "node " + node_key + " not found" : "alipay_public_key.pem cannot be loaded";
             return cr;
@@ -415,6 +542,54 @@ struct ScenarioRunner::Impl {
         auto type = alipay::parse_sign_type(step.alipay_request.sign_type).value_or(alipay::SignType::kRSA2);
         cr.passed = alipay::verify(*pub, type, *node, sign->get<std::string>());
         cr.actual = cr.passed ? "valid signature over " + node_key : "signature over " + node_key + " does not verify";
+        return cr;
+    }
+
+    // Whether a 2xx WeChat Pay reply carries a valid Wechatpay-Signature (over timestamp, nonce and
+    // body, within the 300 s window) by the platform key its Wechatpay-Serial names, checked the way
+    // the SDKs do by the emulator's own protocol code.
+    // None when the merchant's folder has no platform key (or "verify": false).
+    std::optional<CheckResult> wechatpay_signature_check(const Step& step, const Exchange& ex) {
+        namespace wp = wechatpay::protocol;
+        if (ex.status < 200 || ex.status >= 300) return std::nullopt;
+        CheckResult cr;
+        cr.label = "wechatpay signature";
+        cr.predicate = "verifies";
+        cr.expected = "Wechatpay-Signature by the platform key of Wechatpay-Serial (platform_cert.pem or platform_public_key.pem)";
+        cr.where = step.where;
+        // The merchant the call was made for (mchid in its Authorization) picks the keys.
+        const auto& spec = step.wechatpay_request;
+        std::string mchid;
+        if (const std::string* a = core::find_header(ex.request_headers, "Authorization")) {
+            if (auto auth = wp::parse_authorization(*a)) mchid = auth->mchid;
+        }
+        const auto& platform_keys = keys_for(spec.merchant_keys, mchid, spec.keys).platform_keys;
+        if (platform_keys.empty()) return std::nullopt;
+        wp::SignedHeaders h;
+        for (auto [name, out] : {std::pair{"Wechatpay-Timestamp", &h.timestamp}, std::pair{"Wechatpay-Nonce", &h.nonce},
+                                 std::pair{"Wechatpay-Signature", &h.signature}, std::pair{"Wechatpay-Serial", &h.serial}}) {
+            const std::string* v = core::find_header(ex.response_headers, name);
+            if (!v) {
+                cr.actual = std::string("no ") + name + " header";
+                return cr;
+            }
+            *out = *v;
+        }
+        auto pem = platform_keys.find(core::to_upper(h.serial));
+        if (pem == platform_keys.end()) {
+            std::vector<std::string> known;
+            for (const auto& [serial, key] : platform_keys) known.push_back(serial);
+            cr.actual = "Wechatpay-Serial " + h.serial + " is none of the folder's (" + core::join(known, ", ") + ")";
+            return cr;
+        }
+        auto pub = core::crypto::load_public_key(pem->second);
+        if (!pub) {
+            cr.actual = "the platform key of " + h.serial + " cannot be loaded: " + pub.error().message;
+            return cr;
+        }
+        auto st = wp::verify_message(*pub, h, ex.response_body, core::to_unix(std::chrono::system_clock::now()));
+        cr.passed = st.ok();
+        cr.actual = cr.passed ? "valid signature by " + h.serial : st.error().message + " (serial " + h.serial + ")";
         return cr;
     }
 
@@ -457,6 +632,14 @@ struct ScenarioRunner::Impl {
             auto cr = alipay_signature_check(step, ex);
             ok = ok && cr.passed;
             r.checks.push_back(std::move(cr));
+        }
+        if (step.kind == StepKind::kWechatpayRequest || step.kind == StepKind::kAlipayV3Request) {
+            auto cr = step.kind == StepKind::kWechatpayRequest ? wechatpay_signature_check(step, ex)
+                                                               : alipay_v3_signature_check(step, ex);
+            if (cr) {
+                ok = ok && cr->passed;
+                r.checks.push_back(std::move(*cr));
+            }
         }
         if (step.kind == StepKind::kAdmin && !has_status) {
             // An admin call that fails would make every later step fail obscurely: require a 2xx.
@@ -543,7 +726,8 @@ struct ScenarioRunner::Impl {
             case StepKind::kWechatpayNotify:
             case StepKind::kWechatpayRequest:
             case StepKind::kAlipayNotify:
-            case StepKind::kAlipayRequest: {
+            case StepKind::kAlipayRequest:
+            case StepKind::kAlipayV3Request: {
                 Where where;
                 auto req = build(step, lookup, &where);
                 if (!req) {

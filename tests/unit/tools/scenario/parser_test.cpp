@@ -253,6 +253,109 @@ TEST_CASE("parser: mistakes in Alipay steps are positioned, with hints", "[scena
     CHECK(l.diagnostics.find("unknown variable \"ordr\"") != std::string::npos);
 }
 
+TEST_CASE("parser: wechatpay_request reads the merchant's signing and platform keys", "[scenario][parser][wechatpay]") {
+    std::string fixtures = testing::default_fixtures_dir();
+    auto l = load(R"({"name": "wechatpay", "fixtures": ")" + fixtures + R"(", "vars": {"m": "1900000209"}, "steps": [
+  {"wechatpay_request": {"url": "/v3/pay/transactions/out-trade-no/X?mchid=1900000109", "mchid": "1900000109"}},
+  {"wechatpay_request": {"url": "/v3/pay/transactions/out-trade-no/X?mchid=1900000209", "mchid": "1900000209", "verify": true}},
+  {"wechatpay_request": {"url": "/v3/pay/transactions/out-trade-no/X?mchid={{m}}", "mchid": "{{m}}"}},
+  {"wechatpay_request": {"url": "/v3/pay/transactions/out-trade-no/X?mchid={{m}}", "mchid": "{{m}}", "verify": false}}
+]})",
+                  "wechatpay_steps.json");
+    INFO(l.diagnostics);
+    REQUIRE(l.scenario);
+    REQUIRE(l.scenario->steps.size() == 4);
+    auto text = [&](const std::string& file) {
+        auto t = core::read_file(fixtures + "/keys/wechatpay/" + file);
+        REQUIRE(t);
+        return std::string(core::trim(*t));
+    };
+    const auto& first = l.scenario->steps[0].wechatpay_request;
+    CHECK(first.method == "GET");
+    CHECK(first.keys.merchant_serial == text("merchant_cert_serial.txt"));
+    // Both platform keys, by the serial a reply names them with.
+    REQUIRE(first.keys.platform_keys.size() == 2);
+    CHECK(first.keys.platform_keys.at(text("platform_serial.txt")) == text("platform_cert.pem"));
+    CHECK(first.keys.platform_keys.at(text("platform_public_key_id.txt")) == text("platform_public_key.pem"));
+    CHECK(first.merchant_keys.empty());  // a literal mchid
+    // Another merchant's keys live in keys/wechatpay/<mchid>/.
+    const auto& second = l.scenario->steps[1].wechatpay_request;
+    CHECK(second.keys.merchant_serial == text("1900000209/merchant_cert_serial.txt"));
+    CHECK(second.keys.platform_keys.at(text("1900000209/platform_public_key_id.txt")) ==
+          text("1900000209/platform_public_key.pem"));
+    // A templated mchid: every merchant subfolder is kept for the runner to pick from.
+    const auto& templated = l.scenario->steps[2].wechatpay_request;
+    REQUIRE(templated.merchant_keys.count("1900000209"));
+    CHECK(templated.merchant_keys.at("1900000209").merchant_private_key_pem == text("1900000209/merchant_private_key.pem"));
+    CHECK(templated.merchant_keys.at("1900000209").platform_keys.size() == 2);
+    const auto& unverified = l.scenario->steps[3].wechatpay_request;
+    CHECK(unverified.keys.platform_keys.empty());
+    CHECK(unverified.merchant_keys.at("1900000209").platform_keys.empty());
+
+    // "verify": true without a platform key in the folder, and a misspelt field.
+    std::string keys = testing::temp_dir();
+    for (const char* f : {"merchant_private_key.pem", "merchant_cert_serial.txt"}) {
+        REQUIRE(core::write_file(keys + "/" + f, text(f)));
+    }
+    auto bad = load(R"({"name": "x", "steps": [
+  {"wechatpay_request": {"url": "/v3/x", "mchid": "1900000109", "keys": ")" + keys + R"(", "verify": true}},
+  {"wechatpay_request": {"url": "/v3/x", "mchid": "1900000109", "keys": ")" + keys + R"(", "verfy": true}}
+]})",
+                    "wechatpay_bad.json");
+    CHECK_FALSE(bad.scenario);
+    INFO(bad.diagnostics);
+        // Both at the key, after the (variable-length) keys folder.
+    size_t col = 80 + keys.size() - 3;
+    CHECK(bad.diagnostics.find("wechatpay_bad.json:2:" + std::to_string(col) + ": error: no platform key in " + keys +
+                               " (the folder needs platform_cert.pem + platform_serial.txt or") != std::string::npos);
+    CHECK(bad.diagnostics.find("wechatpay_bad.json:3:" + std::to_string(col) +
+                               ": error: unknown key \"verfy\" (did you mean \"verify\"?)") != std::string::npos);
+}
+
+TEST_CASE("parser: alipay_v3_request steps", "[scenario][parser][alipay]") {
+    std::string fixtures = testing::default_fixtures_dir();
+    auto l = load(R"({"name": "v3", "fixtures": ")" + fixtures + R"(", "vars": {"order": "A1", "app": "2021004100000002"}, "steps": [
+  {"alipay_v3_request": {"url": "/v3/alipay/trade/query", "app_id": "2021004100000002", "query": {"out_trade_no": "{{order}}"}}},
+  {"alipay_v3_request": {"url": "/v3/alipay/trade/create", "app_id": "{{app}}", "json": {"out_trade_no": "{{order}}"},
+                         "app_auth_token": "t-{{order}}", "sign": null, "verify": false}}
+]})",
+                  "alipay_v3.json");
+    INFO(l.diagnostics);
+    REQUIRE(l.scenario);
+    REQUIRE(l.scenario->steps.size() == 2);
+    auto key2 = core::read_file(fixtures + "/keys/alipay/2021004100000002/app_private_key.pem");
+    REQUIRE(key2);
+    const auto& q = l.scenario->steps[0];
+    CHECK(q.kind == scenario::StepKind::kAlipayV3Request);
+    CHECK(q.name == "Alipay GET /v3/alipay/trade/query");  // no body: GET
+    CHECK(q.alipay_v3_request.query["out_trade_no"] == "{{order}}");
+    CHECK(q.alipay_v3_request.app_private_key_pem == std::string(core::trim(*key2)));
+    CHECK_FALSE(q.alipay_v3_request.alipay_public_key_pem.empty());
+    CHECK_FALSE(q.alipay_v3_request.sign);
+    const auto& c = l.scenario->steps[1].alipay_v3_request;
+    CHECK(c.method == "POST");  // a body: POST
+    REQUIRE(c.app_auth_token);
+    CHECK(*c.app_auth_token == "t-{{order}}");
+    REQUIRE(c.sign);
+    CHECK(c.sign->is_null());
+    CHECK(c.alipay_public_key_pem.empty());  // verify: false
+    REQUIRE(c.app_keys.count("2021004100000002"));  // a templated app_id
+    CHECK(c.app_keys.at("2021004100000002").alipay_public_key_pem.empty());
+
+    auto bad = load(R"({"name": "x", "steps": [
+  {"alipay_v3_requst": {"url": "/v3/alipay/trade/query", "app_id": "1"}},
+  {"alipay_v3_request": {"url": "/v3/alipay/trade/query", "app_id": "1", "method": "post", "keys": "no/such/folder"}},
+  {"alipay_v3_request": {"path": "/v3/alipay/trade/query", "app_id": "1"}}
+]})",
+                    "alipay_v3_bad.json");
+    CHECK_FALSE(bad.scenario);
+    INFO(bad.diagnostics);
+    CHECK(bad.diagnostics.find("alipay_v3_bad.json:2:4: error: unknown key \"alipay_v3_requst\" (did you mean \"alipay_v3_request\"?)") !=
+          std::string::npos);
+    CHECK(bad.diagnostics.find("alipay_v3_bad.json:3:84: error: expected one of \"GET\"") != std::string::npos);  // method is upper case
+    CHECK(bad.diagnostics.find("alipay_v3_bad.json:4:26: error: unknown key \"path\"") != std::string::npos);
+}
+
 TEST_CASE("parser: a fixture overlay merges into the set's fixture.json", "[scenario][parser][overlay]") {
     std::string fixtures = testing::default_fixtures_dir();
     auto l = load(R"({"name": "overlay", "fixtures": ")" + fixtures + R"(", "overlay": {
