@@ -114,6 +114,7 @@ const char* step_kind_name(StepKind kind) {
         case StepKind::kWechatpayRequest: return "wechatpay_request";
         case StepKind::kAlipayRequest: return "alipay_request";
         case StepKind::kAlipayV3Request: return "alipay_v3_request";
+        case StepKind::kWechatpayV2Request: return "wechatpay_v2_request";
     }
     return "request";
 }

@@ -24,7 +24,7 @@ struct Where {
 };
 
 enum class StepKind { kRequest, kAdmin, kInclude, kWait, kWechatpayNotify, kAlipayNotify, kWechatpayRequest, kAlipayRequest,
-                      kAlipayV3Request };
+                      kAlipayV3Request, kWechatpayV2Request };
 const char* step_kind_name(StepKind kind);
 
 // One predicate of an assertion: {"equals": 0}, {"matches": "^o"}, ... The expected value may hold
@@ -106,6 +106,22 @@ struct WechatpayRequestSpec {
     std::map<std::string, WechatpayMerchantKeys> merchant_keys;
 };
 
+// A WeChat Pay API v2 (XML) call: `fields` become the XML body (mch_id and nonce_str added when
+// missing), signed at run time with the API v2 key by emulator/wechatpay/protocol_v2; the reply's
+// fields are read as a JSON object and its `sign` checked.
+struct WechatpayV2RequestSpec {
+    std::string url;    // template
+    std::string mchid;  // template
+    core::OrderedJson fields = core::OrderedJson::object();  // templates; null leaves a field out
+    std::string sign_type = "MD5";                           // MD5 | HMAC-SHA256
+    std::optional<core::OrderedJson> sign;                   // replaces the signature (null: none sent)
+    core::OrderedJson headers = core::OrderedJson::object();
+    std::string api_v2_key;
+    bool verify = true;
+    // For a templated mchid without `keys`: each merchant folder's API v2 key, by mchid.
+    std::map<std::string, std::string> merchant_keys;
+};
+
 // One Alipay app folder's keys: the signing key (app or Alipay private key) and Alipay's public key.
 struct AlipayAppKeys {
     std::string private_key_pem;
@@ -185,6 +201,7 @@ struct Step {
     AlipayNotifySpec alipay_notify;          // kAlipayNotify
     AlipayRequestSpec alipay_request;        // kAlipayRequest
     AlipayV3RequestSpec alipay_v3_request;   // kAlipayV3Request
+    WechatpayV2RequestSpec wechatpay_v2_request;  // kWechatpayV2Request
 
     std::vector<Capture> captures;
     std::vector<Check> checks;

@@ -47,9 +47,10 @@ const std::map<std::string, std::string>& admin_aliases() {
     return kAliases;
 }
 
-const std::vector<std::string> kStepKinds = {"request",        "admin",          "include",           "wait",
-                                             "wechatpay_request", "wechatpay_notify", "alipay_request",
-                                             "alipay_v3_request", "alipay_notify"};
+const std::vector<std::string> kStepKinds = {"request",           "admin",          "include",
+                                             "wait",              "wechatpay_request", "wechatpay_v2_request",
+                                             "wechatpay_notify",  "alipay_request",    "alipay_v3_request",
+                                             "alipay_notify"};
 
 const core::JsonSchema* scenario_schema(core::Diagnostics& diags) {
     static const auto compiled = []() -> std::optional<core::Result<core::JsonSchema>> {
@@ -701,6 +702,26 @@ private:
             }
             spec.merchant_keys = wechatpay_merchant_keys(n, spec.mchid, verify);
             if (step.name.empty()) step.name = spec.method + " " + spec.url;
+        } else if (kind == "wechatpay_v2_request") {
+            std::string np = core::pointer_append(ptr, "wechatpay_v2_request");
+            const Json& n = s["wechatpay_v2_request"];
+            auto& spec = step.wechatpay_v2_request;
+            spec.url = template_field(n, np, "url");
+            spec.mchid = template_field(n, np, "mchid");
+            if (n.contains("fields")) spec.fields = template_tree(np, "fields");
+            if (n.contains("sign_type")) spec.sign_type = n["sign_type"].get<std::string>();
+            if (n.contains("sign")) spec.sign = template_tree(np, "sign");
+            if (n.contains("headers")) spec.headers = template_tree(np, "headers");
+            spec.verify = n.value("verify", true);
+            auto keys = key_folder(n, np, key_subdir("wechatpay", spec.mchid, "api_v2_key.txt"), "a WeChat Pay v2 request");
+            if (!keys || !read_keys(n, np, *keys, {{"api_v2_key.txt", &spec.api_v2_key}})) return std::nullopt;
+            spec.merchant_keys = keys_by_id<std::string>(n, spec.mchid, "wechatpay",
+                                                         [](const fs::path& dir) -> std::optional<std::string> {
+                                                             auto key = core::read_file((dir / "api_v2_key.txt").string());
+                                                             if (!key) return std::nullopt;
+                                                             return std::string(core::trim(*key));
+                                                         });
+            if (step.name.empty()) step.name = "WeChat Pay v2 " + spec.url;
         } else if (kind == "wechatpay_notify") {
             std::string np = core::pointer_append(ptr, "wechatpay_notify");
             const Json& n = s["wechatpay_notify"];
@@ -836,6 +857,7 @@ private:
                     : kind == "alipay_notify"     ? StepKind::kAlipayNotify
                     : kind == "alipay_request"    ? StepKind::kAlipayRequest
                     : kind == "alipay_v3_request" ? StepKind::kAlipayV3Request
+                    : kind == "wechatpay_v2_request" ? StepKind::kWechatpayV2Request
                                                   : StepKind::kWait;
         if ((step.kind == StepKind::kInclude || step.kind == StepKind::kWait) &&
             (!step.captures.empty() || !step.checks.empty())) {

@@ -15,6 +15,13 @@ public:
     const Exchange& exchange() const { return ex_; }
     // The body as JSON; nullptr (with `error` set) when it is not JSON.
     const core::Json* json(std::string* error = nullptr) const;
+    // Replaces what json() gives: a reply read another way (WeChat Pay v2 XML as an object), or
+    // nullopt with the reason it could not be read.
+    void set_json(std::optional<core::Json> json, std::string error = {}) {
+        parsed_ = true;
+        json_ = std::move(json);
+        error_ = std::move(error);
+    }
     // The first header with this name (any case), or nullptr.
     const std::string* header(std::string_view name) const { return core::find_header(ex_.response_headers, name); }
 

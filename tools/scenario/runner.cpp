@@ -15,6 +15,7 @@
 #include "core/url.hpp"
 #include "emulator/alipay/protocol.hpp"
 #include "emulator/wechatpay/protocol.hpp"
+#include "emulator/wechatpay/protocol_v2.hpp"
 #include "tools/scenario/capture.hpp"
 #include "tools/scenario/check.hpp"
 #include "tools/scenario/template.hpp"
@@ -167,6 +168,7 @@ struct ScenarioRunner::Impl {
         if (step.kind == StepKind::kAlipayNotify) return build_alipay_notify(step.alipay_notify, lookup);
         if (step.kind == StepKind::kAlipayRequest) return build_alipay_request(step.alipay_request, lookup);
         if (step.kind == StepKind::kAlipayV3Request) return build_alipay_v3_request(step.alipay_v3_request, lookup);
+        if (step.kind == StepKind::kWechatpayV2Request) return build_wechatpay_v2_request(step.wechatpay_v2_request, lookup);
         // Admin step: the path comes from the admin catalog, placeholders filled from params.
         std::string path = step.admin_path;
         auto params = render_json(step.admin_params, lookup);
@@ -306,6 +308,82 @@ struct ScenarioRunner::Impl {
         auto key = core::crypto::load_private_key(keys_for(spec.app_keys, app_id, fallback).private_key_pem);
         if (!key) return core::make_error("key", "the app private key cannot be loaded: " + key.error().message);
         return key;
+    }
+
+    // A WeChat Pay API v2 call as the v2 SDKs send it: the fields (mch_id and a 32-character nonce_str
+    // added when missing, sign_type=HMAC-SHA256 for that algorithm) signed with the API v2 key and
+    // POSTed as XML, by the emulator's own emulator/wechatpay/protocol_v2 code.
+    core::Result<core::HttpRequest> build_wechatpay_v2_request(const WechatpayV2RequestSpec& spec, const Lookup& lookup) {
+        auto url = render_string(spec.url, lookup);
+        if (!url) return url.error();
+        auto mchid = render_string(spec.mchid, lookup);
+        if (!mchid) return mchid.error();
+        auto fields = render_json(spec.fields, lookup);
+        if (!fields) return fields.error();
+        wechatpay::v2::Params params;
+        for (auto it = fields->begin(); it != fields->end(); ++it) {
+            if (!it.value().is_null()) params.set(it.key(), to_text(it.value()));
+        }
+        wechatpay::v2::SignType type = wechatpay::v2::SignType::kMd5;
+        wechatpay::v2::parse_sign_type(spec.sign_type, &type);
+        if (!fields->contains("mch_id")) params.set("mch_id", *mchid);
+        if (!fields->contains("nonce_str")) params.set("nonce_str", ids.base62(32));
+        if (type == wechatpay::v2::SignType::kHmacSha256 && !fields->contains("sign_type")) {
+            params.set("sign_type", wechatpay::v2::sign_type_name(type));
+        }
+        auto sign = step_signature(spec.sign, lookup, [&]() -> core::Result<std::string> {
+            return wechatpay::v2::sign(params, keys_for(spec.merchant_keys, *mchid, spec.api_v2_key), type);
+        });
+        if (!sign) return sign.error();
+        params.erase("sign");
+        if (*sign) params.set("sign", **sign);
+        core::HttpRequest req;
+        req.method = "POST";
+        req.url = as_sent(join_url(options.target, *url));
+        req.body = wechatpay::v2::render_xml(params);
+        req.headers = {{"Content-Type", "text/xml; charset=utf-8"}, {"Accept", "application/xml"}};
+        if (auto st = add_headers(spec.headers, lookup, req); !st) return st.error();
+        return req;
+    }
+
+    // A WeChat Pay v2 reply's top-level fields as a JSON object of strings (for JSONPath), or why not.
+    static std::pair<std::optional<Json>, std::string> v2_reply_json(const std::string& body) {
+        auto parsed = wechatpay::v2::parse_xml(body);
+        if (!parsed.ok) return {std::nullopt, "the reply is not v2 XML (" + parsed.error.detail + ")"};
+        Json out = Json::object();
+        for (const auto& [k, v] : parsed.params.fields()) out[k] = v;
+        return {std::move(out), {}};
+    }
+
+    // Whether a WeChat Pay v2 reply with return_code SUCCESS carries a valid `sign` (the algorithm
+    // and API v2 key of the request). Protocol failures (return_code FAIL) are unsigned: not checked.
+    std::optional<CheckResult> wechatpay_v2_sign_check(const Step& step, const Exchange& ex) {
+        namespace v2 = wechatpay::v2;
+        const auto& spec = step.wechatpay_v2_request;
+        if (!spec.verify) return std::nullopt;
+        CheckResult cr;
+        cr.label = "wechatpay signature";
+        cr.predicate = "verifies";
+        cr.expected = "the reply's sign over its fields with the API v2 key (api_v2_key.txt)";
+        cr.where = step.where;
+        auto reply = v2::parse_xml(ex.response_body);
+        if (!reply.ok) {
+            cr.actual = "the reply is not v2 XML (" + reply.error.detail + ")";
+            return cr;
+        }
+        if (reply.params.get_or("return_code") != "SUCCESS") return std::nullopt;
+        auto request = v2::parse_xml(ex.request_body);
+        v2::SignType type = v2::SignType::kMd5;
+        v2::parse_sign_type(request.params.get_or("sign_type"), &type);
+        const std::string& key = keys_for(spec.merchant_keys, request.params.get_or("mch_id"), spec.api_v2_key);
+        if (!reply.params.has("sign")) {
+            cr.actual = "no sign in the reply";
+            return cr;
+        }
+        cr.passed = v2::verify(reply.params, key, type);
+        cr.actual = cr.passed ? std::string("valid ") + v2::sign_type_name(type) + " sign"
+                              : std::string(v2::sign_type_name(type)) + " sign does not match";
+        return cr;
     }
 
     // Extra headers of a signed step, appended after the ones the protocol needs.
@@ -609,6 +687,10 @@ struct ScenarioRunner::Impl {
             return false;
         }
         ResponseView view(*r.exchange);
+        if (step.kind == StepKind::kWechatpayV2Request) {
+            auto [json, why] = v2_reply_json(ex.response_body);
+            view.set_json(std::move(json), std::move(why));
+        }
         bool ok = true;
         for (const auto& c : step.captures) {
             auto cr = run_capture(c, view);
@@ -633,9 +715,11 @@ struct ScenarioRunner::Impl {
             ok = ok && cr.passed;
             r.checks.push_back(std::move(cr));
         }
-        if (step.kind == StepKind::kWechatpayRequest || step.kind == StepKind::kAlipayV3Request) {
-            auto cr = step.kind == StepKind::kWechatpayRequest ? wechatpay_signature_check(step, ex)
-                                                               : alipay_v3_signature_check(step, ex);
+        if (step.kind == StepKind::kWechatpayRequest || step.kind == StepKind::kAlipayV3Request ||
+            step.kind == StepKind::kWechatpayV2Request) {
+            auto cr = step.kind == StepKind::kWechatpayRequest  ? wechatpay_signature_check(step, ex)
+                      : step.kind == StepKind::kAlipayV3Request ? alipay_v3_signature_check(step, ex)
+                                                                : wechatpay_v2_sign_check(step, ex);
             if (cr) {
                 ok = ok && cr->passed;
                 r.checks.push_back(std::move(*cr));
@@ -727,7 +811,8 @@ struct ScenarioRunner::Impl {
             case StepKind::kWechatpayRequest:
             case StepKind::kAlipayNotify:
             case StepKind::kAlipayRequest:
-            case StepKind::kAlipayV3Request: {
+            case StepKind::kAlipayV3Request:
+            case StepKind::kWechatpayV2Request: {
                 Where where;
                 auto req = build(step, lookup, &where);
                 if (!req) {

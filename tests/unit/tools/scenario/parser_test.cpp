@@ -356,6 +356,54 @@ TEST_CASE("parser: alipay_v3_request steps", "[scenario][parser][alipay]") {
     CHECK(bad.diagnostics.find("alipay_v3_bad.json:4:26: error: unknown key \"path\"") != std::string::npos);
 }
 
+TEST_CASE("parser: wechatpay_v2_request steps", "[scenario][parser][wechatpay]") {
+    std::string fixtures = testing::default_fixtures_dir();
+    auto l = load(R"({"name": "v2", "fixtures": ")" + fixtures + R"(", "vars": {"m": "1900000209", "order": "O1"}, "steps": [
+  {"wechatpay_v2_request": {"url": "/pay/orderquery", "mchid": "1900000209", "fields": {"out_trade_no": "{{order}}", "total_fee": 1, "nonce_str": null}}},
+  {"wechatpay_v2_request": {"url": "/pay/orderquery", "mchid": "{{m}}", "sign_type": "HMAC-SHA256", "sign": null, "verify": false}}
+]})",
+                  "wechatpay_v2.json");
+    INFO(l.diagnostics);
+    REQUIRE(l.scenario);
+    REQUIRE(l.scenario->steps.size() == 2);
+    auto key1 = core::read_file(fixtures + "/keys/wechatpay/api_v2_key.txt");
+    auto key2 = core::read_file(fixtures + "/keys/wechatpay/1900000209/api_v2_key.txt");
+    REQUIRE(key1);
+    REQUIRE(key2);
+    const auto& a = l.scenario->steps[0];
+    CHECK(a.kind == scenario::StepKind::kWechatpayV2Request);
+    CHECK(a.name == "WeChat Pay v2 /pay/orderquery");
+    CHECK(a.wechatpay_v2_request.sign_type == "MD5");
+    CHECK(a.wechatpay_v2_request.verify);
+    CHECK(a.wechatpay_v2_request.api_v2_key == std::string(core::trim(*key2)));  // the merchant's subfolder
+    CHECK(a.wechatpay_v2_request.fields.begin().key() == "out_trade_no");         // file order
+    CHECK(a.wechatpay_v2_request.fields["nonce_str"].is_null());
+    CHECK(a.wechatpay_v2_request.merchant_keys.empty());
+    const auto& b = l.scenario->steps[1].wechatpay_v2_request;
+    CHECK(b.sign_type == "HMAC-SHA256");
+    CHECK_FALSE(b.verify);
+    REQUIRE(b.sign);
+    CHECK(b.sign->is_null());
+    CHECK(b.api_v2_key == std::string(core::trim(*key1)));  // templated: the first merchant by default
+    REQUIRE(b.merchant_keys.count("1900000209"));
+    CHECK(b.merchant_keys.at("1900000209") == std::string(core::trim(*key2)));
+
+    auto bad = load(R"({"name": "x", "steps": [
+  {"wechatpay_v2_requst": {"url": "/pay/orderquery", "mchid": "1"}},
+  {"wechatpay_v2_request": {"url": "/pay/orderquery", "mchid": "1", "sign_type": "SHA1", "keys": "no/such/folder"}},
+  {"wechatpay_v2_request": {"url": "/pay/orderquery", "mchid": "1", "feilds": {}}}
+]})",
+                    "wechatpay_v2_bad.json");
+    CHECK_FALSE(bad.scenario);
+    INFO(bad.diagnostics);
+    CHECK(bad.diagnostics.find("wechatpay_v2_bad.json:2:4: error: unknown key \"wechatpay_v2_requst\" (did you mean \"wechatpay_v2_request\"?)") !=
+          std::string::npos);
+    CHECK(bad.diagnostics.find("wechatpay_v2_bad.json:3:82: error: expected one of \"MD5\", \"HMAC-SHA256\"; got \"SHA1\"") !=
+          std::string::npos);
+    CHECK(bad.diagnostics.find("wechatpay_v2_bad.json:4:69: error: unknown key \"feilds\" (did you mean \"fields\"?)") !=
+          std::string::npos);
+}
+
 TEST_CASE("parser: a fixture overlay merges into the set's fixture.json", "[scenario][parser][overlay]") {
     std::string fixtures = testing::default_fixtures_dir();
     auto l = load(R"({"name": "overlay", "fixtures": ")" + fixtures + R"(", "overlay": {
