@@ -6,7 +6,9 @@
 #     else against the bare GET /__admin/health of the same server;
 #   - ratios and p99 latencies (targets: stub >= 0.4x nginx, p99 <= 2 ms).
 # Usage: bench/e2e/backend.sh [build-dir]   (DURATION=seconds per run, default 10;
-#        MPEMU_BIN=path/to/mpemu skips the Release build and uses that binary)
+#        MPEMU_BIN=path/to/mpemu skips the Release build and uses that binary;
+#        WRK_THREADS=1 keeps wrk on one core: on a 2-core machine two wrk threads take CPU from the
+#        server under test and its p99 then measures the contention as much as the server)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build-bench}
@@ -37,7 +39,7 @@ for _ in $(seq 100); do grep -q listening "$OUT" 2>/dev/null && break; sleep 0.0
 URL=$(sed -n 's/^mpemu listening on //p' "$OUT")
 
 run() {  # name url -> prints rps and p99 in ms
-  wrk -t2 -c32 -d"${DURATION}s" --latency "$2" >"$WORK/$1.txt"
+  wrk -t${WRK_THREADS:-2} -c32 -d"${DURATION}s" --latency "$2" >"$WORK/$1.txt"
   local rps p99 non2xx
   rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$1.txt")
   p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/, "", v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/, "", v)} else if (v ~ /s$/) {sub(/s/, "", v); v=v*1000}; print v}' "$WORK/$1.txt")
