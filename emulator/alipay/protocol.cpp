@@ -230,6 +230,10 @@ std::string invalid_signature_sub_msg(std::string_view sign_content) {
            core::replace_all(std::string(sign_content), "&", "&amp;");
 }
 
+std::string notify_id(std::string_view yyyymmdd, core::IdGenerator& ids) {
+    return std::string(yyyymmdd) + "00222" + ids.digits(21);
+}
+
 core::Result<std::string> render_notification(const core::Params& params, const crypto::Key& alipay_private_key,
                                               SignType type) {
     auto s = sign(alipay_private_key, type, notify_sign_content(params));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/crypto.hpp"
+#include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/result.hpp"
 #include "core/url.hpp"
@@ -74,6 +75,10 @@ std::optional<std::string> extract_signed_node(std::string_view body, std::strin
 std::string invalid_signature_sub_msg(std::string_view sign_content);
 
 // ---- notifications --------------------------------------------------------------------------------
+
+// A notify_id as Alipay writes them (34 characters): the day (yyyymmdd, Beijing time), "00222", then
+// 21 random digits.
+std::string notify_id(std::string_view yyyymmdd, core::IdGenerator& ids);
 
 // Form body of a notification: the parameters (empty values left out), then `sign` and `sign_type`.
 core::Result<std::string> render_notification(const core::Params& params, const core::crypto::Key& alipay_private_key,

@@ -107,8 +107,7 @@ std::string AlipayService::new_trade_no() {
 }
 
 std::string AlipayService::new_notify_id() {
-    std::string date = core::format_compact(ctx_.clock().now()).substr(0, 8);
-    return date + "00222" + ctx_.ids().digits(21);
+    return alipay::notify_id(core::format_compact(ctx_.clock().now()).substr(0, 8), ctx_.ids());
 }
 
 // ---- authentication ------------------------------------------------------------------------------

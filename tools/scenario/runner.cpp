@@ -407,10 +407,7 @@ struct ScenarioRunner::Impl {
             }
         }
         for (auto it = given.begin(); it != given.end(); ++it) {
-            if (it.value().is_null() || core::find_param(out, it.key())) continue;
-            bool was_default = false;
-            for (const auto& d : defaults) was_default = was_default || d.first == it.key();
-            if (!was_default) out.emplace_back(it.key(), to_text(it.value()));
+            if (!it.value().is_null() && !core::find_param(out, it.key())) out.emplace_back(it.key(), to_text(it.value()));
         }
         return out;
     }
@@ -436,10 +433,9 @@ struct ScenarioRunner::Impl {
         auto key = core::crypto::load_private_key(keys_for(spec.app_keys, *app_id, fallback).private_key_pem);
         if (!key) return core::make_error("key", "the Alipay private key cannot be loaded: " + key.error().message);
         auto now = std::chrono::system_clock::now();
-        std::string date = core::format_compact(now).substr(0, 8);
         core::Params params = merge_params({{"notify_time", core::format_datetime(now)},
                                             {"notify_type", "trade_status_sync"},
-                                            {"notify_id", date + "00222" + ids.digits(21)},
+                                            {"notify_id", alipay::notify_id(core::format_compact(now).substr(0, 8), ids)},
                                             {"app_id", *app_id},
                                             {"auth_app_id", *app_id},
                                             {"charset", "utf-8"},
@@ -671,6 +667,20 @@ struct ScenarioRunner::Impl {
         return cr;
     }
 
+    // The signed call steps check the reply's signature as the provider's SDKs do: an extra check
+    // beside the step's own assertions. None for other steps, or when the step has no key to check with.
+    std::optional<CheckResult> reply_signature_check(const Step& step, const Exchange& ex) {
+        switch (step.kind) {
+            case StepKind::kAlipayRequest:
+                if (step.alipay_request.alipay_public_key_pem.empty()) return std::nullopt;
+                return alipay_signature_check(step, ex);
+            case StepKind::kAlipayV3Request: return alipay_v3_signature_check(step, ex);
+            case StepKind::kWechatpayRequest: return wechatpay_signature_check(step, ex);
+            case StepKind::kWechatpayV2Request: return wechatpay_v2_sign_check(step, ex);
+            default: return std::nullopt;
+        }
+    }
+
     // One attempt: send, capture, assert. Returns true when everything passed.
     bool attempt(const Step& step, const core::HttpRequest& req, StepResult& r, RunState& state, const Scope& scope) {
         r.captures.clear();
@@ -710,20 +720,9 @@ struct ScenarioRunner::Impl {
                 r.checks.push_back(std::move(cr));
             }
         }
-        if (step.kind == StepKind::kAlipayRequest && !step.alipay_request.alipay_public_key_pem.empty()) {
-            auto cr = alipay_signature_check(step, ex);
-            ok = ok && cr.passed;
-            r.checks.push_back(std::move(cr));
-        }
-        if (step.kind == StepKind::kWechatpayRequest || step.kind == StepKind::kAlipayV3Request ||
-            step.kind == StepKind::kWechatpayV2Request) {
-            auto cr = step.kind == StepKind::kWechatpayRequest  ? wechatpay_signature_check(step, ex)
-                      : step.kind == StepKind::kAlipayV3Request ? alipay_v3_signature_check(step, ex)
-                                                                : wechatpay_v2_sign_check(step, ex);
-            if (cr) {
-                ok = ok && cr->passed;
-                r.checks.push_back(std::move(*cr));
-            }
+        if (auto cr = reply_signature_check(step, ex)) {
+            ok = ok && cr->passed;
+            r.checks.push_back(std::move(*cr));
         }
         if (step.kind == StepKind::kAdmin && !has_status) {
             // An admin call that fails would make every later step fail obscurely: require a 2xx.
