@@ -5,7 +5,9 @@ namespace mpemu::core {
 
 Clock::Clock() = default;
 
-Clock::time_point Clock::wall_now() { return std::chrono::system_clock::now(); }
+Clock::time_point Clock::wall_now() {
+    return std::chrono::system_clock::now();
+}
 
 long long Clock::wall_unix() {
     return std::chrono::duration_cast<std::chrono::seconds>(wall_now().time_since_epoch()).count();
@@ -47,8 +49,10 @@ void Clock::unfreeze() {
 void Clock::set(time_point t) {
     {
         std::lock_guard lock(mu_);
-        if (frozen_) frozen_at_ = t;
-        else offset_ = t - wall_now();
+        if (frozen_)
+            frozen_at_ = t;
+        else
+            offset_ = t - wall_now();
     }
     notify();
 }
@@ -56,8 +60,10 @@ void Clock::set(time_point t) {
 void Clock::advance(duration d) {
     {
         std::lock_guard lock(mu_);
-        if (frozen_) frozen_at_ += d;
-        else offset_ += d;
+        if (frozen_)
+            frozen_at_ += d;
+        else
+            offset_ += d;
     }
     notify();
 }

@@ -26,11 +26,11 @@ public:
     static time_point wall_now();
     static long long wall_unix();
 
-    void freeze();                 // stop at the current emulator time
-    void unfreeze();               // run again from the current emulator time
-    void set(time_point t);        // jump (keeps frozen/running state)
-    void advance(duration d);      // move forward (or backward with a negative duration)
-    void reset();                  // real time, running
+    void freeze();             // stop at the current emulator time
+    void unfreeze();           // run again from the current emulator time
+    void set(time_point t);    // jump (keeps frozen/running state)
+    void advance(duration d);  // move forward (or backward with a negative duration)
+    void reset();              // real time, running
     bool frozen() const;
     // Offset of emulator time from real time.
     duration offset() const;

@@ -29,9 +29,15 @@ struct Deleter {
     void operator()(T* p) const { Free(p); }
 };
 
-void free_openssl_bytes(unsigned char* p) { OPENSSL_free(p); }
-void free_openssl_chars(char* p) { OPENSSL_free(p); }
-void free_x509_stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
+void free_openssl_bytes(unsigned char* p) {
+    OPENSSL_free(p);
+}
+void free_openssl_chars(char* p) {
+    OPENSSL_free(p);
+}
+void free_x509_stack(STACK_OF(X509) * s) {
+    sk_X509_pop_free(s, X509_free);
+}
 
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
@@ -51,7 +57,9 @@ const unsigned char* bytes_of(std::string_view s) {
     return s.empty() ? kNoBytes : reinterpret_cast<const unsigned char*>(s.data());
 }
 
-unsigned char* bytes_of(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
+unsigned char* bytes_of(std::string& s) {
+    return reinterpret_cast<unsigned char*>(s.data());
+}
 
 // Drains OpenSSL's thread-local error queue so that a failure here never leaks into an unrelated
 // later call (httplib's TLS code reads the same queue); the text goes to the log-only detail.
@@ -72,7 +80,9 @@ Error openssl_error(std::string code, std::string message) {
 }
 
 // EVP lengths are ints; anything that does not fit is refused rather than truncated.
-bool fits_int(size_t n) { return n <= static_cast<size_t>(INT_MAX) - 64; }
+bool fits_int(size_t n) {
+    return n <= static_cast<size_t>(INT_MAX) - 64;
+}
 
 BioPtr memory_bio(std::string_view data) {
     if (!fits_int(data.size())) return nullptr;
@@ -124,7 +134,9 @@ int value_in(std::string_view alphabet, char c) {
     return pos == std::string_view::npos ? -1 : static_cast<int>(pos);
 }
 
-Error bad_base64(std::string detail) { return make_error("invalid_base64", "invalid base64 text", std::move(detail)); }
+Error bad_base64(std::string detail) {
+    return make_error("invalid_base64", "invalid base64 text", std::move(detail));
+}
 
 // Whitespace is skipped anywhere (PEM bodies and pasted keys wrap lines); '=' may only end the
 // text, and when present it must complete the last quantum, so "QQ=" is refused but "QQ" is fine.
@@ -215,7 +227,9 @@ Result<PemBlock> read_pem(std::string_view text) {
     return PemBlock{name, std::string(reinterpret_cast<const char*>(data), static_cast<size_t>(len))};
 }
 
-bool looks_like_pem(std::string_view text) { return text.find("-----BEGIN ") != std::string_view::npos; }
+bool looks_like_pem(std::string_view text) {
+    return text.find("-----BEGIN ") != std::string_view::npos;
+}
 
 // d2i parsers must consume the whole buffer: trailing bytes mean the input was not what it claims.
 template <class Parse>
@@ -488,13 +502,21 @@ CipherCtxPtr gcm_start(bool encrypt, std::string_view key, std::string_view nonc
 
 // ---- encodings ---------------------------------------------------------------------------------
 
-std::string base64_encode(std::string_view bytes) { return encode64(bytes, kStdAlphabet, true); }
+std::string base64_encode(std::string_view bytes) {
+    return encode64(bytes, kStdAlphabet, true);
+}
 
-Result<std::string> base64_decode(std::string_view text) { return decode64(text, kStdAlphabet); }
+Result<std::string> base64_decode(std::string_view text) {
+    return decode64(text, kStdAlphabet);
+}
 
-std::string base64url_encode(std::string_view bytes) { return encode64(bytes, kUrlAlphabet, false); }
+std::string base64url_encode(std::string_view bytes) {
+    return encode64(bytes, kUrlAlphabet, false);
+}
 
-Result<std::string> base64url_decode(std::string_view text) { return decode64(text, kUrlAlphabet); }
+Result<std::string> base64url_decode(std::string_view text) {
+    return decode64(text, kUrlAlphabet);
+}
 
 std::string hex_encode(std::string_view bytes, bool upper) {
     const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -532,9 +554,15 @@ Result<std::string> hex_decode(std::string_view text) {
 
 // ---- digests -----------------------------------------------------------------------------------
 
-std::string md5(std::string_view data) { return digest(EVP_md5(), data); }
-std::string sha1(std::string_view data) { return digest(EVP_sha1(), data); }
-std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
+std::string md5(std::string_view data) {
+    return digest(EVP_md5(), data);
+}
+std::string sha1(std::string_view data) {
+    return digest(EVP_sha1(), data);
+}
+std::string sha256(std::string_view data) {
+    return digest(EVP_sha256(), data);
+}
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
     std::string out(EVP_MAX_MD_SIZE, '\0');
@@ -549,10 +577,18 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
     return out;
 }
 
-std::string md5_hex(std::string_view data) { return hex_encode(md5(data)); }
-std::string sha1_hex(std::string_view data) { return hex_encode(sha1(data)); }
-std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) { return hex_encode(hmac_sha256(key, data)); }
+std::string md5_hex(std::string_view data) {
+    return hex_encode(md5(data));
+}
+std::string sha1_hex(std::string_view data) {
+    return hex_encode(sha1(data));
+}
+std::string sha256_hex(std::string_view data) {
+    return hex_encode(sha256(data));
+}
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+    return hex_encode(hmac_sha256(key, data));
+}
 
 std::string random_bytes(size_t n) {
     std::string out(n, '\0');
@@ -576,7 +612,9 @@ bool constant_time_equals(std::string_view a, std::string_view b) {
 
 // ---- RSA keys ----------------------------------------------------------------------------------
 
-int Key::bits() const { return pkey_ ? EVP_PKEY_get_bits(pkey_.get()) : 0; }
+int Key::bits() const {
+    return pkey_ ? EVP_PKEY_get_bits(pkey_.get()) : 0;
+}
 
 std::string Key::public_pem() const {
     if (!pkey_) return {};

@@ -43,8 +43,7 @@ bool constant_time_equals(std::string_view a, std::string_view b);
 class Key {
 public:
     Key() = default;
-    explicit Key(std::shared_ptr<evp_pkey_st> pkey, bool is_private)
-        : pkey_(std::move(pkey)), private_(is_private) {}
+    explicit Key(std::shared_ptr<evp_pkey_st> pkey, bool is_private) : pkey_(std::move(pkey)), private_(is_private) {}
     bool valid() const { return pkey_ != nullptr; }
     bool is_private() const { return private_; }
     evp_pkey_st* get() const { return pkey_.get(); }
@@ -67,11 +66,11 @@ Result<Key> load_public_key(std::string_view pem_or_base64);
 
 struct Certificate {
     Key public_key;
-    std::string serial_hex;   // upper-case hex of the serial's bytes without the DER sign byte (20 bytes -> 40 digits)
-    std::string pem;          // the certificate PEM as given (normalised line endings)
-    long long not_before = 0; // unix seconds
-    long long not_after = 0;  // unix seconds
-    std::string subject;      // one-line form, e.g. "CN=...,O=..."
+    std::string serial_hex;    // upper-case hex of the serial's bytes without the DER sign byte (20 bytes -> 40 digits)
+    std::string pem;           // the certificate PEM as given (normalised line endings)
+    long long not_before = 0;  // unix seconds
+    long long not_after = 0;   // unix seconds
+    std::string subject;       // one-line form, e.g. "CN=...,O=..."
 };
 Result<Certificate> load_certificate(std::string_view pem);
 

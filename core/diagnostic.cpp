@@ -16,18 +16,24 @@ constexpr const char* kBlue = "\x1b[1;34m";
 
 const char* severity_name(Severity s) {
     switch (s) {
-        case Severity::kError: return "error";
-        case Severity::kWarning: return "warning";
-        case Severity::kNote: return "note";
+        case Severity::kError:
+            return "error";
+        case Severity::kWarning:
+            return "warning";
+        case Severity::kNote:
+            return "note";
     }
     return "error";
 }
 
 const char* severity_color(Severity s) {
     switch (s) {
-        case Severity::kError: return "\x1b[1;31m";
-        case Severity::kWarning: return "\x1b[1;33m";
-        case Severity::kNote: return "\x1b[1;36m";
+        case Severity::kError:
+            return "\x1b[1;31m";
+        case Severity::kWarning:
+            return "\x1b[1;33m";
+        case Severity::kNote:
+            return "\x1b[1;36m";
     }
     return "\x1b[1;31m";
 }
@@ -61,7 +67,9 @@ std::vector<Diagnostic> sorted(const std::vector<Diagnostic>& items) {
 
 }  // namespace
 
-void Diagnostics::add(Diagnostic d) { items_.push_back(std::move(d)); }
+void Diagnostics::add(Diagnostic d) {
+    items_.push_back(std::move(d));
+}
 
 void Diagnostics::error(const SourceText& src, SourcePos pos, std::string message, std::string hint) {
     if (!sources_.count(src.path())) sources_[src.path()] = std::make_shared<const SourceText>(src);

@@ -23,7 +23,9 @@ const std::string* find_header(const HeaderList& headers, std::string_view name)
     return nullptr;
 }
 
-const std::string* HttpResponse::header(std::string_view name) const { return find_header(headers, name); }
+const std::string* HttpResponse::header(std::string_view name) const {
+    return find_header(headers, name);
+}
 
 HttpClient::Conn& HttpClient::conn_for(const Url& url, std::chrono::milliseconds timeout) {
     std::string origin = url.origin();
@@ -75,8 +77,9 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
             case httplib::Error::ConnectionTimeout:
                 return make_error("timeout", "connecting to " + url->origin() + " timed out", what);
             case httplib::Error::Read:
-                return make_error("timeout", "no complete response from " + url->origin() + " within " +
-                                                 std::to_string(request.timeout.count()) + " ms",
+                return make_error("timeout",
+                                  "no complete response from " + url->origin() + " within " +
+                                      std::to_string(request.timeout.count()) + " ms",
                                   what);
             default:
                 return make_error("io", "request to " + url->origin() + " failed: " + what, what);

@@ -11,7 +11,9 @@
 #include "core/result.hpp"
 #include "core/url.hpp"
 
-namespace httplib { class Client; }
+namespace httplib {
+class Client;
+}
 
 namespace mpemu::core {
 

@@ -3,7 +3,9 @@
 
 namespace mpemu::core {
 
-IdGenerator::IdGenerator(std::optional<uint64_t> seed) { reseed(seed); }
+IdGenerator::IdGenerator(std::optional<uint64_t> seed) {
+    reseed(seed);
+}
 
 void IdGenerator::reseed(std::optional<uint64_t> seed) {
     std::lock_guard lock(mu_);
@@ -46,7 +48,9 @@ std::string IdGenerator::uuid() {
     return out;
 }
 
-std::string IdGenerator::rid() { return hex(8) + "-" + hex(8) + "-" + hex(8); }
+std::string IdGenerator::rid() {
+    return hex(8) + "-" + hex(8) + "-" + hex(8);
+}
 
 uint64_t IdGenerator::next_u64() {
     std::lock_guard lock(mu_);

@@ -95,7 +95,9 @@ Result<J> parse_bounded(std::string_view text, int max_depth) {
 
 }  // namespace
 
-Result<Json> parse_json(std::string_view text, int max_depth) { return parse_bounded<Json>(text, max_depth); }
+Result<Json> parse_json(std::string_view text, int max_depth) {
+    return parse_bounded<Json>(text, max_depth);
+}
 
 Result<OrderedJson> parse_ordered_json(std::string_view text, int max_depth) {
     return parse_bounded<OrderedJson>(text, max_depth);
@@ -129,13 +131,27 @@ void write_string(std::string& out, std::string_view s) {
             continue;
         }
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (c < 0x20) {
                     out += "\\u00";
@@ -290,8 +306,7 @@ void write_value(std::string& out, const J& j, int indent, int level) {
                 auto index_end = std::find_if(members.begin(), members.end(),
                                               [](const auto& m) { return !is_array_index_key(*m.first); });
                 std::sort(members.begin(), index_end, [](const auto& a, const auto& b) {
-                    return a.first->size() != b.first->size() ? a.first->size() < b.first->size()
-                                                              : *a.first < *b.first;
+                    return a.first->size() != b.first->size() ? a.first->size() < b.first->size() : *a.first < *b.first;
                 });
             }
             out += '{';
@@ -333,20 +348,27 @@ std::string dump_pretty(const Json& j) {
 
 std::string json_type_name(const Json& j) {
     switch (j.type()) {
-        case Json::value_t::object: return "object";
-        case Json::value_t::array: return "array";
-        case Json::value_t::string: return "string";
-        case Json::value_t::boolean: return "boolean";
+        case Json::value_t::object:
+            return "object";
+        case Json::value_t::array:
+            return "array";
+        case Json::value_t::string:
+            return "string";
+        case Json::value_t::boolean:
+            return "boolean";
         case Json::value_t::number_integer:
-        case Json::value_t::number_unsigned: return "integer";
+        case Json::value_t::number_unsigned:
+            return "integer";
         case Json::value_t::number_float: {
             // JSON Schema counts 1.0 as an integer: integer-ness is about the value, not the spelling.
             double d = j.get<double>();
             return std::isfinite(d) && std::floor(d) == d ? "integer" : "number";
         }
-        case Json::value_t::binary: return "binary";
+        case Json::value_t::binary:
+            return "binary";
         case Json::value_t::null:
-        case Json::value_t::discarded: return "null";
+        case Json::value_t::discarded:
+            return "null";
     }
     return "null";
 }
@@ -498,9 +520,13 @@ bool is_name_char(char c) {
            c == '$' || u >= 0x80;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 // Describes the character at a position for messages: 'x', or "end of the expression".
 std::string describe_at(std::string_view s, size_t i) {
@@ -625,8 +651,8 @@ private:
             } else if (i_ >= s_.size()) {
                 return failed(open, "unclosed '[' (missing ']')");
             } else {
-                return failed(i_, "expected a quoted name, an index or a slice in brackets, found " +
-                                      describe_at(s_, i_));
+                return failed(i_,
+                              "expected a quoted name, an index or a slice in brackets, found " + describe_at(s_, i_));
             }
             seg.selectors.push_back(std::move(sel));
             skip_space();
@@ -661,15 +687,33 @@ private:
             if (i_ + 1 >= s_.size()) break;
             char e = s_[i_ + 1];
             switch (e) {
-                case '\'': out += '\''; break;
-                case '"': out += '"'; break;
-                case '\\': out += '\\'; break;
-                case '/': out += '/'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case 'n': out += '\n'; break;
-                case 'r': out += '\r'; break;
-                case 't': out += '\t'; break;
+                case '\'':
+                    out += '\'';
+                    break;
+                case '"':
+                    out += '"';
+                    break;
+                case '\\':
+                    out += '\\';
+                    break;
+                case '/':
+                    out += '/';
+                    break;
+                case 'b':
+                    out += '\b';
+                    break;
+                case 'f':
+                    out += '\f';
+                    break;
+                case 'n':
+                    out += '\n';
+                    break;
+                case 'r':
+                    out += '\r';
+                    break;
+                case 't':
+                    out += '\t';
+                    break;
                 case 'u': {
                     uint32_t cp = 0;
                     auto hex = s_.substr(i_ + 2, 4);
@@ -800,8 +844,8 @@ private:
         if (!parse_relative_path(out.path)) return false;
         skip_space();
         static const std::pair<std::string_view, CompareOp> kOps[] = {
-            {"==", CompareOp::kEq}, {"!=", CompareOp::kNe}, {"<=", CompareOp::kLe}, {">=", CompareOp::kGe},
-            {"=~", CompareOp::kMatch}, {"<", CompareOp::kLt}, {">", CompareOp::kGt},
+            {"==", CompareOp::kEq},    {"!=", CompareOp::kNe}, {"<=", CompareOp::kLe}, {">=", CompareOp::kGe},
+            {"=~", CompareOp::kMatch}, {"<", CompareOp::kLt},  {">", CompareOp::kGt},
         };
         for (const auto& [text, op] : kOps) {
             if (!at(text)) continue;
@@ -945,8 +989,8 @@ private:
         } else if (at('\'') || at('"')) {
             if (!parse_quoted(pattern)) return false;
         } else {
-            return failed(i_, "expected a regular expression after '=~' (/pattern/ or 'pattern'), found " +
-                                  describe_at(s_, i_));
+            return failed(
+                i_, "expected a regular expression after '=~' (/pattern/ or 'pattern'), found " + describe_at(s_, i_));
         }
 #ifdef __GLIBCXX__
         // libstdc++'s default matcher recurses once per character and overflows the stack on strings of
@@ -968,7 +1012,9 @@ private:
 
 // ---- Evaluation ----
 
-bool is_integer(const Json& j) { return j.is_number_integer(); }  // signed or unsigned
+bool is_integer(const Json& j) {
+    return j.is_number_integer();
+}  // signed or unsigned
 
 // -1, 0, 1. Integers compare exactly (int64 against uint64 included); anything with a double, as doubles.
 int compare_numbers(const Json& a, const Json& b) {
@@ -1032,8 +1078,10 @@ bool evaluate(const FilterExpr& f, const Json& current) {
     const Json* v = resolve(current, f.path);
     if (!v) return f.op == CompareOp::kNe;
     switch (f.op) {
-        case CompareOp::kEq: return values_equal(*v, f.literal);
-        case CompareOp::kNe: return !values_equal(*v, f.literal);
+        case CompareOp::kEq:
+            return values_equal(*v, f.literal);
+        case CompareOp::kNe:
+            return !values_equal(*v, f.literal);
         case CompareOp::kMatch:
             return v->is_string() && std::regex_match(v->get_ref<const std::string&>(), *f.regex);
         default:
@@ -1049,11 +1097,16 @@ bool evaluate(const FilterExpr& f, const Json& current) {
         return false;  // ordering across types, or of objects/arrays/booleans/null, never holds
     }
     switch (f.op) {
-        case CompareOp::kLt: return cmp < 0;
-        case CompareOp::kLe: return cmp <= 0;
-        case CompareOp::kGt: return cmp > 0;
-        case CompareOp::kGe: return cmp >= 0;
-        default: return false;
+        case CompareOp::kLt:
+            return cmp < 0;
+        case CompareOp::kLe:
+            return cmp <= 0;
+        case CompareOp::kGt:
+            return cmp > 0;
+        case CompareOp::kGe:
+            return cmp >= 0;
+        default:
+            return false;
     }
 }
 

@@ -13,7 +13,7 @@
 
 namespace mpemu::core {
 
-using Json = nlohmann::json;                // object keys sorted (WeChat Pay replies are alphabetical)
+using Json = nlohmann::json;                 // object keys sorted (WeChat Pay replies are alphabetical)
 using OrderedJson = nlohmann::ordered_json;  // insertion order (bodies whose real key order matters)
 
 inline constexpr int kDefaultMaxJsonDepth = 64;

@@ -79,7 +79,9 @@ SourcePos ParsedJsonDocument::key_pos(std::string_view pointer) const {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 bool is_word_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '$';
 }
@@ -127,8 +129,8 @@ private:
     std::string describe(size_t i) const {
         if (i >= s_.size()) return "end of file";
         detail::Utf8Step step = detail::decode_utf8(s_, i);
-        if (step.code_point < 0x20 || step.code_point == 0x7F || step.code_point == 0xA0 ||
-            step.code_point == 0xFEFF || step.code_point == 0x3000) {
+        if (step.code_point < 0x20 || step.code_point == 0x7F || step.code_point == 0xA0 || step.code_point == 0xFEFF ||
+            step.code_point == 0x3000) {
             char buf[16];
             std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(step.code_point));
             return std::string("character ") + buf;
@@ -389,14 +391,30 @@ private:
                 return fail(open, 1, "unterminated string", "the string starting here is never closed");
             char e = s_[i_ + 1];
             switch (e) {
-                case '"': out += '"'; break;
-                case '\\': out += '\\'; break;
-                case '/': out += '/'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case 'n': out += '\n'; break;
-                case 'r': out += '\r'; break;
-                case 't': out += '\t'; break;
+                case '"':
+                    out += '"';
+                    break;
+                case '\\':
+                    out += '\\';
+                    break;
+                case '/':
+                    out += '/';
+                    break;
+                case 'b':
+                    out += '\b';
+                    break;
+                case 'f':
+                    out += '\f';
+                    break;
+                case 'n':
+                    out += '\n';
+                    break;
+                case 'r':
+                    out += '\r';
+                    break;
+                case 't':
+                    out += '\t';
+                    break;
                 case 'u':
                     if (!unicode_escape(out)) return false;
                     continue;
@@ -413,11 +431,21 @@ private:
     bool control_character(char c) {
         std::string escape;
         switch (c) {
-            case '\n': escape = "\\n"; break;
-            case '\r': escape = "\\r"; break;
-            case '\t': escape = "\\t"; break;
-            case '\b': escape = "\\b"; break;
-            case '\f': escape = "\\f"; break;
+            case '\n':
+                escape = "\\n";
+                break;
+            case '\r':
+                escape = "\\r";
+                break;
+            case '\t':
+                escape = "\\t";
+                break;
+            case '\b':
+                escape = "\\b";
+                break;
+            case '\f':
+                escape = "\\f";
+                break;
             default: {
                 char buf[8];
                 std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
@@ -467,8 +495,10 @@ private:
         }
         if (i < token.size() && token[i] == '.') {
             for (++i; i < token.size() && is_digit(token[i]) && !seen_nonzero; ++i) {
-                if (token[i] != '0') seen_nonzero = true;
-                else --magnitude;
+                if (token[i] != '0')
+                    seen_nonzero = true;
+                else
+                    --magnitude;
             }
             while (i < token.size() && is_digit(token[i])) ++i;
         }

@@ -14,8 +14,8 @@
 namespace mpemu::core {
 
 struct SourcePos {
-    int line = 0;     // 1-based; 0 = unknown
-    int column = 0;   // 1-based, in characters (UTF-8 code points)
+    int line = 0;       // 1-based; 0 = unknown
+    int column = 0;     // 1-based, in characters (UTF-8 code points)
     size_t offset = 0;  // byte offset
     size_t length = 0;  // byte length of the token (key or scalar value; 1 for { or [)
 };
@@ -53,7 +53,7 @@ struct ParsedJsonDocument {
 };
 
 struct JsonSourceOptions {
-    bool allow_comments = false;         // // line and /* block */ comments (scenario files)
+    bool allow_comments = false;  // // line and /* block */ comments (scenario files)
     bool allow_trailing_commas = false;
     int max_depth = 256;
 };

@@ -11,11 +11,16 @@ namespace {
 
 const char* level_name(LogLevel l) {
     switch (l) {
-        case LogLevel::kDebug: return "debug";
-        case LogLevel::kInfo: return "info";
-        case LogLevel::kWarn: return "warn";
-        case LogLevel::kError: return "error";
-        default: return "off";
+        case LogLevel::kDebug:
+            return "debug";
+        case LogLevel::kInfo:
+            return "info";
+        case LogLevel::kWarn:
+            return "warn";
+        case LogLevel::kError:
+            return "error";
+        default:
+            return "off";
     }
 }
 
@@ -80,12 +85,18 @@ void Logger::log(LogLevel level, std::string_view event, const OrderedJson& fiel
 }
 
 bool parse_log_level(std::string_view text, LogLevel* out) {
-    if (text == "debug") *out = LogLevel::kDebug;
-    else if (text == "info") *out = LogLevel::kInfo;
-    else if (text == "warn") *out = LogLevel::kWarn;
-    else if (text == "error") *out = LogLevel::kError;
-    else if (text == "off") *out = LogLevel::kOff;
-    else return false;
+    if (text == "debug")
+        *out = LogLevel::kDebug;
+    else if (text == "info")
+        *out = LogLevel::kInfo;
+    else if (text == "warn")
+        *out = LogLevel::kWarn;
+    else if (text == "error")
+        *out = LogLevel::kError;
+    else if (text == "off")
+        *out = LogLevel::kOff;
+    else
+        return false;
     return true;
 }
 

@@ -26,10 +26,18 @@ public:
 
     // `event` is a short stable name ("request", "notify.attempt"); fields are key/values.
     void log(LogLevel level, std::string_view event, const OrderedJson& fields = OrderedJson::object());
-    void debug(std::string_view event, const OrderedJson& fields = OrderedJson::object()) { log(LogLevel::kDebug, event, fields); }
-    void info(std::string_view event, const OrderedJson& fields = OrderedJson::object()) { log(LogLevel::kInfo, event, fields); }
-    void warn(std::string_view event, const OrderedJson& fields = OrderedJson::object()) { log(LogLevel::kWarn, event, fields); }
-    void error(std::string_view event, const OrderedJson& fields = OrderedJson::object()) { log(LogLevel::kError, event, fields); }
+    void debug(std::string_view event, const OrderedJson& fields = OrderedJson::object()) {
+        log(LogLevel::kDebug, event, fields);
+    }
+    void info(std::string_view event, const OrderedJson& fields = OrderedJson::object()) {
+        log(LogLevel::kInfo, event, fields);
+    }
+    void warn(std::string_view event, const OrderedJson& fields = OrderedJson::object()) {
+        log(LogLevel::kWarn, event, fields);
+    }
+    void error(std::string_view event, const OrderedJson& fields = OrderedJson::object()) {
+        log(LogLevel::kError, event, fields);
+    }
 
     // The line that log() would write (no newline); exposed for tests.
     std::string format_line(LogLevel level, std::string_view event, const OrderedJson& fields) const;

@@ -43,7 +43,9 @@ bool iequals(std::string_view a, std::string_view b) {
     return true;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view s, std::string_view prefix) {
+    return s.substr(0, prefix.size()) == prefix;
+}
 
 bool ends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -129,19 +131,23 @@ size_t utf8_seq(std::string_view s, size_t i) {
     auto u = static_cast<unsigned char>(s[i]);
     size_t n = 0;
     if (u < 0x80) return 1;
-    if ((u & 0xE0) == 0xC0 && u >= 0xC2) n = 2;
-    else if ((u & 0xF0) == 0xE0) n = 3;
-    else if ((u & 0xF8) == 0xF0 && u <= 0xF4) n = 4;
-    else return 0;
+    if ((u & 0xE0) == 0xC0 && u >= 0xC2)
+        n = 2;
+    else if ((u & 0xF0) == 0xE0)
+        n = 3;
+    else if ((u & 0xF8) == 0xF0 && u <= 0xF4)
+        n = 4;
+    else
+        return 0;
     if (i + n > s.size()) return 0;
     for (size_t k = 1; k < n; ++k) {
         if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
     }
     auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if (n == 3 && u == 0xE0 && b1 < 0xA0) return 0;           // overlong
-    if (n == 3 && u == 0xED && b1 >= 0xA0) return 0;          // surrogates
-    if (n == 4 && u == 0xF0 && b1 < 0x90) return 0;           // overlong
-    if (n == 4 && u == 0xF4 && b1 >= 0x90) return 0;          // > U+10FFFF
+    if (n == 3 && u == 0xE0 && b1 < 0xA0) return 0;   // overlong
+    if (n == 3 && u == 0xED && b1 >= 0xA0) return 0;  // surrogates
+    if (n == 4 && u == 0xF0 && b1 < 0x90) return 0;   // overlong
+    if (n == 4 && u == 0xF4 && b1 >= 0x90) return 0;  // > U+10FFFF
     return n;
 }
 }  // namespace

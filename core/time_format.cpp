@@ -76,14 +76,17 @@ long long to_unix(TimePoint t) {
 long long to_unix_ms(TimePoint t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
-TimePoint from_unix(long long seconds) { return TimePoint(std::chrono::seconds(seconds)); }
-TimePoint from_unix_ms(long long ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+TimePoint from_unix(long long seconds) {
+    return TimePoint(std::chrono::seconds(seconds));
+}
+TimePoint from_unix_ms(long long ms) {
+    return TimePoint(std::chrono::milliseconds(ms));
+}
 
 std::string format_rfc3339(TimePoint t, int offset_minutes, bool use_z) {
     Fields f = fields_of(to_unix(t) + offset_minutes * 60LL);
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02u:%02u:%02u", f.year, f.month, f.day, f.hour, f.minute,
-                  f.second);
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02u:%02u:%02u", f.year, f.month, f.day, f.hour, f.minute, f.second);
     std::string out(buf);
     if (offset_minutes == 0 && use_z) {
         out += 'Z';
@@ -150,8 +153,7 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
 std::string format_datetime(TimePoint t, int offset_minutes) {
     Fields f = fields_of(to_unix(t) + offset_minutes * 60LL);
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02u:%02u:%02u", f.year, f.month, f.day, f.hour, f.minute,
-                  f.second);
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02u:%02u:%02u", f.year, f.month, f.day, f.hour, f.minute, f.second);
     return buf;
 }
 
@@ -177,7 +179,8 @@ std::string format_compact(TimePoint t, int offset_minutes) {
 std::optional<TimePoint> parse_compact(std::string_view s, int offset_minutes) {
     int y, mo, d, h, mi, sec;
     if (s.size() != 14 || !digits(s, 0, 4, &y) || !digits(s, 4, 2, &mo) || !digits(s, 6, 2, &d) ||
-        !digits(s, 8, 2, &h) || !digits(s, 10, 2, &mi) || !digits(s, 12, 2, &sec) || !valid_date(y, mo, d, h, mi, sec)) {
+        !digits(s, 8, 2, &h) || !digits(s, 10, 2, &mi) || !digits(s, 12, 2, &sec) ||
+        !valid_date(y, mo, d, h, mi, sec)) {
         return std::nullopt;
     }
     long long secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400LL + h * 3600LL +
@@ -213,13 +216,20 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
         if (unit.empty()) {
             if (any || i != s.size()) return std::nullopt;  // a bare number must stand alone
             factor = 1000;
-        } else if (unit == "ms") factor = 1;
-        else if (unit == "s") factor = 1000;
-        else if (unit == "m") factor = 60000;
-        else if (unit == "h") factor = 3600000;
-        else if (unit == "d") factor = 86400000;
-        else if (unit == "w") factor = 7 * 86400000.0;
-        else return std::nullopt;
+        } else if (unit == "ms")
+            factor = 1;
+        else if (unit == "s")
+            factor = 1000;
+        else if (unit == "m")
+            factor = 60000;
+        else if (unit == "h")
+            factor = 3600000;
+        else if (unit == "d")
+            factor = 86400000;
+        else if (unit == "w")
+            factor = 7 * 86400000.0;
+        else
+            return std::nullopt;
         total_ms += value * factor;
         any = true;
     }

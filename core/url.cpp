@@ -65,9 +65,13 @@ std::string url_decode(std::string_view s, bool plus_is_space, bool* ok) {
     return out;
 }
 
-std::string url_encode(std::string_view s) { return encode(s, false); }
+std::string url_encode(std::string_view s) {
+    return encode(s, false);
+}
 
-std::string form_encode_component(std::string_view s) { return encode(s, true); }
+std::string form_encode_component(std::string_view s) {
+    return encode(s, true);
+}
 
 Params parse_query(std::string_view raw) {
     Params out;

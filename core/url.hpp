@@ -23,18 +23,18 @@ std::string form_encode_component(std::string_view s);
 
 // "a=1&b=2" -> pairs, decoded (plus as space). Empty segments are skipped; "a" gives ("a", "").
 Params parse_query(std::string_view raw);
-std::string build_query(const Params& params);       // url_encode'd keys and values
-std::string build_form(const Params& params);        // form_encode_component'd
+std::string build_query(const Params& params);  // url_encode'd keys and values
+std::string build_form(const Params& params);   // form_encode_component'd
 const std::string* find_param(const Params& params, std::string_view key);
 
 // Splits a request target "/path?query" into the raw path and raw query (without '?').
 std::pair<std::string_view, std::string_view> split_target(std::string_view target);
 
 struct Url {
-    std::string scheme;  // "http" / "https"
-    std::string host;    // without brackets for IPv6
-    int port = 0;        // explicit or default for the scheme
-    std::string target;  // path + optional "?query", at least "/"
+    std::string scheme;          // "http" / "https"
+    std::string host;            // without brackets for IPv6
+    int port = 0;                // explicit or default for the scheme
+    std::string target;          // path + optional "?query", at least "/"
     std::string origin() const;  // scheme://host[:port]
 };
 Result<Url> parse_url(std::string_view text);

@@ -116,8 +116,7 @@ core::Result<int> Emulator::bind() {
             [this](Request& r, const RefusalInfo& info) {
                 r.request_id = ids_.hex(16);
                 const RouteGroup* g = router_.group_for(r.path);
-                Response res = g && g->refuse ? g->refuse(r, info)
-                                              : admin::error_response(413, "refused", info.detail);
+                Response res = g && g->refuse ? g->refuse(r, info) : admin::error_response(413, "refused", info.detail);
                 JournalEntry e;
                 e.id = r.request_id;
                 e.started_ms = core::to_unix_ms(core::Clock::wall_now());
@@ -231,8 +230,7 @@ Response Emulator::handle(Request& req) {
                                     "no emulated service serves " + req.method + " " + req.path +
                                         "; emulated paths start with " + core::join(prefixes, ", "));
     }
-    double latency_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    double latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     const bool is_admin = is_admin_group;
     if (!is_admin) {
         JournalEntry e;

@@ -24,7 +24,8 @@ core::Result<FaultRule> Faults::parse(const core::Json& body, std::string id) {
         const auto& m = body["match"];
         if (!m.is_object()) return core::make_error("bad_request", "\"match\" must be an object");
         for (auto it = m.begin(); it != m.end(); ++it) {
-            if (std::find(kMatch.begin(), kMatch.end(), it.key()) == kMatch.end()) return unknown(it.key(), kMatch, "match");
+            if (std::find(kMatch.begin(), kMatch.end(), it.key()) == kMatch.end())
+                return unknown(it.key(), kMatch, "match");
             if (!it->is_string()) return core::make_error("bad_request", "\"match." + it.key() + "\" must be a string");
         }
         r.operation = m.value("operation", "");
@@ -39,10 +40,12 @@ core::Result<FaultRule> Faults::parse(const core::Json& body, std::string id) {
     }
     if (body.contains("delay")) {
         auto d = body["delay"].is_string() ? core::parse_duration(body["delay"].get<std::string>()) : std::nullopt;
-        if (!d || d->count() < 0) return core::make_error("bad_request", "\"delay\" must be a duration like \"250ms\" or \"2s\"");
+        if (!d || d->count() < 0)
+            return core::make_error("bad_request", "\"delay\" must be a duration like \"250ms\" or \"2s\"");
         r.delay = *d;
     }
-    if (r.delay > std::chrono::minutes(5)) return core::make_error("bad_request", "a delay longer than 5 minutes is refused");
+    if (r.delay > std::chrono::minutes(5))
+        return core::make_error("bad_request", "a delay longer than 5 minutes is refused");
     if (body.contains("drop")) {
         if (!body["drop"].is_boolean()) return core::make_error("bad_request", "\"drop\" must be a boolean");
         r.drop = body["drop"].get<bool>();
@@ -55,7 +58,8 @@ core::Result<FaultRule> Faults::parse(const core::Json& body, std::string id) {
     }
     if (body.contains("response")) {
         const auto& rs = body["response"];
-        if (!rs.is_object()) return core::make_error("bad_request", "\"response\" must be an object {status, headers?, body?}");
+        if (!rs.is_object())
+            return core::make_error("bad_request", "\"response\" must be an object {status, headers?, body?}");
         Response res;
         res.status = 200;
         if (rs.contains("status")) {
@@ -65,7 +69,8 @@ core::Result<FaultRule> Faults::parse(const core::Json& body, std::string id) {
             res.status = rs["status"].get<int>();
         }
         if (rs.contains("headers")) {
-            if (!rs["headers"].is_object()) return core::make_error("bad_request", "\"response.headers\" must be an object");
+            if (!rs["headers"].is_object())
+                return core::make_error("bad_request", "\"response.headers\" must be an object");
             for (auto it = rs["headers"].begin(); it != rs["headers"].end(); ++it) {
                 if (!it->is_string()) return core::make_error("bad_request", "header values must be strings");
                 res.set_header(it.key(), it->get<std::string>());
@@ -128,7 +133,9 @@ std::optional<FaultAction> Faults::match(const Request& req) {
         if (!r.path_prefix.empty() && !core::starts_with(req.path, r.path_prefix)) continue;
         if (!r.operation.empty()) {
             if (r.operation.back() == '*') {
-                if (!core::starts_with(req.operation_id, std::string_view(r.operation).substr(0, r.operation.size() - 1))) continue;
+                if (!core::starts_with(req.operation_id,
+                                       std::string_view(r.operation).substr(0, r.operation.size() - 1)))
+                    continue;
             } else if (r.operation != req.operation_id) {
                 continue;
             }

@@ -21,8 +21,8 @@ struct Request {
     std::string remote_addr;
     int remote_port = 0;
     std::map<std::string, std::string> path_params;  // decoded values of {name} segments
-    std::string operation_id;                         // filled by the router
-    std::string request_id;                           // unique per request (journal id)
+    std::string operation_id;                        // filled by the router
+    std::string request_id;                          // unique per request (journal id)
 
     const std::string* header(std::string_view name) const { return core::find_header(headers, name); }
     std::string header_or(std::string_view name, std::string fallback = {}) const;

@@ -42,7 +42,9 @@ std::vector<JournalEntry> Journal::entries(const Filter& f) const {
         if (e.seq <= f.since_seq) continue;
         if (!f.operation_id.empty()) {
             if (f.operation_id.back() == '*') {
-                if (!core::starts_with(e.operation_id, std::string_view(f.operation_id).substr(0, f.operation_id.size() - 1))) continue;
+                if (!core::starts_with(e.operation_id,
+                                       std::string_view(f.operation_id).substr(0, f.operation_id.size() - 1)))
+                    continue;
             } else if (e.operation_id != f.operation_id) {
                 continue;
             }
@@ -115,7 +117,8 @@ core::OrderedJson Journal::to_har(const std::vector<JournalEntry>& entries, cons
         req["queryString"] = qs;
         if (!e.request_body.empty()) {
             const std::string* ct = core::find_header(e.request_headers, "Content-Type");
-            req["postData"] = {{"mimeType", ct ? *ct : "application/octet-stream"}, {"text", body_json(e.request_body)}};
+            req["postData"] = {{"mimeType", ct ? *ct : "application/octet-stream"},
+                               {"text", body_json(e.request_body)}};
             if (e.request_body_truncated) req["postData"]["comment"] = "truncated by the journal";
         }
         req["headersSize"] = -1;

@@ -15,13 +15,13 @@ namespace mpemu::emulator {
 
 struct JournalEntry {
     uint64_t seq = 0;
-    std::string id;               // request id
-    long long started_ms = 0;     // wall-clock unix ms
-    long long emulated_ms = 0;    // emulator clock at arrival
+    std::string id;             // request id
+    long long started_ms = 0;   // wall-clock unix ms
+    long long emulated_ms = 0;  // emulator clock at arrival
     std::string method;
     std::string target;
-    std::string group;            // route group ("wechat", "admin", ...) or "" when none
-    std::string operation_id;     // "" when no operation matched
+    std::string group;         // route group ("wechat", "admin", ...) or "" when none
+    std::string operation_id;  // "" when no operation matched
     std::string remote_addr;
     core::HeaderList request_headers;
     std::string request_body;
@@ -47,8 +47,8 @@ public:
         std::string method;
         std::string path_prefix;
         int status = 0;
-        uint64_t since_seq = 0;    // only entries with seq > since_seq
-        size_t limit = 0;          // newest N; 0 = all
+        uint64_t since_seq = 0;  // only entries with seq > since_seq
+        size_t limit = 0;        // newest N; 0 = all
     };
     std::vector<JournalEntry> entries(const Filter& filter) const;
     uint64_t total_recorded() const;

@@ -23,7 +23,9 @@ std::vector<std::string_view> split_path(std::string_view path) {
     return out;
 }
 
-bool is_param(const std::string& seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
+bool is_param(const std::string& seg) {
+    return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
+}
 
 constexpr std::string_view kAnyPrefix = "**";
 
@@ -79,7 +81,10 @@ Router::Match Router::match(std::string_view method, std::string_view raw_path) 
             const std::string& t = e->segments[i + (any_prefix ? 1 : 0)];
             std::string_view seg = segs[offset + i];
             if (is_param(t)) {
-                if (seg.empty()) { ok = false; break; }
+                if (seg.empty()) {
+                    ok = false;
+                    break;
+                }
             } else if (t != seg) {
                 ok = false;
                 break;
@@ -89,7 +94,8 @@ Router::Match Router::match(std::string_view method, std::string_view raw_path) 
         }
         if (!ok) continue;
         if (e->op.method != method) {
-            if (std::find(allowed.begin(), allowed.end(), e->op.method) == allowed.end()) allowed.push_back(e->op.method);
+            if (std::find(allowed.begin(), allowed.end(), e->op.method) == allowed.end())
+                allowed.push_back(e->op.method);
             if (!any_path_match) any_path_match = e.get();
             continue;
         }
@@ -125,7 +131,8 @@ const RouteGroup* Router::group_for(std::string_view raw_path) const {
     size_t best_len = 0;
     for (const auto& g : groups_) {
         for (const auto& p : g->prefixes) {
-            bool hit = core::starts_with(raw_path, p) || (p.size() > 1 && p.back() == '/' && raw_path == p.substr(0, p.size() - 1));
+            bool hit = core::starts_with(raw_path, p) ||
+                       (p.size() > 1 && p.back() == '/' && raw_path == p.substr(0, p.size() - 1));
             if (!hit) continue;
             if (!best || p.size() > best_len || (p.size() == best_len && g->priority > best->priority)) {
                 best = g.get();

@@ -20,7 +20,7 @@ struct Operation {
     // Template: "/v3/pay/transactions/out-trade-no/{out_trade_no}/close". A leading "/**" matches any
     // number of leading segments, none included ("/**/gateway.do" serves "/gateway.do" and "/pay/gateway.do").
     std::string path;
-    std::string id;      // operation id used by the journal, faults and docs: "wechatpay.transactions.close"
+    std::string id;  // operation id used by the journal, faults and docs: "wechatpay.transactions.close"
     Handler handler;
 };
 
@@ -39,7 +39,7 @@ enum class Refusal {
 
 struct RefusalInfo {
     Refusal kind;
-    std::string detail;               // human text: what was wrong
+    std::string detail;                // human text: what was wrong
     std::vector<std::string> allowed;  // for kMethodNotAllowed
 };
 

@@ -60,7 +60,8 @@ void emit(const Response& from, httplib::Response& to) {
     to.status = from.status;
     if (from.drop) {
         // A provider that fails before answering completely: the client sees a cut-off reply.
-        to.set_content_provider(1024, "application/octet-stream", [](size_t, size_t, httplib::DataSink&) { return false; });
+        to.set_content_provider(1024, "application/octet-stream",
+                                [](size_t, size_t, httplib::DataSink&) { return false; });
         return;
     }
     std::string content_type;
@@ -81,7 +82,9 @@ void emit(const Response& from, httplib::Response& to) {
 }  // namespace
 
 HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse refuse)
-    : options_(options), dispatch_(std::move(dispatch)), refuse_(std::move(refuse)),
+    : options_(options),
+      dispatch_(std::move(dispatch)),
+      refuse_(std::move(refuse)),
       server_(std::make_unique<httplib::Server>()) {
     auto& s = *server_;
     s.set_tcp_nodelay(true);
@@ -119,30 +122,32 @@ HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse re
     s.Options(".*", handler);
 
     // Refusals produced by cpp-httplib itself (no handler ran): render them in the caller's protocol.
-    s.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& in, httplib::Response& out) {
-        if (out.has_header(kHandledHeader)) return httplib::Server::HandlerResponse::Unhandled;
-        Request req = convert(in);
-        RefusalInfo info;
-        switch (out.status) {
-            case 413:
-                info = {Refusal::kBodyTooLarge,
-                        "request body exceeds the limit of " + std::to_string(options_.max_body_bytes) + " bytes", {}};
-                break;
-            case 414:
-            case 431:
-                info = {Refusal::kHeadersTooLarge, "request line or headers too large", {}};
-                break;
-            default:
-                info = {Refusal::kBadRequest, "malformed HTTP request", {}};
-                break;
-        }
-        int status = out.status;
-        Response res = refuse_(req, info);
-        emit(res, out);
-        if (res.status == 200 && status >= 400) out.status = res.status;  // providers that always answer 200
-        out.set_header(kHandledHeader, req.request_id);
-        return httplib::Server::HandlerResponse::Handled;
-    }));
+    s.set_error_handler(
+        httplib::Server::HandlerWithResponse([this](const httplib::Request& in, httplib::Response& out) {
+            if (out.has_header(kHandledHeader)) return httplib::Server::HandlerResponse::Unhandled;
+            Request req = convert(in);
+            RefusalInfo info;
+            switch (out.status) {
+                case 413:
+                    info = {Refusal::kBodyTooLarge,
+                            "request body exceeds the limit of " + std::to_string(options_.max_body_bytes) + " bytes",
+                            {}};
+                    break;
+                case 414:
+                case 431:
+                    info = {Refusal::kHeadersTooLarge, "request line or headers too large", {}};
+                    break;
+                default:
+                    info = {Refusal::kBadRequest, "malformed HTTP request", {}};
+                    break;
+            }
+            int status = out.status;
+            Response res = refuse_(req, info);
+            emit(res, out);
+            if (res.status == 200 && status >= 400) out.status = res.status;  // providers that always answer 200
+            out.set_header(kHandledHeader, req.request_id);
+            return httplib::Server::HandlerResponse::Handled;
+        }));
     s.set_exception_handler([](const httplib::Request&, httplib::Response& out, std::exception_ptr) {
         out.status = 500;
         out.set_content(R"({"error":{"code":"internal","message":"unexpected error"}})", "application/json");
@@ -165,7 +170,9 @@ core::Result<int> HttpServer::bind(const std::string& host, int port) {
     return bound;
 }
 
-void HttpServer::listen() { server_->listen_after_bind(); }
+void HttpServer::listen() {
+    server_->listen_after_bind();
+}
 
 void HttpServer::stop() {
     server_->stop();  // no new connections
@@ -188,8 +195,10 @@ void HttpServer::close_idle_connections() {
         socklen_t tlen = sizeof type;
         if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM) continue;
         int port = 0;
-        if (local.ss_family == AF_INET) port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
-        else if (local.ss_family == AF_INET6) port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+        if (local.ss_family == AF_INET)
+            port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+        else if (local.ss_family == AF_INET6)
+            port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
         sockaddr_storage peer{};
         socklen_t plen = sizeof peer;
         // Accepted connections share the listening port and have a peer; the listener has none.

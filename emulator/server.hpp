@@ -12,7 +12,9 @@
 #include "emulator/options.hpp"
 #include "emulator/router.hpp"
 
-namespace httplib { class Server; }
+namespace httplib {
+class Server;
+}
 
 namespace mpemu::emulator {
 

@@ -14,7 +14,9 @@
 #include "emulator/state/database.hpp"
 #include "emulator/state/fixture_set.hpp"
 
-namespace mpemu::state { class Outbox; }
+namespace mpemu::state {
+class Outbox;
+}
 
 namespace mpemu::emulator {
 

@@ -1,8 +1,8 @@
 // The list of emulated services in this build, in mount order. The backend mimic stays last: its
 // fixture check looks for the provider sections loaded before it.
-#include "emulator/service.hpp"
 #include "emulator/alipay/routes.hpp"
 #include "emulator/backend/service.hpp"
+#include "emulator/service.hpp"
 #include "emulator/wechat/service.hpp"
 #include "emulator/wechatpay/service.hpp"
 #include "emulator/wechatpay/service_v2.hpp"

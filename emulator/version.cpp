@@ -3,6 +3,8 @@
 
 namespace mpemu::emulator {
 
-const char* version() { return MPEMU_VERSION; }
+const char* version() {
+    return MPEMU_VERSION;
+}
 
 }  // namespace mpemu::emulator

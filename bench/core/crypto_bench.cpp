@@ -42,7 +42,8 @@ BENCHMARK(BM_RsaSha256Verify);
 void BM_Aes256GcmEncrypt(benchmark::State& state) {
     std::string key = "0123456789abcdefABCDEF0123456789";
     std::string plain(static_cast<size_t>(state.range(0)), 'x');
-    for (auto _ : state) benchmark::DoNotOptimize(crypto::aes256_gcm_encrypt(key, "n0nce1234567", "transaction", plain));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(crypto::aes256_gcm_encrypt(key, "n0nce1234567", "transaction", plain));
     state.SetBytesProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_Aes256GcmEncrypt)->Arg(512)->Arg(4096);

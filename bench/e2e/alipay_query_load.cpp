@@ -114,9 +114,9 @@ int main(int argc, char** argv) {
             return 1;
         }
         (void)setup.send({"POST",
-                    url + "/__admin/alipay/trades/" + no + "/pay",
-                    {{"Content-Type", "application/json"}},
-                    R"({"result":"TRADE_SUCCESS"})"});
+                          url + "/__admin/alipay/trades/" + no + "/pay",
+                          {{"Content-Type", "application/json"}},
+                          R"({"result":"TRADE_SUCCESS"})"});
         queries.push_back(
             gateway_request(url, signed_params(*app_key, "alipay.trade.query", R"({"out_trade_no":")" + no + "\"}")));
     }

@@ -21,7 +21,7 @@ namespace mpemu::bench {
 
 struct ServeProcess {
     pid_t pid = -1;
-    std::string url;  // http://127.0.0.1:PORT
+    std::string url;     // http://127.0.0.1:PORT
     int stdout_fd = -1;  // kept open until stop(): the server must never see a closed stdout
 
     void stop() {

@@ -57,7 +57,8 @@ Phase run(pid_t server, const std::string& base, const std::string& method, std:
                 r.method = method;
                 r.url = base + s.target;
                 r.body = s.body;
-                r.headers = {{"Authorization", s.auth}, {"Accept", "application/json"}, {"User-Agent", "wechatpay_load"}};
+                r.headers = {
+                    {"Authorization", s.auth}, {"Accept", "application/json"}, {"User-Agent", "wechatpay_load"}};
                 if (!s.body.empty()) r.headers.emplace_back("Content-Type", "application/json");
                 auto res = http.send(r);
                 if (res && res->status == 200) {
@@ -114,15 +115,19 @@ int main(int argc, char** argv) {
                 std::string no = "L" + std::to_string(w) + "_" + std::to_string(i) + "_" + std::to_string(ts % 100000);
                 Signed o;
                 o.target = "/v3/pay/transactions/jsapi";
-                o.body = R"({"appid":"wx8f3b6c2a1d4e5f60","mchid":")" + mchid +
-                         R"(","description":"load","out_trade_no":")" + no +
-                         R"(","notify_url":"https://example.com/n","amount":{"total":1,"currency":"CNY"},"payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}})";
-                o.auth = wechatpay::protocol::sign_request(key, mchid, serial, "POST", o.target, o.body, ts, "n" + no).value();
+                o.body =
+                    R"({"appid":"wx8f3b6c2a1d4e5f60","mchid":")" + mchid +
+                    R"(","description":"load","out_trade_no":")" + no +
+                    R"(","notify_url":"https://example.com/n","amount":{"total":1,"currency":"CNY"},"payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}})";
+                o.auth = wechatpay::protocol::sign_request(key, mchid, serial, "POST", o.target, o.body, ts, "n" + no)
+                             .value();
                 orders[w].push_back(std::move(o));
                 Signed q;
-                std::string qno = "L" + std::to_string(w) + "_" + std::to_string(i % 50) + "_" + std::to_string(ts % 100000);
+                std::string qno =
+                    "L" + std::to_string(w) + "_" + std::to_string(i % 50) + "_" + std::to_string(ts % 100000);
                 q.target = "/v3/pay/transactions/out-trade-no/" + qno + "?mchid=" + mchid;
-                q.auth = wechatpay::protocol::sign_request(key, mchid, serial, "GET", q.target, "", ts, "q" + no).value();
+                q.auth =
+                    wechatpay::protocol::sign_request(key, mchid, serial, "GET", q.target, "", ts, "q" + no).value();
                 queries[w].push_back(std::move(q));
             }
         });

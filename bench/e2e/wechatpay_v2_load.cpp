@@ -83,10 +83,15 @@ int main(int argc, char** argv) {
     const std::string run = std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
     for (int w = 0; w < conns; ++w) {
         for (size_t i = 0; i < per_conn; ++i) {
-            v2::Params p{{"appid", "wx8f3b6c2a1d4e5f60"}, {"mch_id", "1900000109"}, {"nonce_str", "n" + std::to_string(i)},
-                         {"body", "load"}, {"out_trade_no", "V2L" + run + "_" + std::to_string(w) + "_" + std::to_string(i)},
-                         {"total_fee", "1"}, {"spbill_create_ip", "127.0.0.1"},
-                         {"notify_url", "https://example.com/n"}, {"trade_type", "JSAPI"},
+            v2::Params p{{"appid", "wx8f3b6c2a1d4e5f60"},
+                         {"mch_id", "1900000109"},
+                         {"nonce_str", "n" + std::to_string(i)},
+                         {"body", "load"},
+                         {"out_trade_no", "V2L" + run + "_" + std::to_string(w) + "_" + std::to_string(i)},
+                         {"total_fee", "1"},
+                         {"spbill_create_ip", "127.0.0.1"},
+                         {"notify_url", "https://example.com/n"},
+                         {"trade_type", "JSAPI"},
                          {"openid", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}};
             p.set("sign", v2::sign(p, key, v2::SignType::kMd5));
             bodies[w].push_back(v2::render_xml(p));

@@ -96,8 +96,9 @@ int main(int argc, char** argv) {
     std::sort(runner_rates.begin(), runner_rates.end());
     double plain = plain_rates[plain_rates.size() / 2];
     double runner = runner_rates[runner_rates.size() / 2];
-    std::printf("{\"steps\":%d,\"rounds\":%d,\"plain_loop_req_per_s\":%.0f,\"runner_steps_per_s\":%.0f,\"ratio\":%.3f}\n",
-                steps, rounds, plain, runner, runner / plain);
+    std::printf(
+        "{\"steps\":%d,\"rounds\":%d,\"plain_loop_req_per_s\":%.0f,\"runner_steps_per_s\":%.0f,\"ratio\":%.3f}\n",
+        steps, rounds, plain, runner, runner / plain);
     (*emu)->stop();
     server.join();
     return 0;

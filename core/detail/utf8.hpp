@@ -74,20 +74,20 @@ inline void append_utf8(std::string& out, char32_t cp) {
 // fullwidth forms, most emoji), 1 otherwise. An approximation of wcwidth that needs no locale.
 inline int display_width(char32_t cp) {
     if (cp < 0x1100) return 1;
-    if ((cp <= 0x115F) ||                     // Hangul Jamo
-        (cp >= 0x2E80 && cp <= 0x303E) ||     // CJK radicals, punctuation
-        (cp >= 0x3041 && cp <= 0x33FF) ||     // kana, CJK compatibility
-        (cp >= 0x3400 && cp <= 0x4DBF) ||     // CJK extension A
-        (cp >= 0x4E00 && cp <= 0x9FFF) ||     // CJK unified ideographs
-        (cp >= 0xA000 && cp <= 0xA4CF) ||     // Yi
-        (cp >= 0xAC00 && cp <= 0xD7A3) ||     // Hangul syllables
-        (cp >= 0xF900 && cp <= 0xFAFF) ||     // CJK compatibility ideographs
-        (cp >= 0xFE30 && cp <= 0xFE4F) ||     // CJK compatibility forms
-        (cp >= 0xFF00 && cp <= 0xFF60) ||     // fullwidth forms
-        (cp >= 0xFFE0 && cp <= 0xFFE6) ||     // fullwidth signs
-        (cp >= 0x1F300 && cp <= 0x1F64F) ||   // pictographs, emoticons
-        (cp >= 0x1F900 && cp <= 0x1F9FF) ||   // supplemental pictographs
-        (cp >= 0x20000 && cp <= 0x3FFFD)) {   // CJK extensions B..
+    if ((cp <= 0x115F) ||                    // Hangul Jamo
+        (cp >= 0x2E80 && cp <= 0x303E) ||    // CJK radicals, punctuation
+        (cp >= 0x3041 && cp <= 0x33FF) ||    // kana, CJK compatibility
+        (cp >= 0x3400 && cp <= 0x4DBF) ||    // CJK extension A
+        (cp >= 0x4E00 && cp <= 0x9FFF) ||    // CJK unified ideographs
+        (cp >= 0xA000 && cp <= 0xA4CF) ||    // Yi
+        (cp >= 0xAC00 && cp <= 0xD7A3) ||    // Hangul syllables
+        (cp >= 0xF900 && cp <= 0xFAFF) ||    // CJK compatibility ideographs
+        (cp >= 0xFE30 && cp <= 0xFE4F) ||    // CJK compatibility forms
+        (cp >= 0xFF00 && cp <= 0xFF60) ||    // fullwidth forms
+        (cp >= 0xFFE0 && cp <= 0xFFE6) ||    // fullwidth signs
+        (cp >= 0x1F300 && cp <= 0x1F64F) ||  // pictographs, emoticons
+        (cp >= 0x1F900 && cp <= 0x1F9FF) ||  // supplemental pictographs
+        (cp >= 0x20000 && cp <= 0x3FFFD)) {  // CJK extensions B..
         return 2;
     }
     return 1;

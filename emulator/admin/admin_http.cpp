@@ -58,8 +58,8 @@ bool optional_string(const core::Json& body, const char* key, std::string* out, 
 void add(emulator::Router& router, std::string_view operation_id, emulator::Handler handler) {
     const AdminOperation* op = find_operation(operation_id);
     if (!op) throw std::logic_error("admin operation not in the catalog: " + std::string(operation_id));
-    router.add("admin", {std::string(op->method), std::string(op->path), "admin." + std::string(op->id),
-                         std::move(handler)});
+    router.add("admin",
+               {std::string(op->method), std::string(op->path), "admin." + std::string(op->id), std::move(handler)});
 }
 
 }  // namespace mpemu::admin

@@ -27,13 +27,20 @@ Response refuse(const Request& req, const emulator::RefusalInfo& info) {
             r.set_header("Allow", core::join(info.allowed, ", "));
             return r;
         }
-        case Refusal::kBodyTooLarge: return error_response(413, "body_too_large", info.detail);
-        case Refusal::kHeadersTooLarge: return error_response(431, "headers_too_large", info.detail);
-        case Refusal::kBadRequest: return error_response(400, "bad_request", info.detail);
-        case Refusal::kTooDeep: return error_response(400, "too_deep", info.detail);
-        case Refusal::kForbidden: return error_response(403, "forbidden", info.detail);
-        case Refusal::kUnauthorized: return error_response(401, "unauthorized", info.detail);
-        case Refusal::kInternal: return error_response(500, "internal", "unexpected error: " + info.detail);
+        case Refusal::kBodyTooLarge:
+            return error_response(413, "body_too_large", info.detail);
+        case Refusal::kHeadersTooLarge:
+            return error_response(431, "headers_too_large", info.detail);
+        case Refusal::kBadRequest:
+            return error_response(400, "bad_request", info.detail);
+        case Refusal::kTooDeep:
+            return error_response(400, "too_deep", info.detail);
+        case Refusal::kForbidden:
+            return error_response(403, "forbidden", info.detail);
+        case Refusal::kUnauthorized:
+            return error_response(401, "unauthorized", info.detail);
+        case Refusal::kInternal:
+            return error_response(500, "internal", "unexpected error: " + info.detail);
     }
     return error_response(500, "internal", info.detail);
 }
@@ -67,7 +74,9 @@ core::Json clock_json(const core::Clock& clock) {
             {"offset_ms", std::chrono::duration_cast<std::chrono::milliseconds>(clock.offset()).count()}};
 }
 
-Response bad_request(const std::string& message) { return error_response(400, "bad_request", message); }
+Response bad_request(const std::string& message) {
+    return error_response(400, "bad_request", message);
+}
 
 size_t parse_size(const std::string* s, size_t fallback) {
     if (!s || s->empty() || s->find_first_not_of("0123456789") != std::string::npos || s->size() > 9) return fallback;
@@ -183,8 +192,8 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
         return json_response(200, {{"status", "ok"}});
     });
     add(router, "requests.har", [&emu, journal_filter](Request& req) {
-        auto har = emulator::Journal::to_har(emu.journal().entries(journal_filter(req)), emu.base_url(),
-                                             emulator::version());
+        auto har =
+            emulator::Journal::to_har(emu.journal().entries(journal_filter(req)), emu.base_url(), emulator::version());
         return ordered_json_response(200, har);
     });
 
@@ -196,8 +205,9 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
         for (auto it = body->begin(); it != body->end(); ++it) {
             if (std::find(kKeys.begin(), kKeys.end(), it.key()) == kKeys.end()) {
                 auto hint = core::did_you_mean(it.key(), kKeys);
-                return bad_request("unknown clock field \"" + it.key() + "\"" +
-                                   (hint ? "; did you mean \"" + *hint + "\"?" : "; use advance, freeze, now or reset"));
+                return bad_request(
+                    "unknown clock field \"" + it.key() + "\"" +
+                    (hint ? "; did you mean \"" + *hint + "\"?" : "; use advance, freeze, now or reset"));
             }
         }
         if (body->empty()) return bad_request("give one of advance, freeze, now, reset");
@@ -207,23 +217,30 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
         std::optional<core::TimePoint> now;
         if (body->contains("advance")) {
             const auto& a = (*body)["advance"];
-            if (a.is_string()) advance = core::parse_duration(a.get<std::string>());
-            else if (a.is_number_integer()) advance = std::chrono::seconds(a.get<long long>());
-            if (!advance) return bad_request("\"advance\" must be a duration like \"90s\", \"2h\", \"1d12h\" or seconds");
+            if (a.is_string())
+                advance = core::parse_duration(a.get<std::string>());
+            else if (a.is_number_integer())
+                advance = std::chrono::seconds(a.get<long long>());
+            if (!advance)
+                return bad_request("\"advance\" must be a duration like \"90s\", \"2h\", \"1d12h\" or seconds");
         }
         if (body->contains("now")) {
             const auto& n = (*body)["now"];
             if (n.is_string()) now = core::parse_rfc3339(n.get<std::string>());
             if (!now) return bad_request("\"now\" must be an RFC 3339 time like \"2024-01-01T12:00:00+08:00\"");
         }
-        if (body->contains("freeze") && !(*body)["freeze"].is_boolean()) return bad_request("\"freeze\" must be a boolean");
-        if (body->contains("reset") && !(*body)["reset"].is_boolean()) return bad_request("\"reset\" must be a boolean");
+        if (body->contains("freeze") && !(*body)["freeze"].is_boolean())
+            return bad_request("\"freeze\" must be a boolean");
+        if (body->contains("reset") && !(*body)["reset"].is_boolean())
+            return bad_request("\"reset\" must be a boolean");
         if (body->value("reset", false)) clock.reset();
         if (now) clock.set(*now);
         if (advance) clock.advance(*advance);
         if (body->contains("freeze")) {
-            if ((*body)["freeze"].get<bool>()) clock.freeze();
-            else clock.unfreeze();
+            if ((*body)["freeze"].get<bool>())
+                clock.freeze();
+            else
+                clock.unfreeze();
         }
         return json_response(200, clock_json(clock));
     });
@@ -261,7 +278,8 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
             return error_response(404, "not_found", "no notification with id " + id);
         }
         for (const auto& m : emu.outbox().list({})) {
-            if (std::to_string(m.id) == id) return json_response(200, emu.outbox().to_json(m, emu.outbox().attempts(m.id)));
+            if (std::to_string(m.id) == id)
+                return json_response(200, emu.outbox().to_json(m, emu.outbox().attempts(m.id)));
         }
         return error_response(404, "not_found", "no notification with id " + id);
     });

@@ -4,7 +4,9 @@
 
 #include "emulator/router.hpp"
 
-namespace mpemu::emulator { class Emulator; }
+namespace mpemu::emulator {
+class Emulator;
+}
 
 namespace mpemu::admin {
 

@@ -94,16 +94,19 @@ Response BackendService::run_action(Call& call, const Route& route) {
 
     if (a.type == ActionType::kWechatLogin) {
         std::string code = body_string(call, {"code"});
-        if (code.empty()) return problem(400, "invalid-body", "Invalid body", "send {\"code\": <the code from wx.login()>}");
+        if (code.empty())
+            return problem(400, "invalid-body", "Invalid body", "send {\"code\": <the code from wx.login()>}");
         core::HttpRequest rq;
-        rq.url = base + "/sns/jscode2session?" +
-                 core::build_query({{"appid", a.appid}, {"secret", a.secret}, {"js_code", code},
-                                    {"grant_type", "authorization_code"}});
+        rq.url =
+            base + "/sns/jscode2session?" +
+            core::build_query(
+                {{"appid", a.appid}, {"secret", a.secret}, {"js_code", code}, {"grant_type", "authorization_code"}});
         rq.timeout = std::chrono::milliseconds(5000);
         auto rs = http.send(rq);
         if (!rs) return provider_failed("WeChat", "jscode2session: " + rs.error().message);
         auto j = core::parse_json(rs->body);
-        if (!j || !j->is_object()) return provider_failed("WeChat", "jscode2session answered " + std::to_string(rs->status) + ": " + rs->body);
+        if (!j || !j->is_object())
+            return provider_failed("WeChat", "jscode2session answered " + std::to_string(rs->status) + ": " + rs->body);
         if (j->value("errcode", 0) != 0 || !j->contains("openid")) {
             return problem(401, "login-failed", "WeChat login failed", j->value("errmsg", std::string("no openid")),
                            {{"errcode", j->value("errcode", 0)}, {"errmsg", j->value("errmsg", "")}});
@@ -117,15 +120,22 @@ Response BackendService::run_action(Call& call, const Route& route) {
         });
         Json extra = {{"provider", "wechat"}, {"openid", openid}, {"appid", a.appid}};
         if (j->contains("unionid")) extra["unionid"] = (*j)["unionid"];
-        return json_reply(200, {{"token", issue_token(uid, extra)}, {"tokenType", "Bearer"}, {"expiresIn", jwtc.expires_in_s},
-                                {"user", {{"id", uid}, {"provider", "wechat"}, {"openid", openid}, {"new", user.value("new", false)}}}});
+        return json_reply(
+            200,
+            {{"token", issue_token(uid, extra)},
+             {"tokenType", "Bearer"},
+             {"expiresIn", jwtc.expires_in_s},
+             {"user", {{"id", uid}, {"provider", "wechat"}, {"openid", openid}, {"new", user.value("new", false)}}}});
     }
 
     auto alipay_call = [&](const std::string& method, core::Params extra, const std::string& node,
                            std::string* error) -> std::optional<Json> {
-        core::Params params = {{"app_id", a.app_id},    {"method", method},
-                               {"charset", "utf-8"},    {"sign_type", "RSA2"},
-                               {"timestamp", core::format_datetime(clock.now())}, {"version", "1.0"}};
+        core::Params params = {{"app_id", a.app_id},
+                               {"method", method},
+                               {"charset", "utf-8"},
+                               {"sign_type", "RSA2"},
+                               {"timestamp", core::format_datetime(clock.now())},
+                               {"version", "1.0"}};
         params.insert(params.end(), extra.begin(), extra.end());
         auto sig = crypto::rsa_sha256_sign_base64(a.app_private_key, alipay_sign_content(params, {"sign"}));
         if (!sig) {
@@ -161,13 +171,16 @@ Response BackendService::run_action(Call& call, const Route& route) {
 
     if (a.type == ActionType::kAlipayLogin) {
         std::string code = body_string(call, {"authCode", "auth_code", "code"});
-        if (code.empty()) return problem(400, "invalid-body", "Invalid body", "send {\"authCode\": <the code from my.getAuthCode()>}");
+        if (code.empty())
+            return problem(400, "invalid-body", "Invalid body",
+                           "send {\"authCode\": <the code from my.getAuthCode()>}");
         std::string err;
         auto node = alipay_call("alipay.system.oauth.token", {{"grant_type", "authorization_code"}, {"code", code}},
                                 "alipay_system_oauth_token_response", &err);
         if (!node) return provider_failed("Alipay", err);
         if (node->contains("sub_code") || (!node->contains("user_id") && !node->contains("open_id"))) {
-            return problem(401, "login-failed", "Alipay login failed", node->value("sub_msg", std::string("no user id")),
+            return problem(401, "login-failed", "Alipay login failed",
+                           node->value("sub_msg", std::string("no user id")),
                            {{"code", node->value("code", "")}, {"sub_code", node->value("sub_code", "")}});
         }
         std::string user_id = node->value("user_id", "");
@@ -181,8 +194,12 @@ Response BackendService::run_action(Call& call, const Route& route) {
         Json user = ctx_->db().write([&](state::Conn& c) {
             return Store::upsert_user(c, uid, "alipay", a.app_id, subject, profile, clock.now_unix_ms());
         });
-        return json_reply(200, {{"token", issue_token(uid, extra)}, {"tokenType", "Bearer"}, {"expiresIn", jwtc.expires_in_s},
-                                {"user", {{"id", uid}, {"provider", "alipay"}, {"userId", subject}, {"new", user.value("new", false)}}}});
+        return json_reply(
+            200,
+            {{"token", issue_token(uid, extra)},
+             {"tokenType", "Bearer"},
+             {"expiresIn", jwtc.expires_in_s},
+             {"user", {{"id", uid}, {"provider", "alipay"}, {"userId", subject}, {"new", user.value("new", false)}}}});
     }
 
     const Collection* orders = call.cfg.collection(a.collection);
@@ -193,40 +210,53 @@ Response BackendService::run_action(Call& call, const Route& route) {
             return r;
         }
         std::string order_id = call.params.count("id") ? call.params["id"] : body_string(call, {"orderId", "order_id"});
-        if (order_id.empty()) return problem(400, "invalid-request", "Invalid request", "name the order: a {id} path parameter or body.orderId");
+        if (order_id.empty())
+            return problem(400, "invalid-request", "Invalid request",
+                           "name the order: a {id} path parameter or body.orderId");
         auto row = ctx_->db().read([&](state::Conn& c) { return Store::get(c, orders->name, order_id); });
         if (!row) return problem(404, "not-found", "Not found", "no " + orders->name + " row with id " + order_id);
         std::string sub = call.claims->value("sub", "");
-        if (orders->owned && row->owner != sub) return problem(403, "forbidden", "Forbidden", "the order belongs to another user");
+        if (orders->owned && row->owner != sub)
+            return problem(403, "forbidden", "Forbidden", "the order belongs to another user");
         const Json* status = row->data.contains(a.status_field) ? &row->data[a.status_field] : nullptr;
-        if (status && *status == a.paid_value) return problem(409, "already-paid", "Order already paid", "order " + order_id + " is paid");
+        if (status && *status == a.paid_value)
+            return problem(409, "already-paid", "Order already paid", "order " + order_id + " is paid");
         const Json* amount = row->data.contains(a.amount_field) ? &row->data[a.amount_field] : nullptr;
         if (!amount || !amount->is_number_integer() || amount->get<long long>() <= 0)
             return problem(409, "invalid-order", "Order cannot be paid",
                            "the order's \"" + a.amount_field + "\" must be a positive integer amount in fen");
         long long total = amount->get<long long>();
-        std::string subject = row->data.contains(a.subject_field) ? to_text(row->data[a.subject_field]) : "Order " + order_id;
+        std::string subject =
+            row->data.contains(a.subject_field) ? to_text(row->data[a.subject_field]) : "Order " + order_id;
         std::string out_trade_no = core::format_compact(clock.now()) + ids.digits(8);
         std::string notify_url = base + a.notify_path;
 
         if (a.type == ActionType::kWechatPayJsapi) {
             std::string openid = call.claims->value("openid", "");
             if (openid.empty())
-                return problem(409, "wrong-login", "WeChat login required", "WeChat Pay needs the payer's openid: log in with WeChat");
-            Json req = {{"appid", a.appid}, {"mchid", a.mchid}, {"description", subject}, {"out_trade_no", out_trade_no},
-                        {"notify_url", notify_url}, {"amount", {{"total", total}, {"currency", "CNY"}}},
+                return problem(409, "wrong-login", "WeChat login required",
+                               "WeChat Pay needs the payer's openid: log in with WeChat");
+            Json req = {{"appid", a.appid},
+                        {"mchid", a.mchid},
+                        {"description", subject},
+                        {"out_trade_no", out_trade_no},
+                        {"notify_url", notify_url},
+                        {"amount", {{"total", total}, {"currency", "CNY"}}},
                         {"payer", {{"openid", openid}}}};
             std::string body = core::dump(req);
             std::string path = "/v3/pay/transactions/jsapi";
             std::string ts = std::to_string(core::Clock::wall_unix());  // SDK-style real time for signatures
             std::string nonce = ids.base62(32);
-            auto sig = crypto::rsa_sha256_sign_base64(a.merchant_key, "POST\n" + path + "\n" + ts + "\n" + nonce + "\n" + body + "\n");
+            auto sig = crypto::rsa_sha256_sign_base64(a.merchant_key,
+                                                      "POST\n" + path + "\n" + ts + "\n" + nonce + "\n" + body + "\n");
             if (!sig) return provider_failed("WeChat Pay", "signing: " + sig.error().message);
             core::HttpRequest rq;
             rq.method = "POST";
             rq.url = base + path;
             rq.body = body;
-            rq.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}, {"User-Agent", "mpemu-backend"},
+            rq.headers = {{"Content-Type", "application/json"},
+                          {"Accept", "application/json"},
+                          {"User-Agent", "mpemu-backend"},
                           {"Authorization", "WECHATPAY2-SHA256-RSA2048 mchid=\"" + a.mchid + "\",nonce_str=\"" + nonce +
                                                 "\",timestamp=\"" + ts + "\",serial_no=\"" + a.merchant_serial +
                                                 "\",signature=\"" + *sig + "\""}};
@@ -235,53 +265,67 @@ Response BackendService::run_action(Call& call, const Route& route) {
             if (!rs) return provider_failed("WeChat Pay", "jsapi: " + rs.error().message);
             auto j = core::parse_json(rs->body);
             if (rs->status != 200 || !j || !j->contains("prepay_id")) {
-                return provider_failed("WeChat Pay", "jsapi answered " + std::to_string(rs->status) + ": " + rs->body.substr(0, 300),
+                return provider_failed("WeChat Pay",
+                                       "jsapi answered " + std::to_string(rs->status) + ": " + rs->body.substr(0, 300),
                                        {{"provider_status", rs->status}});
             }
             std::string prepay_id = (*j)["prepay_id"].get<std::string>();
             std::string pts = std::to_string(core::Clock::wall_unix());
             std::string pnonce = ids.base62(32);
             std::string package = "prepay_id=" + prepay_id;
-            auto pay_sig = crypto::rsa_sha256_sign_base64(a.merchant_key, a.appid + "\n" + pts + "\n" + pnonce + "\n" + package + "\n");
+            auto pay_sig = crypto::rsa_sha256_sign_base64(a.merchant_key,
+                                                          a.appid + "\n" + pts + "\n" + pnonce + "\n" + package + "\n");
             if (!pay_sig) return provider_failed("WeChat Pay", "paySign: " + pay_sig.error().message);
             ctx_->db().write([&](state::Conn& c) {
-                Store::put_payment(c, {"wechatpay", out_trade_no, orders->name, order_id, "pending", ""}, clock.now_unix_ms());
+                Store::put_payment(c, {"wechatpay", out_trade_no, orders->name, order_id, "pending", ""},
+                                   clock.now_unix_ms());
                 if (auto r = Store::get(c, orders->name, order_id)) {
-                    r->data["payment"] = {{"provider", "wechatpay"}, {"outTradeNo", out_trade_no}, {"status", "pending"}};
+                    r->data["payment"] = {
+                        {"provider", "wechatpay"}, {"outTradeNo", out_trade_no}, {"status", "pending"}};
                     Store::update(c, orders->name, order_id, r->data, clock.now_unix_ms());
                 }
             });
             return json_reply(200, {{"orderId", row->data.value(orders->id_field, Json(order_id))},
                                     {"outTradeNo", out_trade_no},
                                     {"appId", a.appid},
-                                    {"requestPayment", {{"timeStamp", pts}, {"nonceStr", pnonce}, {"package", package},
-                                                        {"signType", "RSA"}, {"paySign", *pay_sig}}}});
+                                    {"requestPayment",
+                                     {{"timeStamp", pts},
+                                      {"nonceStr", pnonce},
+                                      {"package", package},
+                                      {"signType", "RSA"},
+                                      {"paySign", *pay_sig}}}});
         }
         // Alipay trade.create
         std::string buyer_id = call.claims->value("alipay_user_id", "");
         std::string buyer_open_id = call.claims->value("alipay_open_id", "");
         if (buyer_id.empty() && buyer_open_id.empty())
-            return problem(409, "wrong-login", "Alipay login required", "an Alipay trade needs the buyer: log in with Alipay");
+            return problem(409, "wrong-login", "Alipay login required",
+                           "an Alipay trade needs the buyer: log in with Alipay");
         core::OrderedJson biz;
         biz["out_trade_no"] = out_trade_no;
         biz["total_amount"] = fen_to_yuan(total);
         biz["subject"] = subject;
-        if (!buyer_id.empty()) biz["buyer_id"] = buyer_id;
-        else biz["buyer_open_id"] = buyer_open_id;
+        if (!buyer_id.empty())
+            biz["buyer_id"] = buyer_id;
+        else
+            biz["buyer_open_id"] = buyer_open_id;
         biz["product_code"] = "JSAPI_PAY";
         std::string err;
         auto node = alipay_call("alipay.trade.create", {{"notify_url", notify_url}, {"biz_content", core::dump(biz)}},
                                 "alipay_trade_create_response", &err);
         if (!node) return provider_failed("Alipay", err);
         if (node->value("code", "") != "10000" || !node->contains("trade_no")) {
-            return provider_failed("Alipay", node->value("sub_msg", node->value("msg", std::string("trade.create failed"))),
+            return provider_failed("Alipay",
+                                   node->value("sub_msg", node->value("msg", std::string("trade.create failed"))),
                                    {{"code", node->value("code", "")}, {"sub_code", node->value("sub_code", "")}});
         }
         std::string trade_no = (*node)["trade_no"].get<std::string>();
         ctx_->db().write([&](state::Conn& c) {
-            Store::put_payment(c, {"alipay", out_trade_no, orders->name, order_id, "pending", trade_no}, clock.now_unix_ms());
+            Store::put_payment(c, {"alipay", out_trade_no, orders->name, order_id, "pending", trade_no},
+                               clock.now_unix_ms());
             if (auto r = Store::get(c, orders->name, order_id)) {
-                r->data["payment"] = {{"provider", "alipay"}, {"outTradeNo", out_trade_no}, {"tradeNo", trade_no}, {"status", "pending"}};
+                r->data["payment"] = {
+                    {"provider", "alipay"}, {"outTradeNo", out_trade_no}, {"tradeNo", trade_no}, {"status", "pending"}};
                 Store::update(c, orders->name, order_id, r->data, clock.now_unix_ms());
             }
         });
@@ -291,7 +335,8 @@ Response BackendService::run_action(Call& call, const Route& route) {
     }
 
     // Notifications: verify, then mark the order paid once (re-checked inside the transaction).
-    auto mark_paid = [&](const std::string& provider, const std::string& out_trade_no, const std::string& transaction_id) {
+    auto mark_paid = [&](const std::string& provider, const std::string& out_trade_no,
+                         const std::string& transaction_id) {
         return ctx_->db().write([&](state::Conn& c) -> bool {
             auto p = Store::payment(c, provider, out_trade_no);
             if (!p) return false;
@@ -299,8 +344,11 @@ Response BackendService::run_action(Call& call, const Route& route) {
             Store::mark_paid(c, provider, out_trade_no, transaction_id, clock.now_unix_ms());
             if (auto r = Store::get(c, p->collection, p->row_id)) {
                 r->data[a.status_field] = a.paid_value;
-                r->data["payment"] = {{"provider", provider}, {"outTradeNo", out_trade_no}, {"transactionId", transaction_id},
-                                      {"status", "paid"}, {"paidAt", core::format_rfc3339(clock.now())}};
+                r->data["payment"] = {{"provider", provider},
+                                      {"outTradeNo", out_trade_no},
+                                      {"transactionId", transaction_id},
+                                      {"status", "paid"},
+                                      {"paidAt", core::format_rfc3339(clock.now())}};
                 Store::update(c, p->collection, p->row_id, r->data, clock.now_unix_ms());
             }
             return true;
@@ -327,7 +375,8 @@ Response BackendService::run_action(Call& call, const Route& route) {
         const Json& res = call.body["resource"];
         auto ct = crypto::base64_decode(res.value("ciphertext", ""));
         if (!ct) return fail(400, "ciphertext is not base64");
-        auto plain = crypto::aes256_gcm_decrypt(a.apiv3_key, res.value("nonce", ""), res.value("associated_data", ""), *ct);
+        auto plain =
+            crypto::aes256_gcm_decrypt(a.apiv3_key, res.value("nonce", ""), res.value("associated_data", ""), *ct);
         if (!plain) return fail(400, "cannot decrypt the resource with the APIv3 key");
         auto tx = core::parse_json(*plain);
         if (!tx || !tx->is_object()) return fail(400, "the decrypted resource is not JSON");
@@ -343,7 +392,8 @@ Response BackendService::run_action(Call& call, const Route& route) {
     const std::string* sign = core::find_param(form, "sign");
     auto text_reply = [](const std::string& t) { return Response::text(200, t); };
     if (!sign) return text_reply("failure");
-    if (!crypto::rsa_sha256_verify_base64(a.alipay_public_key, alipay_sign_content(form, {"sign", "sign_type"}), *sign)) {
+    if (!crypto::rsa_sha256_verify_base64(a.alipay_public_key, alipay_sign_content(form, {"sign", "sign_type"}),
+                                          *sign)) {
         ctx_->log().warn("backend.alipay_notify.bad_signature", {{"route", route.name}});
         return text_reply("failure");
     }

@@ -11,8 +11,12 @@ namespace {
 using core::Json;
 namespace crypto = core::crypto;
 
-std::string ptr(std::string_view base, std::string_view token) { return core::pointer_append(base, token); }
-std::string ptr(std::string_view base, size_t i) { return core::pointer_append(base, i); }
+std::string ptr(std::string_view base, std::string_view token) {
+    return core::pointer_append(base, token);
+}
+std::string ptr(std::string_view base, size_t i) {
+    return core::pointer_append(base, i);
+}
 
 struct Loader {
     state::FixtureReader& r;
@@ -115,8 +119,8 @@ struct Loader {
         Action& act = route.action;
         act.type_name = a.value("type", "");
         static const std::map<std::string, ActionType> kTypes = {
-            {"wechat_login", ActionType::kWechatLogin},       {"alipay_login", ActionType::kAlipayLogin},
-            {"wechatpay_jsapi", ActionType::kWechatPayJsapi}, {"alipay_trade", ActionType::kAlipayTrade},
+            {"wechat_login", ActionType::kWechatLogin},         {"alipay_login", ActionType::kAlipayLogin},
+            {"wechatpay_jsapi", ActionType::kWechatPayJsapi},   {"alipay_trade", ActionType::kAlipayTrade},
             {"wechatpay_notify", ActionType::kWechatPayNotify}, {"alipay_notify", ActionType::kAlipayNotify}};
         act.type = kTypes.at(act.type_name);  // the JSON Schema allows only these
         act.collection = a.value("collection", "");
@@ -154,8 +158,9 @@ struct Loader {
                         }
                     }
                 }
-                if (!found) r.error(a.contains("appid") ? ptr(pointer, "appid") : pointer,
-                                    "appid \"" + act.appid + "\" is not declared in wechat.apps");
+                if (!found)
+                    r.error(a.contains("appid") ? ptr(pointer, "appid") : pointer,
+                            "appid \"" + act.appid + "\" is not declared in wechat.apps");
             }
         }
         if (wxpay_side) {
@@ -170,8 +175,10 @@ struct Loader {
                 if (act.type == ActionType::kWechatPayJsapi) {
                     if (auto pem = r.read_file(*dir + "merchant_private_key.pem", mp, "merchant private key")) {
                         auto k = crypto::load_private_key(*pem);
-                        if (!k) r.error(mp, *dir + "merchant_private_key.pem: " + k.error().message);
-                        else act.merchant_key = *k;
+                        if (!k)
+                            r.error(mp, *dir + "merchant_private_key.pem: " + k.error().message);
+                        else
+                            act.merchant_key = *k;
                     }
                     if (auto s = r.read_text(*dir + "merchant_cert_serial.txt", mp, "merchant certificate serial"))
                         act.merchant_serial = *s;
@@ -201,13 +208,17 @@ struct Loader {
             if (auto dir = provider_keys_dir("alipay", "apps", "app_id", act.app_id, ap, "keys/alipay/")) {
                 if (auto pem = r.read_file(*dir + "app_private_key.pem", ap, "Alipay app private key")) {
                     auto k = crypto::load_private_key(*pem);
-                    if (!k) r.error(ap, *dir + "app_private_key.pem: " + k.error().message);
-                    else act.app_private_key = *k;
+                    if (!k)
+                        r.error(ap, *dir + "app_private_key.pem: " + k.error().message);
+                    else
+                        act.app_private_key = *k;
                 }
                 if (auto pem = r.read_file(*dir + "alipay_public_key.pem", ap, "Alipay public key")) {
                     auto k = crypto::load_public_key(*pem);
-                    if (!k) r.error(ap, *dir + "alipay_public_key.pem: " + k.error().message);
-                    else act.alipay_public_key = *k;
+                    if (!k)
+                        r.error(ap, *dir + "alipay_public_key.pem: " + k.error().message);
+                    else
+                        act.alipay_public_key = *k;
                 }
             }
         }
@@ -244,7 +255,10 @@ struct Loader {
                     auto path_expr = core::JsonPath::compile(b[i].value("path", ""));
                     if (!path_expr) {
                         size_t col = 0;
-                        try { col = std::stoul(path_expr.error().detail); } catch (...) {}
+                        try {
+                            col = std::stoul(path_expr.error().detail);
+                        } catch (...) {
+                        }
                         error_in_string(ptr(bp, "path"), col, "invalid JSONPath: " + path_expr.error().message);
                         continue;
                     }
@@ -270,11 +284,14 @@ struct Loader {
             if (res->contains("delay")) {
                 const Json& d = (*res)["delay"];
                 std::optional<std::chrono::milliseconds> ms;
-                if (d.is_number_integer()) ms = std::chrono::milliseconds(d.get<long long>());
-                else if (d.is_string()) ms = core::parse_duration(d.get<std::string>());
+                if (d.is_number_integer())
+                    ms = std::chrono::milliseconds(d.get<long long>());
+                else if (d.is_string())
+                    ms = core::parse_duration(d.get<std::string>());
                 if (!ms || ms->count() < 0 || ms->count() > 60000)
                     r.error(ptr(rp, "delay"), "delay must be milliseconds or a duration like \"250ms\", at most 60s");
-                else route.delay = *ms;
+                else
+                    route.delay = *ms;
             }
         }
         if (auto a = v.find("action"); a != v.end()) load_action(route, *a, ptr(pointer, "action"));
@@ -295,7 +312,8 @@ struct Loader {
         std::string auth = v.value("auth", c.owned ? "all" : "none");
         c.read_auth.required = c.owned || auth == "all";
         c.write_auth.required = c.owned || auth == "all" || auth == "write";
-        if (c.owned && auth == "none") r.error(ptr(pointer, "auth"), "an owned collection always needs a logged-in user");
+        if (c.owned && auth == "none")
+            r.error(ptr(pointer, "auth"), "an owned collection always needs a logged-in user");
         if (v.contains("defaults")) c.defaults = v["defaults"];
         if (v.contains("protected")) {
             for (const auto& f : v["protected"]) c.protected_fields.push_back(f.get<std::string>());
@@ -305,7 +323,8 @@ struct Loader {
             if (s->is_string()) {
                 std::string component = s->get<std::string>();
                 if (!cfg.openapi) {
-                    r.error(sp, "schema \"" + component + "\" names an OpenAPI component, but backend.openapi is not set");
+                    r.error(sp,
+                            "schema \"" + component + "\" names an OpenAPI component, but backend.openapi is not set");
                 } else {
                     std::string why;
                     c.schema = cfg.openapi->component_schema(component, &why);
@@ -313,8 +332,10 @@ struct Loader {
                 }
             } else {
                 auto compiled = core::JsonSchema::compile(*s);
-                if (!compiled) r.error(sp, "invalid JSON Schema: " + compiled.error().message);
-                else c.schema = std::make_shared<core::JsonSchema>(std::move(*compiled));
+                if (!compiled)
+                    r.error(sp, "invalid JSON Schema: " + compiled.error().message);
+                else
+                    c.schema = std::make_shared<core::JsonSchema>(std::move(*compiled));
             }
         }
         if (auto seed = v.find("seed"); seed != v.end()) {
@@ -331,7 +352,8 @@ struct Loader {
                     if (c.integer_ids && !id.is_number_integer())
                         r.error(ptr(rp, c.id_field), "\"" + c.id_field + "\" must be an integer (id_type is integer)");
                     std::string key = id.is_string() ? id.get<std::string>() : core::dump(id);
-                    if (!ids.insert(key).second) r.error(ptr(rp, c.id_field), "duplicate id " + key + " in the seed rows");
+                    if (!ids.insert(key).second)
+                        r.error(ptr(rp, c.id_field), "duplicate id " + key + " in the seed rows");
                 }
                 c.seed.push_back(row);
             }
@@ -388,18 +410,24 @@ bool PathTemplate::match(const std::vector<std::string_view>& raw, std::map<std:
 
 std::string ValueMatcher::describe() const {
     switch (kind) {
-        case kEquals: return "equal to " + core::dump(value);
-        case kMatches: return "matching /" + to_text(value) + "/";
-        case kExists: return "present";
-        case kAbsent: return "absent";
+        case kEquals:
+            return "equal to " + core::dump(value);
+        case kMatches:
+            return "matching /" + to_text(value) + "/";
+        case kExists:
+            return "present";
+        case kAbsent:
+            return "absent";
     }
     return "";
 }
 
 bool ValueMatcher::test(const core::Json* actual) const {
     switch (kind) {
-        case kExists: return actual != nullptr;
-        case kAbsent: return actual == nullptr;
+        case kExists:
+            return actual != nullptr;
+        case kAbsent:
+            return actual == nullptr;
         case kEquals:
             if (!actual) return false;
             if (*actual == value) return true;
@@ -441,17 +469,22 @@ std::shared_ptr<const BackendConfig> load_backend_config(state::FixtureReader& r
         if (a.contains("expires_in")) {
             const Json& e = a["expires_in"];
             std::optional<std::chrono::milliseconds> ms;
-            if (e.is_number_integer()) ms = std::chrono::seconds(e.get<long long>());
-            else ms = core::parse_duration(e.get<std::string>());
-            if (!ms || ms->count() <= 0) reader.error("/backend/auth/expires_in", "expires_in must be seconds or a duration like \"2h\"");
-            else cfg->jwt.expires_in_s = ms->count() / 1000;
+            if (e.is_number_integer())
+                ms = std::chrono::seconds(e.get<long long>());
+            else
+                ms = core::parse_duration(e.get<std::string>());
+            if (!ms || ms->count() <= 0)
+                reader.error("/backend/auth/expires_in", "expires_in must be seconds or a duration like \"2h\"");
+            else
+                cfg->jwt.expires_in_s = ms->count() / 1000;
         }
         if (a.contains("claims")) cfg->jwt.claims = a["claims"];
         cfg->wechat_appid = a.value("wechat_appid", "");
         cfg->alipay_app_id = a.value("alipay_app_id", "");
     }
     if (b.contains("collections")) {
-        for (auto it = b["collections"].begin(); it != b["collections"].end(); ++it) L.collection_names.push_back(it.key());
+        for (auto it = b["collections"].begin(); it != b["collections"].end(); ++it)
+            L.collection_names.push_back(it.key());
         for (auto it = b["collections"].begin(); it != b["collections"].end(); ++it)
             L.load_collection(it.key(), it.value(), ptr("/backend/collections", it.key()));
     }
@@ -459,11 +492,14 @@ std::shared_ptr<const BackendConfig> load_backend_config(state::FixtureReader& r
         const Json& routes = b["routes"];
         for (size_t i = 0; i < routes.size(); ++i) L.load_route(routes[i], ptr("/backend/routes", i), i);
     }
-    const bool any_auth = std::any_of(cfg->routes.begin(), cfg->routes.end(), [](const Route& r) {
-        return r.auth.required || r.action.type == ActionType::kWechatLogin || r.action.type == ActionType::kAlipayLogin;
-    }) || std::any_of(cfg->collections.begin(), cfg->collections.end(), [](const Collection& c) {
-        return c.read_auth.required || c.write_auth.required;
-    });
+    const bool any_auth = std::any_of(cfg->routes.begin(), cfg->routes.end(),
+                                      [](const Route& r) {
+                                          return r.auth.required || r.action.type == ActionType::kWechatLogin ||
+                                                 r.action.type == ActionType::kAlipayLogin;
+                                      }) ||
+                          std::any_of(cfg->collections.begin(), cfg->collections.end(), [](const Collection& c) {
+                              return c.read_auth.required || c.write_auth.required;
+                          });
     if (any_auth && cfg->jwt.secret.empty())
         reader.error("/backend", "logins and protected routes need backend.auth.jwt_secret (the HS256 key)");
     // Pay actions need a notify route of the same provider (the provider calls it back).
@@ -507,7 +543,8 @@ std::shared_ptr<const BackendConfig> load_backend_config(state::FixtureReader& r
     for (const auto& p : cfg->prefixes) {
         if (core::starts_with(p, "/__admin") || p == "/sns/" || p == "/cgi-bin/" || p == "/wxa/" || p == "/v3/" ||
             p == "/gateway.do" || p == "/pay/" || p == "/secapi/")
-            reader.error("/backend", "the backend's paths must not start with " + p + " (a provider or the admin API uses it)");
+            reader.error("/backend",
+                         "the backend's paths must not start with " + p + " (a provider or the admin API uses it)");
     }
     return cfg;
 }

@@ -38,7 +38,7 @@ struct AuthRule {
 
 struct Collection {
     std::string name;
-    PathTemplate path;   // "/api/products" (list, create); items at path + "/{id}"
+    PathTemplate path;  // "/api/products" (list, create); items at path + "/{id}"
     PathTemplate item_path;
     std::string id_field = "id";
     bool integer_ids = true;
@@ -49,7 +49,7 @@ struct Collection {
     std::vector<core::Json> seed;
     core::Json defaults = core::Json::object();  // merged into created rows
     std::vector<std::string> protected_fields;   // set by the server only (status, payment)
-    std::string pointer;  // in fixture.json
+    std::string pointer;                         // in fixture.json
 };
 
 struct ValueMatcher {
@@ -65,7 +65,15 @@ struct BodyMatcher {
     ValueMatcher matcher;
 };
 
-enum class ActionType { kNone, kWechatLogin, kAlipayLogin, kWechatPayJsapi, kAlipayTrade, kWechatPayNotify, kAlipayNotify };
+enum class ActionType {
+    kNone,
+    kWechatLogin,
+    kAlipayLogin,
+    kWechatPayJsapi,
+    kAlipayTrade,
+    kWechatPayNotify,
+    kAlipayNotify
+};
 
 struct Action {
     ActionType type = ActionType::kNone;
@@ -74,19 +82,19 @@ struct Action {
     std::string appid;        // wechat appid (login, jsapi)
     std::string secret;       // its AppSecret (login)
     std::string mchid;
-    std::string app_id;       // alipay
-    std::string collection;   // pay/notify: the orders collection
-    std::string amount_field = "total";        // fen (integer)
+    std::string app_id;                  // alipay
+    std::string collection;              // pay/notify: the orders collection
+    std::string amount_field = "total";  // fen (integer)
     std::string status_field = "status";
     std::string paid_value = "paid";
     std::string subject_field = "description";
     std::string notify_path;  // pay: where the provider notifies (a notify route of this set)
     // Keys (loaded at fixture time).
-    core::crypto::Key merchant_key;      // WeChat Pay: merchant private key
+    core::crypto::Key merchant_key;  // WeChat Pay: merchant private key
     std::string merchant_serial;
     std::string apiv3_key;
     std::vector<std::pair<std::string, core::crypto::Key>> platform_keys;  // serial/id -> key
-    core::crypto::Key app_private_key;   // Alipay
+    core::crypto::Key app_private_key;                                     // Alipay
     core::crypto::Key alipay_public_key;
 };
 

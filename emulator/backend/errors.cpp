@@ -10,7 +10,8 @@ emulator::Response problem(int status, const std::string& code, const std::strin
     body["title"] = title;
     body["status"] = status;
     if (!detail.empty()) body["detail"] = detail;
-    for (auto it = extra.begin(); it != extra.end(); ++it) body[it.key()] = core::OrderedJson::parse(core::dump(it.value()));
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        body[it.key()] = core::OrderedJson::parse(core::dump(it.value()));
     return emulator::Response::json(status, core::dump(body), "application/problem+json");
 }
 

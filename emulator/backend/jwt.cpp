@@ -16,7 +16,8 @@ std::string sign_hs256(const core::Json& claims, const std::string& secret) {
 core::Result<core::Json> verify_hs256(std::string_view token, const std::string& secret, const VerifyOptions& o) {
     auto d1 = token.find('.');
     auto d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);
-    if (d1 == std::string_view::npos || d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos)
+    if (d1 == std::string_view::npos || d2 == std::string_view::npos ||
+        token.find('.', d2 + 1) != std::string_view::npos)
         return core::make_error("malformed", "the token is not a JWT (three dot-separated parts)");
     auto header_text = crypto::base64url_decode(token.substr(0, d1));
     auto payload_text = crypto::base64url_decode(token.substr(d1 + 1, d2 - d1 - 1));
@@ -28,7 +29,8 @@ core::Result<core::Json> verify_hs256(std::string_view token, const std::string&
         return core::make_error("malformed", "the token's header or payload is not a JSON object");
     if (header->value("alg", "") != "HS256") return core::make_error("alg", "the token's alg must be HS256");
     std::string expected = crypto::hmac_sha256(secret, token.substr(0, d2));
-    if (!crypto::constant_time_equals(expected, *sig)) return core::make_error("signature", "the token's signature is invalid");
+    if (!crypto::constant_time_equals(expected, *sig))
+        return core::make_error("signature", "the token's signature is invalid");
     const auto& c = *payload;
     if (c.contains("exp") && c["exp"].is_number() && o.now_unix >= c["exp"].get<long long>() + o.leeway_s)
         return core::make_error("expired", "the token has expired");

@@ -88,8 +88,8 @@ std::shared_ptr<core::JsonSchema> OpenApiDocument::component_schema(const std::s
         if (error) *error = "no schema \"" + name + "\" in components/schemas";
         return nullptr;
     }
-    auto compiled = schemas_ ? schemas_->compile_at(pointer)
-                             : core::JsonSchema::compile(doc_.value, schema_options(pointer));
+    auto compiled =
+        schemas_ ? schemas_->compile_at(pointer) : core::JsonSchema::compile(doc_.value, schema_options(pointer));
     if (!compiled) {
         if (error) *error = compiled.error().message;
         return nullptr;
@@ -110,9 +110,9 @@ std::shared_ptr<OpenApiDocument> OpenApiDocument::load(const std::string& path, 
     if (!parsed) {
         auto src = std::make_shared<core::SourceText>(display_path, *text);
         diags.add_source(src);
-        diags.error(*src, syntax.pos, syntax.message.empty() ? parsed.error().message : syntax.message,
-                    syntax.hint.empty() ? "the OpenAPI document must be JSON (convert YAML with any converter)"
-                                        : syntax.hint);
+        diags.error(
+            *src, syntax.pos, syntax.message.empty() ? parsed.error().message : syntax.message,
+            syntax.hint.empty() ? "the OpenAPI document must be JSON (convert YAML with any converter)" : syntax.hint);
         return nullptr;
     }
     auto doc = std::make_shared<OpenApiDocument>();
@@ -217,8 +217,8 @@ std::shared_ptr<OpenApiDocument> OpenApiDocument::load(const std::string& path, 
             }
             if (auto rb = oit->find("requestBody"); rb != oit->end()) {
                 const core::Json* body = resolve_ref(root, &*rb);
-                std::string bpointer = rb->contains("$ref") ? (*rb)["$ref"].get<std::string>().substr(1)
-                                                            : op.pointer + "/requestBody";
+                std::string bpointer =
+                    rb->contains("$ref") ? (*rb)["$ref"].get<std::string>().substr(1) : op.pointer + "/requestBody";
                 if (body && body->is_object()) {
                     op.has_body = true;
                     op.body_required = body->value("required", false);
@@ -228,7 +228,8 @@ std::shared_ptr<OpenApiDocument> OpenApiDocument::load(const std::string& path, 
                             if (is_json_type(cit.key()) && !op.body_json) {
                                 op.body_json = true;
                                 if (cit->contains("schema"))
-                                    op.body_schema = compile_at(bpointer + "/content/" + core::pointer_escape(cit.key()) + "/schema");
+                                    op.body_schema = compile_at(bpointer + "/content/" +
+                                                                core::pointer_escape(cit.key()) + "/schema");
                             }
                         }
                     }
@@ -322,8 +323,11 @@ std::vector<RequestProblem> OpenApiDocument::validate(const OpenApiOperation& op
             if (const std::string* v = req.header(p.name)) values.push_back(*v);
         }
         if (values.empty()) {
-            if (p.required) out.push_back({p.in, p.name, std::string(p.in == "header" ? "header" : p.in + " parameter") +
-                                                             " \"" + p.name + "\" is required", "required"});
+            if (p.required)
+                out.push_back(
+                    {p.in, p.name,
+                     std::string(p.in == "header" ? "header" : p.in + " parameter") + " \"" + p.name + "\" is required",
+                     "required"});
             continue;
         }
         core::Json value;
@@ -333,7 +337,9 @@ std::vector<RequestProblem> OpenApiDocument::validate(const OpenApiOperation& op
             for (const auto& v : values) {
                 auto c = coerce(v, p.item_type);
                 if (!c) {
-                    out.push_back({p.in, p.name, p.in + " parameter \"" + p.name + "\": \"" + v + "\" is not " + article(p.item_type), "type"});
+                    out.push_back({p.in, p.name,
+                                   p.in + " parameter \"" + p.name + "\": \"" + v + "\" is not " + article(p.item_type),
+                                   "type"});
                     bad = true;
                     break;
                 }
@@ -342,7 +348,9 @@ std::vector<RequestProblem> OpenApiDocument::validate(const OpenApiOperation& op
         } else {
             auto c = coerce(values[0], p.type);
             if (!c) {
-                out.push_back({p.in, p.name, p.in + " parameter \"" + p.name + "\": \"" + values[0] + "\" is not " + article(p.type), "type"});
+                out.push_back({p.in, p.name,
+                               p.in + " parameter \"" + p.name + "\": \"" + values[0] + "\" is not " + article(p.type),
+                               "type"});
                 bad = true;
             } else {
                 value = *c;
@@ -350,9 +358,11 @@ std::vector<RequestProblem> OpenApiDocument::validate(const OpenApiOperation& op
         }
         if (bad || !p.schema) continue;
         for (const auto& issue : p.schema->validate(value)) {
-            out.push_back({p.in, p.name, p.in + " parameter \"" + p.name + "\"" +
-                                             (issue.instance_pointer.empty() ? "" : " at " + issue.instance_pointer) + ": " +
-                                             issue.message, issue.keyword});
+            out.push_back({p.in, p.name,
+                           p.in + " parameter \"" + p.name + "\"" +
+                               (issue.instance_pointer.empty() ? "" : " at " + issue.instance_pointer) + ": " +
+                               issue.message,
+                           issue.keyword});
         }
     }
     if (op.has_body) {
@@ -363,16 +373,18 @@ std::vector<RequestProblem> OpenApiDocument::validate(const OpenApiOperation& op
             const std::string* ct = req.header("Content-Type");
             if (!ct || !is_json_type(*ct)) {
                 out.push_back({"header", "Content-Type",
-                               "Content-Type must be application/json (got " + (ct ? "\"" + *ct + "\"" : std::string("none")) + ")",
+                               "Content-Type must be application/json (got " +
+                                   (ct ? "\"" + *ct + "\"" : std::string("none")) + ")",
                                "contentType"});
             } else if (body_parse_failed || !body) {
                 out.push_back({"body", "", "the body is not valid JSON", "syntax"});
             } else if (op.body_schema) {
                 for (const auto& issue : op.body_schema->validate(*body)) {
-                    out.push_back({"body", issue.instance_pointer,
-                                   (issue.instance_pointer.empty() ? std::string("body") : "body" + issue.instance_pointer) +
-                                       ": " + issue.message + (issue.hint.empty() ? "" : " (" + issue.hint + ")"),
-                                   issue.keyword});
+                    out.push_back(
+                        {"body", issue.instance_pointer,
+                         (issue.instance_pointer.empty() ? std::string("body") : "body" + issue.instance_pointer) +
+                             ": " + issue.message + (issue.hint.empty() ? "" : " (" + issue.hint + ")"),
+                         issue.keyword});
                 }
             }
         }
@@ -403,7 +415,8 @@ core::Json generate_from_schema(const core::Json& schema_in, const core::Json& r
         return merged;
     }
     for (const char* k : {"oneOf", "anyOf"}) {
-        if (s->contains(k) && (*s)[k].is_array() && !(*s)[k].empty()) return generate_from_schema((*s)[k][0], root, depth + 1);
+        if (s->contains(k) && (*s)[k].is_array() && !(*s)[k].empty())
+            return generate_from_schema((*s)[k][0], root, depth + 1);
     }
     std::string type = schema_type(root, s);
     if (type.empty() && s->contains("properties")) type = "object";
@@ -411,20 +424,25 @@ core::Json generate_from_schema(const core::Json& schema_in, const core::Json& r
     if (type == "object") {
         core::Json out = core::Json::object();
         if (auto props = s->find("properties"); props != s->end() && props->is_object()) {
-            for (auto it = props->begin(); it != props->end(); ++it) out[it.key()] = generate_from_schema(it.value(), root, depth + 1);
+            for (auto it = props->begin(); it != props->end(); ++it)
+                out[it.key()] = generate_from_schema(it.value(), root, depth + 1);
         }
         return out;
     }
     if (type == "array") {
         core::Json out = core::Json::array();
         if (s->contains("items")) {
-            size_t n = s->contains("minItems") && (*s)["minItems"].is_number_integer() ? static_cast<size_t>(std::max<long long>(0, (*s)["minItems"].get<long long>())) : 1;
-            for (size_t i = 0; i < std::max<size_t>(n, 1) && i < 10; ++i) out.push_back(generate_from_schema((*s)["items"], root, depth + 1));
+            size_t n = s->contains("minItems") && (*s)["minItems"].is_number_integer()
+                           ? static_cast<size_t>(std::max<long long>(0, (*s)["minItems"].get<long long>()))
+                           : 1;
+            for (size_t i = 0; i < std::max<size_t>(n, 1) && i < 10; ++i)
+                out.push_back(generate_from_schema((*s)["items"], root, depth + 1));
         }
         return out;
     }
     if (type == "integer") {
-        if (s->contains("minimum") && (*s)["minimum"].is_number()) return static_cast<long long>((*s)["minimum"].get<double>());
+        if (s->contains("minimum") && (*s)["minimum"].is_number())
+            return static_cast<long long>((*s)["minimum"].get<double>());
         return 0;
     }
     if (type == "number") {
@@ -441,7 +459,9 @@ core::Json generate_from_schema(const core::Json& schema_in, const core::Json& r
         if (fmt == "email") return "user@example.com";
         if (fmt == "uuid") return "00000000-0000-4000-8000-000000000000";
         if (fmt == "uri" || fmt == "url") return "https://example.com/";
-        size_t min = s->contains("minLength") && (*s)["minLength"].is_number_integer() ? static_cast<size_t>(std::max<long long>(0, (*s)["minLength"].get<long long>())) : 0;
+        size_t min = s->contains("minLength") && (*s)["minLength"].is_number_integer()
+                         ? static_cast<size_t>(std::max<long long>(0, (*s)["minLength"].get<long long>()))
+                         : 0;
         std::string v = "string";
         if (v.size() < min) v.append(min - v.size(), 'x');
         return v;

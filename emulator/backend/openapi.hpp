@@ -64,8 +64,8 @@ public:
                                  std::map<std::string, std::string>* params) const;
     // Checks path, query, header parameters and the body.
     std::vector<RequestProblem> validate(const OpenApiOperation& op, const emulator::Request& req,
-                                         const std::map<std::string, std::string>& path_params,
-                                         const core::Json* body, bool body_parse_failed) const;
+                                         const std::map<std::string, std::string>& path_params, const core::Json* body,
+                                         bool body_parse_failed) const;
     // Example, else generated from the schema; null when the operation declares no JSON body.
     std::optional<core::Json> sample_response(const OpenApiOperation& op) const;
     // A schema from components/schemas, compiled against the document (nullptr if missing). For

@@ -55,11 +55,15 @@ bool json_less(const Json* a, const Json* b) {
     return to_text(*a) < to_text(*b);
 }
 
-std::string id_text(const Json& v) { return v.is_string() ? v.get<std::string>() : core::dump(v); }
+std::string id_text(const Json& v) {
+    return v.is_string() ? v.get<std::string>() : core::dump(v);
+}
 
 }  // namespace
 
-std::vector<state::Migration> BackendService::migrations() const { return Store::migrations(); }
+std::vector<state::Migration> BackendService::migrations() const {
+    return Store::migrations();
+}
 
 std::shared_ptr<const state::FixtureSection> BackendService::load_fixture(state::FixtureReader& reader) const {
     return load_backend_config(reader);
@@ -96,14 +100,16 @@ void BackendService::summarize(const state::FixtureSet& set, Json& summary) cons
     auto cfg = set.section<BackendConfig>("backend");
     if (!cfg) return;
     Json b = {{"prefixes", cfg->prefixes}, {"collections", Json::array()}, {"routes", Json::array()}};
-    for (const auto& c : cfg->collections) b["collections"].push_back({{"name", c.name}, {"path", c.path.text}, {"owned", c.owned}});
+    for (const auto& c : cfg->collections)
+        b["collections"].push_back({{"name", c.name}, {"path", c.path.text}, {"owned", c.owned}});
     for (const auto& r : cfg->routes) {
         Json j = {{"name", r.name}, {"method", r.method}, {"path", r.path.text}};
         if (r.action.type != ActionType::kNone) j["action"] = r.action.type_name;
         if (!r.action.unavailable.empty()) j["unavailable"] = r.action.unavailable;
         b["routes"].push_back(j);
     }
-    if (cfg->openapi) b["openapi"] = {{"version", cfg->openapi->version()}, {"operations", cfg->openapi->operations().size()}};
+    if (cfg->openapi)
+        b["openapi"] = {{"version", cfg->openapi->version()}, {"operations", cfg->openapi->operations().size()}};
     summary["backend"] = b;
 }
 
@@ -123,12 +129,19 @@ void BackendService::mount(emulator::Router& router, emulator::ServiceContext& c
                 r.set_header("Allow", core::join(info.allowed, ", "));
                 return r;
             }
-            case Refusal::kBodyTooLarge: return problem(413, "body-too-large", "Request body too large", info.detail);
-            case Refusal::kHeadersTooLarge: return problem(431, "headers-too-large", "Request headers too large", info.detail);
-            case Refusal::kTooDeep: return problem(400, "too-deep", "JSON nested too deeply", info.detail);
-            case Refusal::kInternal: return problem(500, "internal", "Internal error", info.detail);
-            case Refusal::kNotEmulated: return problem(404, "not-found", "Not found", info.detail);
-            default: return problem(400, "bad-request", "Bad request", info.detail + " (" + req.method + " " + req.path + ")");
+            case Refusal::kBodyTooLarge:
+                return problem(413, "body-too-large", "Request body too large", info.detail);
+            case Refusal::kHeadersTooLarge:
+                return problem(431, "headers-too-large", "Request headers too large", info.detail);
+            case Refusal::kTooDeep:
+                return problem(400, "too-deep", "JSON nested too deeply", info.detail);
+            case Refusal::kInternal:
+                return problem(500, "internal", "Internal error", info.detail);
+            case Refusal::kNotEmulated:
+                return problem(404, "not-found", "Not found", info.detail);
+            default:
+                return problem(400, "bad-request", "Bad request",
+                               info.detail + " (" + req.method + " " + req.path + ")");
         }
     };
     g.fallback = [this](emulator::Request& req) { return handle(req); };
@@ -184,8 +197,10 @@ std::optional<Response> BackendService::authenticate(Call& call, const AuthRule&
     auto claims = jwt::verify_hs256(core::trim(std::string_view(*h).substr(7)), call.cfg.jwt.secret, o);
     if (!claims) {
         if (!rule.required) return std::nullopt;
-        auto r = problem(401, "invalid-token", "Unauthorized", claims.error().message, {{"reason", claims.error().code}});
-        r.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\", error_description=\"" + claims.error().message + "\"");
+        auto r =
+            problem(401, "invalid-token", "Unauthorized", claims.error().message, {{"reason", claims.error().code}});
+        r.set_header("WWW-Authenticate",
+                     "Bearer error=\"invalid_token\", error_description=\"" + claims.error().message + "\"");
         return r;
     }
     call.claims = std::move(*claims);
@@ -194,7 +209,8 @@ std::optional<Response> BackendService::authenticate(Call& call, const AuthRule&
         if (have == call.claims->end() || *have != it.value()) {
             return problem(403, "forbidden", "Forbidden",
                            "the token's claim \"" + it.key() + "\" must be " + core::dump(it.value()),
-                           {{"claim", it.key()}, {"expected", it.value()},
+                           {{"claim", it.key()},
+                            {"expected", it.value()},
                             {"actual", have == call.claims->end() ? Json(nullptr) : *have}});
         }
     }
@@ -245,7 +261,7 @@ RouteCheck check_route(const Route& r, Call& call, const std::vector<std::string
         Json actual = v ? Json(*v) : Json(nullptr);
         if (!m.test(v ? &actual : nullptr)) {
             rc.ok = false;
-        if (!collect) return rc;
+            if (!collect) return rc;
             rc.differences.push_back("query " + name + ": expected " + m.describe() + ", got " +
                                      (v ? "\"" + *v + "\"" : std::string("nothing")));
         }
@@ -255,7 +271,7 @@ RouteCheck check_route(const Route& r, Call& call, const std::vector<std::string
         Json actual = v ? Json(*v) : Json(nullptr);
         if (!m.test(v ? &actual : nullptr)) {
             rc.ok = false;
-        if (!collect) return rc;
+            if (!collect) return rc;
             rc.differences.push_back("header " + name + ": expected " + m.describe() + ", got " +
                                      (v ? "\"" + *v + "\"" : std::string("nothing")));
         }
@@ -276,7 +292,7 @@ RouteCheck check_route(const Route& r, Call& call, const std::vector<std::string
         }
         if (!ok) {
             rc.ok = false;
-        if (!collect) return rc;
+            if (!collect) return rc;
             rc.differences.push_back("body " + bm.path.text() + ": expected " + bm.matcher.describe() + ", got " +
                                      (actual ? core::dump(*actual) : std::string("nothing")));
         }
@@ -293,17 +309,19 @@ Response BackendService::dispatch(Call& call) {
     if (call.cfg.openapi) {
         op = call.cfg.openapi->find(call.req.method, segs, &op_params);
         if (op) {
-            auto problems = call.cfg.openapi->validate(*op, call.req, op_params, call.body_is_json ? &call.body : nullptr,
-                                                       call.body_parse_failed);
+            auto problems = call.cfg.openapi->validate(
+                *op, call.req, op_params, call.body_is_json ? &call.body : nullptr, call.body_parse_failed);
             if (!problems.empty()) {
                 Json errors = Json::array();
                 for (const auto& p : problems)
                     errors.push_back({{"in", p.in}, {"name", p.name}, {"message", p.message}, {"keyword", p.keyword}});
                 std::string detail = problems.size() == 1 ? problems[0].message
-                                                          : std::to_string(problems.size()) + " problems: " + problems[0].message + "; ...";
-                return problem(400, "invalid-request", "Request does not match the OpenAPI document", detail,
-                               {{"operation", op->operation_id.empty() ? op->method + " " + op->path : op->operation_id},
-                                {"errors", errors}});
+                                                          : std::to_string(problems.size()) +
+                                                                " problems: " + problems[0].message + "; ...";
+                return problem(
+                    400, "invalid-request", "Request does not match the OpenAPI document", detail,
+                    {{"operation", op->operation_id.empty() ? op->method + " " + op->path : op->operation_id},
+                     {"errors", errors}});
             }
         }
     }
@@ -330,12 +348,14 @@ Response BackendService::dispatch(Call& call) {
     for (const auto& c : call.cfg.collections) {
         std::map<std::string, std::string> p;
         if (c.path.match(segs, &p)) {
-            if (!op || op->operation_id.empty()) call.req.operation_id = "backend." + c.name + "." + core::to_lower(call.req.method);
+            if (!op || op->operation_id.empty())
+                call.req.operation_id = "backend." + c.name + "." + core::to_lower(call.req.method);
             call.params = std::move(p);
             return serve_collection(call, c, false);
         }
         if (c.item_path.match(segs, &p)) {
-            if (!op || op->operation_id.empty()) call.req.operation_id = "backend." + c.name + ".item." + core::to_lower(call.req.method);
+            if (!op || op->operation_id.empty())
+                call.req.operation_id = "backend." + c.name + ".item." + core::to_lower(call.req.method);
             call.params = std::move(p);
             return serve_collection(call, c, true);
         }
@@ -369,7 +389,10 @@ Response BackendService::not_found(Call& call) {
             size_t n = std::max(t.size(), segs.size());
             int d = 0;
             for (size_t i = 0; i < n; ++i) {
-                if (i >= t.size() || i >= segs.size()) { ++d; continue; }
+                if (i >= t.size() || i >= segs.size()) {
+                    ++d;
+                    continue;
+                }
                 bool param = t[i].size() > 2 && t[i].front() == '{';
                 if (!param && t[i] != segs[i]) d += core::edit_distance(t[i], segs[i]) <= 2 ? 1 : 2;
             }
@@ -380,11 +403,15 @@ Response BackendService::not_found(Call& call) {
     std::stable_sort(near.begin(), near.end(), [](const Near& a, const Near& b) { return a.score < b.score; });
     Json nearest = Json::array();
     for (size_t i = 0; i < near.size() && i < 3; ++i)
-        nearest.push_back({{"route", near[i].r->name}, {"method", near[i].r->method}, {"path", near[i].r->path.text},
-                           {"priority", near[i].r->priority}, {"differences", near[i].diffs}});
+        nearest.push_back({{"route", near[i].r->name},
+                           {"method", near[i].r->method},
+                           {"path", near[i].r->path.text},
+                           {"priority", near[i].r->priority},
+                           {"differences", near[i].diffs}});
     Json collections = Json::array();
     for (const auto& c : call.cfg.collections) collections.push_back(c.path.text);
-    std::string detail = "no stub route, collection or OpenAPI operation matches " + call.req.method + " " + call.req.path;
+    std::string detail =
+        "no stub route, collection or OpenAPI operation matches " + call.req.method + " " + call.req.path;
     if (!near.empty()) detail += "; nearest: " + near[0].r->name + " (" + core::join(near[0].diffs, "; ") + ")";
     return problem(404, "no-match", "No route matches", detail, {{"nearest", nearest}, {"collections", collections}});
 }
@@ -405,7 +432,8 @@ Response BackendService::serve_route(Call& call, const Route& route) {
         return tc;
     };
     if (route.response_body) {
-        Json body = route.response_body->is_static() ? route.response_body->render({}) : route.response_body->render(ctx());
+        Json body =
+            route.response_body->is_static() ? route.response_body->render({}) : route.response_body->render(ctx());
         if (body.is_string()) {
             res.body = body.get<std::string>();
             res.set_header("Content-Type", "text/plain; charset=utf-8");
@@ -448,7 +476,10 @@ Response BackendService::serve_collection(Call& call, const Collection& c, bool 
         if (issues.empty()) return std::nullopt;
         Json errors = Json::array();
         for (const auto& i : issues)
-            errors.push_back({{"in", "body"}, {"name", i.instance_pointer}, {"message", "body" + i.instance_pointer + ": " + i.message}, {"keyword", i.keyword}});
+            errors.push_back({{"in", "body"},
+                              {"name", i.instance_pointer},
+                              {"message", "body" + i.instance_pointer + ": " + i.message},
+                              {"keyword", i.keyword}});
         return problem(400, "invalid-body", "Row does not match the " + c.name + " schema",
                        errors[0]["message"].get<std::string>(), {{"errors", errors}});
     };
@@ -459,7 +490,10 @@ Response BackendService::serve_collection(Call& call, const Collection& c, bool 
             if (call.body.contains(f))
                 return problem(400, "protected-field", "Field set by the server",
                                "\"" + f + "\" of " + c.name + " is set by the server, not by clients",
-                               {{"errors", Json::array({{{"in", "body"}, {"name", "/" + f}, {"message", "\"" + f + "\" is read-only"}, {"keyword", "readOnly"}}})}});
+                               {{"errors", Json::array({{{"in", "body"},
+                                                         {"name", "/" + f},
+                                                         {"message", "\"" + f + "\" is read-only"},
+                                                         {"keyword", "readOnly"}}})}});
         }
     }
 
@@ -471,7 +505,8 @@ Response BackendService::serve_collection(Call& call, const Collection& c, bool 
         std::string q;
         std::vector<std::tuple<std::string, std::string, std::string>> filters;  // field, op, value
         for (const auto& [k, v] : call.req.query) {
-            if (k == "page" || k == "_page") page = std::max(1LL, std::atoll(v.c_str()));
+            if (k == "page" || k == "_page")
+                page = std::max(1LL, std::atoll(v.c_str()));
             else if (k == "pageSize" || k == "page_size" || k == "_limit" || k == "limit")
                 page_size = std::clamp(std::atoll(v.c_str()), 1LL, 1000LL);
             else if (k == "sort" || k == "_sort") {
@@ -500,13 +535,20 @@ Response BackendService::serve_collection(Call& call, const Collection& c, bool 
             bool ok = true;
             for (const auto& [field, op, value] : filters) {
                 const Json* f = field_at(row.data, field);
-                if (op == "eq") ok = f && compare_text(*f, value) == 0;
-                else if (op == "ne") ok = !f || compare_text(*f, value) != 0;
-                else if (op == "gte") ok = f && compare_text(*f, value) >= 0;
-                else if (op == "lte") ok = f && compare_text(*f, value) <= 0;
-                else if (op == "gt") ok = f && compare_text(*f, value) > 0;
-                else if (op == "lt") ok = f && compare_text(*f, value) < 0;
-                else if (op == "like") ok = f && core::to_lower(to_text(*f)).find(core::to_lower(value)) != std::string::npos;
+                if (op == "eq")
+                    ok = f && compare_text(*f, value) == 0;
+                else if (op == "ne")
+                    ok = !f || compare_text(*f, value) != 0;
+                else if (op == "gte")
+                    ok = f && compare_text(*f, value) >= 0;
+                else if (op == "lte")
+                    ok = f && compare_text(*f, value) <= 0;
+                else if (op == "gt")
+                    ok = f && compare_text(*f, value) > 0;
+                else if (op == "lt")
+                    ok = f && compare_text(*f, value) < 0;
+                else if (op == "like")
+                    ok = f && core::to_lower(to_text(*f)).find(core::to_lower(value)) != std::string::npos;
                 if (!ok) break;
             }
             if (ok && !q.empty()) ok = core::to_lower(core::dump(row.data)).find(q) != std::string::npos;
@@ -525,9 +567,13 @@ Response BackendService::serve_collection(Call& call, const Collection& c, bool 
         }
         Json items = Json::array();
         size_t start = static_cast<size_t>((page - 1) * page_size);
-        for (size_t i = start; i < hits.size() && i < start + static_cast<size_t>(page_size); ++i) items.push_back(*hits[i]);
+        for (size_t i = start; i < hits.size() && i < start + static_cast<size_t>(page_size); ++i)
+            items.push_back(*hits[i]);
         long long total = static_cast<long long>(hits.size());
-        auto res = json_reply(200, {{"items", items}, {"total", total}, {"page", page}, {"pageSize", page_size},
+        auto res = json_reply(200, {{"items", items},
+                                    {"total", total},
+                                    {"page", page},
+                                    {"pageSize", page_size},
                                     {"pages", (total + page_size - 1) / page_size}});
         res.set_header("X-Total-Count", std::to_string(total));
         return res;

@@ -42,9 +42,10 @@ CREATE TABLE backend_payments (
 
 std::vector<StoredRow> Store::list(state::Conn& c, const std::string& collection, const std::string* owner) {
     std::vector<state::NamedRow> rows =
-        owner ? c.query("SELECT id, owner, data FROM backend_rows WHERE collection = ? AND owner = ? "
-                        "ORDER BY num_id, created_ms, id",
-                        {collection, *owner})
+        owner ? c.query(
+                    "SELECT id, owner, data FROM backend_rows WHERE collection = ? AND owner = ? "
+                    "ORDER BY num_id, created_ms, id",
+                    {collection, *owner})
               : c.query("SELECT id, owner, data FROM backend_rows WHERE collection = ? ORDER BY num_id, created_ms, id",
                         {collection});
     std::vector<StoredRow> out;
@@ -64,14 +65,16 @@ std::optional<StoredRow> Store::get(state::Conn& c, const std::string& collectio
 }
 
 std::string Store::next_integer_id(state::Conn& c, const std::string& collection) {
-    auto r = c.query_one("SELECT COALESCE(MAX(num_id), 0) + 1 AS n FROM backend_rows WHERE collection = ?", {collection});
+    auto r =
+        c.query_one("SELECT COALESCE(MAX(num_id), 0) + 1 AS n FROM backend_rows WHERE collection = ?", {collection});
     return std::to_string(r ? (*r)["n"].as_int() : 1);
 }
 
 void Store::insert(state::Conn& c, const std::string& collection, const std::string& id, long long num_id,
                    const std::string& owner, const core::Json& data, long long now_ms) {
-    c.exec("INSERT INTO backend_rows(collection, id, num_id, owner, data, created_ms, updated_ms) VALUES(?,?,?,?,?,?,?)",
-           {collection, id, num_id ? state::Value(num_id) : state::Value(), owner, core::dump(data), now_ms, now_ms});
+    c.exec(
+        "INSERT INTO backend_rows(collection, id, num_id, owner, data, created_ms, updated_ms) VALUES(?,?,?,?,?,?,?)",
+        {collection, id, num_id ? state::Value(num_id) : state::Value(), owner, core::dump(data), now_ms, now_ms});
 }
 
 void Store::update(state::Conn& c, const std::string& collection, const std::string& id, const core::Json& data,
@@ -84,12 +87,15 @@ bool Store::remove(state::Conn& c, const std::string& collection, const std::str
     return c.exec("DELETE FROM backend_rows WHERE collection = ? AND id = ?", {collection, id}) > 0;
 }
 
-core::Json Store::upsert_user(state::Conn& c, const std::string& id, const std::string& provider, const std::string& app,
-                              const std::string& subject, const core::Json& profile, long long now_ms) {
-    c.exec("INSERT INTO backend_users(id, provider, app, subject, profile, created_ms, last_login_ms) VALUES(?,?,?,?,?,?,?) "
-           "ON CONFLICT(id) DO UPDATE SET profile = excluded.profile, last_login_ms = excluded.last_login_ms, "
-           "logins = logins + 1",
-           {id, provider, app, subject, core::dump(profile), now_ms, now_ms});
+core::Json Store::upsert_user(state::Conn& c, const std::string& id, const std::string& provider,
+                              const std::string& app, const std::string& subject, const core::Json& profile,
+                              long long now_ms) {
+    c.exec(
+        "INSERT INTO backend_users(id, provider, app, subject, profile, created_ms, last_login_ms) "
+        "VALUES(?,?,?,?,?,?,?) "
+        "ON CONFLICT(id) DO UPDATE SET profile = excluded.profile, last_login_ms = excluded.last_login_ms, "
+        "logins = logins + 1",
+        {id, provider, app, subject, core::dump(profile), now_ms, now_ms});
     auto r = c.query_one("SELECT created_ms, logins FROM backend_users WHERE id = ?", {id});
     core::Json u = {{"id", id}, {"provider", provider}, {"app", app}, {"subject", subject}, {"profile", profile}};
     if (r) {
@@ -101,22 +107,31 @@ core::Json Store::upsert_user(state::Conn& c, const std::string& id, const std::
 }
 
 void Store::put_payment(state::Conn& c, const Payment& p, long long now_ms) {
-    c.exec("INSERT INTO backend_payments(provider, out_trade_no, collection, row_id, status, created_ms) VALUES(?,?,?,?,?,?) "
-           "ON CONFLICT(provider, out_trade_no) DO NOTHING",
-           {p.provider, p.out_trade_no, p.collection, p.row_id, p.status, now_ms});
+    c.exec(
+        "INSERT INTO backend_payments(provider, out_trade_no, collection, row_id, status, created_ms) "
+        "VALUES(?,?,?,?,?,?) "
+        "ON CONFLICT(provider, out_trade_no) DO NOTHING",
+        {p.provider, p.out_trade_no, p.collection, p.row_id, p.status, now_ms});
 }
 
 std::optional<Payment> Store::payment(state::Conn& c, const std::string& provider, const std::string& out_trade_no) {
-    auto r = c.query_one("SELECT * FROM backend_payments WHERE provider = ? AND out_trade_no = ?", {provider, out_trade_no});
+    auto r =
+        c.query_one("SELECT * FROM backend_payments WHERE provider = ? AND out_trade_no = ?", {provider, out_trade_no});
     if (!r) return std::nullopt;
-    return Payment{provider, out_trade_no, (*r)["collection"].as_text(), (*r)["row_id"].as_text(),
-                   (*r)["status"].as_text(), (*r)["transaction_id"].as_text()};
+    return Payment{provider,
+                   out_trade_no,
+                   (*r)["collection"].as_text(),
+                   (*r)["row_id"].as_text(),
+                   (*r)["status"].as_text(),
+                   (*r)["transaction_id"].as_text()};
 }
 
 void Store::mark_paid(state::Conn& c, const std::string& provider, const std::string& out_trade_no,
                       const std::string& transaction_id, long long now_ms) {
-    c.exec("UPDATE backend_payments SET status = 'paid', transaction_id = ?, paid_ms = ? WHERE provider = ? AND out_trade_no = ?",
-           {transaction_id, now_ms, provider, out_trade_no});
+    c.exec(
+        "UPDATE backend_payments SET status = 'paid', transaction_id = ?, paid_ms = ? WHERE provider = ? AND "
+        "out_trade_no = ?",
+        {transaction_id, now_ms, provider, out_trade_no});
 }
 
 }  // namespace mpemu::backend

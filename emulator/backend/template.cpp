@@ -25,7 +25,8 @@ core::Result<TemplateExpr> parse_simple(const std::string& word) {
         e.kind = TemplateExpr::kLiteral;
         e.literal = word;
         if (word[0] == '\'' || word[0] == '"') {
-            if (word.size() < 2 || word.back() != word[0]) return core::make_error("template", "unterminated quoted literal " + word);
+            if (word.size() < 2 || word.back() != word[0])
+                return core::make_error("template", "unterminated quoted literal " + word);
             e.literal = word.substr(1, word.size() - 2);
         }
         return e;
@@ -38,7 +39,10 @@ core::Result<TemplateExpr> parse_simple(const std::string& word) {
     }
     e.field = rest;
     if (root == "path" || root == "params") {
-        if (rest.empty()) { e.kind = TemplateExpr::kRequestPath; return e; }
+        if (rest.empty()) {
+            e.kind = TemplateExpr::kRequestPath;
+            return e;
+        }
         e.kind = TemplateExpr::kPath;
     } else if (root == "query") {
         e.kind = TemplateExpr::kQuery;
@@ -81,7 +85,8 @@ core::Result<TemplateExpr> parse_simple(const std::string& word) {
                                                 "; use path.NAME, query.NAME, header.NAME, body.FIELD, jwt.CLAIM, "
                                                 "now, now_unix, now_ms, uuid, method or lookup COLLECTION ID [FIELD]");
     }
-    if (rest.size() != 1) return core::make_error("template", "\"" + word + "\" needs exactly one name after \"" + root + ".\"");
+    if (rest.size() != 1)
+        return core::make_error("template", "\"" + word + "\" needs exactly one name after \"" + root + ".\"");
     return e;
 }
 
@@ -90,7 +95,8 @@ core::Result<TemplateExpr> parse_expr(std::string_view text, const std::vector<s
     if (words.empty()) return core::make_error("template", "empty {{ }} expression");
     if (words[0] == "lookup") {
         if (words.size() < 3 || words.size() > 4)
-            return core::make_error("template", "lookup takes COLLECTION ID [FIELD], e.g. {{lookup products path.id name}}");
+            return core::make_error("template",
+                                    "lookup takes COLLECTION ID [FIELD], e.g. {{lookup products path.id name}}");
         TemplateExpr e;
         e.kind = TemplateExpr::kLookup;
         e.name = words[1];
@@ -105,7 +111,8 @@ core::Result<TemplateExpr> parse_expr(std::string_view text, const std::vector<s
         if (words.size() == 4) e.field = core::split(words[3], '.');
         return e;
     }
-    if (words.size() != 1) return core::make_error("template", "unexpected \"" + words[1] + "\" in {{" + std::string(text) + "}}");
+    if (words.size() != 1)
+        return core::make_error("template", "unexpected \"" + words[1] + "\" in {{" + std::string(text) + "}}");
     return parse_simple(words[0]);
 }
 
@@ -137,13 +144,15 @@ std::string to_text(const core::Json& v) {
 
 core::Json evaluate(const TemplateExpr& e, const TemplateContext& ctx) {
     switch (e.kind) {
-        case TemplateExpr::kLiteral: return e.literal;
+        case TemplateExpr::kLiteral:
+            return e.literal;
         case TemplateExpr::kPath: {
             if (!ctx.path_params) return nullptr;
             auto it = ctx.path_params->find(e.field[0]);
             return it == ctx.path_params->end() ? core::Json(nullptr) : core::Json(it->second);
         }
-        case TemplateExpr::kRequestPath: return ctx.request ? core::Json(ctx.request->path) : core::Json(nullptr);
+        case TemplateExpr::kRequestPath:
+            return ctx.request ? core::Json(ctx.request->path) : core::Json(nullptr);
         case TemplateExpr::kQuery: {
             const std::string* v = ctx.request ? ctx.request->query_param(e.field[0]) : nullptr;
             return v ? core::Json(*v) : core::Json(nullptr);
@@ -160,11 +169,16 @@ core::Json evaluate(const TemplateExpr& e, const TemplateContext& ctx) {
             const core::Json* v = walk(ctx.claims, e.field);
             return v ? *v : core::Json(nullptr);
         }
-        case TemplateExpr::kNow: return ctx.clock ? core::format_rfc3339(ctx.clock->now()) : "";
-        case TemplateExpr::kNowUnix: return ctx.clock ? ctx.clock->now_unix() : 0;
-        case TemplateExpr::kNowMs: return ctx.clock ? ctx.clock->now_unix_ms() : 0;
-        case TemplateExpr::kUuid: return ctx.ids ? ctx.ids->uuid() : "";
-        case TemplateExpr::kMethod: return ctx.request ? ctx.request->method : "";
+        case TemplateExpr::kNow:
+            return ctx.clock ? core::format_rfc3339(ctx.clock->now()) : "";
+        case TemplateExpr::kNowUnix:
+            return ctx.clock ? ctx.clock->now_unix() : 0;
+        case TemplateExpr::kNowMs:
+            return ctx.clock ? ctx.clock->now_unix_ms() : 0;
+        case TemplateExpr::kUuid:
+            return ctx.ids ? ctx.ids->uuid() : "";
+        case TemplateExpr::kMethod:
+            return ctx.request ? ctx.request->method : "";
         case TemplateExpr::kLookup: {
             if (!ctx.lookup || !e.arg) return nullptr;
             std::string id = to_text(evaluate(*e.arg, ctx));
@@ -231,9 +245,11 @@ void collect(const core::Json& v, const std::string& pointer, const std::vector<
         }
         out->emplace_back(pointer, std::move(*t));
     } else if (v.is_object()) {
-        for (auto it = v.begin(); it != v.end(); ++it) collect(it.value(), core::pointer_append(pointer, it.key()), collections, out, problems);
+        for (auto it = v.begin(); it != v.end(); ++it)
+            collect(it.value(), core::pointer_append(pointer, it.key()), collections, out, problems);
     } else if (v.is_array()) {
-        for (size_t i = 0; i < v.size(); ++i) collect(v[i], core::pointer_append(pointer, i), collections, out, problems);
+        for (size_t i = 0; i < v.size(); ++i)
+            collect(v[i], core::pointer_append(pointer, i), collections, out, problems);
     }
 }
 }  // namespace

@@ -30,10 +30,24 @@ struct TemplateContext {
 };
 
 struct TemplateExpr {
-    enum Kind { kPath, kQuery, kHeader, kBody, kJwt, kNow, kNowUnix, kNowMs, kUuid, kMethod, kRequestPath, kLookup, kLiteral };
+    enum Kind {
+        kPath,
+        kQuery,
+        kHeader,
+        kBody,
+        kJwt,
+        kNow,
+        kNowUnix,
+        kNowMs,
+        kUuid,
+        kMethod,
+        kRequestPath,
+        kLookup,
+        kLiteral
+    };
     Kind kind = kLiteral;
-    std::vector<std::string> field;  // dotted path after the root
-    std::string name;                // kLookup: collection
+    std::vector<std::string> field;     // dotted path after the root
+    std::string name;                   // kLookup: collection
     std::shared_ptr<TemplateExpr> arg;  // kLookup: id expression
     std::string literal;
 };

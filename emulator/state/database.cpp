@@ -10,19 +10,27 @@ namespace mpemu::state {
 
 long long Value::as_int() const {
     switch (kind_) {
-        case kInt: return i_;
-        case kReal: return static_cast<long long>(d_);
-        case kText: return s_.empty() ? 0 : std::stoll(s_);
-        default: return 0;
+        case kInt:
+            return i_;
+        case kReal:
+            return static_cast<long long>(d_);
+        case kText:
+            return s_.empty() ? 0 : std::stoll(s_);
+        default:
+            return 0;
     }
 }
 
 double Value::as_real() const {
     switch (kind_) {
-        case kInt: return static_cast<double>(i_);
-        case kReal: return d_;
-        case kText: return s_.empty() ? 0 : std::stod(s_);
-        default: return 0;
+        case kInt:
+            return static_cast<double>(i_);
+        case kReal:
+            return d_;
+        case kText:
+            return s_.empty() ? 0 : std::stod(s_);
+        default:
+            return 0;
     }
 }
 
@@ -71,19 +79,25 @@ std::vector<NamedRow> Conn::query(std::string_view sql, const std::vector<Value>
         r.reserve(static_cast<size_t>(ncol));
         for (int i = 0; i < ncol; ++i) {
             switch (sqlite3_column_type(st, i)) {
-                case SQLITE_INTEGER: r.emplace_back(static_cast<long long>(sqlite3_column_int64(st, i))); break;
-                case SQLITE_FLOAT: r.emplace_back(sqlite3_column_double(st, i)); break;
+                case SQLITE_INTEGER:
+                    r.emplace_back(static_cast<long long>(sqlite3_column_int64(st, i)));
+                    break;
+                case SQLITE_FLOAT:
+                    r.emplace_back(sqlite3_column_double(st, i));
+                    break;
                 case SQLITE_TEXT:
                     r.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i)),
                                                static_cast<size_t>(sqlite3_column_bytes(st, i))));
                     break;
                 case SQLITE_BLOB: {
                     const void* p = sqlite3_column_blob(st, i);
-                    r.push_back(Value::blob(std::string(static_cast<const char*>(p),
-                                                        static_cast<size_t>(sqlite3_column_bytes(st, i)))));
+                    r.push_back(Value::blob(
+                        std::string(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(st, i)))));
                     break;
                 }
-                default: r.emplace_back(); break;
+                default:
+                    r.emplace_back();
+                    break;
             }
         }
         rows.emplace_back(names, std::move(r));
@@ -100,7 +114,9 @@ std::optional<NamedRow> Conn::query_one(std::string_view sql, const std::vector<
     return std::move(rows.front());
 }
 
-long long Conn::last_insert_id() const { return sqlite3_last_insert_rowid(db_.db_); }
+long long Conn::last_insert_id() const {
+    return sqlite3_last_insert_rowid(db_.db_);
+}
 
 void Conn::exec_script(std::string_view sql) {
     std::string s(sql);
@@ -112,7 +128,9 @@ void Conn::exec_script(std::string_view sql) {
     }
 }
 
-void Conn::after_commit(std::function<void()> fn) { db_.after_commit_.push_back(std::move(fn)); }
+void Conn::after_commit(std::function<void()> fn) {
+    db_.after_commit_.push_back(std::move(fn));
+}
 
 // ---- Database ----------------------------------------------------------------------------------
 
@@ -171,9 +189,15 @@ void Database::bind_all(sqlite3_stmt* st, const std::vector<Value>& params) {
         const Value& v = params[i];
         int rc = SQLITE_OK;
         switch (v.kind()) {
-            case Value::kNull: rc = sqlite3_bind_null(st, idx); break;
-            case Value::kInt: rc = sqlite3_bind_int64(st, idx, v.as_int()); break;
-            case Value::kReal: rc = sqlite3_bind_double(st, idx, v.as_real()); break;
+            case Value::kNull:
+                rc = sqlite3_bind_null(st, idx);
+                break;
+            case Value::kInt:
+                rc = sqlite3_bind_int64(st, idx, v.as_int());
+                break;
+            case Value::kReal:
+                rc = sqlite3_bind_double(st, idx, v.as_real());
+                break;
             case Value::kText:
                 rc = sqlite3_bind_text(st, idx, v.as_text().data(), static_cast<int>(v.as_text().size()),
                                        SQLITE_TRANSIENT);
@@ -224,12 +248,14 @@ core::Status Database::migrate(const std::vector<Migration>& migrations) {
         write([](Conn& c) {
             c.exec_script(
                 "CREATE TABLE IF NOT EXISTS mpemu_migrations(module TEXT NOT NULL, version INTEGER NOT NULL, "
-                "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), PRIMARY KEY(module, version));"
+                "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), PRIMARY KEY(module, "
+                "version));"
                 "CREATE TABLE IF NOT EXISTS mpemu_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);");
         });
         for (const auto& m : migrations) {
             write([&](Conn& c) {
-                auto done = c.query_one("SELECT 1 FROM mpemu_migrations WHERE module=? AND version=?", {m.module, m.version});
+                auto done =
+                    c.query_one("SELECT 1 FROM mpemu_migrations WHERE module=? AND version=?", {m.module, m.version});
                 if (done) return;
                 c.exec_script(m.sql);
                 c.exec("INSERT INTO mpemu_migrations(module, version) VALUES(?, ?)", {m.module, m.version});

@@ -22,17 +22,17 @@ namespace mpemu::state {
 // A value bound to or read from SQL.
 class Value {
 public:
-    Value() = default;  // NULL
-    Value(std::nullptr_t) {}  // NOLINT
-    Value(long long v) : kind_(kInt), i_(v) {}  // NOLINT
-    Value(int v) : kind_(kInt), i_(v) {}  // NOLINT
-    Value(long v) : kind_(kInt), i_(v) {}  // NOLINT
-    Value(unsigned v) : kind_(kInt), i_(v) {}  // NOLINT
-    Value(bool v) : kind_(kInt), i_(v ? 1 : 0) {}  // NOLINT
-    Value(double v) : kind_(kReal), d_(v) {}  // NOLINT
+    Value() = default;                                        // NULL
+    Value(std::nullptr_t) {}                                  // NOLINT
+    Value(long long v) : kind_(kInt), i_(v) {}                // NOLINT
+    Value(int v) : kind_(kInt), i_(v) {}                      // NOLINT
+    Value(long v) : kind_(kInt), i_(v) {}                     // NOLINT
+    Value(unsigned v) : kind_(kInt), i_(v) {}                 // NOLINT
+    Value(bool v) : kind_(kInt), i_(v ? 1 : 0) {}             // NOLINT
+    Value(double v) : kind_(kReal), d_(v) {}                  // NOLINT
     Value(std::string v) : kind_(kText), s_(std::move(v)) {}  // NOLINT
-    Value(std::string_view v) : kind_(kText), s_(v) {}  // NOLINT
-    Value(const char* v) : kind_(kText), s_(v) {}  // NOLINT
+    Value(std::string_view v) : kind_(kText), s_(v) {}        // NOLINT
+    Value(const char* v) : kind_(kText), s_(v) {}             // NOLINT
     template <class T>
     Value(const std::optional<T>& v) {  // NOLINT
         if (v) *this = Value(*v);

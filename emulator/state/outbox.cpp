@@ -38,7 +38,9 @@ constexpr const char* kSelect =
 
 Outbox::Outbox(Database& db, core::Clock& clock, core::Logger& log) : db_(db), clock_(clock), log_(log) {}
 
-Outbox::~Outbox() { stop(); }
+Outbox::~Outbox() {
+    stop();
+}
 
 std::vector<Migration> Outbox::migrations() {
     return {{"outbox", 1,
@@ -129,10 +131,10 @@ void Outbox::dispatch_loop() {
             long long now = clock_.now_unix_ms();
             due = db_.write([&](Conn& c) {
                 std::vector<OutboxMessage> out;
-                for (const auto& r : c.query(std::string(kSelect) +
-                                                 " WHERE status='pending' AND next_attempt_ms<=? ORDER BY "
-                                                 "next_attempt_ms, id LIMIT 64",
-                                             {now})) {
+                for (const auto& r :
+                     c.query(std::string(kSelect) + " WHERE status='pending' AND next_attempt_ms<=? ORDER BY "
+                                                    "next_attempt_ms, id LIMIT 64",
+                             {now})) {
                     out.push_back(message_from(r));
                 }
                 for (auto& m : out) {
@@ -210,8 +212,7 @@ void Outbox::deliver(const OutboxMessage& m) {
             if (!a.accepted) a.error = why;
         }
     }
-    a.duration_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    a.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
 
     try {
         db_.write([&](Conn& c) {
@@ -259,7 +260,8 @@ core::Status Outbox::redeliver(long long id) {
                    {clock_.now_unix_ms(), id}) > 0;
     });
     if (!found) {
-        bool exists = db_.read([&](Conn& c) { return c.query_one("SELECT 1 FROM outbox WHERE id=?", {id}).has_value(); });
+        bool exists =
+            db_.read([&](Conn& c) { return c.query_one("SELECT 1 FROM outbox WHERE id=?", {id}).has_value(); });
         if (!exists) return core::make_error("not_found", "no notification with id " + std::to_string(id));
         return core::make_error("busy", "notification " + std::to_string(id) + " is being delivered right now");
     }

@@ -24,27 +24,27 @@ namespace mpemu::state {
 
 struct OutboxMessage {
     long long id = 0;
-    std::string channel;     // "wechatpay.v3", "wechatpay.v2", "alipay"
-    std::string event;       // "TRANSACTION.SUCCESS", "trade_status_sync", ...
-    std::string tenant;      // mchid / app_id the message belongs to
-    std::string subject;     // out_trade_no / out_refund_no it is about
-    std::string url;         // notify_url
-    std::string payload;     // channel-specific, fixed at enqueue time (same on every retry)
-    core::Json meta;         // channel-specific extras (e.g. the decrypted plaintext, for display)
-    std::string status;      // pending | delivering | delivered | failed
+    std::string channel;  // "wechatpay.v3", "wechatpay.v2", "alipay"
+    std::string event;    // "TRANSACTION.SUCCESS", "trade_status_sync", ...
+    std::string tenant;   // mchid / app_id the message belongs to
+    std::string subject;  // out_trade_no / out_refund_no it is about
+    std::string url;      // notify_url
+    std::string payload;  // channel-specific, fixed at enqueue time (same on every retry)
+    core::Json meta;      // channel-specific extras (e.g. the decrypted plaintext, for display)
+    std::string status;   // pending | delivering | delivered | failed
     int attempts = 0;
-    long long created_ms = 0;         // emulator clock
-    long long next_attempt_ms = 0;    // emulator clock
+    long long created_ms = 0;       // emulator clock
+    long long next_attempt_ms = 0;  // emulator clock
     long long delivered_ms = 0;
 };
 
 struct OutboxAttempt {
     int number = 0;
-    long long at_ms = 0;           // emulator clock
-    long long wall_ms = 0;         // real time
-    int http_status = 0;           // 0 when no response
-    std::string error;             // connection error, timeout, or why the reply was not accepted
-    std::string response_body;     // first 4 KiB
+    long long at_ms = 0;        // emulator clock
+    long long wall_ms = 0;      // real time
+    int http_status = 0;        // 0 when no response
+    std::string error;          // connection error, timeout, or why the reply was not accepted
+    std::string response_body;  // first 4 KiB
     double duration_ms = 0;
     bool accepted = false;
 };

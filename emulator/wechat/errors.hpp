@@ -45,7 +45,9 @@ enum class Errc : int {
 
 // The catalogue text for a code ("invalid code"); "unknown error" for a code not in it.
 std::string_view errmsg(Errc code);
-inline int errcode(Errc code) { return static_cast<int>(code); }
+inline int errcode(Errc code) {
+    return static_cast<int>(code);
+}
 
 // An error as the service returns it: Error.code is the decimal errcode, Error.message the text the
 // client sees (catalogue text, or a more specific one), Error.detail goes only to the log.

@@ -41,7 +41,9 @@ std::shared_ptr<const FixtureConfig> load_fixture_config(state::FixtureReader& r
     if (!root.contains("wechat")) return nullptr;
     const core::Json& w = root["wechat"];
     auto cfg = std::make_shared<FixtureConfig>();
-    auto str = [](const core::Json& o, const char* k) { return o.contains(k) ? o[k].get<std::string>() : std::string(); };
+    auto str = [](const core::Json& o, const char* k) {
+        return o.contains(k) ? o[k].get<std::string>() : std::string();
+    };
 
     std::set<std::string> appids;
     for (size_t i = 0; i < w["apps"].size(); ++i) {
@@ -112,9 +114,10 @@ std::shared_ptr<const FixtureConfig> load_fixture_config(state::FixtureReader& r
             if (uj.contains("subscriptions")) {
                 for (auto s = uj["subscriptions"].begin(); s != uj["subscriptions"].end(); ++s) {
                     if (app && !app->find_template(s.key())) {
-                        reader.error(core::pointer_append(ptr + "/subscriptions", s.key()),
-                                     "subscription to template \"" + s.key() + "\", which app " + u.appid + " does not have",
-                                     "declare it under wechat.apps[].templates", true);
+                        reader.error(
+                            core::pointer_append(ptr + "/subscriptions", s.key()),
+                            "subscription to template \"" + s.key() + "\", which app " + u.appid + " does not have",
+                            "declare it under wechat.apps[].templates", true);
                     }
                     u.subscriptions[s.key()] = s.value().get<int>();
                 }

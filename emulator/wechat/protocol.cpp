@@ -14,10 +14,18 @@ bool all_of(std::string_view s, bool (*pred)(char)) {
     }
     return true;
 }
-bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
-bool is_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_url_safe(char c) { return is_alnum(c) || c == '_' || c == '-'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_lower_hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+bool is_alnum(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_url_safe(char c) {
+    return is_alnum(c) || c == '_' || c == '-';
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 // ITU-T E.164 country calling codes of one and two digits; every other code has three.
 bool is_short_country_code(std::string_view cc) {
@@ -63,10 +71,18 @@ std::string render_token(std::string_view access_token, long long expires_in) {
     return core::dump(j);
 }
 
-bool is_appid(std::string_view s) { return s.size() == 18 && s.substr(0, 2) == "wx" && all_of(s.substr(2), is_lower_hex); }
-bool is_openid(std::string_view s) { return s.size() == 28 && s[0] == 'o' && all_of(s, is_url_safe); }
-bool is_login_code(std::string_view s) { return s.size() == 32 && all_of(s, is_alnum); }
-bool is_phone_code(std::string_view s) { return s.size() == 64 && all_of(s, is_lower_hex); }
+bool is_appid(std::string_view s) {
+    return s.size() == 18 && s.substr(0, 2) == "wx" && all_of(s.substr(2), is_lower_hex);
+}
+bool is_openid(std::string_view s) {
+    return s.size() == 28 && s[0] == 'o' && all_of(s, is_url_safe);
+}
+bool is_login_code(std::string_view s) {
+    return s.size() == 32 && all_of(s, is_alnum);
+}
+bool is_phone_code(std::string_view s) {
+    return s.size() == 64 && all_of(s, is_lower_hex);
+}
 
 bool is_access_token_syntax(std::string_view s) {
     return s.size() > 3 && s.size() <= 512 && is_digit(s[0]) && is_digit(s[1]) && s[2] == '_' &&
@@ -121,8 +137,10 @@ core::Result<PhoneParts> split_phone(std::string_view e164) {
     }
     std::string_view digits = e164.substr(1);
     size_t cc_len = 3;
-    if (is_short_country_code(digits.substr(0, 1))) cc_len = 1;
-    else if (is_short_country_code(digits.substr(0, 2))) cc_len = 2;
+    if (is_short_country_code(digits.substr(0, 1)))
+        cc_len = 1;
+    else if (is_short_country_code(digits.substr(0, 2)))
+        cc_len = 2;
     PhoneParts p;
     p.country_code = std::string(digits.substr(0, cc_len));
     p.pure_phone_number = std::string(digits.substr(cc_len));

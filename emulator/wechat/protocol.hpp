@@ -27,8 +27,8 @@ std::string render_session(std::string_view session_key, std::string_view openid
 std::string render_token(std::string_view access_token, long long expires_in);
 
 // ---- identifier shapes ----
-bool is_appid(std::string_view s);     // wx + 16 lowercase hex
-bool is_openid(std::string_view s);    // o + 27 of [A-Za-z0-9_-]
+bool is_appid(std::string_view s);       // wx + 16 lowercase hex
+bool is_openid(std::string_view s);      // o + 27 of [A-Za-z0-9_-]
 bool is_login_code(std::string_view s);  // 32 of [A-Za-z0-9]
 bool is_phone_code(std::string_view s);  // 64 lowercase hex
 // <2 digits>_<[A-Za-z0-9_-]+>, at most 512 characters.

@@ -82,7 +82,9 @@ emulator::Handler with_token(Api& api, F fn) {
     };
 }
 
-Response ordered(const core::OrderedJson& j) { return wx_json(core::dump(j)); }
+Response ordered(const core::OrderedJson& j) {
+    return wx_json(core::dump(j));
+}
 
 void add(emulator::Router& router, const char* method, const char* path, const char* id, emulator::Handler h) {
     router.add("wechat", {method, path, id, std::move(h)});
@@ -100,15 +102,18 @@ void mount_admin(emulator::Router& router, Api& api) {
         if (!body) return error_response(400, "bad_request", body.error().message);
         std::string appid, openid;
         Response err;
-        if (!admin::require_string(*body, "appid", &appid, &err) || !admin::require_string(*body, "openid", &openid, &err)) {
+        if (!admin::require_string(*body, "appid", &appid, &err) ||
+            !admin::require_string(*body, "openid", &openid, &err)) {
             return err;
         }
         size_t count = 1;
         bool bulk = body->contains("count");
         if (bulk) {
             const auto& c = (*body)["count"];
-            if (!c.is_number_integer() || c.get<long long>() < 1 || c.get<long long>() > static_cast<long long>(kMaxBulkCodes)) {
-                return error_response(400, "bad_request", "\"count\" must be an integer from 1 to " + std::to_string(kMaxBulkCodes));
+            if (!c.is_number_integer() || c.get<long long>() < 1 ||
+                c.get<long long>() > static_cast<long long>(kMaxBulkCodes)) {
+                return error_response(400, "bad_request",
+                                      "\"count\" must be an integer from 1 to " + std::to_string(kMaxBulkCodes));
             }
             count = static_cast<size_t>(c.get<long long>());
         }
@@ -141,7 +146,8 @@ void mount_admin(emulator::Router& router, Api& api) {
         if (!body) return error_response(400, "bad_request", body.error().message);
         std::string appid, openid;
         Response err;
-        if (!admin::require_string(*body, "appid", &appid, &err) || !admin::require_string(*body, "openid", &openid, &err)) {
+        if (!admin::require_string(*body, "appid", &appid, &err) ||
+            !admin::require_string(*body, "openid", &openid, &err)) {
             return err;
         }
         auto code = api.mint_phone_code(appid, openid);
@@ -153,7 +159,8 @@ void mount_admin(emulator::Router& router, Api& api) {
         if (!body) return error_response(400, "bad_request", body.error().message);
         std::string appid, openid, kind;
         Response err;
-        if (!admin::require_string(*body, "appid", &appid, &err) || !admin::require_string(*body, "openid", &openid, &err) ||
+        if (!admin::require_string(*body, "appid", &appid, &err) ||
+            !admin::require_string(*body, "openid", &openid, &err) ||
             !admin::require_string(*body, "kind", &kind, &err)) {
             return err;
         }
@@ -191,13 +198,15 @@ void mount_routes(emulator::Router& router, Api& api) {
             return wx_json(protocol::render_session(v.session_key, v.openid, v.unionid));
         });
     });
-    auto render_token = [](const AccessToken& t) { return wx_json(protocol::render_token(t.access_token, t.expires_in)); };
+    auto render_token = [](const AccessToken& t) {
+        return wx_json(protocol::render_token(t.access_token, t.expires_in));
+    };
     add(router, "GET", "/cgi-bin/token", "wechat.auth.token", [&api, render_token](Request& req) {
-        return reply(api, req, api.token(query(req, "grant_type"), query(req, "appid"), query(req, "secret")), render_token);
+        return reply(api, req, api.token(query(req, "grant_type"), query(req, "appid"), query(req, "secret")),
+                     render_token);
     });
-    add(router, "POST", "/cgi-bin/stable_token", "wechat.auth.stable_token", [&api, render_token](Request& req) {
-        return reply(api, req, api.stable_token(req.body), render_token);
-    });
+    add(router, "POST", "/cgi-bin/stable_token", "wechat.auth.stable_token",
+        [&api, render_token](Request& req) { return reply(api, req, api.stable_token(req.body), render_token); });
     add(router, "POST", "/wxa/business/getuserphonenumber", "wechat.phone.get",
         with_token(api, [&api](Request& req, const std::string& appid) {
             return reply(api, req, api.phone_number(appid, req.body), ordered);

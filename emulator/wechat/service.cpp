@@ -15,7 +15,9 @@
 namespace mpemu::wechat {
 namespace {
 
-core::Error admin_error(const std::string& code, std::string message) { return core::make_error(code, std::move(message)); }
+core::Error admin_error(const std::string& code, std::string message) {
+    return core::make_error(code, std::move(message));
+}
 
 // A POST body that must be a JSON object: empty -> 44002, anything else -> 47001.
 core::Result<core::Json> json_body(const std::string& body) {
@@ -45,7 +47,9 @@ struct Verdict {
     int label = 100;
 };
 
-int severity(const std::string& suggest) { return suggest == "risky" ? 2 : suggest == "review" ? 1 : 0; }
+int severity(const std::string& suggest) {
+    return suggest == "risky" ? 2 : suggest == "review" ? 1 : 0;
+}
 
 // Content rules of the emulated msg_sec_check: markers for tests, a few keywords per label, and the
 // test text WeChat's own docs use for a risky result.
@@ -54,15 +58,25 @@ struct KeywordRule {
     int label;
 };
 constexpr std::array<KeywordRule, 5> kKeywords = {{
-    {"赌博", 20006}, {"色情", 20002}, {"诈骗", 20008}, {"加微信", 10001}, {"傻逼", 20003},
+    {"赌博", 20006},
+    {"色情", 20002},
+    {"诈骗", 20008},
+    {"加微信", 10001},
+    {"傻逼", 20003},
 }};
 constexpr std::string_view kOfficialRiskyText = "特3456书yuuo莞6543李zxcz蒜7782法fgnv级";
 
 // Length limits of subscribe message keyword kinds (characters).
 int keyword_max_length(const std::string& keyword) {
     static const std::array<std::pair<std::string_view, int>, 8> kLimits = {{
-        {"thing", 20}, {"character_string", 32}, {"phrase", 5}, {"name", 10},
-        {"number", 32}, {"letter", 32}, {"symbol", 5}, {"amount", 32},
+        {"thing", 20},
+        {"character_string", 32},
+        {"phrase", 5},
+        {"name", 10},
+        {"number", 32},
+        {"letter", 32},
+        {"symbol", 5},
+        {"amount", 32},
     }};
     std::string kind = keyword;
     while (!kind.empty() && kind.back() >= '0' && kind.back() <= '9') kind.pop_back();
@@ -90,7 +104,9 @@ std::shared_ptr<const FixtureConfig> Api::config() const {
     return std::shared_ptr<const FixtureConfig>(set, cfg.get());
 }
 
-std::string Api::new_session_key() { return core::crypto::base64_encode(ctx_.ids().bytes(16)); }
+std::string Api::new_session_key() {
+    return core::crypto::base64_encode(ctx_.ids().bytes(16));
+}
 
 std::string Api::new_access_token() {
     return std::to_string(ctx_.ids().uniform(60, 99)) + "_" + ctx_.ids().from_alphabet(core::kUrlSafe, 136);
@@ -186,8 +202,10 @@ core::Result<AccessToken> Api::stable_token(const std::string& body) {
     auto secret = member_string(*j, "secret", &wrong);
     bool force = false;
     if (j->contains("force_refresh") && !(*j)["force_refresh"].is_null()) {
-        if (!(*j)["force_refresh"].is_boolean()) wrong = true;
-        else force = (*j)["force_refresh"].get<bool>();
+        if (!(*j)["force_refresh"].is_boolean())
+            wrong = true;
+        else
+            force = (*j)["force_refresh"].get<bool>();
     }
     if (wrong) return make_error(Errc::kDataFormatError, "a member has the wrong type");
     if (!appid || appid->empty()) return make_error(Errc::kAppidMissing);
@@ -243,7 +261,8 @@ core::Result<std::string> Api::check_access_token(const Param& access_token) {
     auto row = ctx_.db().read([&](state::Conn& c) { return Store(c, "").token(*access_token); });
     if (!row) return make_error(Errc::kInvalidCredential, "unknown access_token");
     if (now >= row->expires_ms) return make_error(Errc::kAccessTokenExpired);
-    if (row->revoked_ms && now >= *row->revoked_ms) return make_error(Errc::kInvalidCredential, "revoked by force_refresh");
+    if (row->revoked_ms && now >= *row->revoked_ms)
+        return make_error(Errc::kInvalidCredential, "revoked by force_refresh");
     if (row->superseded_ms && now >= *row->superseded_ms + kTokenOverlapMs) {
         return make_error(Errc::kInvalidCredential, "superseded by a newer token");
     }
@@ -433,7 +452,8 @@ core::Result<core::OrderedJson> Api::subscribe_send(const std::string& appid, co
             return make_error(Errc::kArgumentInvalid, it.key() + " must be {\"value\": string}");
         }
         const std::string s = v["value"].get<std::string>();
-        if (s.empty() || !core::is_valid_utf8(s) || core::utf8_length(s) > static_cast<size_t>(keyword_max_length(it.key()))) {
+        if (s.empty() || !core::is_valid_utf8(s) ||
+            core::utf8_length(s) > static_cast<size_t>(keyword_max_length(it.key()))) {
             return make_error(Errc::kArgumentInvalid, it.key() + " value is empty or too long");
         }
     }
@@ -498,7 +518,8 @@ core::Result<std::string> Api::wxacode_unlimited(const std::string& appid, const
             if (!lc.contains(keys[i])) continue;
             const core::Json& v = lc[keys[i]];
             long long n = -1;
-            if (v.is_number_integer()) n = v.get<long long>();
+            if (v.is_number_integer())
+                n = v.get<long long>();
             else if (v.is_string() && !v.get<std::string>().empty() && v.get<std::string>().size() <= 3 &&
                      v.get<std::string>().find_first_not_of("0123456789") == std::string::npos) {
                 n = std::stoll(v.get<std::string>());
@@ -557,7 +578,8 @@ core::Result<std::vector<std::string>> Api::mint_login_codes(const std::string& 
         Store store(c, appid);
         auto user = store.user(openid);
         if (!user) return admin_error("not_found", "user " + openid + " has no state row");
-        if (app->rotate_session_key_on_login || !user->session_key) store.set_session_key(user->id, new_session_key(), now);
+        if (app->rotate_session_key_on_login || !user->session_key)
+            store.set_session_key(user->id, new_session_key(), now);
         for (const auto* code : order) store.insert_code(*code, CodeKind::kLogin, user->id, now);
         return codes;
     });
@@ -589,7 +611,8 @@ core::Result<core::OrderedJson> Api::encrypted_data(const std::string& appid, co
     if (!cfg->app(appid)) return admin_error("not_found", "no WeChat app " + appid + " in the fixture set");
     const UserConfig* u = cfg->user(appid, openid);
     if (!u) return admin_error("not_found", "no user " + openid + " of app " + appid + " in the fixture set");
-    if (kind == "phone" && !u->phone) return admin_error("bad_request", "user " + openid + " has no phone in the fixture set");
+    if (kind == "phone" && !u->phone)
+        return admin_error("bad_request", "user " + openid + " has no phone in the fixture set");
     const long long now = ctx_.clock().now_unix_ms();
     std::string session_key = ctx_.db().write([&](state::Conn& c) {
         Store store(c, appid);
@@ -652,7 +675,9 @@ core::Json Api::messages(const std::string& appid, const std::string& touser, co
 
 // ---- emulator::Service -------------------------------------------------------------------------
 
-std::vector<state::Migration> WechatService::migrations() const { return wechat::migrations(); }
+std::vector<state::Migration> WechatService::migrations() const {
+    return wechat::migrations();
+}
 
 std::shared_ptr<const state::FixtureSection> WechatService::load_fixture(state::FixtureReader& reader) const {
     return load_fixture_config(reader);

@@ -52,8 +52,8 @@ public:
     // The appid owning a valid access token, or 41001/40014/40001/42001.
     core::Result<std::string> check_access_token(const Param& access_token);
     core::Result<core::OrderedJson> phone_number(const std::string& appid, const std::string& body);
-    core::Result<core::OrderedJson> check_session(const std::string& appid, const Param& openid,
-                                                  const Param& signature, const Param& sig_method);
+    core::Result<core::OrderedJson> check_session(const std::string& appid, const Param& openid, const Param& signature,
+                                                  const Param& sig_method);
     core::Result<core::OrderedJson> reset_session_key(const std::string& appid, const Param& openid,
                                                       const Param& signature, const Param& sig_method);
     core::Result<core::OrderedJson> msg_sec_check(const std::string& appid, const std::string& body);

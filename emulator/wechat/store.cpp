@@ -136,21 +136,24 @@ std::optional<TokenRow> Store::token(const std::string& token) {
 }
 
 void Store::supersede_tokens(TokenKind kind, long long now_ms) {
-    c_.exec("UPDATE wechat_tokens SET superseded_ms = ? WHERE appid = ? AND kind = ? AND superseded_ms IS NULL "
-            "AND revoked_ms IS NULL AND expires_ms > ?",
-            {now_ms, appid_, static_cast<int>(kind), now_ms});
+    c_.exec(
+        "UPDATE wechat_tokens SET superseded_ms = ? WHERE appid = ? AND kind = ? AND superseded_ms IS NULL "
+        "AND revoked_ms IS NULL AND expires_ms > ?",
+        {now_ms, appid_, static_cast<int>(kind), now_ms});
 }
 
 void Store::revoke_tokens(TokenKind kind, long long now_ms) {
-    c_.exec("UPDATE wechat_tokens SET revoked_ms = ? WHERE appid = ? AND kind = ? AND revoked_ms IS NULL "
-            "AND expires_ms > ?",
-            {now_ms, appid_, static_cast<int>(kind), now_ms});
+    c_.exec(
+        "UPDATE wechat_tokens SET revoked_ms = ? WHERE appid = ? AND kind = ? AND revoked_ms IS NULL "
+        "AND expires_ms > ?",
+        {now_ms, appid_, static_cast<int>(kind), now_ms});
 }
 
 std::optional<TokenRow> Store::latest_token(TokenKind kind) {
-    auto r = c_.query_one("SELECT * FROM wechat_tokens WHERE appid = ? AND kind = ? AND revoked_ms IS NULL "
-                          "ORDER BY issued_ms DESC, rowid DESC LIMIT 1",
-                          {appid_, static_cast<int>(kind)});
+    auto r = c_.query_one(
+        "SELECT * FROM wechat_tokens WHERE appid = ? AND kind = ? AND revoked_ms IS NULL "
+        "ORDER BY issued_ms DESC, rowid DESC LIMIT 1",
+        {appid_, static_cast<int>(kind)});
     if (!r) return std::nullopt;
     return to_token(*r);
 }
@@ -172,8 +175,9 @@ void Store::set_force_state(const ForceState& st) {
 }
 
 int Store::subscription(const std::string& openid, const std::string& template_id) {
-    auto r = c_.query_one("SELECT remaining FROM wechat_subscriptions WHERE appid = ? AND openid = ? AND template_id = ?",
-                          {appid_, openid, template_id});
+    auto r =
+        c_.query_one("SELECT remaining FROM wechat_subscriptions WHERE appid = ? AND openid = ? AND template_id = ?",
+                     {appid_, openid, template_id});
     return r ? static_cast<int>((*r)["remaining"].as_int()) : 0;
 }
 
@@ -183,10 +187,10 @@ void Store::set_subscription(const std::string& openid, const std::string& templ
 }
 
 void Store::insert_message(const MessageRow& m) {
-    c_.exec("INSERT INTO wechat_messages(msgid, appid, touser, template_id, page, data, miniprogram_state, lang, "
-            "sent_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            {m.msgid, appid_, m.touser, m.template_id, m.page, core::dump(m.data), m.miniprogram_state, m.lang,
-             m.sent_ms});
+    c_.exec(
+        "INSERT INTO wechat_messages(msgid, appid, touser, template_id, page, data, miniprogram_state, lang, "
+        "sent_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {m.msgid, appid_, m.touser, m.template_id, m.page, core::dump(m.data), m.miniprogram_state, m.lang, m.sent_ms});
 }
 
 std::vector<MessageRow> Store::messages(state::Conn& conn, const std::string& appid, const std::string& touser,

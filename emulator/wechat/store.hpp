@@ -28,8 +28,8 @@ struct CodeRow {
     std::string code;
     CodeKind kind = CodeKind::kLogin;
     long long user_id = 0;
-    std::string appid;   // of the user
-    std::string openid;  // of the user
+    std::string appid;                       // of the user
+    std::string openid;                      // of the user
     std::optional<std::string> session_key;  // the user's current one
     long long created_ms = 0;
     std::optional<long long> used_ms;

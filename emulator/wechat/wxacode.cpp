@@ -59,11 +59,11 @@ std::string encode_png(int width, int height, int channels, const std::vector<ui
     std::string ihdr;
     put_u32(ihdr, static_cast<uint32_t>(width));
     put_u32(ihdr, static_cast<uint32_t>(height));
-    ihdr.push_back(8);                          // bit depth
-    ihdr.push_back(channels == 4 ? 6 : 2);      // colour type: RGBA or RGB
-    ihdr.push_back(0);                          // deflate
-    ihdr.push_back(0);                          // adaptive filtering
-    ihdr.push_back(0);                          // no interlace
+    ihdr.push_back(8);                      // bit depth
+    ihdr.push_back(channels == 4 ? 6 : 2);  // colour type: RGBA or RGB
+    ihdr.push_back(0);                      // deflate
+    ihdr.push_back(0);                      // adaptive filtering
+    ihdr.push_back(0);                      // no interlace
     put_chunk(out, "IHDR", ihdr);
     for (const auto& [key, value] : text) put_chunk(out, "tEXt", key + std::string(1, '\0') + value);
 

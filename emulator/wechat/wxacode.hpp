@@ -15,7 +15,7 @@ struct WxacodeSpec {
     std::string env_version;  // release | trial | develop
     int width = 430;          // pixels, already clamped to 280..1280
     uint8_t r = 0, g = 0, b = 0;
-    bool hyaline = false;     // transparent background (RGBA)
+    bool hyaline = false;  // transparent background (RGBA)
 };
 
 // The PNG bytes.

@@ -38,7 +38,8 @@ ApiError sign_error(const std::string& issue, const std::string& method, const s
 
 ApiError sign_error_serial() {
     return make(401, "SIGN_ERROR", "商户证书序列号有误",
-                {{"field", "serial_no"}, {"issue", "merchant certificate serial_no not registered"},
+                {{"field", "serial_no"},
+                 {"issue", "merchant certificate serial_no not registered"},
                  {"location", "authorization"}});
 }
 
@@ -55,26 +56,50 @@ ApiError param_missing(const std::string& pointer, const std::string& label) {
 }
 
 ApiError param_not_int64(const std::string& pointer, const std::string& label, const core::Json& value) {
-    return make(400, "PARAM_ERROR",
-                "无法将 JSON 输入源“/body" + pointer + "”映射到目标字段“" + label + "”中，此字段需要一个合法的 64 位有符号整数",
-                {{"location", "body"}, {"value", value}});
+    return make(
+        400, "PARAM_ERROR",
+        "无法将 JSON 输入源“/body" + pointer + "”映射到目标字段“" + label + "”中，此字段需要一个合法的 64 位有符号整数",
+        {{"location", "body"}, {"value", value}});
 }
 
-ApiError invalid_request(const std::string& message) { return make(400, "INVALID_REQUEST", message); }
-ApiError appid_mchid_not_match() { return make(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配,请检查后再试"); }
-ApiError mch_not_exists(int status) { return make(status, "MCH_NOT_EXISTS", "商户号不存在"); }
-ApiError out_trade_no_used() { return make(400, "INVALID_REQUEST", "201 商户订单号重复"); }
-ApiError reentry_mismatch() { return make(400, "PARAM_ERROR", "订单重入参数校验失败"); }
-ApiError order_paid() { return make(400, "ORDERPAID", "订单已支付"); }
-ApiError order_closed() { return make(400, "ORDER_CLOSED", "订单已关闭"); }
-ApiError order_not_exist() { return make(404, "ORDER_NOT_EXIST", "订单不存在"); }
-ApiError resource_not_exists(const std::string& message) { return make(404, "RESOURCE_NOT_EXISTS", message); }
-ApiError not_enough() { return make(403, "NOT_ENOUGH", "基本账户余额不足，请充值后重新发起"); }
-ApiError system_error(const std::string& log) { return make(500, "SYSTEM_ERROR", "系统错误", nullptr, log); }
+ApiError invalid_request(const std::string& message) {
+    return make(400, "INVALID_REQUEST", message);
+}
+ApiError appid_mchid_not_match() {
+    return make(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配,请检查后再试");
+}
+ApiError mch_not_exists(int status) {
+    return make(status, "MCH_NOT_EXISTS", "商户号不存在");
+}
+ApiError out_trade_no_used() {
+    return make(400, "INVALID_REQUEST", "201 商户订单号重复");
+}
+ApiError reentry_mismatch() {
+    return make(400, "PARAM_ERROR", "订单重入参数校验失败");
+}
+ApiError order_paid() {
+    return make(400, "ORDERPAID", "订单已支付");
+}
+ApiError order_closed() {
+    return make(400, "ORDER_CLOSED", "订单已关闭");
+}
+ApiError order_not_exist() {
+    return make(404, "ORDER_NOT_EXIST", "订单不存在");
+}
+ApiError resource_not_exists(const std::string& message) {
+    return make(404, "RESOURCE_NOT_EXISTS", message);
+}
+ApiError not_enough() {
+    return make(403, "NOT_ENOUGH", "基本账户余额不足，请充值后重新发起");
+}
+ApiError system_error(const std::string& log) {
+    return make(500, "SYSTEM_ERROR", "系统错误", nullptr, log);
+}
 
 ApiError not_emulated(const std::string& method, const std::string& path) {
-    return make(404, "NOT_FOUND", "mpemu 未模拟此接口: " + method + " " + path + " (operation not emulated)",
-                {{"location", "path"}, {"field", "url"}, {"value", path}, {"issue", "operation not emulated by mpemu"}});
+    return make(
+        404, "NOT_FOUND", "mpemu 未模拟此接口: " + method + " " + path + " (operation not emulated)",
+        {{"location", "path"}, {"field", "url"}, {"value", path}, {"issue", "operation not emulated by mpemu"}});
 }
 
 ApiError method_not_allowed(const std::string& method, const std::string& path) {

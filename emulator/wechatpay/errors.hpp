@@ -38,13 +38,13 @@ ApiError param_not_int64(const std::string& pointer, const std::string& label, c
 ApiError invalid_request(const std::string& message);
 ApiError appid_mchid_not_match();
 ApiError mch_not_exists(int status = 400);
-ApiError out_trade_no_used();   // 400 INVALID_REQUEST "201 商户订单号重复" (emulator default, §6.3)
-ApiError reentry_mismatch();    // 400 PARAM_ERROR "订单重入参数校验失败"
-ApiError order_paid();          // 400 ORDERPAID
-ApiError order_closed();        // 400 ORDER_CLOSED
-ApiError order_not_exist();     // 404 ORDER_NOT_EXIST
+ApiError out_trade_no_used();  // 400 INVALID_REQUEST "201 商户订单号重复" (emulator default, §6.3)
+ApiError reentry_mismatch();   // 400 PARAM_ERROR "订单重入参数校验失败"
+ApiError order_paid();         // 400 ORDERPAID
+ApiError order_closed();       // 400 ORDER_CLOSED
+ApiError order_not_exist();    // 404 ORDER_NOT_EXIST
 ApiError resource_not_exists(const std::string& message = "订单不存在");  // 404 RESOURCE_NOT_EXISTS
-ApiError not_enough();          // 403 NOT_ENOUGH
+ApiError not_enough();                                                    // 403 NOT_ENOUGH
 ApiError system_error(const std::string& log = {});
 ApiError not_emulated(const std::string& method, const std::string& path);
 ApiError method_not_allowed(const std::string& method, const std::string& path);
@@ -55,9 +55,9 @@ ApiError method_not_allowed(const std::string& method, const std::string& path);
 template <class T>
 class Outcome {
 public:
-    Outcome() : v_(T{}) {}  // for Database::write's result slot
-    Outcome(T v) : v_(std::move(v)) {}            // NOLINT(google-explicit-constructor)
-    Outcome(ApiError e) : v_(std::move(e)) {}     // NOLINT(google-explicit-constructor)
+    Outcome() : v_(T{}) {}                     // for Database::write's result slot
+    Outcome(T v) : v_(std::move(v)) {}         // NOLINT(google-explicit-constructor)
+    Outcome(ApiError e) : v_(std::move(e)) {}  // NOLINT(google-explicit-constructor)
     bool ok() const { return v_.index() == 0; }
     T& value() { return std::get<0>(v_); }
     const T& value() const { return std::get<0>(v_); }

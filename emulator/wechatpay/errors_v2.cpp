@@ -8,32 +8,76 @@ namespace mpemu::wechatpay::v2 {
 
 namespace fail {
 
-Failure protocol(std::string text, std::string log) { return Failure{true, {}, std::move(text), std::move(log)}; }
-Failure not_post() { return protocol("请使用post方法"); }
-Failure empty_body() { return protocol("post数据为空"); }
-Failure not_utf8() { return protocol("编码格式错误"); }
-Failure xml_format(std::string log) { return protocol("XML格式错误", std::move(log)); }
-Failure mch_id_format(std::string log) { return protocol("mch_id参数格式错误", std::move(log)); }
-Failure sign_type_format() { return protocol("sign_type参数格式错误"); }
-Failure sign_error(std::string log) { return protocol("签名错误，请检查后再试", std::move(log)); }
-Failure appid_mch_mismatch() { return protocol("appid和mch_id不匹配"); }
-Failure format(const std::string& field) { return protocol(field + "参数格式错误"); }
-Failure length(const std::string& field) { return protocol(field + "参数长度有误"); }
+Failure protocol(std::string text, std::string log) {
+    return Failure{true, {}, std::move(text), std::move(log)};
+}
+Failure not_post() {
+    return protocol("请使用post方法");
+}
+Failure empty_body() {
+    return protocol("post数据为空");
+}
+Failure not_utf8() {
+    return protocol("编码格式错误");
+}
+Failure xml_format(std::string log) {
+    return protocol("XML格式错误", std::move(log));
+}
+Failure mch_id_format(std::string log) {
+    return protocol("mch_id参数格式错误", std::move(log));
+}
+Failure sign_type_format() {
+    return protocol("sign_type参数格式错误");
+}
+Failure sign_error(std::string log) {
+    return protocol("签名错误，请检查后再试", std::move(log));
+}
+Failure appid_mch_mismatch() {
+    return protocol("appid和mch_id不匹配");
+}
+Failure format(const std::string& field) {
+    return protocol(field + "参数格式错误");
+}
+Failure length(const std::string& field) {
+    return protocol(field + "参数长度有误");
+}
 
 Failure business(std::string code, std::string text, std::string log) {
     return Failure{false, std::move(code), std::move(text), std::move(log)};
 }
-Failure lack_params(const std::string& field) { return business("LACK_PARAMS", "缺少参数", "missing " + field); }
-Failure param_error(std::string text) { return business("PARAM_ERROR", std::move(text)); }
-Failure order_paid(const char* text) { return business("ORDERPAID", text); }
-Failure order_closed() { return business("ORDERCLOSED", "订单已关闭"); }
-Failure order_not_exist() { return business("ORDERNOTEXIST", "此交易订单号不存在"); }
-Failure out_trade_no_used() { return business("INVALID_REQUEST", "201 商户订单号重复"); }
-Failure invalid_request(std::string text) { return business("INVALID_REQUEST", std::move(text)); }
-Failure amount_mismatch() { return invalid_request("订单金额或退款金额与之前请求不一致，请核实后再试"); }
-Failure refund_not_exist() { return business("REFUNDNOTEXIST", "退款订单查询失败"); }
-Failure invalid_transaction_id() { return business("INVALID_TRANSACTIONID", "无效transaction_id"); }
-Failure system_error(std::string log) { return business("SYSTEMERROR", "系统错误", std::move(log)); }
+Failure lack_params(const std::string& field) {
+    return business("LACK_PARAMS", "缺少参数", "missing " + field);
+}
+Failure param_error(std::string text) {
+    return business("PARAM_ERROR", std::move(text));
+}
+Failure order_paid(const char* text) {
+    return business("ORDERPAID", text);
+}
+Failure order_closed() {
+    return business("ORDERCLOSED", "订单已关闭");
+}
+Failure order_not_exist() {
+    return business("ORDERNOTEXIST", "此交易订单号不存在");
+}
+Failure out_trade_no_used() {
+    return business("INVALID_REQUEST", "201 商户订单号重复");
+}
+Failure invalid_request(std::string text) {
+    return business("INVALID_REQUEST", std::move(text));
+}
+Failure amount_mismatch() {
+    return invalid_request("订单金额或退款金额与之前请求不一致，请核实后再试");
+}
+Failure refund_not_exist() {
+    return business("REFUNDNOTEXIST", "退款订单查询失败");
+}
+Failure invalid_transaction_id() {
+    return business("INVALID_TRANSACTIONID", "无效transaction_id");
+}
+Failure system_error(std::string log) {
+    return business("SYSTEMERROR", "系统错误", std::move(log));
+}
 
 }  // namespace fail
 

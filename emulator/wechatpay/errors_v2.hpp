@@ -20,30 +20,30 @@ namespace fail {
 
 // ---- protocol layer (§4.2 steps 1-8) ----
 Failure protocol(std::string text, std::string log = {});
-Failure not_post();                         // 请使用post方法
-Failure empty_body();                       // post数据为空
-Failure not_utf8();                         // 编码格式错误
-Failure xml_format(std::string log);        // XML格式错误
-Failure mch_id_format(std::string log);     // mch_id参数格式错误 (observed)
-Failure sign_type_format();                 // sign_type参数格式错误
-Failure sign_error(std::string log);        // 签名错误，请检查后再试 (observed 2025)
-Failure appid_mch_mismatch();               // appid和mch_id不匹配
-Failure format(const std::string& field);   // <field>参数格式错误
-Failure length(const std::string& field);   // <field>参数长度有误
+Failure not_post();                        // 请使用post方法
+Failure empty_body();                      // post数据为空
+Failure not_utf8();                        // 编码格式错误
+Failure xml_format(std::string log);       // XML格式错误
+Failure mch_id_format(std::string log);    // mch_id参数格式错误 (observed)
+Failure sign_type_format();                // sign_type参数格式错误
+Failure sign_error(std::string log);       // 签名错误，请检查后再试 (observed 2025)
+Failure appid_mch_mismatch();              // appid和mch_id不匹配
+Failure format(const std::string& field);  // <field>参数格式错误
+Failure length(const std::string& field);  // <field>参数长度有误
 
 // ---- business layer (§4.3) ----
 Failure business(std::string code, std::string text, std::string log = {});
 Failure lack_params(const std::string& field);          // LACK_PARAMS 缺少参数
-Failure param_error(std::string text = "参数错误");      // PARAM_ERROR
-Failure order_paid(const char* text = "该订单已支付");   // ORDERPAID (closeorder says 订单已支付)
+Failure param_error(std::string text = "参数错误");     // PARAM_ERROR
+Failure order_paid(const char* text = "该订单已支付");  // ORDERPAID (closeorder says 订单已支付)
 Failure order_closed();                                 // ORDERCLOSED 订单已关闭
 Failure order_not_exist();                              // ORDERNOTEXIST 此交易订单号不存在
 Failure out_trade_no_used();                            // INVALID_REQUEST 201 商户订单号重复 (observed 2023)
 Failure invalid_request(std::string text);              // INVALID_REQUEST
 Failure amount_mismatch();  // INVALID_REQUEST 订单金额或退款金额与之前请求不一致，请核实后再试 (observed)
-Failure refund_not_exist();                             // REFUNDNOTEXIST 退款订单查询失败
-Failure invalid_transaction_id();                       // INVALID_TRANSACTIONID 无效transaction_id
-Failure system_error(std::string log);                  // SYSTEMERROR 系统错误
+Failure refund_not_exist();             // REFUNDNOTEXIST 退款订单查询失败
+Failure invalid_transaction_id();       // INVALID_TRANSACTIONID 无效transaction_id
+Failure system_error(std::string log);  // SYSTEMERROR 系统错误
 
 }  // namespace fail
 

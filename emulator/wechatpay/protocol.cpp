@@ -106,19 +106,18 @@ bool verify(const crypto::Key& public_key, std::string_view message, std::string
     return crypto::rsa_sha256_verify_base64(public_key, message, signature_b64);
 }
 
-core::Status verify_request(const Authorization& auth, const crypto::Key& merchant_public_key,
-                            std::string_view method, std::string_view target, std::string_view body,
-                            long long now_unix) {
+core::Status verify_request(const Authorization& auth, const crypto::Key& merchant_public_key, std::string_view method,
+                            std::string_view target, std::string_view body, long long now_unix) {
     std::string message = request_message(method, target, auth.timestamp, auth.nonce_str, body);
     long long ts = 0;
     if (!parse_int64(auth.timestamp, &ts)) {
         return core::make_error("timestamp", "timestamp is not a decimal number of seconds", message);
     }
     if (std::llabs(now_unix - ts) > kMaxClockSkewSeconds) {
-        return core::make_error("timestamp",
-                                "timestamp " + auth.timestamp + " is more than 300 s away from server time " +
-                                    std::to_string(now_unix),
-                                message);
+        return core::make_error(
+            "timestamp",
+            "timestamp " + auth.timestamp + " is more than 300 s away from server time " + std::to_string(now_unix),
+            message);
     }
     if (!verify(merchant_public_key, message, auth.signature)) {
         return core::make_error("signature", "sign not match", message);
@@ -153,12 +152,9 @@ core::Result<SignedHeaders> sign_message_headers(const crypto::Key& platform_pri
 }
 
 std::vector<std::pair<std::string, std::string>> notification_headers(const SignedHeaders& h) {
-    return {{"Content-Type", "application/json"},
-            {"Wechatpay-Timestamp", h.timestamp},
-            {"Wechatpay-Nonce", h.nonce},
-            {"Wechatpay-Signature", h.signature},
-            {"Wechatpay-Serial", h.serial},
-            {"Wechatpay-Signature-Type", std::string(kAuthScheme)}};
+    return {{"Content-Type", "application/json"}, {"Wechatpay-Timestamp", h.timestamp},
+            {"Wechatpay-Nonce", h.nonce},         {"Wechatpay-Signature", h.signature},
+            {"Wechatpay-Serial", h.serial},       {"Wechatpay-Signature-Type", std::string(kAuthScheme)}};
 }
 
 core::Status verify_message(const crypto::Key& platform_public_key, const SignedHeaders& h, std::string_view body,

@@ -69,16 +69,15 @@ struct SignedHeaders {
     std::string signature;  // Wechatpay-Signature
     std::string serial;     // Wechatpay-Serial
 };
-core::Result<SignedHeaders> sign_message_headers(const core::crypto::Key& platform_private_key,
-                                                 std::string_view serial, std::string_view body, long long timestamp,
-                                                 std::string_view nonce);
+core::Result<SignedHeaders> sign_message_headers(const core::crypto::Key& platform_private_key, std::string_view serial,
+                                                 std::string_view body, long long timestamp, std::string_view nonce);
 // The headers of a notification POST (Content-Type, the four Wechatpay-* headers and
 // Wechatpay-Signature-Type), as the emulator sends them; the harness uses the same.
 std::vector<std::pair<std::string, std::string>> notification_headers(const SignedHeaders& h);
 // Checks a signed reply/notification as the SDKs do (timestamp window against `now_unix`, signature).
 // Error codes: "timestamp", "signature".
-core::Status verify_message(const core::crypto::Key& platform_public_key, const SignedHeaders& h,
-                            std::string_view body, long long now_unix);
+core::Status verify_message(const core::crypto::Key& platform_public_key, const SignedHeaders& h, std::string_view body,
+                            long long now_unix);
 
 // ---- AEAD_AES_256_GCM (§4) ---------------------------------------------------------------------
 
@@ -86,7 +85,7 @@ struct EncryptedResource {
     std::string algorithm = std::string(kAlgorithm);
     std::string ciphertext;  // base64(ct || tag16)
     std::string associated_data;
-    std::string nonce;       // 12 ASCII chars
+    std::string nonce;          // 12 ASCII chars
     std::string original_type;  // notifications only
 };
 // apiv3_key: the 32-character APIv3 key as raw bytes. Error "key" when it is not 32 bytes.

@@ -150,11 +150,16 @@ private:
         if (semi == std::string_view::npos || semi - pos_ > 12) return error("malformed character reference");
         std::string_view ref = s_.substr(pos_ + 1, semi - pos_ - 1);
         pos_ = semi + 1;
-        if (ref == "amp") out += '&';
-        else if (ref == "lt") out += '<';
-        else if (ref == "gt") out += '>';
-        else if (ref == "quot") out += '"';
-        else if (ref == "apos") out += '\'';
+        if (ref == "amp")
+            out += '&';
+        else if (ref == "lt")
+            out += '<';
+        else if (ref == "gt")
+            out += '>';
+        else if (ref == "quot")
+            out += '"';
+        else if (ref == "apos")
+            out += '\'';
         else if (ref.size() >= 2 && ref[0] == '#') {
             bool hex = ref[1] == 'x' || ref[1] == 'X';
             std::string_view digits = ref.substr(hex ? 2 : 1);
@@ -162,10 +167,14 @@ private:
             unsigned long cp = 0;
             for (char c : digits) {
                 int d;
-                if (c >= '0' && c <= '9') d = c - '0';
-                else if (hex && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-                else if (hex && c >= 'A' && c <= 'F') d = c - 'A' + 10;
-                else return error("bad digit in character reference");
+                if (c >= '0' && c <= '9')
+                    d = c - '0';
+                else if (hex && c >= 'a' && c <= 'f')
+                    d = c - 'a' + 10;
+                else if (hex && c >= 'A' && c <= 'F')
+                    d = c - 'A' + 10;
+                else
+                    return error("bad digit in character reference");
                 cp = cp * (hex ? 16 : 10) + static_cast<unsigned long>(d);
                 if (cp > 0x10FFFF) return error("character reference out of range");
             }
@@ -293,7 +302,9 @@ bool parse_sign_type(std::string_view text, SignType* out) {
     return false;
 }
 
-const char* sign_type_name(SignType t) { return t == SignType::kMd5 ? "MD5" : "HMAC-SHA256"; }
+const char* sign_type_name(SignType t) {
+    return t == SignType::kMd5 ? "MD5" : "HMAC-SHA256";
+}
 
 std::string string_to_sign(const Params& params, std::string_view api_key) {
     std::vector<const std::pair<std::string, std::string>*> fields;
@@ -326,10 +337,18 @@ bool verify(const Params& params, std::string_view api_key, SignType type) {
 }
 
 bool is_plain_field(std::string_view name) {
-    static const std::set<std::string, std::less<>> kPlain = {
-        "total_fee",          "cash_fee",         "settlement_total_fee", "coupon_fee",
-        "coupon_count",       "refund_fee",       "settlement_refund_fee", "cash_refund_fee",
-        "coupon_refund_fee",  "coupon_refund_count", "refund_count",       "total_refund_count"};
+    static const std::set<std::string, std::less<>> kPlain = {"total_fee",
+                                                              "cash_fee",
+                                                              "settlement_total_fee",
+                                                              "coupon_fee",
+                                                              "coupon_count",
+                                                              "refund_fee",
+                                                              "settlement_refund_fee",
+                                                              "cash_refund_fee",
+                                                              "coupon_refund_fee",
+                                                              "coupon_refund_count",
+                                                              "refund_count",
+                                                              "total_refund_count"};
     if (kPlain.count(name)) return true;
     // Subscripted amounts: refund_fee_0, settlement_refund_fee_1, coupon_fee_2, ...
     size_t us = name.rfind('_');

@@ -138,16 +138,19 @@ Response refuse(const Request& req, const emulator::RefusalInfo& info) {
             e.status = 413;
             return error_reply(req, e);
         }
-        case Refusal::kTooDeep: return error_reply(req, errors::param_error("/", info.detail, "body"));
+        case Refusal::kTooDeep:
+            return error_reply(req, errors::param_error("/", info.detail, "body"));
         case Refusal::kHeadersTooLarge:
-        case Refusal::kBadRequest: return error_reply(req, errors::invalid_request(info.detail));
+        case Refusal::kBadRequest:
+            return error_reply(req, errors::invalid_request(info.detail));
         case Refusal::kForbidden:
         case Refusal::kUnauthorized: {
             ApiError e = errors::sign_error(info.detail);
             return error_reply(req, e);
         }
         case Refusal::kInternal:
-        default: return error_reply(req, errors::system_error(info.detail));
+        default:
+            return error_reply(req, errors::system_error(info.detail));
     }
 }
 
@@ -211,15 +214,18 @@ void WechatPay::mount(emulator::Router& router, emulator::ServiceContext& ctx) {
         router.add("wechatpay", emulator::Operation{method, path, id, std::move(h)});
     };
     add("POST", "/v3/pay/transactions/jsapi", "wechatpay.transactions.jsapi", [this](Request& req) {
-        return with_merchant(*this, req, [&](const Merchant& m) { return render(req, m, create_order(m, "JSAPI", req.body)); });
+        return with_merchant(*this, req,
+                             [&](const Merchant& m) { return render(req, m, create_order(m, "JSAPI", req.body)); });
     });
     add("POST", "/v3/pay/transactions/native", "wechatpay.transactions.native", [this](Request& req) {
-        return with_merchant(*this, req, [&](const Merchant& m) { return render(req, m, create_order(m, "NATIVE", req.body)); });
+        return with_merchant(*this, req,
+                             [&](const Merchant& m) { return render(req, m, create_order(m, "NATIVE", req.body)); });
     });
     add("GET", "/v3/pay/transactions/out-trade-no/{out_trade_no}", "wechatpay.transactions.get_by_out_trade_no",
         [this](Request& req) {
             return with_merchant(*this, req, [&](const Merchant& m) {
-                return render(req, m, query_order(m, "out-trade-no", req.path_param("out_trade_no"), req.query_param("mchid")));
+                return render(req, m,
+                              query_order(m, "out-trade-no", req.path_param("out_trade_no"), req.query_param("mchid")));
             });
         });
     add("GET", "/v3/pay/transactions/id/{transaction_id}", "wechatpay.transactions.get_by_id", [this](Request& req) {
@@ -239,11 +245,13 @@ void WechatPay::mount(emulator::Router& router, emulator::ServiceContext& ctx) {
         return with_merchant(*this, req, [&](const Merchant& m) { return render(req, m, create_refund(m, req.body)); });
     });
     add("GET", "/v3/refund/domestic/refunds/{out_refund_no}", "wechatpay.refunds.get", [this](Request& req) {
-        return with_merchant(*this, req,
-                             [&](const Merchant& m) { return render(req, m, query_refund(m, req.path_param("out_refund_no"))); });
+        return with_merchant(*this, req, [&](const Merchant& m) {
+            return render(req, m, query_refund(m, req.path_param("out_refund_no")));
+        });
     });
     add("GET", "/v3/certificates", "wechatpay.certificates.list", [this](Request& req) {
-        return with_merchant(*this, req, [&](const Merchant& m) { return signed_reply(req, m, 200, core::dump(certificates(m))); });
+        return with_merchant(*this, req,
+                             [&](const Merchant& m) { return signed_reply(req, m, 200, core::dump(certificates(m))); });
     });
 
     // ---- admin ----

@@ -48,9 +48,12 @@ Checked check(const WechatPayV2& svc, const Request& req, bool sandbox, bool nee
     v2::ParseResult parsed = v2::parse_xml(req.body);
     if (!parsed.ok) {
         switch (parsed.error.kind) {
-            case v2::ParseFailure::kEmpty: return refuse(fail::empty_body());
-            case v2::ParseFailure::kNotUtf8: return refuse(fail::not_utf8());
-            default: return refuse(fail::xml_format(parsed.error.detail));
+            case v2::ParseFailure::kEmpty:
+                return refuse(fail::empty_body());
+            case v2::ParseFailure::kNotUtf8:
+                return refuse(fail::not_utf8());
+            default:
+                return refuse(fail::xml_format(parsed.error.detail));
         }
     }
     Params& p = out.call.params;
@@ -121,9 +124,11 @@ constexpr std::pair<const char*, const char*> kKnown[] = {
 Response refuse(emulator::ServiceContext* ctx, const Request& req, const emulator::RefusalInfo& info) {
     using emulator::Refusal;
     switch (info.kind) {
-        case Refusal::kMethodNotAllowed: return protocol_fail(*ctx, fail::not_post());
+        case Refusal::kMethodNotAllowed:
+            return protocol_fail(*ctx, fail::not_post());
         case Refusal::kBodyTooLarge:
-        case Refusal::kTooDeep: return protocol_fail(*ctx, fail::xml_format(info.detail));
+        case Refusal::kTooDeep:
+            return protocol_fail(*ctx, fail::xml_format(info.detail));
         case Refusal::kNotEmulated: {
             std::string name = req.method + " " + req.path;
             for (const auto& [prefix, op] : kKnown) {
@@ -131,8 +136,10 @@ Response refuse(emulator::ServiceContext* ctx, const Request& req, const emulato
             }
             return protocol_fail(*ctx, fail::protocol("mpemu 未模拟此接口: " + name));
         }
-        case Refusal::kInternal: return protocol_fail(*ctx, fail::protocol("系统错误", info.detail));
-        default: return protocol_fail(*ctx, fail::protocol(info.detail));
+        case Refusal::kInternal:
+            return protocol_fail(*ctx, fail::protocol("系统错误", info.detail));
+        default:
+            return protocol_fail(*ctx, fail::protocol(info.detail));
     }
 }
 
@@ -161,21 +168,24 @@ void WechatPayV2::mount(emulator::Router& router, emulator::ServiceContext& ctx)
                 return render(*ctx_, c.call, c.failure ? Answer(*c.failure) : (this->*fn)(c.call));
             });
         }
-        add(prefix + std::string("/pay/downloadbill"), "wechatpay.v2.downloadbill" + suffix, [this, sandbox](Request& req) {
-            Checked c = check(*this, req, sandbox, true);
-            if (c.failure && (c.failure->protocol || !c.call.merchant)) return protocol_fail(*ctx_, *c.failure);
-            v2::Bill bill = c.failure ? v2::Bill{false, {}, c.failure->text, "20001"} : download_bill(c.call);
-            if (bill.ok) return xml_reply(*ctx_, std::move(bill.text));
-            return xml_reply(*ctx_, v2::render_xml(Params{{"return_code", "FAIL"},
-                                                          {"return_msg", bill.return_msg},
-                                                          {"error_code", bill.error_code}}));
-        });
+        add(prefix + std::string("/pay/downloadbill"), "wechatpay.v2.downloadbill" + suffix,
+            [this, sandbox](Request& req) {
+                Checked c = check(*this, req, sandbox, true);
+                if (c.failure && (c.failure->protocol || !c.call.merchant)) return protocol_fail(*ctx_, *c.failure);
+                v2::Bill bill = c.failure ? v2::Bill{false, {}, c.failure->text, "20001"} : download_bill(c.call);
+                if (bill.ok) return xml_reply(*ctx_, std::move(bill.text));
+                return xml_reply(*ctx_, v2::render_xml(Params{{"return_code", "FAIL"},
+                                                              {"return_msg", bill.return_msg},
+                                                              {"error_code", bill.error_code}}));
+            });
     }
     // Sandbox key (§1.1): signed with the real key, answers the fixed per-merchant sandbox key.
     auto signkey = [this](Request& req) {
         Checked c = check(*this, req, false, false);
         if (c.failure) return protocol_fail(*ctx_, *c.failure);
-        Params out{{"return_code", "SUCCESS"}, {"return_msg", "ok"}, {"mch_id", c.call.merchant->mchid},
+        Params out{{"return_code", "SUCCESS"},
+                   {"return_msg", "ok"},
+                   {"mch_id", c.call.merchant->mchid},
                    {"sandbox_signkey", sandbox_key(*c.call.merchant)}};
         return xml_reply(*ctx_, v2::render_xml(out));
     };

@@ -29,9 +29,13 @@ std::string lower(std::string s) {
     return s;
 }
 
-bool iequals(const std::string& a, const std::string& b) { return lower(a) == lower(b); }
+bool iequals(const std::string& a, const std::string& b) {
+    return lower(a) == lower(b);
+}
 
-std::string rfc3339(long long ms) { return core::format_rfc3339(core::from_unix_ms(ms)); }
+std::string rfc3339(long long ms) {
+    return core::format_rfc3339(core::from_unix_ms(ms));
+}
 
 std::string state_desc(const std::string& s) {
     if (s == "SUCCESS") return "支付成功";
@@ -47,7 +51,9 @@ ApiError admin_error(int status, const char* code, std::string message) {
     return ApiError{status, code, std::move(message), nullptr, {}};
 }
 
-bool paid(const std::string& s) { return s == "SUCCESS" || s == "REFUND"; }
+bool paid(const std::string& s) {
+    return s == "SUCCESS" || s == "REFUND";
+}
 
 // Field checks over a parsed body, producing the spec's PARAM_ERROR bodies.
 struct Fields {
@@ -100,7 +106,8 @@ struct Fields {
         return true;
     }
 
-    bool object(const std::string& pointer, const std::string& label, bool required, std::optional<ApiError>* err) const {
+    bool object(const std::string& pointer, const std::string& label, bool required,
+                std::optional<ApiError>* err) const {
         const Json* v = at(pointer);
         if (!v || v->is_null()) {
             if (required) *err = errors::param_missing(pointer, label);
@@ -131,8 +138,12 @@ bool allowed_chars(const std::string& s, std::string_view extra) {
 
 }  // namespace
 
-bool valid_out_trade_no(const std::string& s) { return s.size() >= 6 && s.size() <= 32 && allowed_chars(s, "_-|*"); }
-bool valid_out_refund_no(const std::string& s) { return !s.empty() && s.size() <= 64 && allowed_chars(s, "_-|*@"); }
+bool valid_out_trade_no(const std::string& s) {
+    return s.size() >= 6 && s.size() <= 32 && allowed_chars(s, "_-|*");
+}
+bool valid_out_refund_no(const std::string& s) {
+    return !s.empty() && s.size() <= 64 && allowed_chars(s, "_-|*@");
+}
 
 long long utf8_chars_bmp(const std::string& s) {
     long long n = 0;
@@ -222,7 +233,8 @@ std::shared_ptr<const state::FixtureSection> WechatPay::load_fixture(state::Fixt
         }
         m.merchant_public_key = *k;
         if (v3->size() != 32) {
-            reader.error(mp, dir + "apiv3_key.txt must hold exactly 32 characters, found " + std::to_string(v3->size()));
+            reader.error(mp,
+                         dir + "apiv3_key.txt must hold exactly 32 characters, found " + std::to_string(v3->size()));
             continue;
         }
         m.apiv3_key = *v3;
@@ -324,8 +336,8 @@ Json WechatPay::transaction_json(const OrderRow& o) const {
         j["attach"] = o.attach;
         j["success_time"] = rfc3339(o.success_ms);
         j["payer"] = {{"openid", o.openid}};
-        j["amount"] = {{"total", o.total}, {"payer_total", o.total}, {"currency", o.currency},
-                       {"payer_currency", o.currency}};
+        j["amount"] = {
+            {"total", o.total}, {"payer_total", o.total}, {"currency", o.currency}, {"payer_currency", o.currency}};
     } else {
         j["amount"] = {{"total", o.total}, {"payer_currency", o.currency}};
     }
@@ -468,7 +480,8 @@ Outcome<Json> WechatPay::create_order(const Merchant& m, const std::string& trad
     if (currency != "CNY") return errors::param_error("/amount/currency", "Currency code is invalid", "body", currency);
     if (total < 1) return errors::param_error("/amount/total", "must be at least 1 (fen)", "body", total);
     if (trade_type == "JSAPI") {
-        if (!f.object("/payer", "支付者", true, &err) || !f.str("/payer/openid", "用户标识", 128, true, &o.openid, &err)) {
+        if (!f.object("/payer", "支付者", true, &err) ||
+            !f.str("/payer/openid", "用户标识", 128, true, &o.openid, &err)) {
             return *err;
         }
     }
@@ -618,7 +631,8 @@ Outcome<bool> WechatPay::close_order(const Merchant& m, const std::string& out_t
     std::optional<ApiError> err;
     std::string mchid;
     if (!f.str("/mchid", "直连商户号", 32, true, &mchid, &err)) return *err;
-    if (mchid != m.mchid) return errors::param_error("/mchid", "mchid does not match the Authorization mchid", "body", mchid);
+    if (mchid != m.mchid)
+        return errors::param_error("/mchid", "mchid does not match the Authorization mchid", "body", mchid);
     if (!valid_out_trade_no(out_trade_no)) {
         return errors::param_error("out_trade_no", "6-32 characters of [0-9A-Za-z_-|*]", "path", out_trade_no);
     }
@@ -651,7 +665,8 @@ Outcome<Json> WechatPay::create_refund(const Merchant& m, const std::string& raw
               f.str("/reason", "退款原因", 80, false, &reason, &err) &&
               f.str("/notify_url", "退款结果回调url", 256, false, &notify_url, &err) &&
               f.str("/funds_account", "退款资金来源", 32, false, &funds_account, &err) &&
-              f.object("/amount", "金额信息", true, &err) && f.integer("/amount/refund", "退款金额", true, &refund, &err) &&
+              f.object("/amount", "金额信息", true, &err) &&
+              f.integer("/amount/refund", "退款金额", true, &refund, &err) &&
               f.integer("/amount/total", "原订单金额", true, &total, &err) &&
               f.str("/amount/currency", "退款币种", 16, true, &currency, &err);
     if (!ok) return *err;
@@ -672,8 +687,9 @@ Outcome<Json> WechatPay::create_refund(const Merchant& m, const std::string& raw
     }
     auto result = ctx_->db().write([&](state::Conn& c) -> Outcome<Json> {
         if (auto existing = Store::find_refund(c, m.mchid, out_refund_no)) return refund_json(*existing);
-        std::optional<OrderRow> o = !transaction_id.empty() ? Store::find_order_by_transaction(c, m.mchid, transaction_id)
-                                                            : Store::find_order(c, m.mchid, out_trade_no);
+        std::optional<OrderRow> o = !transaction_id.empty()
+                                        ? Store::find_order_by_transaction(c, m.mchid, transaction_id)
+                                        : Store::find_order(c, m.mchid, out_trade_no);
         if (o && !transaction_id.empty() && !out_trade_no.empty() && o->out_trade_no != out_trade_no) o.reset();
         if (!o || !paid(o->state)) return errors::resource_not_exists("订单不存在");
         const long long now = ctx_->clock().now_unix_ms();
@@ -686,8 +702,9 @@ Outcome<Json> WechatPay::create_refund(const Merchant& m, const std::string& raw
             return errors::invalid_request("订单退款次数超过限制");
         }
         if (m.balance >= 0) {
-            auto all = c.query_one("SELECT COALESCE(SUM(refund),0) FROM wechatpay_refunds WHERE mchid = ? AND status <> 'CLOSED'",
-                                   {m.mchid});
+            auto all = c.query_one(
+                "SELECT COALESCE(SUM(refund),0) FROM wechatpay_refunds WHERE mchid = ? AND status <> 'CLOSED'",
+                {m.mchid});
             if ((all ? all->at(0).as_int() : 0) + refund > m.balance) return errors::not_enough();
         }
         RefundRow r;
@@ -800,7 +817,8 @@ Outcome<Json> WechatPay::admin_pay(const std::string& out_trade_no, const Json& 
         } else {
             auto all = Store::find_orders_by_number(c, out_trade_no);
             if (all.size() > 1) {
-                return admin_error(409, "conflict", "several merchants have order " + out_trade_no + "; give \"mchid\"");
+                return admin_error(409, "conflict",
+                                   "several merchants have order " + out_trade_no + "; give \"mchid\"");
             }
             if (!all.empty()) o = all.front();
         }
@@ -809,29 +827,37 @@ Outcome<Json> WechatPay::admin_pay(const std::string& out_trade_no, const Json& 
         if (!m) return admin_error(404, "not_found", "merchant " + o->mchid + " is not in the fixture set");
         const long long now = ctx_->clock().now_unix_ms();
         if (apply_expiry(*o, now)) Store::save_order(c, *o);
-        if (paid(o->state)) return admin_error(409, "conflict", "order " + out_trade_no + " is already paid (" + o->state + ")");
+        if (paid(o->state))
+            return admin_error(409, "conflict", "order " + out_trade_no + " is already paid (" + o->state + ")");
         if (o->state == "CLOSED") return admin_error(409, "conflict", "order " + out_trade_no + " is closed");
-        if (o->state == "PAYERROR") return admin_error(409, "conflict", "order " + out_trade_no + " failed payment (PAYERROR)");
+        if (o->state == "PAYERROR")
+            return admin_error(409, "conflict", "order " + out_trade_no + " failed payment (PAYERROR)");
         if (now > o->time_expire_ms) {
             return admin_error(409, "conflict", "order " + out_trade_no + " expired at " + rfc3339(o->time_expire_ms));
         }
         if (body.contains("request_payment") && !body["request_payment"].is_null()) {
             const Json& rp = body["request_payment"];
-            auto s = [&](const char* k) { return rp.contains(k) && rp[k].is_string() ? rp[k].get<std::string>() : std::string(); };
+            auto s = [&](const char* k) {
+                return rp.contains(k) && rp[k].is_string() ? rp[k].get<std::string>() : std::string();
+            };
             if (!rp.is_object()) return admin_error(400, "bad_request", "request_payment must be an object");
             if (s("package") != "prepay_id=" + o->prepay_id) {
-                return admin_error(400, "bad_request", "request_payment.package is not prepay_id=<the order's prepay_id>");
+                return admin_error(400, "bad_request",
+                                   "request_payment.package is not prepay_id=<the order's prepay_id>");
             }
-            if (now - o->prepay_ms >= kPrepayValidMs) return admin_error(400, "bad_request", "prepay_id has expired (2 hours)");
+            if (now - o->prepay_ms >= kPrepayValidMs)
+                return admin_error(400, "bad_request", "prepay_id has expired (2 hours)");
             if (o->api_version == "v2") {
                 if (auto bad = v2_request_payment_error(*o, *m, rp)) return admin_error(400, "bad_request", *bad);
             } else {
-                if (s("signType") != "RSA") return admin_error(400, "bad_request", "request_payment.signType must be RSA");
+                if (s("signType") != "RSA")
+                    return admin_error(400, "bad_request", "request_payment.signType must be RSA");
                 if (rp.contains("appId") && s("appId") != o->appid) {
                     return admin_error(400, "bad_request", "request_payment.appId is not the order's appid");
                 }
                 if (s("timeStamp").empty() || s("nonceStr").empty() || s("nonceStr").size() > 32) {
-                    return admin_error(400, "bad_request", "request_payment needs timeStamp (string) and nonceStr (<= 32)");
+                    return admin_error(400, "bad_request",
+                                       "request_payment needs timeStamp (string) and nonceStr (<= 32)");
                 }
                 std::string msg = protocol::pay_sign_message(o->appid, s("timeStamp"), s("nonceStr"), s("package"));
                 if (!protocol::verify(m->merchant_public_key, msg, s("paySign"))) {
@@ -843,14 +869,17 @@ Outcome<Json> WechatPay::admin_pay(const std::string& out_trade_no, const Json& 
         std::optional<long long> notification;
         if (result == "SUCCESS") {
             o->state = "SUCCESS";
-            o->transaction_id = "4200" + ctx_->ids().digits(6) + core::format_compact(core::from_unix_ms(now)).substr(0, 8) +
-                                ctx_->ids().digits(10);
-            o->bank_type = body.contains("bank_type") && body["bank_type"].is_string() ? body["bank_type"].get<std::string>()
-                                                                                        : o->api_version == "v2" ? "CFT" : "OTHERS";
+            o->transaction_id = "4200" + ctx_->ids().digits(6) +
+                                core::format_compact(core::from_unix_ms(now)).substr(0, 8) + ctx_->ids().digits(10);
+            o->bank_type = body.contains("bank_type") && body["bank_type"].is_string()
+                               ? body["bank_type"].get<std::string>()
+                           : o->api_version == "v2" ? "CFT"
+                                                    : "OTHERS";
             o->success_ms = now;
             if (o->openid.empty()) {
-                o->openid = body.contains("openid") && body["openid"].is_string() ? body["openid"].get<std::string>()
-                                                                                  : "o" + ctx_->ids().from_alphabet(core::kUrlSafe, 27);
+                o->openid = body.contains("openid") && body["openid"].is_string()
+                                ? body["openid"].get<std::string>()
+                                : "o" + ctx_->ids().from_alphabet(core::kUrlSafe, 27);
             }
             Store::save_order(c, *o);
             queue_payment_notification(c, *m, *o);
@@ -877,14 +906,17 @@ Outcome<Json> WechatPay::admin_refund_outcome(const std::string& out_refund_no, 
             r = Store::find_refund(c, mchid, out_refund_no);
         } else {
             auto all = Store::find_refunds_by_number(c, out_refund_no);
-            if (all.size() > 1) return admin_error(409, "conflict", "several merchants have refund " + out_refund_no + "; give \"mchid\"");
+            if (all.size() > 1)
+                return admin_error(409, "conflict",
+                                   "several merchants have refund " + out_refund_no + "; give \"mchid\"");
             if (!all.empty()) r = all.front();
         }
         if (!r) return admin_error(404, "not_found", "no WeChat Pay refund " + out_refund_no);
         if (r->status != "PROCESSING" && r->status != "ABNORMAL") {
             return admin_error(409, "conflict", "refund " + out_refund_no + " is already " + r->status);
         }
-        if (r->status == status) return admin_error(409, "conflict", "refund " + out_refund_no + " is already " + status);
+        if (r->status == status)
+            return admin_error(409, "conflict", "refund " + out_refund_no + " is already " + status);
         const long long now = ctx_->clock().now_unix_ms();
         r->status = status;
         r->settle_at_ms = 0;

@@ -27,7 +27,9 @@ constexpr int kMaxRefundsPerOrder = 50;
 constexpr int kRefundQueryPage = 10;
 constexpr const char* kDefaultRefundAccount = "REFUND_SOURCE_UNSETTLED_FUNDS";
 
-bool paid(const std::string& s) { return s == "SUCCESS" || s == "REFUND"; }
+bool paid(const std::string& s) {
+    return s == "SUCCESS" || s == "REFUND";
+}
 
 std::string trade_state_desc(const std::string& s) {
     if (s == "SUCCESS") return "支付成功";
@@ -70,7 +72,8 @@ bool only_chars(const std::string& s, std::string_view extra) {
 }
 
 // Length limits of §5.1 / §8.2, counted in characters: protocol FAIL <field>参数长度有误.
-std::optional<v2::Failure> check_lengths(const Params& p, std::initializer_list<std::pair<const char*, long long>> limits) {
+std::optional<v2::Failure> check_lengths(const Params& p,
+                                         std::initializer_list<std::pair<const char*, long long>> limits) {
     for (const auto& [field, max] : limits) {
         const std::string* v = p.get(field);
         if (!v) continue;
@@ -95,9 +98,13 @@ std::string yuan(long long fen) {
 }
 
 // The 0.60% service fee of a trade, in fen, rounded half up.
-long long fee_of(long long fen) { return (std::llabs(fen) * 6 + 500) / 1000 * (fen < 0 ? -1 : 1); }
+long long fee_of(long long fen) {
+    return (std::llabs(fen) * 6 + 500) / 1000 * (fen < 0 ? -1 : 1);
+}
 
-Json extra_of(const OrderRow& o) { return core::parse_json(o.extra).value_or(Json::object()); }
+Json extra_of(const OrderRow& o) {
+    return core::parse_json(o.extra).value_or(Json::object());
+}
 
 std::string extra_str(const Json& extra, const char* key) {
     return extra.contains(key) && extra[key].is_string() ? extra[key].get<std::string>() : std::string();
@@ -135,9 +142,16 @@ bool WechatPayV2::apply_expiry(OrderRow& o, long long now) const {
 Answer WechatPayV2::unified_order(const Call& call) {
     const Params& p = call.params;
     const Merchant& m = *call.merchant;
-    if (auto f = check_lengths(p, {{"device_info", 32}, {"body", 127}, {"detail", 6000}, {"attach", 127},
-                                   {"out_trade_no", 32}, {"spbill_create_ip", 64}, {"goods_tag", 32},
-                                   {"notify_url", 256}, {"product_id", 32}, {"openid", 128}})) {
+    if (auto f = check_lengths(p, {{"device_info", 32},
+                                   {"body", 127},
+                                   {"detail", 6000},
+                                   {"attach", 127},
+                                   {"out_trade_no", 32},
+                                   {"spbill_create_ip", 64},
+                                   {"goods_tag", 32},
+                                   {"notify_url", 256},
+                                   {"product_id", 32},
+                                   {"openid", 128}})) {
         return *f;
     }
     long long total = 0;
@@ -282,8 +296,11 @@ Answer WechatPayV2::close_order(const Call& call) {
 Answer WechatPayV2::refund(const Call& call) {
     const Params& p = call.params;
     const Merchant& m = *call.merchant;
-    if (auto f = check_lengths(p, {{"transaction_id", 32}, {"out_trade_no", 32}, {"out_refund_no", 64},
-                                   {"refund_desc", 80}, {"notify_url", 256}})) {
+    if (auto f = check_lengths(p, {{"transaction_id", 32},
+                                   {"out_trade_no", 32},
+                                   {"out_refund_no", 64},
+                                   {"refund_desc", 80},
+                                   {"notify_url", 256}})) {
         return *f;
     }
     long long total = 0, refund_fee = 0;
@@ -303,26 +320,34 @@ Answer WechatPayV2::refund(const Call& call) {
     const std::string out_refund_no = *p.get("out_refund_no");
 
     auto reply = [](const RefundRow& r) -> Answer {
-        return Params{{"transaction_id", r.transaction_id}, {"out_trade_no", r.out_trade_no},
-                      {"out_refund_no", r.out_refund_no},   {"refund_id", r.refund_id},
-                      {"refund_fee", std::to_string(r.refund)}, {"total_fee", std::to_string(r.total)},
-                      {"cash_fee", std::to_string(r.total)},    {"cash_refund_fee", std::to_string(r.refund)},
-                      {"coupon_refund_fee", "0"},                {"coupon_refund_count", "0"}};
+        return Params{{"transaction_id", r.transaction_id},
+                      {"out_trade_no", r.out_trade_no},
+                      {"out_refund_no", r.out_refund_no},
+                      {"refund_id", r.refund_id},
+                      {"refund_fee", std::to_string(r.refund)},
+                      {"total_fee", std::to_string(r.total)},
+                      {"cash_fee", std::to_string(r.total)},
+                      {"cash_refund_fee", std::to_string(r.refund)},
+                      {"coupon_refund_fee", "0"},
+                      {"coupon_refund_count", "0"}};
     };
     return ctx_->db().write([&](state::Conn& c) -> Answer {
-        std::optional<OrderRow> o = txid ? Store::find_order_by_transaction(c, m.mchid, *txid) : Store::find_order(c, m.mchid, *no);
+        std::optional<OrderRow> o =
+            txid ? Store::find_order_by_transaction(c, m.mchid, *txid) : Store::find_order(c, m.mchid, *no);
         if (o && txid && no && o->out_trade_no != *no) o.reset();
         if (auto existing = Store::find_refund(c, m.mchid, out_refund_no)) {
             // The idempotency key: the same numbers answer the same refund; anything else is refused.
             bool same_order = o && o->id == existing->order_id;
-            if (!same_order || existing->refund != refund_fee || existing->total != total) return fail::amount_mismatch();
+            if (!same_order || existing->refund != refund_fee || existing->total != total)
+                return fail::amount_mismatch();
             return reply(*existing);
         }
         if (!o) return txid ? fail::invalid_transaction_id() : fail::order_not_exist();
         if (!paid(o->state)) return fail::order_not_exist();
         if (total != o->total) return fail::amount_mismatch();
         const long long now = ctx_->clock().now_unix_ms();
-        if (Store::refunded_amount(c, o->id) + refund_fee > o->total) return fail::invalid_request("退款金额大于支付金额");
+        if (Store::refunded_amount(c, o->id) + refund_fee > o->total)
+            return fail::invalid_request("退款金额大于支付金额");
         if (Store::list_refunds(c, m.mchid, o->out_trade_no, kMaxRefundsPerOrder + 1).size() >= kMaxRefundsPerOrder) {
             return fail::invalid_request("订单退款次数超过限制");
         }
@@ -341,7 +366,8 @@ Answer WechatPayV2::refund_query(const Call& call) {
     const Params& p = call.params;
     const std::string& mchid = call.merchant->mchid;
     long long offset = 0;
-    if (const std::string* v = p.get("offset"); v && *v != "0" && !parse_fen(*v, &offset)) return fail::format("offset");
+    if (const std::string* v = p.get("offset"); v && *v != "0" && !parse_fen(*v, &offset))
+        return fail::format("offset");
     if (!p.has("refund_id") && !p.has("out_refund_no") && !p.has("transaction_id") && !p.has("out_trade_no")) {
         return fail::param_error();
     }
@@ -384,8 +410,11 @@ Answer WechatPayV2::refund_query(const Call& call) {
     if (f.by_order && offset >= total_count) return fail::param_error();
     if (!f.by_order) offset = 0;
     const OrderRow& o = *f.order;
-    Params out{{"transaction_id", o.transaction_id}, {"out_trade_no", o.out_trade_no},
-               {"total_fee", std::to_string(o.total)}, {"cash_fee", std::to_string(o.total)}, {"fee_type", "CNY"}};
+    Params out{{"transaction_id", o.transaction_id},
+               {"out_trade_no", o.out_trade_no},
+               {"total_fee", std::to_string(o.total)},
+               {"cash_fee", std::to_string(o.total)},
+               {"fee_type", "CNY"}};
     if (f.by_order) out.set("total_refund_count", std::to_string(total_count));
     const long long n = std::min<long long>(kRefundQueryPage, total_count - offset);
     out.set("refund_count", std::to_string(n));
@@ -400,7 +429,8 @@ Answer WechatPayV2::refund_query(const Call& call) {
         out.set("refund_status" + s, refund_status_v2(r.status));
         out.set("refund_account" + s, refund_account_of(r));
         out.set("refund_recv_accout" + s, r.user_received_account);
-        if (r.status == "SUCCESS") out.set("refund_success_time" + s, core::format_datetime(core::from_unix_ms(r.success_ms)));
+        if (r.status == "SUCCESS")
+            out.set("refund_success_time" + s, core::format_datetime(core::from_unix_ms(r.success_ms)));
     }
     return out;
 }
@@ -461,18 +491,22 @@ v2::Bill WechatPayV2::download_bill(const Call& call) {
     };
     auto ts = [](long long ms) { return core::format_datetime(core::from_unix_ms(ms)); };
     const bool refunds_only = type == "REFUND" || type == "RECHARGE_REFUND";
-    std::string head = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,";
+    std::string head =
+        "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,"
+        "货币种类,应结订单金额,代金券金额,";
     if (type == "ALL") head += "微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,";
-    if (refunds_only) head += "退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,";
+    if (refunds_only)
+        head += "退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,";
     head += "商品名称,商户数据包,手续费,费率,订单金额";
     if (type != "SUCCESS") head += ",申请退款金额";
     head += ",费率备注\r\n";
     std::string text = head;
     long long settled = 0, refunded = 0, fees = 0, ordered = 0, applied = 0, count = 0;
     auto order_cells = [&](const OrderRow& o, const std::string& state, long long when) {
-        return std::vector<std::string>{ts(when), o.appid, o.mchid, "0", extra_str(extra_of(o), "device_info"),
-                                        o.transaction_id, o.out_trade_no, o.openid, o.trade_type, state,
-                                        o.bank_type, "CNY"};
+        return std::vector<std::string>{
+            ts(when),         o.appid,        o.mchid,  "0",          extra_str(extra_of(o), "device_info"),
+            o.transaction_id, o.out_trade_no, o.openid, o.trade_type, state,
+            o.bank_type,      "CNY"};
     };
     for (const auto& o : rows.orders) {
         auto cells = order_cells(o, "SUCCESS", o.success_ms);
@@ -491,10 +525,10 @@ v2::Bill WechatPayV2::download_bill(const Call& call) {
         auto cells = order_cells(o, "REFUND", refunds_only ? o.success_ms : r.created_ms);
         cells.insert(cells.end(), {"0.00", "0.00"});
         if (refunds_only) cells.insert(cells.end(), {ts(r.created_ms), r.success_ms ? ts(r.success_ms) : ""});
-        cells.insert(cells.end(), {r.refund_id, r.out_refund_no, yuan(r.refund), "0.00", r.channel,
-                                   refund_status_v2(r.status)});
-        cells.insert(cells.end(), {o.description, o.attach, yuan(-fee_of(r.refund)), "0.60%", "0.00",
-                                   yuan(r.refund), ""});
+        cells.insert(cells.end(),
+                     {r.refund_id, r.out_refund_no, yuan(r.refund), "0.00", r.channel, refund_status_v2(r.status)});
+        cells.insert(cells.end(),
+                     {o.description, o.attach, yuan(-fee_of(r.refund)), "0.60%", "0.00", yuan(r.refund), ""});
         text += line(cells);
         ++count;
         refunded += r.refund;
@@ -502,7 +536,8 @@ v2::Bill WechatPayV2::download_bill(const Call& call) {
         fees -= fee_of(r.refund);
     }
     text += "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额\r\n";
-    text += line({std::to_string(count), yuan(settled), yuan(refunded), "0.00", yuan(fees), yuan(ordered), yuan(applied)});
+    text +=
+        line({std::to_string(count), yuan(settled), yuan(refunded), "0.00", yuan(fees), yuan(ordered), yuan(applied)});
     bill.ok = true;
     bill.text = std::move(text);
     return bill;
@@ -512,9 +547,11 @@ v2::Bill WechatPayV2::download_bill(const Call& call) {
 
 core::Result<core::HttpRequest> WechatPayV2::render_notification(const state::OutboxMessage& msg) {
     const Merchant* m = merchant(msg.tenant);
-    if (!m) return core::make_error("merchant", "merchant " + msg.tenant + " has no API v2 key in the loaded fixture set");
+    if (!m)
+        return core::make_error("merchant", "merchant " + msg.tenant + " has no API v2 key in the loaded fixture set");
     auto payload = core::parse_json(msg.payload);
-    if (!payload || !payload->is_object()) return core::make_error("payload", "notification payload is not a JSON object");
+    if (!payload || !payload->is_object())
+        return core::make_error("payload", "notification payload is not a JSON object");
     const Json& j = *payload;
     auto s = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
     auto order = ctx_->db().read([&](state::Conn& c) { return Store::find_order(c, msg.tenant, s("out_trade_no")); });
@@ -547,7 +584,8 @@ core::Result<core::HttpRequest> WechatPayV2::render_notification(const state::Ou
                    {"transaction_id", s("transaction_id")}};
         x.set("sign", v2::sign(x, m->api_v2_key, type));
     } else {
-        auto refund = ctx_->db().read([&](state::Conn& c) { return Store::find_refund(c, msg.tenant, s("out_refund_no")); });
+        auto refund =
+            ctx_->db().read([&](state::Conn& c) { return Store::find_refund(c, msg.tenant, s("out_refund_no")); });
         if (!refund) return core::make_error("refund", "refund " + s("out_refund_no") + " is gone (reset?)");
         const RefundRow& r = *refund;
         auto success = core::parse_rfc3339(s("success_time"));
@@ -597,12 +635,16 @@ void WechatPayV2::register_channel() {
 // ---- admin pay with wx.requestPayment values (§11) ----------------------------------------------
 
 std::optional<std::string> v2_request_payment_error(const OrderRow& o, const Merchant& m, const Json& rp) {
-    auto s = [&](const char* k) { return rp.contains(k) && rp[k].is_string() ? rp[k].get<std::string>() : std::string(); };
+    auto s = [&](const char* k) {
+        return rp.contains(k) && rp[k].is_string() ? rp[k].get<std::string>() : std::string();
+    };
     const std::string fail = "requestPayment:fail 支付验证签名失败: ";
     v2::SignType order_type = v2::SignType::kMd5, type = v2::SignType::kMd5;
     v2::parse_sign_type(extra_str(extra_of(o), "sign_type"), &order_type);
-    if (s("signType").empty() || !v2::parse_sign_type(s("signType"), &type)) return fail + "signType must be MD5 or HMAC-SHA256";
-    if (type != order_type) return fail + "signType is not the unifiedorder sign type (" + v2::sign_type_name(order_type) + ")";
+    if (s("signType").empty() || !v2::parse_sign_type(s("signType"), &type))
+        return fail + "signType must be MD5 or HMAC-SHA256";
+    if (type != order_type)
+        return fail + "signType is not the unifiedorder sign type (" + v2::sign_type_name(order_type) + ")";
     if (rp.contains("appId") && s("appId") != o.appid) return fail + "appId is not the order's appid";
     if (s("timeStamp").empty() || s("nonceStr").empty() || s("nonceStr").size() > 32) {
         return fail + "timeStamp (string) and nonceStr (<= 32 chars) are required";

@@ -52,9 +52,7 @@ public:
 
     std::string name() const override { return "wechatpay_v2"; }
     // Merchants and keys come from the "wechatpay" section (api_v2_key.txt); nothing of its own.
-    std::shared_ptr<const state::FixtureSection> load_fixture(state::FixtureReader&) const override {
-        return nullptr;
-    }
+    std::shared_ptr<const state::FixtureSection> load_fixture(state::FixtureReader&) const override { return nullptr; }
     void mount(emulator::Router& router, emulator::ServiceContext& ctx) override;  // routes_v2.cpp
 
     const Merchant* merchant(const std::string& mch_id) const;

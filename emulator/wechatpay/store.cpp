@@ -166,7 +166,9 @@ std::optional<OrderRow> Store::find_order_by_transaction(Conn& c, const std::str
     return one_order(c, "mchid = ? AND transaction_id = ?", {mchid, transaction_id});
 }
 
-std::optional<OrderRow> Store::find_order_by_id(Conn& c, long long id) { return one_order(c, "id = ?", {id}); }
+std::optional<OrderRow> Store::find_order_by_id(Conn& c, long long id) {
+    return one_order(c, "id = ?", {id});
+}
 
 std::optional<OrderRow> Store::find_order_by_prepay(Conn& c, const std::string& prepay_id) {
     if (prepay_id.empty()) return std::nullopt;
@@ -178,26 +180,28 @@ std::vector<OrderRow> Store::find_orders_by_number(Conn& c, const std::string& o
 }
 
 long long Store::insert_order(Conn& c, const OrderRow& o) {
-    c.exec("INSERT INTO wechatpay_orders (mchid, out_trade_no, api_version, appid, trade_type, description, attach, "
-           "notify_url, total, currency, openid, params, extra, time_expire_ms, prepay_id, prepay_ms, code_url, state, "
-           "transaction_id, bank_type, success_ms, created_ms, updated_ms) "
-           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-           {o.mchid, o.out_trade_no, o.api_version, o.appid, o.trade_type, o.description, o.attach, o.notify_url,
-            o.total, o.currency, o.openid, o.params, o.extra, o.time_expire_ms, o.prepay_id, o.prepay_ms, o.code_url,
-            o.state, o.transaction_id, o.bank_type, o.success_ms, o.created_ms, o.updated_ms});
+    c.exec(
+        "INSERT INTO wechatpay_orders (mchid, out_trade_no, api_version, appid, trade_type, description, attach, "
+        "notify_url, total, currency, openid, params, extra, time_expire_ms, prepay_id, prepay_ms, code_url, state, "
+        "transaction_id, bank_type, success_ms, created_ms, updated_ms) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        {o.mchid,          o.out_trade_no,   o.api_version, o.appid,      o.trade_type, o.description,
+         o.attach,         o.notify_url,     o.total,       o.currency,   o.openid,     o.params,
+         o.extra,          o.time_expire_ms, o.prepay_id,   o.prepay_ms,  o.code_url,   o.state,
+         o.transaction_id, o.bank_type,      o.success_ms,  o.created_ms, o.updated_ms});
     return c.last_insert_id();
 }
 
 void Store::save_order(Conn& c, const OrderRow& o) {
-    c.exec("UPDATE wechatpay_orders SET openid = ?, prepay_id = ?, prepay_ms = ?, code_url = ?, state = ?, "
-           "transaction_id = ?, bank_type = ?, success_ms = ?, updated_ms = ? WHERE id = ?",
-           {o.openid, o.prepay_id, o.prepay_ms, o.code_url, o.state, o.transaction_id, o.bank_type, o.success_ms,
-            o.updated_ms, o.id});
+    c.exec(
+        "UPDATE wechatpay_orders SET openid = ?, prepay_id = ?, prepay_ms = ?, code_url = ?, state = ?, "
+        "transaction_id = ?, bank_type = ?, success_ms = ?, updated_ms = ? WHERE id = ?",
+        {o.openid, o.prepay_id, o.prepay_ms, o.code_url, o.state, o.transaction_id, o.bank_type, o.success_ms,
+         o.updated_ms, o.id});
 }
 
 std::vector<OrderRow> Store::list_orders(Conn& c, const std::string& mchid, const std::string& st, int limit) {
-    return many_orders(c,
-                       "WHERE (? = '' OR mchid = ?) AND (? = '' OR state = ?) ORDER BY id DESC LIMIT ?",
+    return many_orders(c, "WHERE (? = '' OR mchid = ?) AND (? = '' OR state = ?) ORDER BY id DESC LIMIT ?",
                        {mchid, mchid, st, st, limit});
 }
 
@@ -212,12 +216,13 @@ std::vector<RefundRow> Store::find_refunds_by_number(Conn& c, const std::string&
 }
 
 long long Store::insert_refund(Conn& c, const RefundRow& r) {
-    c.exec("INSERT INTO wechatpay_refunds (mchid, out_refund_no, api_version, order_id, out_trade_no, transaction_id, "
-           "refund_id, refund, total, currency, reason, notify_url, status, channel, user_received_account, "
-           "funds_account, created_ms, success_ms, settle_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-           {r.mchid, r.out_refund_no, r.api_version, r.order_id, r.out_trade_no, r.transaction_id, r.refund_id,
-            r.refund, r.total, r.currency, r.reason, r.notify_url, r.status, r.channel, r.user_received_account,
-            r.funds_account, r.created_ms, r.success_ms, r.settle_at_ms});
+    c.exec(
+        "INSERT INTO wechatpay_refunds (mchid, out_refund_no, api_version, order_id, out_trade_no, transaction_id, "
+        "refund_id, refund, total, currency, reason, notify_url, status, channel, user_received_account, "
+        "funds_account, created_ms, success_ms, settle_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        {r.mchid, r.out_refund_no, r.api_version, r.order_id, r.out_trade_no, r.transaction_id, r.refund_id, r.refund,
+         r.total, r.currency, r.reason, r.notify_url, r.status, r.channel, r.user_received_account, r.funds_account,
+         r.created_ms, r.success_ms, r.settle_at_ms});
     return c.last_insert_id();
 }
 
@@ -227,16 +232,16 @@ void Store::save_refund(Conn& c, const RefundRow& r) {
 }
 
 long long Store::refunded_amount(Conn& c, long long order_id) {
-    auto r = c.query_one("SELECT COALESCE(SUM(refund), 0) AS s FROM wechatpay_refunds WHERE order_id = ? AND "
-                         "status <> 'CLOSED'",
-                         {order_id});
+    auto r = c.query_one(
+        "SELECT COALESCE(SUM(refund), 0) AS s FROM wechatpay_refunds WHERE order_id = ? AND "
+        "status <> 'CLOSED'",
+        {order_id});
     return r ? r->at(0).as_int() : 0;
 }
 
 std::vector<RefundRow> Store::list_refunds(Conn& c, const std::string& mchid, const std::string& out_trade_no,
                                            int limit) {
-    return many_refunds(c,
-                        "WHERE (? = '' OR mchid = ?) AND (? = '' OR out_trade_no = ?) ORDER BY id DESC LIMIT ?",
+    return many_refunds(c, "WHERE (? = '' OR mchid = ?) AND (? = '' OR out_trade_no = ?) ORDER BY id DESC LIMIT ?",
                         {mchid, mchid, out_trade_no, out_trade_no, limit});
 }
 

@@ -17,20 +17,20 @@ struct OrderRow {
     std::string out_trade_no;
     std::string api_version = "v3";  // "v3" | "v2"
     std::string appid;
-    std::string trade_type;          // JSAPI | NATIVE
+    std::string trade_type;  // JSAPI | NATIVE
     std::string description;
     std::string attach;
     std::string notify_url;
     long long total = 0;
     std::string currency = "CNY";
-    std::string openid;              // payer (JSAPI: given at order time; NATIVE: set at payment)
-    std::string params;              // canonical request parameters, for the re-entry check
-    std::string extra;               // JSON object: scene_info, detail, ... (echoed where the API does)
-    long long time_expire_ms = 0;    // last moment to pay (emulator clock)
+    std::string openid;            // payer (JSAPI: given at order time; NATIVE: set at payment)
+    std::string params;            // canonical request parameters, for the re-entry check
+    std::string extra;             // JSON object: scene_info, detail, ... (echoed where the API does)
+    long long time_expire_ms = 0;  // last moment to pay (emulator clock)
     std::string prepay_id;
-    long long prepay_ms = 0;         // when prepay_id was issued
+    long long prepay_ms = 0;  // when prepay_id was issued
     std::string code_url;
-    std::string state = "NOTPAY";    // NOTPAY | SUCCESS | REFUND | CLOSED | PAYERROR | USERPAYING
+    std::string state = "NOTPAY";  // NOTPAY | SUCCESS | REFUND | CLOSED | PAYERROR | USERPAYING
     std::string transaction_id;
     std::string bank_type;
     long long success_ms = 0;
@@ -65,7 +65,8 @@ class Store {
 public:
     static std::vector<state::Migration> migrations();
 
-    static std::optional<OrderRow> find_order(state::Conn& c, const std::string& mchid, const std::string& out_trade_no);
+    static std::optional<OrderRow> find_order(state::Conn& c, const std::string& mchid,
+                                              const std::string& out_trade_no);
     static std::optional<OrderRow> find_order_by_transaction(state::Conn& c, const std::string& mchid,
                                                              const std::string& transaction_id);
     static std::optional<OrderRow> find_order_by_id(state::Conn& c, long long id);
@@ -84,8 +85,8 @@ public:
     static void save_refund(state::Conn& c, const RefundRow& r);
     // Sum of refunds on the order that hold money (PROCESSING, SUCCESS, ABNORMAL; CLOSED frees it).
     static long long refunded_amount(state::Conn& c, long long order_id);
-    static std::vector<RefundRow> list_refunds(state::Conn& c, const std::string& mchid, const std::string& out_trade_no,
-                                               int limit);
+    static std::vector<RefundRow> list_refunds(state::Conn& c, const std::string& mchid,
+                                               const std::string& out_trade_no, int limit);
     static std::vector<RefundRow> due_refunds(state::Conn& c, long long now_ms);
 };
 

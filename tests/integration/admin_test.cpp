@@ -142,8 +142,8 @@ TEST_CASE("snapshots save, list, restore, delete and export for serve --import",
     CHECK(imported.admin("GET", "/__admin/health")["status"] == "ok");
 
     core::write_file(dir + "/junk.sqlite", "this is not a database");
-    auto r = run_command({MPEMU_BINARY, "serve", "--port", "0", "--fixtures", default_fixtures_dir(), "--import",
-                          dir + "/junk.sqlite"});
+    auto r = run_command(
+        {MPEMU_BINARY, "serve", "--port", "0", "--fixtures", default_fixtures_dir(), "--import", dir + "/junk.sqlite"});
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("junk.sqlite") != std::string::npos);
 }
@@ -193,7 +193,8 @@ TEST_CASE("fault rules add delays and canned replies, and reset clears them", "[
     auto bad = emu.post("/__admin/faults", R"({"match":{"operaton":"x"},"delay_ms":1})");
     CHECK(bad.status == 400);
     CHECK(bad.body.find("did you mean") != std::string::npos);
-    auto added = emu.admin("POST", "/__admin/faults", {{"match", {{"path", "/__admin/"}}}, {"delay_ms", 1}, {"times", 2}});
+    auto added =
+        emu.admin("POST", "/__admin/faults", {{"match", {{"path", "/__admin/"}}}, {"delay_ms", 1}, {"times", 2}});
     CHECK(added["id"].is_string());
     CHECK(emu.admin("GET", "/__admin/faults")["faults"].size() == 1);
     emu.admin("POST", "/__admin/reset");
@@ -208,12 +209,13 @@ TEST_CASE("SIGTERM stops serve cleanly with exit status 0", "[serve]") {
 
 TEST_CASE("serve refuses a port in use and an invalid fixture set", "[serve]") {
     EmulatorProcess first;
-    auto r = run_command({MPEMU_BINARY, "serve", "--port", std::to_string(first.port()), "--fixtures",
-                          default_fixtures_dir()});
+    auto r = run_command(
+        {MPEMU_BINARY, "serve", "--port", std::to_string(first.port()), "--fixtures", default_fixtures_dir()});
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("cannot listen") != std::string::npos);
 
-    r = run_command({MPEMU_BINARY, "serve", "--port", "0", "--fixtures", source_dir() + "/tests/data/fixtures/wrong-type"});
+    r = run_command(
+        {MPEMU_BINARY, "serve", "--port", "0", "--fixtures", source_dir() + "/tests/data/fixtures/wrong-type"});
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("fixture.json:6:") != std::string::npos);
 }

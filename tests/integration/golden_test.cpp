@@ -63,7 +63,8 @@ TEST_CASE("CLI golden files", "[cli][golden]") {
             while (std::getline(in, line)) {
                 if (!line.empty()) argv.push_back(line);
             }
-            auto r = testing::run_command(argv, {}, std::chrono::seconds(30), {{"NO_COLOR", "1"}}, testing::source_dir());
+            auto r =
+                testing::run_command(argv, {}, std::chrono::seconds(30), {{"NO_COLOR", "1"}}, testing::source_dir());
             fs::path base = args_file;
             base.replace_extension();
             if (update) {
@@ -76,8 +77,9 @@ TEST_CASE("CLI golden files", "[cli][golden]") {
             std::string exp_out = read_or_empty(base.string() + ".out");
             std::string exp_err = read_or_empty(base.string() + ".err");
             std::string exp_exit = std::string(core::trim(read_or_empty(base.string() + ".exit")));
-            INFO("case " << name << "\n--- stdout ---\n" << r.out << "--- stderr ---\n" << r.err
-                         << "(rerun with MPEMU_UPDATE_GOLDEN=1 to rewrite the expected files)");
+            INFO("case " << name << "\n--- stdout ---\n"
+                         << r.out << "--- stderr ---\n"
+                         << r.err << "(rerun with MPEMU_UPDATE_GOLDEN=1 to rewrite the expected files)");
             CHECK(std::to_string(r.exit_code) == exp_exit);
             CHECK(matches(exp_out, r.out));
             CHECK(matches(exp_err, r.err));

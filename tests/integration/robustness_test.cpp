@@ -80,9 +80,10 @@ TEST_CASE("robustness: the Alipay gateway answers malformed biz_content with sig
     }
     CHECK(emu.admin("GET", "/__admin/alipay/trades")["trades"].empty());
     CHECK(emu.admin("GET", "/__admin/alipay/refunds")["refunds"].empty());
-    auto ok = c.exec("alipay.trade.create",
-                     Json{{"out_trade_no", "AFTER-BAD-INPUT"}, {"total_amount", "1.00"}, {"subject", "x"},
-                          {"buyer_id", alipay_test::kUser1}});
+    auto ok = c.exec("alipay.trade.create", Json{{"out_trade_no", "AFTER-BAD-INPUT"},
+                                                 {"total_amount", "1.00"},
+                                                 {"subject", "x"},
+                                                 {"buyer_id", alipay_test::kUser1}});
     CHECK(ok.node["code"] == "10000");
 }
 

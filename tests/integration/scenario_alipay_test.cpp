@@ -43,11 +43,13 @@ TEST_CASE("run: an Alipay notification step sends what Alipay would send", "[sce
   "name": "notify a backend with Alipay notifications",
   "vars": {"order": "A1001"},
   "steps": [
-    {"alipay_notify": {"url": "{{sink}}", "app_id": "2021004100000001", "keys": ")" + keys + R"(",
+    {"alipay_notify": {"url": "{{sink}}", "app_id": "2021004100000001", "keys": ")" +
+                               keys + R"(",
        "params": {"trade_no": "2024050122001404650500000001", "out_trade_no": "{{order}}", "trade_status": "TRADE_SUCCESS",
                   "total_amount": "88.80", "subject": "测试 a+b&c=d", "body": "", "buyer_id": "2088102177846880"}},
      "assert": {"status": 200, "body": "success"}},
-    {"alipay_notify": {"url": "{{sink}}", "app_id": "2021004100000002", "keys": ")" + keys + R"(/2021004100000002",
+    {"alipay_notify": {"url": "{{sink}}", "app_id": "2021004100000002", "keys": ")" +
+                               keys + R"(/2021004100000002",
        "sign_type": "RSA", "headers": {"X-Test": "refund"},
        "params": {"out_trade_no": "{{order}}", "trade_status": "TRADE_CLOSED", "out_biz_no": "R1", "refund_fee": "88.80",
                   "gmt_refund": "2024-05-01 12:00:00.000", "notify_id": "fixed-id", "version": null}}}
@@ -108,7 +110,8 @@ TEST_CASE("run: alipay_request signs gateway calls and checks the reply's signat
     std::string file = dir + "/alipay_request.json";
     core::write_file(file, R"({
   "name": "signed gateway calls",
-  "fixtures": ")" + testing::default_fixtures_dir() + R"(",
+  "fixtures": ")" + testing::default_fixtures_dir() +
+                               R"(",
   "steps": [
     {"alipay_request": {"method": "alipay.trade.create", "app_id": "2021004100000002",
                         "biz_content": {"out_trade_no": "SR-1", "total_amount": "1.00", "subject": "s", "buyer_id": "2088102177846880"}},
@@ -132,7 +135,8 @@ TEST_CASE("run: alipay_request signs gateway calls and checks the reply's signat
   "name": "wrong key",
   "steps": [
     {"alipay_request": {"method": "alipay.trade.query", "app_id": "2021004100000001",
-                        "keys": ")" + testing::default_fixtures_dir() + R"(/keys/alipay/2021004100000002",
+                        "keys": ")" +
+                              testing::default_fixtures_dir() + R"(/keys/alipay/2021004100000002",
                         "biz_content": {"out_trade_no": "SR-1"}},
      "assert": {"jsonpath": {"$.alipay_trade_query_response.sub_code": "isv.invalid-signature"}}}
   ]

@@ -64,9 +64,9 @@ TEST_CASE("run: alipay_v3_request signs v3 calls and checks the answer's signatu
     CHECK(core::starts_with(auth, "ALIPAY-SHA256withRSA app_id=2021004100000002,nonce="));
     CHECK(auth.find(",timestamp=") != std::string::npos);
     CHECK(auth.find(",sign=") != std::string::npos);
-    CHECK(core::ends_with(request["url"].get<std::string>(), "/v3/alipay/trade/query?trade_no=" +
-                                                                 steps[0]["captures"][0]["value"].get<std::string>() +
-                                                                 "&query_options=fund_bill_list"));
+    CHECK(core::ends_with(request["url"].get<std::string>(),
+                          "/v3/alipay/trade/query?trade_no=" + steps[0]["captures"][0]["value"].get<std::string>() +
+                              "&query_options=fund_bill_list"));
 
     // Signed by app 1 but checked with app 2's folder: the emulator accepts the call (app 1's key),
     // the answer is signed with app 1's Alipay key, which app 2's folder does not hold.
@@ -77,10 +77,12 @@ TEST_CASE("run: alipay_v3_request signs v3 calls and checks the answer's signatu
                                keys + "/alipay_public_key.pem");
     std::string bad = dir + "/bad.json";
     core::write_file(bad, R"({"name": "wrong Alipay key", "steps": [
-    {"alipay_v3_request": {"url": "/v3/alipay/trade/query", "app_id": "2021004100000001", "keys": ")" + keys + R"(",
+    {"alipay_v3_request": {"url": "/v3/alipay/trade/query", "app_id": "2021004100000001", "keys": ")" +
+                              keys + R"(",
                            "json": {"out_trade_no": "V3-1"}},
      "assert": {"status": 400}},
-    {"alipay_v3_request": {"url": "/v3/alipay/trade/create", "app_id": "2021004100000001", "keys": ")" + keys + R"(",
+    {"alipay_v3_request": {"url": "/v3/alipay/trade/create", "app_id": "2021004100000001", "keys": ")" +
+                              keys + R"(",
                            "json": {"out_trade_no": "V3-2", "total_amount": "1.00", "subject": "s", "buyer_id": "2088102177846880"}},
      "assert": {"status": 200}}
 ]})");

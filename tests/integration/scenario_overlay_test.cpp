@@ -54,7 +54,8 @@ TEST_CASE("run: an overlay that breaks the fixture set fails the reset with the 
     std::string dir = testing::temp_dir();
     core::write_file(dir + "/bad_overlay.json", R"({
   "name": "bad overlay",
-  "fixtures": ")" + testing::default_fixtures_dir() + R"(",
+  "fixtures": ")" + testing::default_fixtures_dir() +
+                                                    R"(",
   "overlay": {"alipay": {"apps": [{"app_id": 42}]}},
   "steps": [{"admin": "health"}]
 })");

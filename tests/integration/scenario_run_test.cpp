@@ -6,9 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include "core/json.hpp"
+#include "core/text.hpp"
 #include "core/time_format.hpp"
 #include "emulator/wechatpay/protocol.hpp"
-#include "core/text.hpp"
 #include "tests/support/emulator_process.hpp"
 #include "tests/support/process.hpp"
 
@@ -143,8 +143,8 @@ TEST_CASE("exec: runs the command with MPEMU_URL and exits with its status", "[s
     CHECK(r.exit_code == 7);
     CHECK(std::regex_search(r.out, std::regex("url=http://127\\.0\\.0\\.1:[0-9]+")));
 
-    auto run = run_command({MPEMU_BINARY, "exec", "--seed", "1", "--", MPEMU_BINARY, "run", "scenarios/e2e/harness"}, {},
-                           std::chrono::seconds(90), {{"NO_COLOR", "1"}}, testing::source_dir());
+    auto run = run_command({MPEMU_BINARY, "exec", "--seed", "1", "--", MPEMU_BINARY, "run", "scenarios/e2e/harness"},
+                           {}, std::chrono::seconds(90), {{"NO_COLOR", "1"}}, testing::source_dir());
     INFO(run.out << run.err);
     CHECK(run.exit_code == 0);
 
@@ -163,7 +163,8 @@ TEST_CASE("run: a WeChat Pay notification step sends what WeChat Pay would send"
   "name": "notify a backend",
   "vars": {"order": "T1001"},
   "steps": [
-    {"wechatpay_notify": {"url": "{{sink}}", "keys": ")" + keys + R"(",
+    {"wechatpay_notify": {"url": "{{sink}}", "keys": ")" +
+                               keys + R"(",
        "resource": {"mchid": "1900000109", "out_trade_no": "{{order}}", "trade_state": "SUCCESS", "amount": {"total": 100}}},
      "assert": {"status": 200}}
   ]
@@ -176,8 +177,8 @@ TEST_CASE("run: a WeChat Pay notification step sends what WeChat Pay would send"
     const auto& n = got[0];
     REQUIRE(n.header("Wechatpay-Signature"));
     namespace wp = wechatpay::protocol;
-    wp::SignedHeaders h{*n.header("Wechatpay-Timestamp"), *n.header("Wechatpay-Nonce"), *n.header("Wechatpay-Signature"),
-                        *n.header("Wechatpay-Serial")};
+    wp::SignedHeaders h{*n.header("Wechatpay-Timestamp"), *n.header("Wechatpay-Nonce"),
+                        *n.header("Wechatpay-Signature"), *n.header("Wechatpay-Serial")};
     auto serial = core::read_file(keys + "/platform_serial.txt");
     REQUIRE(serial.has_value());
     CHECK(h.serial == std::string(core::trim(*serial)));

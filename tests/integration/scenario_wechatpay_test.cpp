@@ -28,10 +28,12 @@ std::string key_folder(const std::string& dir, const std::vector<std::pair<std::
 // A 404 query (not checked) and a 200 prepay of order {{order}}<suffix> signed with `keys`.
 std::string query_step(const std::string& keys, const std::string& extra = {}, const std::string& suffix = {}) {
     return R"({"name": "query", "wechatpay_request": {"url": "/v3/pay/transactions/out-trade-no/W1-not-there?mchid=1900000109",
-      "mchid": "1900000109", "keys": ")" + keys + "\"" + extra + R"(}, "assert": {"status": 404}},
+      "mchid": "1900000109", "keys": ")" +
+           keys + "\"" + extra + R"(}, "assert": {"status": 404}},
     {"name": "prepay", "wechatpay_request": {"url": "/v3/pay/transactions/jsapi", "mchid": "1900000109", "keys": ")" +
            keys + "\"" + extra + R"(,
-      "json": {"appid": "wx8f3b6c2a1d4e5f60", "mchid": "1900000109", "description": "d", "out_trade_no": "{{order}})" + suffix + R"(",
+      "json": {"appid": "wx8f3b6c2a1d4e5f60", "mchid": "1900000109", "description": "d", "out_trade_no": "{{order}})" +
+           suffix + R"(",
                "notify_url": "https://example.com/n", "amount": {"total": 1}, "payer": {"openid": "obO5FeYx9pM5gNfdKwkEJ3PEVVIP"}}},
      "assert": {"status": 200}})";
 }
@@ -97,8 +99,8 @@ TEST_CASE("run: wechatpay_request verifies 2xx replies by Wechatpay-Serial", "[s
     CHECK(checks[0]["actual"].get<std::string>().find("is none of the folder's (PUB_KEY_ID_01") != std::string::npos);
 
     // No platform key: not checked by default; "verify": false also passes with a wrong key.
-    std::string merchant_only = key_folder(dir + "/merchant-only", {{"merchant_private_key.pem", "wechatpay"},
-                                                                    {"merchant_cert_serial.txt", "wechatpay"}});
+    std::string merchant_only = key_folder(
+        dir + "/merchant-only", {{"merchant_private_key.pem", "wechatpay"}, {"merchant_cert_serial.txt", "wechatpay"}});
     file = dir + "/unverified.json";
     core::write_file(file, scenario(query_step(merchant_only) + "," + query_step(wrong, R"(, "verify": false)", "B")));
     auto unverified = run_scenario(file, {"--target", emu.url(), "--json", dir + "/unverified-report.json"});

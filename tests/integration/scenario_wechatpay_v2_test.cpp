@@ -19,7 +19,8 @@ TEST_CASE("run: wechatpay_v2_request signs XML calls and checks the reply's sign
     std::string dir = testing::temp_dir();
     std::string fixtures = testing::default_fixtures_dir();
     std::string file = dir + "/v2.json";
-    core::write_file(file, R"({"name": "v2 calls", "fixtures": ")" + fixtures + R"(", "vars": {"m": "1900000209"}, "steps": [
+    core::write_file(file,
+                     R"({"name": "v2 calls", "fixtures": ")" + fixtures + R"(", "vars": {"m": "1900000209"}, "steps": [
     {"wechatpay_v2_request": {"url": "/pay/unifiedorder", "mchid": "{{m}}", "sign_type": "HMAC-SHA256",
       "fields": {"appid": "wx8f3b6c2a1d4e5f60", "body": "a ]]> b", "notify_url": "https://example.com/n", "openid": "o1",
                  "out_trade_no": "V2T-1", "total_fee": 5, "trade_type": "JSAPI"}},
@@ -56,11 +57,13 @@ TEST_CASE("run: wechatpay_v2_request signs XML calls and checks the reply's sign
     REQUIRE(core::write_file(keys + "/api_v2_key.txt", "0123456789abcdef0123456789abcdef"));
     auto key1 = core::read_file(fixtures + "/keys/wechatpay/api_v2_key.txt");
     REQUIRE(key1);
-    v2::Params p{{"appid", "wx8f3b6c2a1d4e5f60"}, {"mch_id", "1900000109"}, {"nonce_str", "n1"}, {"out_trade_no", "V2T-1"}};
+    v2::Params p{
+        {"appid", "wx8f3b6c2a1d4e5f60"}, {"mch_id", "1900000109"}, {"nonce_str", "n1"}, {"out_trade_no", "V2T-1"}};
     std::string sign = v2::sign(p, core::trim(*key1), v2::SignType::kMd5);
     std::string bad = dir + "/bad.json";
     core::write_file(bad, R"({"name": "wrong key", "steps": [
-    {"wechatpay_v2_request": {"url": "/pay/orderquery", "mchid": "1900000109", "keys": ")" + keys + R"(", "sign": ")" + sign + R"(",
+    {"wechatpay_v2_request": {"url": "/pay/orderquery", "mchid": "1900000109", "keys": ")" +
+                              keys + R"(", "sign": ")" + sign + R"(",
       "fields": {"appid": "wx8f3b6c2a1d4e5f60", "nonce_str": "n1", "out_trade_no": "V2T-1"}},
      "assert": {"jsonpath": {"$.return_code": "SUCCESS"}}}
   ]})");
@@ -77,7 +80,8 @@ TEST_CASE("run: wechatpay_v2_request signs XML calls and checks the reply's sign
     // A reply that is not v2 XML: the sign check says so, and JSONPath has nothing to read.
     std::string notxml = dir + "/notxml.json";
     core::write_file(notxml, R"({"name": "not xml", "steps": [
-    {"wechatpay_v2_request": {"url": "/__admin/health", "mchid": "1900000109", "keys": ")" + keys + R"("}}
+    {"wechatpay_v2_request": {"url": "/__admin/health", "mchid": "1900000109", "keys": ")" +
+                                 keys + R"("}}
   ]})");
     auto odd = run_scenario(notxml, {"--target", emu.url(), "--json", dir + "/odd-report.json"});
     INFO(odd.out << odd.err);

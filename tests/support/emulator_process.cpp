@@ -7,13 +7,17 @@
 
 #include <filesystem>
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
 namespace mpemu::testing {
 
-std::string source_dir() { return MPEMU_SOURCE_DIR; }
-std::string default_fixtures_dir() { return source_dir() + "/fixtures/default"; }
+std::string source_dir() {
+    return MPEMU_SOURCE_DIR;
+}
+std::string default_fixtures_dir() {
+    return source_dir() + "/fixtures/default";
+}
 
 std::string temp_dir() {
     static std::vector<std::string> made;
@@ -34,8 +38,8 @@ std::string temp_dir() {
 
 EmulatorProcess::EmulatorProcess(std::vector<std::string> extra_args, std::string fixtures)
     : client_(std::make_unique<core::HttpClient>()) {
-    std::vector<std::string> argv = {MPEMU_BINARY, "serve", "--port", "0", "--fixtures", fixtures, "--log-level",
-                                     "warn"};
+    std::vector<std::string> argv = {MPEMU_BINARY, "serve",  "--port",      "0",
+                                     "--fixtures", fixtures, "--log-level", "warn"};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     REQUIRE(proc_.start(argv));
     auto line = proc_.read_line(std::chrono::seconds(20));
@@ -68,8 +72,8 @@ core::HttpResponse EmulatorProcess::request(const std::string& method, const std
 }
 
 core::Json EmulatorProcess::admin(const std::string& method, const std::string& path, const core::Json& body) {
-    auto res = request(method, path, body.is_null() ? std::string() : body.dump(),
-                       {{"Content-Type", "application/json"}});
+    auto res =
+        request(method, path, body.is_null() ? std::string() : body.dump(), {{"Content-Type", "application/json"}});
     INFO(method << " " << path << " -> " << res.status << " " << res.body);
     REQUIRE(res.status >= 200);
     REQUIRE(res.status < 300);
@@ -87,9 +91,13 @@ int EmulatorProcess::stop(std::chrono::milliseconds timeout) {
     return *code;
 }
 
-void EmulatorProcess::kill_now() { proc_.kill_now(); }
+void EmulatorProcess::kill_now() {
+    proc_.kill_now();
+}
 
-std::string EmulatorProcess::stderr_text() { return proc_.drain_stderr(); }
+std::string EmulatorProcess::stderr_text() {
+    return proc_.drain_stderr();
+}
 
 HttpSink::HttpSink() : server_(std::make_unique<httplib::Server>()) {
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {
@@ -123,7 +131,9 @@ HttpSink::~HttpSink() {
     if (thread_.joinable()) thread_.join();
 }
 
-std::string HttpSink::url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+std::string HttpSink::url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
 
 void HttpSink::script(std::vector<Reply> replies, Reply fallback) {
     std::lock_guard lock(mu_);

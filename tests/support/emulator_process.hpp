@@ -15,7 +15,9 @@
 #include "core/json.hpp"
 #include "tests/support/process.hpp"
 
-namespace httplib { class Server; }
+namespace httplib {
+class Server;
+}
 
 namespace mpemu::testing {
 

@@ -95,23 +95,41 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
         pollfd fds[3];
         int n = 0;
         int out_i = -1, err_i = -1, in_i = -1;
-        if (out_open) { fds[n] = {out_p[0], POLLIN, 0}; out_i = n++; }
-        if (err_open) { fds[n] = {err_p[0], POLLIN, 0}; err_i = n++; }
-        if (in_p[1] >= 0) { fds[n] = {in_p[1], POLLOUT, 0}; in_i = n++; }
+        if (out_open) {
+            fds[n] = {out_p[0], POLLIN, 0};
+            out_i = n++;
+        }
+        if (err_open) {
+            fds[n] = {err_p[0], POLLIN, 0};
+            err_i = n++;
+        }
+        if (in_p[1] >= 0) {
+            fds[n] = {in_p[1], POLLOUT, 0};
+            in_i = n++;
+        }
         if (poll(fds, n, static_cast<int>(left.count())) <= 0) continue;
         char buf[65536];
         if (out_i >= 0 && fds[out_i].revents) {
             ssize_t k = read(out_p[0], buf, sizeof buf);
-            if (k <= 0) out_open = false; else r.out.append(buf, static_cast<size_t>(k));
+            if (k <= 0)
+                out_open = false;
+            else
+                r.out.append(buf, static_cast<size_t>(k));
         }
         if (err_i >= 0 && fds[err_i].revents) {
             ssize_t k = read(err_p[0], buf, sizeof buf);
-            if (k <= 0) err_open = false; else r.err.append(buf, static_cast<size_t>(k));
+            if (k <= 0)
+                err_open = false;
+            else
+                r.err.append(buf, static_cast<size_t>(k));
         }
         if (in_i >= 0 && fds[in_i].revents) {
             ssize_t k = write(in_p[1], input.data() + written, input.size() - written);
             if (k > 0) written += static_cast<size_t>(k);
-            if (k < 0 || written == input.size()) { close(in_p[1]); in_p[1] = -1; }
+            if (k < 0 || written == input.size()) {
+                close(in_p[1]);
+                in_p[1] = -1;
+            }
         }
     }
     if (in_p[1] >= 0) close(in_p[1]);

@@ -49,15 +49,14 @@ TEST_CASE("provider protocol code includes neither httplib, SQLite nor emulator 
         std::string provider = file.parent_path().filename().string();
         ++checked;
         for (const auto& inc : includes_of(file)) {
-            INFO(fs::relative(file, kRoot).string() << " includes " << inc
-                 << ": protocol code must stay pure (only core/ and emulator/" << provider
+            INFO(fs::relative(file, kRoot).string()
+                 << " includes " << inc << ": protocol code must stay pure (only core/ and emulator/" << provider
                  << "/protocol*|errors*), so the harness can reuse it without a server or a database");
             CHECK(inc.find("httplib") == std::string::npos);
             CHECK(inc.find("sqlite") == std::string::npos);
             bool project_header = inc.find('/') != std::string::npos && inc.find(".hpp") != std::string::npos;
             if (project_header) {
-                bool allowed = inc.rfind("core/", 0) == 0 ||
-                               inc.rfind("emulator/" + provider + "/protocol", 0) == 0 ||
+                bool allowed = inc.rfind("core/", 0) == 0 || inc.rfind("emulator/" + provider + "/protocol", 0) == 0 ||
                                inc.rfind("emulator/" + provider + "/errors", 0) == 0;
                 CHECK(allowed);
             }
@@ -70,7 +69,8 @@ TEST_CASE("provider protocol code includes neither httplib, SQLite nor emulator 
 TEST_CASE("core knows no provider, runner or server", "[architecture]") {
     for (const auto& file : sources_under(kRoot / "core")) {
         for (const auto& inc : includes_of(file)) {
-            INFO(fs::relative(file, kRoot).string() << " includes " << inc << ": core must not depend on emulator/ or tools/");
+            INFO(fs::relative(file, kRoot).string()
+                 << " includes " << inc << ": core must not depend on emulator/ or tools/");
             CHECK(inc.rfind("emulator/", 0) != 0);
             CHECK(inc.rfind("tools/", 0) != 0);
             CHECK(inc.find("sqlite") == std::string::npos);
@@ -79,7 +79,8 @@ TEST_CASE("core knows no provider, runner or server", "[architecture]") {
 }
 
 TEST_CASE("nothing under emulator/ reads the system clock directly", "[architecture]") {
-    static const std::regex kSystemClock(R"(system_clock::now|steady_clock::now\(\)\s*\+|\btime\s*\(\s*(nullptr|NULL|0)\s*\)|gettimeofday|clock_gettime)");
+    static const std::regex kSystemClock(
+        R"(system_clock::now|steady_clock::now\(\)\s*\+|\btime\s*\(\s*(nullptr|NULL|0)\s*\)|gettimeofday|clock_gettime)");
     for (const auto& file : sources_under(kRoot / "emulator")) {
         std::ifstream in(file);
         std::string line;
@@ -87,7 +88,8 @@ TEST_CASE("nothing under emulator/ reads the system clock directly", "[architect
         while (std::getline(in, line)) {
             ++n;
             if (line.find("// clock-ok") != std::string::npos) continue;  // documented exception on that line
-            INFO(fs::relative(file, kRoot).string() << ":" << n << ": " << line
+            INFO(fs::relative(file, kRoot).string()
+                 << ":" << n << ": " << line
                  << "\n  use ctx.clock() (emulator time) or core::Clock::wall_now() for signature timestamps");
             CHECK_FALSE(std::regex_search(line, kSystemClock));
         }

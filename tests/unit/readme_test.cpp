@@ -28,7 +28,9 @@ void check_include_blocks(const std::string& readme_path) {
 
 }  // namespace
 
-TEST_CASE("README include blocks match the files they quote", "[docs]") { check_include_blocks("README.md"); }
+TEST_CASE("README include blocks match the files they quote", "[docs]") {
+    check_include_blocks("README.md");
+}
 
 TEST_CASE("tools/scenario/README.md quotes scenario files verbatim", "[docs][scenario]") {
     check_include_blocks("tools/scenario/README.md");

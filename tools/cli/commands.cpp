@@ -12,8 +12,12 @@
 
 namespace mpemu::cli {
 
-bool color_stderr() { return isatty(2) && std::getenv("NO_COLOR") == nullptr; }
-bool color_stdout() { return isatty(1) && std::getenv("NO_COLOR") == nullptr; }
+bool color_stderr() {
+    return isatty(2) && std::getenv("NO_COLOR") == nullptr;
+}
+bool color_stdout() {
+    return isatty(1) && std::getenv("NO_COLOR") == nullptr;
+}
 
 void add_version(CLI::App& app, int* exit_code) {
     auto* cmd = app.add_subcommand("version", "Print the version");

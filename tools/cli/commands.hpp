@@ -4,9 +4,13 @@
 #include <functional>
 #include <string>
 
-namespace CLI { class App; }
+namespace CLI {
+class App;
+}
 
-namespace mpemu::emulator { struct ServeOptions; }
+namespace mpemu::emulator {
+struct ServeOptions;
+}
 
 namespace mpemu::cli {
 

@@ -94,8 +94,8 @@ int run_scenarios(RunArgs& a) {
         scenarios = std::move(kept);
     }
     if (scenarios.empty()) {
-        std::cerr << "error: no scenario to run" << (a.tags.empty() ? "" : " (none has tag " + core::join(a.tags, " or ") + ")")
-                  << "\n";
+        std::cerr << "error: no scenario to run"
+                  << (a.tags.empty() ? "" : " (none has tag " + core::join(a.tags, " or ") + ")") << "\n";
         return kExitInvalid;
     }
     if (a.target.empty()) {
@@ -117,13 +117,19 @@ int run_scenarios(RunArgs& a) {
     options.cli_vars = cli_vars;
     options.fail_fast = a.fail_fast;
     options.parallel = a.parallel;
-    options.on_scenario = [&console](const scenario::ScenarioResult& r) { std::cout << console.scenario(r) << std::flush; };
+    options.on_scenario = [&console](const scenario::ScenarioResult& r) {
+        std::cout << console.scenario(r) << std::flush;
+    };
     auto summary = scenario::run_all(scenarios, options);
     std::cout << console.summary(summary);
 
-    bool written = write_report(a.junit, report::junit_xml(summary), "JUnit") &&
-                   write_report(a.json, report::json_report(summary).dump(2, ' ', false, core::OrderedJson::error_handler_t::replace) + "\n", "JSON") &&
-                   write_report(a.html, report::html_report(summary), "HTML");
+    bool written =
+        write_report(a.junit, report::junit_xml(summary), "JUnit") &&
+        write_report(
+            a.json,
+            report::json_report(summary).dump(2, ' ', false, core::OrderedJson::error_handler_t::replace) + "\n",
+            "JSON") &&
+        write_report(a.html, report::html_report(summary), "HTML");
     if (summary.unreachable()) return kExitUnreachable;
     if (summary.failed() || !written) return kExitFailed;
     return kExitPassed;
@@ -134,7 +140,8 @@ int run_scenarios(RunArgs& a) {
 void add_run(CLI::App& app, int* exit_code) {
     auto* cmd = app.add_subcommand("run", "Run scenario files against a target (the emulator or any backend)");
     auto a = std::make_shared<RunArgs>();
-    cmd->add_option("PATH", a->paths, "Scenario files and folders (folders: every *.json inside, except _* and *.schema.json)")
+    cmd->add_option("PATH", a->paths,
+                    "Scenario files and folders (folders: every *.json inside, except _* and *.schema.json)")
         ->required();
     cmd->add_option("--target", a->target, "Base URL for relative request URLs (default: $MPEMU_URL)");
     cmd->add_option("--emulator", a->emulator, "Base URL of the emulator's admin API (default: the target)");

@@ -73,8 +73,8 @@ void add_serve_options(CLI::App& cmd, emulator::ServeOptions& o) {
     cmd.add_option("--fixtures", o.fixtures_dir, "Fixture set folder")->capture_default_str();
     cmd.add_option("--state", o.state_file, "Keep state in this SQLite file (WAL) across restarts");
     cmd.add_option("--import", o.import_file, "Start from a snapshot exported with /__admin/snapshots/{name}/export");
-    cmd.add_option_function<uint64_t>("--seed", [&o](const uint64_t& s) { o.seed = s; },
-                                      "Make generated ids deterministic");
+    cmd.add_option_function<uint64_t>(
+        "--seed", [&o](const uint64_t& s) { o.seed = s; }, "Make generated ids deterministic");
     cmd.add_option_function<std::string>(
            "--log-format",
            [&o](const std::string& f) { o.log_format = f == "json" ? core::LogFormat::kJson : core::LogFormat::kText; },

@@ -79,15 +79,16 @@ std::string ConsoleReporter::source_line(const scenario::Where& where, const std
     }
     out += indent + pad + " " + paint(kBlue, "|") + "\n";
     out += indent + paint(kBlue, num + " |") + " " + core::replace_all(line, "\t", " ") + "\n";
-    out += indent + pad + " " + paint(kBlue, "|") + " " + prefix + paint(kRed, std::string(carets, '^') + (note.empty() ? "" : " " + note)) + "\n";
+    out += indent + pad + " " + paint(kBlue, "|") + " " + prefix +
+           paint(kRed, std::string(carets, '^') + (note.empty() ? "" : " " + note)) + "\n";
     return out;
 }
 
 void ConsoleReporter::step(std::string& out, const scenario::StepResult& s, int depth, bool failed_scenario) {
     using scenario::StepStatus;
     std::string indent(2 + 2 * static_cast<size_t>(depth), ' ');
-    const char* mark = s.status == StepStatus::kPassed   ? "ok  "
-                       : s.status == StepStatus::kFailed ? "FAIL"
+    const char* mark = s.status == StepStatus::kPassed    ? "ok  "
+                       : s.status == StepStatus::kFailed  ? "FAIL"
                        : s.status == StepStatus::kSkipped ? "skip"
                                                           : "--  ";
     const char* color = s.status == StepStatus::kPassed ? kGreen : s.status == StepStatus::kFailed ? kRed : kDim;
@@ -95,7 +96,8 @@ void ConsoleReporter::step(std::string& out, const scenario::StepResult& s, int 
     if (!show) return;
     std::string line = indent + paint(color, mark) + " " + s.name;
     if (s.status == StepStatus::kPassed || s.status == StepStatus::kFailed) {
-        line += paint(kDim, " (" + format_ms(s.duration_ms) + (s.attempts > 1 ? ", " + std::to_string(s.attempts) + " attempts" : "") + ")");
+        line += paint(kDim, " (" + format_ms(s.duration_ms) +
+                                (s.attempts > 1 ? ", " + std::to_string(s.attempts) + " attempts" : "") + ")");
     }
     out += line + "\n";
     for (const auto& c : s.children) step(out, c, depth + 1, failed_scenario);
@@ -140,7 +142,9 @@ std::string ConsoleReporter::scenario(const scenario::ScenarioResult& r) {
     std::string out;
     std::string head = r.passed ? paint(kGreen, "PASS") : paint(kRed, "FAIL");
     out += head + " " + paint(kBold, r.file) + ": " + r.name +
-           paint(kDim, " (" + std::to_string(r.step_count()) + (r.step_count() == 1 ? " step, " : " steps, ") + format_ms(r.duration_ms) + ")") + "\n";
+           paint(kDim, " (" + std::to_string(r.step_count()) + (r.step_count() == 1 ? " step, " : " steps, ") +
+                           format_ms(r.duration_ms) + ")") +
+           "\n";
     for (const auto& s : r.steps) step(out, s, 0, !r.passed);
     return out;
 }
@@ -148,10 +152,12 @@ std::string ConsoleReporter::scenario(const scenario::ScenarioResult& r) {
 std::string ConsoleReporter::summary(const scenario::RunSummary& s) {
     size_t steps = 0;
     for (const auto& sc : s.scenarios) steps += sc.step_count();
-    std::string counts = std::to_string(s.scenarios.size()) + " scenario" + (s.scenarios.size() == 1 ? "" : "s") + ": " +
-                         std::to_string(s.passed()) + " passed, " + std::to_string(s.failed()) + " failed";
+    std::string counts = std::to_string(s.scenarios.size()) + " scenario" + (s.scenarios.size() == 1 ? "" : "s") +
+                         ": " + std::to_string(s.passed()) + " passed, " + std::to_string(s.failed()) + " failed";
     std::string out = "\n" + paint(s.failed() ? kRed : kGreen, counts) +
-                      paint(kDim, " (" + std::to_string(steps) + (steps == 1 ? " step, " : " steps, ") + format_ms(s.duration_ms) + ")") + "\n";
+                      paint(kDim, " (" + std::to_string(steps) + (steps == 1 ? " step, " : " steps, ") +
+                                      format_ms(s.duration_ms) + ")") +
+                      "\n";
     if (s.unreachable()) out += paint(kRed, "error") + ": the target " + s.target + " could not be reached\n";
     return out;
 }

@@ -12,8 +12,8 @@ namespace mpemu::report {
 
 struct ConsoleOptions {
     bool color = false;
-    bool verbose = false;       // list every step, also of passing scenarios
-    size_t body_limit = 2000;   // bytes of a body shown
+    bool verbose = false;      // list every step, also of passing scenarios
+    size_t body_limit = 2000;  // bytes of a body shown
 };
 
 class ConsoleReporter {

@@ -10,7 +10,9 @@ namespace mpemu::report {
 
 namespace {
 
-std::string esc(std::string_view s) { return xml_escape(s); }
+std::string esc(std::string_view s) {
+    return xml_escape(s);
+}
 
 constexpr const char* kStyle = R"(
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1d2733;background:#fafbfc}
@@ -64,21 +66,24 @@ void render_step(std::string& out, const scenario::StepResult& s, double total_m
     if (any_detail) {
         out += "<table>";
         for (const auto& c : s.captures) {
-            out += std::string("<tr class=\"check") + (c.ok ? "" : " bad") + "\"><td>capture " + esc(c.name) + "</td><td colspan=3><code>" +
-                   esc(core::dump(c.value).substr(0, 300)) + "</code> " + esc(c.message) + "</td></tr>";
+            out += std::string("<tr class=\"check") + (c.ok ? "" : " bad") + "\"><td>capture " + esc(c.name) +
+                   "</td><td colspan=3><code>" + esc(core::dump(c.value).substr(0, 300)) + "</code> " + esc(c.message) +
+                   "</td></tr>";
         }
         for (const auto& c : s.checks) {
-            out += std::string("<tr class=\"check") + (c.passed ? "" : " bad") + "\"><td>" + (c.passed ? "&#10003; " : "&#10007; ") +
-                   esc(c.label + " " + c.predicate) + "</td><td>actual <code>" + esc(c.actual) + "</code></td><td>expected <code>" +
-                   esc(c.expected) + "</code></td><td>" + esc(c.message) + " <code class=\"muted\">" + esc(c.where.str()) +
+            out += std::string("<tr class=\"check") + (c.passed ? "" : " bad") + "\"><td>" +
+                   (c.passed ? "&#10003; " : "&#10007; ") + esc(c.label + " " + c.predicate) +
+                   "</td><td>actual <code>" + esc(c.actual) + "</code></td><td>expected <code>" + esc(c.expected) +
+                   "</code></td><td>" + esc(c.message) + " <code class=\"muted\">" + esc(c.where.str()) +
                    "</code></td></tr>";
         }
         out += "</table>";
     }
     if (s.exchange) render_exchange(out, *s.exchange);
-    out += "</td><td>" + esc(format_ms(s.duration_ms)) + (s.attempts > 1 ? " (" + std::to_string(s.attempts) + " attempts)" : "") +
-           "</td><td><div class=\"barbox\"><span class=\"bar\" style=\"position:absolute;left:" + num(left) + "px;width:" +
-           num(std::max(1.0, width)) + "px\"></span></div></td></tr>\n";
+    out += "</td><td>" + esc(format_ms(s.duration_ms)) +
+           (s.attempts > 1 ? " (" + std::to_string(s.attempts) + " attempts)" : "") +
+           "</td><td><div class=\"barbox\"><span class=\"bar\" style=\"position:absolute;left:" + num(left) +
+           "px;width:" + num(std::max(1.0, width)) + "px\"></span></div></td></tr>\n";
     for (const auto& c : s.children) render_step(out, c, total_ms, depth + 1);
 }
 
@@ -88,11 +93,12 @@ std::string html_report(const scenario::RunSummary& summary) {
     std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>mpemu run: " +
                       std::to_string(summary.passed()) + "/" + std::to_string(summary.scenarios.size()) +
                       " passed</title><style>" + kStyle + "</style></head><body>\n";
-    out += "<h1>mpemu run</h1><div class=\"meta\">target <code>" + esc(summary.target) + "</code> &middot; emulator <code>" +
-           esc(summary.emulator) + "</code> &middot; started " + esc(summary.started_at) + " &middot; " +
-           esc(format_ms(summary.duration_ms)) + "</div>\n";
-    out += "<div class=\"totals\"><span class=\"pass\">" + std::to_string(summary.passed()) + " passed</span><span class=\"" +
-           (summary.failed() ? "fail" : "muted") + "\">" + std::to_string(summary.failed()) + " failed</span></div>\n";
+    out += "<h1>mpemu run</h1><div class=\"meta\">target <code>" + esc(summary.target) +
+           "</code> &middot; emulator <code>" + esc(summary.emulator) + "</code> &middot; started " +
+           esc(summary.started_at) + " &middot; " + esc(format_ms(summary.duration_ms)) + "</div>\n";
+    out += "<div class=\"totals\"><span class=\"pass\">" + std::to_string(summary.passed()) +
+           " passed</span><span class=\"" + (summary.failed() ? "fail" : "muted") + "\">" +
+           std::to_string(summary.failed()) + " failed</span></div>\n";
     for (const auto& s : summary.scenarios) {
         out += std::string("<details class=\"scenario\"") + (s.passed ? "" : " open") + "><summary><span class=\"" +
                (s.passed ? "pass" : "fail") + "\">" + (s.passed ? "PASS" : "FAIL") + "</span> " + esc(s.file) + ": " +

@@ -33,11 +33,13 @@ OrderedJson step_json(const scenario::StepResult& s) {
     if (s.exchange) {
         const auto& ex = *s.exchange;
         OrderedJson e;
-        e["request"] = OrderedJson{{"method", ex.method}, {"url", ex.url}, {"headers", headers_json(ex.request_headers)},
+        e["request"] = OrderedJson{{"method", ex.method},
+                                   {"url", ex.url},
+                                   {"headers", headers_json(ex.request_headers)},
                                    {"body", ex.request_body}};
         if (ex.transport_error.empty()) {
-            e["response"] = OrderedJson{{"status", ex.status}, {"headers", headers_json(ex.response_headers)},
-                                        {"body", ex.response_body}};
+            e["response"] = OrderedJson{
+                {"status", ex.status}, {"headers", headers_json(ex.response_headers)}, {"body", ex.response_body}};
         } else {
             e["transport_error"] = ex.transport_error;
             e["transport_code"] = ex.transport_code;
@@ -54,8 +56,8 @@ OrderedJson step_json(const scenario::StepResult& s) {
     j["captures"] = std::move(caps);
     OrderedJson checks = OrderedJson::array();
     for (const auto& c : s.checks) {
-        OrderedJson cj{{"subject", c.label}, {"predicate", c.predicate}, {"passed", c.passed}, {"actual", c.actual},
-                       {"expected", c.expected}, {"where", where_json(c.where)}};
+        OrderedJson cj{{"subject", c.label}, {"predicate", c.predicate}, {"passed", c.passed},
+                       {"actual", c.actual}, {"expected", c.expected},   {"where", where_json(c.where)}};
         if (!c.message.empty()) cj["message"] = c.message;
         checks.push_back(std::move(cj));
     }
@@ -77,9 +79,8 @@ core::OrderedJson json_report(const scenario::RunSummary& summary) {
     out["emulator"] = summary.emulator;
     out["started_at"] = summary.started_at;
     out["duration_ms"] = summary.duration_ms;
-    out["totals"] = OrderedJson{{"scenarios", summary.scenarios.size()},
-                                {"passed", summary.passed()},
-                                {"failed", summary.failed()}};
+    out["totals"] = OrderedJson{
+        {"scenarios", summary.scenarios.size()}, {"passed", summary.passed()}, {"failed", summary.failed()}};
     OrderedJson list = OrderedJson::array();
     for (const auto& s : summary.scenarios) {
         OrderedJson sj;

@@ -43,7 +43,8 @@ void failure_text(const scenario::StepResult& s, std::string& out, const std::st
     if (s.exchange) {
         out += "request: " + s.exchange->method + " " + s.exchange->url + "\n";
         if (s.exchange->transport_error.empty()) {
-            out += "response: HTTP " + std::to_string(s.exchange->status) + "\n" + s.exchange->response_body.substr(0, 2000) + "\n";
+            out += "response: HTTP " + std::to_string(s.exchange->status) + "\n" +
+                   s.exchange->response_body.substr(0, 2000) + "\n";
         }
     }
 }
@@ -64,11 +65,21 @@ std::string xml_escape(std::string_view text) {
     for (size_t i = 0; i < text.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(text[i]);
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&apos;";
+                break;
             default:
                 if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
                     out += "?";  // not allowed in XML 1.0, even escaped
@@ -95,8 +106,8 @@ std::string junit_xml(const scenario::RunSummary& summary) {
     }
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     out += "<testsuites name=\"mpemu run\" tests=\"" + std::to_string(summary.scenarios.size()) + "\" failures=\"" +
-           std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" time=\"" + seconds(summary.duration_ms) +
-           "\">\n";
+           std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" time=\"" +
+           seconds(summary.duration_ms) + "\">\n";
     int id = 0;
     for (const auto& [folder, list] : suites) {
         size_t f = 0, e = 0;
@@ -111,16 +122,17 @@ std::string junit_xml(const scenario::RunSummary& summary) {
                "\" errors=\"" + std::to_string(e) + "\" skipped=\"0\" time=\"" + seconds(ms) + "\" timestamp=\"" +
                xml_escape(timestamp) + "\" hostname=\"localhost\">\n";
         out += "    <properties>\n      <property name=\"target\" value=\"" + xml_escape(summary.target) +
-               "\"/>\n      <property name=\"emulator\" value=\"" + xml_escape(summary.emulator) + "\"/>\n    </properties>\n";
+               "\"/>\n      <property name=\"emulator\" value=\"" + xml_escape(summary.emulator) +
+               "\"/>\n    </properties>\n";
         for (const auto* s : list) {
             std::string classname = core::replace_all(folder, "/", ".");
             std::string name = std::filesystem::path(s->file).filename().string() + ": " + s->name;
             int line = 1;
             const auto* failed = s->first_failure();
             if (failed) line = std::max(1, failed->failure_where().pos.line);
-            out += "    <testcase name=\"" + xml_escape(name) + "\" classname=\"" + xml_escape(classname) + "\" file=\"" +
-                   xml_escape(s->file) + "\" line=\"" + std::to_string(line) + "\" time=\"" + seconds(s->duration_ms) +
-                   "\">\n";
+            out += "    <testcase name=\"" + xml_escape(name) + "\" classname=\"" + xml_escape(classname) +
+                   "\" file=\"" + xml_escape(s->file) + "\" line=\"" + std::to_string(line) + "\" time=\"" +
+                   seconds(s->duration_ms) + "\">\n";
             if (failed) {
                 std::string text;
                 for (const auto& st : s->steps) failure_text(st, text, "");

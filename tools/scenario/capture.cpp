@@ -16,7 +16,8 @@ const core::Json* ResponseView::json(std::string* error) const {
         if (r) {
             json_ = std::move(*r);
         } else {
-            error_ = ex_.response_body.empty() ? "the body is empty" : "the body is not JSON (" + r.error().message + ")";
+            error_ =
+                ex_.response_body.empty() ? "the body is empty" : "the body is not JSON (" + r.error().message + ")";
         }
     }
     if (!json_ && error) *error = error_;
@@ -56,7 +57,9 @@ CaptureResult run_capture(const Capture& c, const ResponseView& response) {
     const Exchange& ex = response.exchange();
     std::optional<core::Json> value;
     switch (c.source) {
-        case CaptureSource::kStatus: value = ex.status; break;
+        case CaptureSource::kStatus:
+            value = ex.status;
+            break;
         case CaptureSource::kHeader: {
             if (const std::string* h = response.header(c.arg)) value = *h;
             if (!value) out.message = "no header " + c.arg;

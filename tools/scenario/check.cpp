@@ -27,12 +27,18 @@ std::vector<CheckResult> run_check(const Check& check, const ResponseView& respo
     std::optional<core::Json> actual;
     std::string unavailable;  // why there is no actual value, when that is itself the failure
     switch (check.subject) {
-        case CheckSubject::kStatus: actual = ex.status; break;
+        case CheckSubject::kStatus:
+            actual = ex.status;
+            break;
         case CheckSubject::kHeader:
             if (const std::string* h = response.header(check.arg)) actual = *h;
             break;
-        case CheckSubject::kBody: actual = ex.response_body; break;
-        case CheckSubject::kTime: actual = static_cast<long long>(ex.elapsed_ms + 0.5); break;
+        case CheckSubject::kBody:
+            actual = ex.response_body;
+            break;
+        case CheckSubject::kTime:
+            actual = static_cast<long long>(ex.elapsed_ms + 0.5);
+            break;
         case CheckSubject::kJsonPath: {
             const core::Json* j = response.json(&unavailable);
             if (j && check.path) actual = query_value(*check.path, *j);
@@ -42,13 +48,18 @@ std::vector<CheckResult> run_check(const Check& check, const ResponseView& respo
             std::string err;
             const core::Json* j = response.json(&err);
             if (!j) {
-                out.push_back(CheckResult{check.label(), check.schema_name, false, "(not JSON)", "valid against " + check.schema_name,
-                                          err, check.where});
+                out.push_back(CheckResult{check.label(), check.schema_name, false, "(not JSON)",
+                                          "valid against " + check.schema_name, err, check.where});
                 return out;
             }
             auto issues = check.schema->validate(*j);
             if (issues.empty()) {
-                out.push_back(CheckResult{check.label(), check.schema_name, true, "valid", "valid against " + check.schema_name, {},
+                out.push_back(CheckResult{check.label(),
+                                          check.schema_name,
+                                          true,
+                                          "valid",
+                                          "valid against " + check.schema_name,
+                                          {},
                                           check.where});
             }
             for (const auto& issue : issues) {
@@ -93,28 +104,44 @@ std::vector<CheckResult> run_check(const Check& check, const ResponseView& respo
 
 std::string Check::label() const {
     switch (subject) {
-        case CheckSubject::kStatus: return "status";
-        case CheckSubject::kHeader: return "header \"" + arg + "\"";
-        case CheckSubject::kJsonPath: return "jsonpath \"" + arg + "\"";
-        case CheckSubject::kBody: return "body";
-        case CheckSubject::kSchema: return "schema";
-        case CheckSubject::kTime: return "time_ms";
+        case CheckSubject::kStatus:
+            return "status";
+        case CheckSubject::kHeader:
+            return "header \"" + arg + "\"";
+        case CheckSubject::kJsonPath:
+            return "jsonpath \"" + arg + "\"";
+        case CheckSubject::kBody:
+            return "body";
+        case CheckSubject::kSchema:
+            return "schema";
+        case CheckSubject::kTime:
+            return "time_ms";
     }
     return "check";
 }
 
 const char* step_kind_name(StepKind kind) {
     switch (kind) {
-        case StepKind::kRequest: return "request";
-        case StepKind::kAdmin: return "admin";
-        case StepKind::kInclude: return "include";
-        case StepKind::kWait: return "wait";
-        case StepKind::kWechatpayNotify: return "wechatpay_notify";
-        case StepKind::kAlipayNotify: return "alipay_notify";
-        case StepKind::kWechatpayRequest: return "wechatpay_request";
-        case StepKind::kAlipayRequest: return "alipay_request";
-        case StepKind::kAlipayV3Request: return "alipay_v3_request";
-        case StepKind::kWechatpayV2Request: return "wechatpay_v2_request";
+        case StepKind::kRequest:
+            return "request";
+        case StepKind::kAdmin:
+            return "admin";
+        case StepKind::kInclude:
+            return "include";
+        case StepKind::kWait:
+            return "wait";
+        case StepKind::kWechatpayNotify:
+            return "wechatpay_notify";
+        case StepKind::kAlipayNotify:
+            return "alipay_notify";
+        case StepKind::kWechatpayRequest:
+            return "wechatpay_request";
+        case StepKind::kAlipayRequest:
+            return "alipay_request";
+        case StepKind::kAlipayV3Request:
+            return "alipay_v3_request";
+        case StepKind::kWechatpayV2Request:
+            return "wechatpay_v2_request";
     }
     return "request";
 }

@@ -23,8 +23,18 @@ struct Where {
     std::string str() const;  // "file:line:column"
 };
 
-enum class StepKind { kRequest, kAdmin, kInclude, kWait, kWechatpayNotify, kAlipayNotify, kWechatpayRequest, kAlipayRequest,
-                      kAlipayV3Request, kWechatpayV2Request };
+enum class StepKind {
+    kRequest,
+    kAdmin,
+    kInclude,
+    kWait,
+    kWechatpayNotify,
+    kAlipayNotify,
+    kWechatpayRequest,
+    kAlipayRequest,
+    kAlipayV3Request,
+    kWechatpayV2Request
+};
 const char* step_kind_name(StepKind kind);
 
 // One predicate of an assertion: {"equals": 0}, {"matches": "^o"}, ... The expected value may hold
@@ -39,13 +49,13 @@ enum class CheckSubject { kStatus, kHeader, kJsonPath, kBody, kSchema, kTime };
 
 struct Check {
     CheckSubject subject = CheckSubject::kStatus;
-    std::string arg;                      // header name or JSONPath text
-    std::optional<core::JsonPath> path;   // kJsonPath
-    std::vector<Predicate> predicates;    // all must hold
+    std::string arg;                                 // header name or JSONPath text
+    std::optional<core::JsonPath> path;              // kJsonPath
+    std::vector<Predicate> predicates;               // all must hold
     std::shared_ptr<const core::JsonSchema> schema;  // kSchema
-    std::string schema_name;              // file name or "inline schema"
+    std::string schema_name;                         // file name or "inline schema"
     Where where;
-    std::string label() const;            // `jsonpath "$.errcode"`, `header "Content-Type"`, `status`
+    std::string label() const;  // `jsonpath "$.errcode"`, `header "Content-Type"`, `status`
 };
 
 enum class CaptureSource { kJsonPath, kHeader, kStatus, kBody, kRegex };
@@ -68,7 +78,7 @@ struct RequestSpec {
     core::OrderedJson query;    // object of templates (order kept)
     core::OrderedJson headers;  // object of templates
     enum class Body { kNone, kJson, kForm, kRaw } body_kind = Body::kNone;
-    core::OrderedJson body;     // JSON value / form object / raw string, with templates
+    core::OrderedJson body;  // JSON value / form object / raw string, with templates
     std::chrono::milliseconds timeout{10000};
 };
 
@@ -110,8 +120,8 @@ struct WechatpayRequestSpec {
 // missing), signed at run time with the API v2 key by emulator/wechatpay/protocol_v2; the reply's
 // fields are read as a JSON object and its `sign` checked.
 struct WechatpayV2RequestSpec {
-    std::string url;    // template
-    std::string mchid;  // template
+    std::string url;                                         // template
+    std::string mchid;                                       // template
     core::OrderedJson fields = core::OrderedJson::object();  // templates; null leaves a field out
     std::string sign_type = "MD5";                           // MD5 | HMAC-SHA256
     std::optional<core::OrderedJson> sign;                   // replaces the signature (null: none sent)
@@ -134,7 +144,7 @@ struct AlipayNotifySpec {
     std::string url;     // template
     std::string app_id;  // template
     std::string sign_type = "RSA2";
-    core::OrderedJson params = core::OrderedJson::object();   // business fields, templates inside
+    core::OrderedJson params = core::OrderedJson::object();  // business fields, templates inside
     core::OrderedJson headers = core::OrderedJson::object();
     std::string alipay_private_key_pem;
     // For a templated app_id without `keys`: the keys of every app folder of the fixture set
@@ -148,28 +158,28 @@ struct AlipayRequestSpec {
     std::string method;               // the gateway method, template
     std::string app_id;               // template
     std::string sign_type = "RSA2";
-    std::optional<core::OrderedJson> biz_content;             // sent as a JSON string
-    core::OrderedJson params = core::OrderedJson::object();   // other parameters; null removes a default
-    std::optional<core::OrderedJson> sign;                    // replaces the signature (null: none sent)
+    std::optional<core::OrderedJson> biz_content;            // sent as a JSON string
+    core::OrderedJson params = core::OrderedJson::object();  // other parameters; null removes a default
+    std::optional<core::OrderedJson> sign;                   // replaces the signature (null: none sent)
     core::OrderedJson headers = core::OrderedJson::object();
     std::string app_private_key_pem;
-    std::string alipay_public_key_pem;  // "" = the reply's signature is not checked
+    std::string alipay_public_key_pem;              // "" = the reply's signature is not checked
     std::map<std::string, AlipayAppKeys> app_keys;  // as in AlipayNotifySpec
 };
 
 // An Alipay OpenAPI v3 call (`/v3/alipay/...`), signed at run time into the Authorization header as
 // alipay-sdk v4's curl() signs it (alipay.md §5.2); the reply's alipay-signature is checked.
 struct AlipayV3RequestSpec {
-    std::string method = "GET";  // HTTP method
-    std::string url;             // template: a path on --target (or absolute), e.g. /v3/alipay/trade/query
-    std::string app_id;          // template
-    std::optional<core::OrderedJson> json;                    // the JSON body
-    core::OrderedJson query = core::OrderedJson::object();    // appended percent-encoded
-    std::optional<std::string> app_auth_token;                // template: alipay-app-auth-token, signed too
-    std::optional<core::OrderedJson> sign;                    // replaces the signature (null: no Authorization)
+    std::string method = "GET";             // HTTP method
+    std::string url;                        // template: a path on --target (or absolute), e.g. /v3/alipay/trade/query
+    std::string app_id;                     // template
+    std::optional<core::OrderedJson> json;  // the JSON body
+    core::OrderedJson query = core::OrderedJson::object();  // appended percent-encoded
+    std::optional<std::string> app_auth_token;              // template: alipay-app-auth-token, signed too
+    std::optional<core::OrderedJson> sign;                  // replaces the signature (null: no Authorization)
     core::OrderedJson headers = core::OrderedJson::object();
     std::string app_private_key_pem;
-    std::string alipay_public_key_pem;  // "" = the reply's signature is not checked
+    std::string alipay_public_key_pem;              // "" = the reply's signature is not checked
     std::map<std::string, AlipayAppKeys> app_keys;  // as in AlipayNotifySpec
 };
 
@@ -186,21 +196,21 @@ struct Step {
     Where where;
     bool skip = false;
 
-    RequestSpec request;                 // kRequest
-    std::string admin_op;                // kAdmin: operation id from the admin catalog
+    RequestSpec request;   // kRequest
+    std::string admin_op;  // kAdmin: operation id from the admin catalog
     std::string admin_method;
-    std::string admin_path;              // path template with {placeholders}
-    core::OrderedJson admin_params;      // {placeholder: template}
+    std::string admin_path;          // path template with {placeholders}
+    core::OrderedJson admin_params;  // {placeholder: template}
     core::OrderedJson admin_query;
     std::optional<core::OrderedJson> admin_body;
     std::shared_ptr<const Scenario> included;  // kInclude
     core::OrderedJson include_vars;
-    std::chrono::milliseconds wait{0};   // kWait
-    WechatpayNotifySpec wechatpay_notify;  // kWechatpayNotify
-    WechatpayRequestSpec wechatpay_request;  // kWechatpayRequest
-    AlipayNotifySpec alipay_notify;          // kAlipayNotify
-    AlipayRequestSpec alipay_request;        // kAlipayRequest
-    AlipayV3RequestSpec alipay_v3_request;   // kAlipayV3Request
+    std::chrono::milliseconds wait{0};            // kWait
+    WechatpayNotifySpec wechatpay_notify;         // kWechatpayNotify
+    WechatpayRequestSpec wechatpay_request;       // kWechatpayRequest
+    AlipayNotifySpec alipay_notify;               // kAlipayNotify
+    AlipayRequestSpec alipay_request;             // kAlipayRequest
+    AlipayV3RequestSpec alipay_v3_request;        // kAlipayV3Request
     WechatpayV2RequestSpec wechatpay_v2_request;  // kWechatpayV2Request
 
     std::vector<Capture> captures;
@@ -213,13 +223,13 @@ struct Scenario {
     std::string name;
     std::string description;
     std::vector<std::string> tags;
-    std::string fixtures;       // "" = no reset unless `reset`
-    std::string fixtures_dir;   // resolved local folder for `fixtures`, if one exists
+    std::string fixtures;      // "" = no reset unless `reset`
+    std::string fixtures_dir;  // resolved local folder for `fixtures`, if one exists
     bool reset = false;
     // `overlay`: merged into the fixture set's fixture.json (objects merge, arrays append, null
     // removes); the run resets the emulator to that merged set, materialised in a temporary folder.
-    std::string overlay_fixture;  // the merged fixture.json text ("" = no overlay)
-    std::string overlay_name;     // its set name: "<base>+overlay-<hash>"
+    std::string overlay_fixture;                           // the merged fixture.json text ("" = no overlay)
+    std::string overlay_name;                              // its set name: "<base>+overlay-<hash>"
     core::OrderedJson vars = core::OrderedJson::object();  // in file order
     std::vector<Step> steps;
     Where where;

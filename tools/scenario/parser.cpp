@@ -47,10 +47,11 @@ const std::map<std::string, std::string>& admin_aliases() {
     return kAliases;
 }
 
-const std::vector<std::string> kStepKinds = {"request",           "admin",          "include",
-                                             "wait",              "wechatpay_request", "wechatpay_v2_request",
-                                             "wechatpay_notify",  "alipay_request",    "alipay_v3_request",
-                                             "alipay_notify"};
+const std::vector<std::string> kStepKinds = {"request",           "admin",
+                                             "include",           "wait",
+                                             "wechatpay_request", "wechatpay_v2_request",
+                                             "wechatpay_notify",  "alipay_request",
+                                             "alipay_v3_request", "alipay_notify"};
 
 const core::JsonSchema* scenario_schema(core::Diagnostics& diags) {
     static const auto compiled = []() -> std::optional<core::Result<core::JsonSchema>> {
@@ -61,7 +62,8 @@ const core::JsonSchema* scenario_schema(core::Diagnostics& diags) {
         return core::JsonSchema::compile(*json);
     }();
     if (!compiled) {
-        diags.error("schemas/scenario.schema.json", "internal error: the scenario schema is not embedded in this build");
+        diags.error("schemas/scenario.schema.json",
+                    "internal error: the scenario schema is not embedded in this build");
         return nullptr;
     }
     if (!compiled->ok()) {
@@ -223,7 +225,8 @@ private:
         std::string key = doc_.source->path() + ":" + std::to_string(pos.offset) + ":" + message;
         if (!reported_.insert(key).second) return;
         diags_.add_source(doc_.source);
-        diags_.add(core::Diagnostic{core::Severity::kError, doc_.source->path(), pos, std::move(message), std::move(hint)});
+        diags_.add(
+            core::Diagnostic{core::Severity::kError, doc_.source->path(), pos, std::move(message), std::move(hint)});
     }
 
     void error(const std::string& pointer, std::string message, std::string hint = {}, bool at_key = false) {
@@ -286,8 +289,9 @@ private:
             if (extra) candidates.insert(candidates.end(), extra->begin(), extra->end());
             auto guess = core::did_you_mean(name, candidates);
             error_inside(pointer, at_key, offset, name.size(), "unknown variable \"" + name + "\"",
-                         guess ? "did you mean \"" + *guess + "\"?"
-                               : "define it in \"vars\", capture it in an earlier step, or pass --var " + name + "=...");
+                         guess
+                             ? "did you mean \"" + *guess + "\"?"
+                             : "define it in \"vars\", capture it in an earlier step, or pass --var " + name + "=...");
         }
         return std::move(*t);
     }
@@ -303,7 +307,8 @@ private:
                 check_templates(it.value(), child, extra);
             }
         } else if (value.is_array()) {
-            for (size_t i = 0; i < value.size(); ++i) check_templates(value[i], core::pointer_append(pointer, i), extra);
+            for (size_t i = 0; i < value.size(); ++i)
+                check_templates(value[i], core::pointer_append(pointer, i), extra);
         }
     }
 
@@ -355,15 +360,16 @@ private:
         auto base = text ? core::parse_json_source(base_path, *text, {true, false, 256}, &syn)
                          : core::Result<core::ParsedJsonDocument>(core::make_error("io", "cannot read"));
         if (!base) {
-            error("/overlay", "cannot read " + base_path + ": " + (syn.message.empty() ? base.error().message : syn.message),
-                  {}, true);
+            error("/overlay",
+                  "cannot read " + base_path + ": " + (syn.message.empty() ? base.error().message : syn.message), {},
+                  true);
             return;
         }
         OrderedJson merged = ordered_member(*base, "");
         merge_overlay(merged, ordered("/overlay"));
         std::string base_name = merged.value("name", fs::path(sc.fixtures_dir).filename().string());
-        std::string hash = core::crypto::hex_encode(core::crypto::sha256(sc.fixtures_dir + "\n" + core::dump(merged)))
-                               .substr(0, 16);
+        std::string hash =
+            core::crypto::hex_encode(core::crypto::sha256(sc.fixtures_dir + "\n" + core::dump(merged))).substr(0, 16);
         sc.overlay_name = base_name + "+overlay-" + hash;
         merged["name"] = sc.overlay_name;
         sc.overlay_fixture = merged.dump(2);
@@ -462,15 +468,16 @@ private:
 
     std::map<std::string, AlipayAppKeys> alipay_app_keys(const Json& obj, const std::string& app_id,
                                                          const char* private_file) const {
-        return keys_by_id<AlipayAppKeys>(obj, app_id, "alipay", [&](const fs::path& dir) -> std::optional<AlipayAppKeys> {
-            auto priv = core::read_file((dir / private_file).string());
-            if (!priv) return std::nullopt;
-            AlipayAppKeys k;
-            k.private_key_pem = std::string(core::trim(*priv));
-            if (auto pub = core::read_file((dir / "alipay_public_key.pem").string()))
-                k.alipay_public_key_pem = std::string(core::trim(*pub));
-            return k;
-        });
+        return keys_by_id<AlipayAppKeys>(obj, app_id, "alipay",
+                                         [&](const fs::path& dir) -> std::optional<AlipayAppKeys> {
+                                             auto priv = core::read_file((dir / private_file).string());
+                                             if (!priv) return std::nullopt;
+                                             AlipayAppKeys k;
+                                             k.private_key_pem = std::string(core::trim(*priv));
+                                             if (auto pub = core::read_file((dir / "alipay_public_key.pem").string()))
+                                                 k.alipay_public_key_pem = std::string(core::trim(*pub));
+                                             return k;
+                                         });
     }
 
     // The platform keys of a WeChat Pay merchant folder by the Wechatpay-Serial that names them: the
@@ -547,9 +554,8 @@ private:
         const std::string& kind = kinds[0];
         auto only_for = [&](const char* field, const char* for_kind) {
             if (s.contains(field) && kind != for_kind) {
-                error(core::pointer_append(ptr, field), std::string("\"") + field + "\" only applies to " + for_kind +
-                                                            " steps",
-                      {}, true);
+                error(core::pointer_append(ptr, field),
+                      std::string("\"") + field + "\" only applies to " + for_kind + " steps", {}, true);
             }
         };
         only_for("params", "admin");
@@ -599,7 +605,8 @@ private:
             if (!op) {
                 auto guess = core::did_you_mean(name, admin_step_names());
                 error(core::pointer_append(ptr, "admin"), "unknown admin operation \"" + name + "\"",
-                      guess ? "did you mean \"" + *guess + "\"?" : "see GET /__admin/operations or emulator/admin/catalog.cpp");
+                      guess ? "did you mean \"" + *guess + "\"?"
+                            : "see GET /__admin/operations or emulator/admin/catalog.cpp");
                 return std::nullopt;
             }
             step.admin_op = std::string(op->id);
@@ -648,7 +655,8 @@ private:
             if (s.contains("vars")) {
                 step.include_vars = ordered(core::pointer_append(ptr, "vars"));
                 check_templates(step.include_vars, core::pointer_append(ptr, "vars"));
-                for (auto it = step.include_vars.begin(); it != step.include_vars.end(); ++it) param_names.insert(it.key());
+                for (auto it = step.include_vars.begin(); it != step.include_vars.end(); ++it)
+                    param_names.insert(it.key());
             }
             if (!is_file(path)) {
                 error(core::pointer_append(ptr, "include"), "included file \"" + written + "\" not found",
@@ -673,7 +681,8 @@ private:
             step.included = inc;
         } else if (kind == "wait") {
             step.wait = duration_at(core::pointer_append(ptr, "wait"));
-            if (step.wait > std::chrono::minutes(10)) error(core::pointer_append(ptr, "wait"), "waits are limited to 10m");
+            if (step.wait > std::chrono::minutes(10))
+                error(core::pointer_append(ptr, "wait"), "waits are limited to 10m");
             if (step.name.empty()) step.name = "wait " + core::format_duration(step.wait);
         } else if (kind == "wechatpay_request") {
             std::string np = core::pointer_append(ptr, "wechatpay_request");
@@ -683,8 +692,9 @@ private:
             spec.mchid = template_field(n, np, "mchid");
             auto keys = key_folder(n, np, key_subdir("wechatpay", spec.mchid, "merchant_private_key.pem"),
                                    "a WeChat Pay request");
-            if (!keys || !read_keys(n, np, *keys, {{"merchant_private_key.pem", &spec.keys.merchant_private_key_pem},
-                                                   {"merchant_cert_serial.txt", &spec.keys.merchant_serial}})) {
+            if (!keys || !read_keys(n, np, *keys,
+                                    {{"merchant_private_key.pem", &spec.keys.merchant_private_key_pem},
+                                     {"merchant_cert_serial.txt", &spec.keys.merchant_serial}})) {
                 return std::nullopt;
             }
             // A 2xx reply's signature is checked when the folder has a platform key; asking for it
@@ -713,14 +723,15 @@ private:
             if (n.contains("sign")) spec.sign = template_tree(np, "sign");
             if (n.contains("headers")) spec.headers = template_tree(np, "headers");
             spec.verify = n.value("verify", true);
-            auto keys = key_folder(n, np, key_subdir("wechatpay", spec.mchid, "api_v2_key.txt"), "a WeChat Pay v2 request");
+            auto keys =
+                key_folder(n, np, key_subdir("wechatpay", spec.mchid, "api_v2_key.txt"), "a WeChat Pay v2 request");
             if (!keys || !read_keys(n, np, *keys, {{"api_v2_key.txt", &spec.api_v2_key}})) return std::nullopt;
-            spec.merchant_keys = keys_by_id<std::string>(n, spec.mchid, "wechatpay",
-                                                         [](const fs::path& dir) -> std::optional<std::string> {
-                                                             auto key = core::read_file((dir / "api_v2_key.txt").string());
-                                                             if (!key) return std::nullopt;
-                                                             return std::string(core::trim(*key));
-                                                         });
+            spec.merchant_keys = keys_by_id<std::string>(
+                n, spec.mchid, "wechatpay", [](const fs::path& dir) -> std::optional<std::string> {
+                    auto key = core::read_file((dir / "api_v2_key.txt").string());
+                    if (!key) return std::nullopt;
+                    return std::string(core::trim(*key));
+                });
             if (step.name.empty()) step.name = "WeChat Pay v2 " + spec.url;
         } else if (kind == "wechatpay_notify") {
             std::string np = core::pointer_append(ptr, "wechatpay_notify");
@@ -731,9 +742,10 @@ private:
             spec.resource = template_tree(np, "resource");
             if (n.contains("headers")) spec.headers = template_tree(np, "headers");
             auto keys = key_folder(n, np, "wechatpay", "a WeChat Pay notification");
-            if (!keys || !read_keys(n, np, *keys, {{"platform_private_key.pem", &spec.platform_private_key_pem},
-                                                   {"platform_serial.txt", &spec.platform_serial},
-                                                   {"apiv3_key.txt", &spec.apiv3_key}})) {
+            if (!keys || !read_keys(n, np, *keys,
+                                    {{"platform_private_key.pem", &spec.platform_private_key_pem},
+                                     {"platform_serial.txt", &spec.platform_serial},
+                                     {"apiv3_key.txt", &spec.apiv3_key}})) {
                 return std::nullopt;
             }
             if (step.name.empty()) step.name = "WeChat Pay notification " + spec.event_type + " to " + spec.url;
@@ -746,7 +758,8 @@ private:
             if (n.contains("sign_type")) spec.sign_type = n["sign_type"].get<std::string>();
             spec.params = template_tree(np, "params");
             if (n.contains("headers")) spec.headers = template_tree(np, "headers");
-            auto keys = key_folder(n, np, key_subdir("alipay", spec.app_id, "app_private_key.pem"), "an Alipay notification");
+            auto keys =
+                key_folder(n, np, key_subdir("alipay", spec.app_id, "app_private_key.pem"), "an Alipay notification");
             if (!keys || !read_keys(n, np, *keys, {{"alipay_private_key.pem", &spec.alipay_private_key_pem}})) {
                 return std::nullopt;
             }
@@ -804,7 +817,8 @@ private:
                     c.path = compile_path(c.arg, p, false);
                 } else {
                     int sources = 0;
-                    for (const char* k : {"jsonpath", "header", "status", "body", "regex"}) sources += v.contains(k) ? 1 : 0;
+                    for (const char* k : {"jsonpath", "header", "status", "body", "regex"})
+                        sources += v.contains(k) ? 1 : 0;
                     if (sources != 1) {
                         error(p, "a capture needs exactly one source: jsonpath, header, status, body or regex");
                         continue;
@@ -825,12 +839,13 @@ private:
                         c.arg = v["regex"].get<std::string>();
                         c.regex = compile_regex(c.arg, core::pointer_append(p, "regex"));
                         if (c.regex && v.contains("group") && v["group"].get<size_t>() > c.regex->mark_count()) {
-                            error(core::pointer_append(p, "group"), "the regex has only " +
-                                                                       std::to_string(c.regex->mark_count()) + " group(s)");
+                            error(core::pointer_append(p, "group"),
+                                  "the regex has only " + std::to_string(c.regex->mark_count()) + " group(s)");
                         }
                     }
                     if (v.contains("group")) c.group = v["group"].get<int>();
-                    if (c.source == CaptureSource::kRegex && !v.contains("group") && c.regex && c.regex->mark_count() == 0)
+                    if (c.source == CaptureSource::kRegex && !v.contains("group") && c.regex &&
+                        c.regex->mark_count() == 0)
                         c.group = 0;
                     if (v.contains("jwt_claim")) c.jwt_claim = v["jwt_claim"].get<std::string>();
                     if (v.contains("optional")) c.optional = v["optional"].get<bool>();
@@ -849,16 +864,16 @@ private:
             if (step.kind == StepKind::kInclude) error(rp, "an include step cannot be retried", {}, true);
             step.retry = r;
         }
-        step.kind = kind == "request"             ? StepKind::kRequest
-                    : kind == "admin"             ? StepKind::kAdmin
-                    : kind == "include"           ? StepKind::kInclude
-                    : kind == "wechatpay_notify"  ? StepKind::kWechatpayNotify
-                    : kind == "wechatpay_request" ? StepKind::kWechatpayRequest
-                    : kind == "alipay_notify"     ? StepKind::kAlipayNotify
-                    : kind == "alipay_request"    ? StepKind::kAlipayRequest
-                    : kind == "alipay_v3_request" ? StepKind::kAlipayV3Request
+        step.kind = kind == "request"                ? StepKind::kRequest
+                    : kind == "admin"                ? StepKind::kAdmin
+                    : kind == "include"              ? StepKind::kInclude
+                    : kind == "wechatpay_notify"     ? StepKind::kWechatpayNotify
+                    : kind == "wechatpay_request"    ? StepKind::kWechatpayRequest
+                    : kind == "alipay_notify"        ? StepKind::kAlipayNotify
+                    : kind == "alipay_request"       ? StepKind::kAlipayRequest
+                    : kind == "alipay_v3_request"    ? StepKind::kAlipayV3Request
                     : kind == "wechatpay_v2_request" ? StepKind::kWechatpayV2Request
-                                                  : StepKind::kWait;
+                                                     : StepKind::kWait;
         if ((step.kind == StepKind::kInclude || step.kind == StepKind::kWait) &&
             (!step.captures.empty() || !step.checks.empty())) {
             error(core::pointer_append(ptr, step.captures.empty() ? "assert" : "capture"),
@@ -896,7 +911,9 @@ private:
             std::string p = core::pointer_append(ap, key);
             if (key == "status" || key == "body" || key == "time_ms") {
                 Check c;
-                c.subject = key == "status" ? CheckSubject::kStatus : key == "body" ? CheckSubject::kBody : CheckSubject::kTime;
+                c.subject = key == "status" ? CheckSubject::kStatus
+                            : key == "body" ? CheckSubject::kBody
+                                            : CheckSubject::kTime;
                 c.where = where(p, true);
                 c.predicates = parse_predicates(p, key == "time_ms" ? "lt" : "equals");
                 step.checks.push_back(std::move(c));
@@ -934,7 +951,8 @@ private:
                         auto src = std::make_shared<core::SourceText>(path, *text);
                         diags_.add_source(src);
                         diags_.add(core::Diagnostic{core::Severity::kError, path, syn.pos,
-                                                    syn.message.empty() ? parsed.error().message : syn.message, syn.hint});
+                                                    syn.message.empty() ? parsed.error().message : syn.message,
+                                                    syn.hint});
                         failed_ = true;
                         continue;
                     }
@@ -964,7 +982,7 @@ public:
 
 // Parses a file (syntax + schema) into a document, or reports why not.
 std::optional<core::ParsedJsonDocument> read_document(const std::string& path, core::Diagnostics& diags,
-                                                     std::vector<std::string>* schema_problems = nullptr) {
+                                                      std::vector<std::string>* schema_problems = nullptr) {
     auto text = core::read_file(path);
     if (!text) {
         diags.error(path, "cannot read scenario file");
@@ -999,7 +1017,6 @@ std::optional<core::ParsedJsonDocument> read_document(const std::string& path, c
 }
 
 }  // namespace
-
 
 std::shared_ptr<const Scenario> FileParser::load_file(const std::string& path, const std::set<std::string>& names,
                                                       std::set<std::string>* captured) {
@@ -1055,7 +1072,8 @@ std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& p
         }
         std::vector<std::string> found;
         std::error_code ec;
-        for (auto it = fs::recursive_directory_iterator(p, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        for (auto it = fs::recursive_directory_iterator(p, ec); it != fs::recursive_directory_iterator();
+             it.increment(ec)) {
             if (ec) break;
             std::string name = it->path().filename().string();
             if (!name.empty() && name[0] == '_') {

@@ -26,7 +26,9 @@ std::optional<double> as_number(const Json& j) {
     return std::nullopt;
 }
 
-std::string shown(const Json& j) { return core::dump(j); }
+std::string shown(const Json& j) {
+    return core::dump(j);
+}
 
 bool type_matches(const std::string& want, const Json& actual) {
     std::string got = core::json_type_name(actual);
@@ -36,17 +38,18 @@ bool type_matches(const std::string& want, const Json& actual) {
 }  // namespace
 
 const std::vector<std::string>& predicate_names() {
-    static const std::vector<std::string> kNames = {"equals", "not_equals", "exists", "type",  "matches", "contains",
-                                                    "starts_with", "gt",     "gte",    "lt",    "lte",     "length",
-                                                    "one_of"};
+    static const std::vector<std::string> kNames = {"equals",   "not_equals",  "exists", "type", "matches",
+                                                    "contains", "starts_with", "gt",     "gte",  "lt",
+                                                    "lte",      "length",      "one_of"};
     return kNames;
 }
 
 bool json_equal(const Json& a, const Json& b) {
     if (a.is_number() && b.is_number()) {
         if (a.is_number_float() || b.is_number_float()) return a.get<double>() == b.get<double>();
-        if (a.is_number_unsigned() || b.is_number_unsigned()) return a.get<unsigned long long>() == b.get<unsigned long long>() &&
-                                                                     (a.get<long long>() >= 0) == (b.get<long long>() >= 0);
+        if (a.is_number_unsigned() || b.is_number_unsigned())
+            return a.get<unsigned long long>() == b.get<unsigned long long>() &&
+                   (a.get<long long>() >= 0) == (b.get<long long>() >= 0);
         return a.get<long long>() == b.get<long long>();
     }
     if (a.type() != b.type()) return false;

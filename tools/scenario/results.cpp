@@ -5,10 +5,14 @@ namespace mpemu::scenario {
 
 const char* step_status_name(StepStatus s) {
     switch (s) {
-        case StepStatus::kPassed: return "passed";
-        case StepStatus::kFailed: return "failed";
-        case StepStatus::kSkipped: return "skipped";
-        case StepStatus::kNotRun: return "not_run";
+        case StepStatus::kPassed:
+            return "passed";
+        case StepStatus::kFailed:
+            return "failed";
+        case StepStatus::kSkipped:
+            return "skipped";
+        case StepStatus::kNotRun:
+            return "not_run";
     }
     return "not_run";
 }
@@ -64,7 +68,9 @@ size_t count_steps(const std::vector<StepResult>& steps) {
 }
 }  // namespace
 
-size_t ScenarioResult::step_count() const { return count_steps(steps); }
+size_t ScenarioResult::step_count() const {
+    return count_steps(steps);
+}
 
 const StepResult* ScenarioResult::first_failure() const {
     for (const auto& s : steps) {
@@ -78,7 +84,9 @@ size_t RunSummary::passed() const {
     for (const auto& s : scenarios) n += s.passed ? 1 : 0;
     return n;
 }
-size_t RunSummary::failed() const { return scenarios.size() - passed(); }
+size_t RunSummary::failed() const {
+    return scenarios.size() - passed();
+}
 bool RunSummary::unreachable() const {
     for (const auto& s : scenarios) {
         if (s.unreachable) return true;

@@ -134,13 +134,15 @@ struct ScenarioRunner::Impl {
             if (!spec.headers.empty()) {
                 auto h = render_json(spec.headers, lookup);
                 if (!h) return h.error();
-                for (auto it = h->begin(); it != h->end(); ++it) req.headers.emplace_back(it.key(), to_text(it.value()));
+                for (auto it = h->begin(); it != h->end(); ++it)
+                    req.headers.emplace_back(it.key(), to_text(it.value()));
             }
             auto set_type = [&](const char* type) {
                 if (!core::find_header(req.headers, "Content-Type")) req.headers.emplace_back("Content-Type", type);
             };
             switch (spec.body_kind) {
-                case RequestSpec::Body::kNone: break;
+                case RequestSpec::Body::kNone:
+                    break;
                 case RequestSpec::Body::kJson: {
                     if (auto st = set_json_body(spec.body, lookup, req); !st) return st.error();
                     break;
@@ -168,7 +170,8 @@ struct ScenarioRunner::Impl {
         if (step.kind == StepKind::kAlipayNotify) return build_alipay_notify(step.alipay_notify, lookup);
         if (step.kind == StepKind::kAlipayRequest) return build_alipay_request(step.alipay_request, lookup);
         if (step.kind == StepKind::kAlipayV3Request) return build_alipay_v3_request(step.alipay_v3_request, lookup);
-        if (step.kind == StepKind::kWechatpayV2Request) return build_wechatpay_v2_request(step.wechatpay_v2_request, lookup);
+        if (step.kind == StepKind::kWechatpayV2Request)
+            return build_wechatpay_v2_request(step.wechatpay_v2_request, lookup);
         // Admin step: the path comes from the admin catalog, placeholders filled from params.
         std::string path = step.admin_path;
         auto params = render_json(step.admin_params, lookup);
@@ -211,17 +214,16 @@ struct ScenarioRunner::Impl {
         std::string body = wp::render_envelope(e);
         long long now = core::to_unix(std::chrono::system_clock::now());
         auto signed_headers = wp::sign_message_headers(*key, spec.platform_serial, body, now, ids.base62(32));
-        if (!signed_headers) return core::make_error("crypto", "signing the notification failed: " + signed_headers.error().message);
+        if (!signed_headers)
+            return core::make_error("crypto", "signing the notification failed: " + signed_headers.error().message);
         core::HttpRequest req;
         req.method = "POST";
         req.url = join_url(options.target, *url);
         req.body = body;
-        req.headers = {{"Content-Type", "application/json"},
-                       {"Wechatpay-Timestamp", signed_headers->timestamp},
-                       {"Wechatpay-Nonce", signed_headers->nonce},
-                       {"Wechatpay-Signature", signed_headers->signature},
-                       {"Wechatpay-Serial", signed_headers->serial},
-                       {"Wechatpay-Signature-Type", std::string(wp::kAuthScheme)}};
+        req.headers = {
+            {"Content-Type", "application/json"},         {"Wechatpay-Timestamp", signed_headers->timestamp},
+            {"Wechatpay-Nonce", signed_headers->nonce},   {"Wechatpay-Signature", signed_headers->signature},
+            {"Wechatpay-Serial", signed_headers->serial}, {"Wechatpay-Signature-Type", std::string(wp::kAuthScheme)}};
         if (auto st = add_headers(spec.headers, lookup, req); !st) return st.error();
         return req;
     }
@@ -265,7 +267,8 @@ struct ScenarioRunner::Impl {
         auto b = render_json(json, lookup);
         if (!b) return b.error();
         req.body = core::dump(*b);
-        if (!core::find_header(req.headers, "Content-Type")) req.headers.emplace_back("Content-Type", "application/json");
+        if (!core::find_header(req.headers, "Content-Type"))
+            req.headers.emplace_back("Content-Type", "application/json");
         return {};
     }
 
@@ -313,7 +316,8 @@ struct ScenarioRunner::Impl {
     // A WeChat Pay API v2 call as the v2 SDKs send it: the fields (mch_id and a 32-character nonce_str
     // added when missing, sign_type=HMAC-SHA256 for that algorithm) signed with the API v2 key and
     // POSTed as XML, by the emulator's own emulator/wechatpay/protocol_v2 code.
-    core::Result<core::HttpRequest> build_wechatpay_v2_request(const WechatpayV2RequestSpec& spec, const Lookup& lookup) {
+    core::Result<core::HttpRequest> build_wechatpay_v2_request(const WechatpayV2RequestSpec& spec,
+                                                               const Lookup& lookup) {
         auto url = render_string(spec.url, lookup);
         if (!url) return url.error();
         auto mchid = render_string(spec.mchid, lookup);
@@ -390,7 +394,8 @@ struct ScenarioRunner::Impl {
     core::Status add_headers(const OrderedJson& headers, const Lookup& lookup, core::HttpRequest& req) {
         auto extra = render_json(headers, lookup);
         if (!extra) return extra.error();
-        for (auto it = extra->begin(); it != extra->end(); ++it) req.headers.emplace_back(it.key(), to_text(it.value()));
+        for (auto it = extra->begin(); it != extra->end(); ++it)
+            req.headers.emplace_back(it.key(), to_text(it.value()));
         return {};
     }
 
@@ -407,7 +412,8 @@ struct ScenarioRunner::Impl {
             }
         }
         for (auto it = given.begin(); it != given.end(); ++it) {
-            if (!it.value().is_null() && !core::find_param(out, it.key())) out.emplace_back(it.key(), to_text(it.value()));
+            if (!it.value().is_null() && !core::find_param(out, it.key()))
+                out.emplace_back(it.key(), to_text(it.value()));
         }
         return out;
     }
@@ -433,14 +439,15 @@ struct ScenarioRunner::Impl {
         auto key = core::crypto::load_private_key(keys_for(spec.app_keys, *app_id, fallback).private_key_pem);
         if (!key) return core::make_error("key", "the Alipay private key cannot be loaded: " + key.error().message);
         auto now = std::chrono::system_clock::now();
-        core::Params params = merge_params({{"notify_time", core::format_datetime(now)},
-                                            {"notify_type", "trade_status_sync"},
-                                            {"notify_id", alipay::notify_id(core::format_compact(now).substr(0, 8), ids)},
-                                            {"app_id", *app_id},
-                                            {"auth_app_id", *app_id},
-                                            {"charset", "utf-8"},
-                                            {"version", "1.0"}},
-                                           *given);
+        core::Params params =
+            merge_params({{"notify_time", core::format_datetime(now)},
+                          {"notify_type", "trade_status_sync"},
+                          {"notify_id", alipay::notify_id(core::format_compact(now).substr(0, 8), ids)},
+                          {"app_id", *app_id},
+                          {"auth_app_id", *app_id},
+                          {"charset", "utf-8"},
+                          {"version", "1.0"}},
+                         *given);
         auto type = alipay::parse_sign_type(spec.sign_type).value_or(alipay::SignType::kRSA2);
         auto body = alipay::render_notification(params, *key, type);
         if (!body) return core::make_error("crypto", "signing the notification failed: " + body.error().message);
@@ -456,10 +463,14 @@ struct ScenarioRunner::Impl {
     // A v2 gateway call as alipay-sdk v4 sends it: common parameters (and notify_url, auth_token, ...)
     // in the query, the rest (biz_content, grant_type, code, ...) in a form body, RSA2-signed over all.
     core::Result<core::HttpRequest> build_alipay_request(const AlipayRequestSpec& spec, const Lookup& lookup) {
-        static const std::vector<std::string> kQueryKeys = {
-            "app_id",   "method",     "format",     "charset",        "sign_type",   "sign",
-            "timestamp", "version",   "notify_url", "return_url",     "auth_token",  "app_auth_token",
-            "app_cert_sn", "alipay_root_cert_sn", "ws_service_url"};
+        static const std::vector<std::string> kQueryKeys = {"app_id",        "method",
+                                                            "format",        "charset",
+                                                            "sign_type",     "sign",
+                                                            "timestamp",     "version",
+                                                            "notify_url",    "return_url",
+                                                            "auth_token",    "app_auth_token",
+                                                            "app_cert_sn",   "alipay_root_cert_sn",
+                                                            "ws_service_url"};
         auto url = render_string(spec.url, lookup);
         if (!url) return url.error();
         auto method = render_string(spec.method, lookup);
@@ -522,8 +533,8 @@ struct ScenarioRunner::Impl {
         }
         auto parsed = core::parse_url(req.url);
         if (!parsed) return core::make_error("template", "bad URL " + req.url);
-        std::string auth_string = "app_id=" + *app_id + ",nonce=" + ids.uuid() + ",timestamp=" +
-                                  std::to_string(core::to_unix_ms(std::chrono::system_clock::now()));
+        std::string auth_string = "app_id=" + *app_id + ",nonce=" + ids.uuid() +
+                                  ",timestamp=" + std::to_string(core::to_unix_ms(std::chrono::system_clock::now()));
         auto sign = step_signature(spec.sign, lookup, [&]() -> core::Result<std::string> {
             auto key = alipay_app_key(spec, *app_id);
             if (!key) return key.error();
@@ -556,8 +567,9 @@ struct ScenarioRunner::Impl {
         CheckResult cr;
         cr.label = "alipay signature";
         cr.predicate = "verifies";
-        cr.expected = "alipay-signature over alipay-timestamp, alipay-nonce and the body, by the app's Alipay key "
-                      "(alipay_public_key.pem)";
+        cr.expected =
+            "alipay-signature over alipay-timestamp, alipay-nonce and the body, by the app's Alipay key "
+            "(alipay_public_key.pem)";
         cr.where = step.where;
         std::string values[3];
         const char* names[3] = {"alipay-timestamp", "alipay-nonce", "alipay-signature"};
@@ -629,7 +641,9 @@ struct ScenarioRunner::Impl {
         CheckResult cr;
         cr.label = "wechatpay signature";
         cr.predicate = "verifies";
-        cr.expected = "Wechatpay-Signature by the platform key of Wechatpay-Serial (platform_cert.pem or platform_public_key.pem)";
+        cr.expected =
+            "Wechatpay-Signature by the platform key of Wechatpay-Serial (platform_cert.pem or "
+            "platform_public_key.pem)";
         cr.where = step.where;
         // The merchant the call was made for (mchid in its Authorization) picks the keys.
         const auto& spec = step.wechatpay_request;
@@ -640,8 +654,9 @@ struct ScenarioRunner::Impl {
         const auto& platform_keys = keys_for(spec.merchant_keys, mchid, spec.keys).platform_keys;
         if (platform_keys.empty()) return std::nullopt;
         wp::SignedHeaders h;
-        for (auto [name, out] : {std::pair{"Wechatpay-Timestamp", &h.timestamp}, std::pair{"Wechatpay-Nonce", &h.nonce},
-                                 std::pair{"Wechatpay-Signature", &h.signature}, std::pair{"Wechatpay-Serial", &h.serial}}) {
+        for (auto [name, out] :
+             {std::pair{"Wechatpay-Timestamp", &h.timestamp}, std::pair{"Wechatpay-Nonce", &h.nonce},
+              std::pair{"Wechatpay-Signature", &h.signature}, std::pair{"Wechatpay-Serial", &h.serial}}) {
             const std::string* v = core::find_header(ex.response_headers, name);
             if (!v) {
                 cr.actual = std::string("no ") + name + " header";
@@ -674,10 +689,14 @@ struct ScenarioRunner::Impl {
             case StepKind::kAlipayRequest:
                 if (step.alipay_request.alipay_public_key_pem.empty()) return std::nullopt;
                 return alipay_signature_check(step, ex);
-            case StepKind::kAlipayV3Request: return alipay_v3_signature_check(step, ex);
-            case StepKind::kWechatpayRequest: return wechatpay_signature_check(step, ex);
-            case StepKind::kWechatpayV2Request: return wechatpay_v2_sign_check(step, ex);
-            default: return std::nullopt;
+            case StepKind::kAlipayV3Request:
+                return alipay_v3_signature_check(step, ex);
+            case StepKind::kWechatpayRequest:
+                return wechatpay_signature_check(step, ex);
+            case StepKind::kWechatpayV2Request:
+                return wechatpay_v2_sign_check(step, ex);
+            default:
+                return std::nullopt;
         }
     }
 
@@ -864,7 +883,8 @@ struct ScenarioRunner::Impl {
         std::string tmp = (dir / ("fixture.json." + ids.base62(8))).string();
         if (!core::write_file(tmp, sc.overlay_fixture)) return core::make_error("overlay", "cannot write " + tmp);
         fs::rename(tmp, dir / "fixture.json", ec);
-        if (ec) return core::make_error("overlay", "cannot write " + (dir / "fixture.json").string() + ": " + ec.message());
+        if (ec)
+            return core::make_error("overlay", "cannot write " + (dir / "fixture.json").string() + ": " + ec.message());
         return dir.string();
     }
 
@@ -950,7 +970,8 @@ struct ScenarioRunner::Impl {
         scope.vars["emulator"] = emulator();
         scope.vars["scenario_name"] = sc.name;
         scope.vars["scenario_file"] = sc.file;
-        for (auto it = options.cli_vars.begin(); it != options.cli_vars.end(); ++it) scope.vars[it.key()] = Json(it.value());
+        for (auto it = options.cli_vars.begin(); it != options.cli_vars.end(); ++it)
+            scope.vars[it.key()] = Json(it.value());
         bool ok = true;
         Lookup lookup = make_lookup(scope, state);
         for (auto it = sc.vars.begin(); it != sc.vars.end(); ++it) {
@@ -997,9 +1018,13 @@ struct ScenarioRunner::Impl {
     }
 };
 
-ScenarioRunner::ScenarioRunner(const RunOptions& options) : impl_(std::make_unique<Impl>()) { impl_->options = options; }
+ScenarioRunner::ScenarioRunner(const RunOptions& options) : impl_(std::make_unique<Impl>()) {
+    impl_->options = options;
+}
 ScenarioRunner::~ScenarioRunner() = default;
-ScenarioResult ScenarioRunner::run(const Scenario& scenario) { return impl_->run(scenario); }
+ScenarioResult ScenarioRunner::run(const Scenario& scenario) {
+    return impl_->run(scenario);
+}
 
 RunSummary run_all(const std::vector<std::shared_ptr<const Scenario>>& scenarios, const RunOptions& options) {
     RunSummary summary;

@@ -16,11 +16,11 @@
 namespace mpemu::scenario {
 
 struct RunOptions {
-    std::string target;    // base URL for relative request URLs
-    std::string emulator;  // base URL of the emulator's admin API ("" = target)
+    std::string target;       // base URL for relative request URLs
+    std::string emulator;     // base URL of the emulator's admin API ("" = target)
     std::string admin_token;  // Authorization: Bearer for admin steps, when the emulator needs one
     core::OrderedJson cli_vars = core::OrderedJson::object();  // --var k=v, override file vars
-    bool fail_fast = false;  // stop starting scenarios after the first failure
+    bool fail_fast = false;                                    // stop starting scenarios after the first failure
     int parallel = 1;
     // Called after every exchange (each attempt), e.g. for contract checks or load statistics.
     std::function<void(const Step&, const Exchange&)> on_exchange;

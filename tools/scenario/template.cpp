@@ -14,10 +14,10 @@ namespace mpemu::scenario {
 struct Expr {
     enum class Kind { kLiteral, kRef, kCall } kind = Kind::kLiteral;
     core::Json literal;
-    std::string name;                 // ref root or function name
-    std::vector<core::Json> path;     // ref: member names (strings) and indexes (numbers)
+    std::string name;              // ref root or function name
+    std::vector<core::Json> path;  // ref: member names (strings) and indexes (numbers)
     std::vector<std::shared_ptr<const Expr>> args;
-    size_t offset = 0;                // within the template text
+    size_t offset = 0;  // within the template text
     size_t length = 0;
 };
 
@@ -146,7 +146,8 @@ private:
                         ++i_;
                         auto idx = expr(err);
                         if (!idx) return nullptr;
-                        if (idx->kind != Expr::Kind::kLiteral) return fail(err, "an index must be a number or a string", 1);
+                        if (idx->kind != Expr::Kind::kLiteral)
+                            return fail(err, "an index must be a number or a string", 1);
                         e->path.push_back(idx->literal);
                         skip_ws();
                         if (i_ >= s_.size() || s_[i_] != ']') return fail(err, "expected \"]\"", 1);
@@ -171,12 +172,14 @@ core::IdGenerator& thread_ids() {
 }
 
 core::Result<std::string> arg_text(const std::vector<Json>& args, size_t i, const std::string& fn) {
-    if (i >= args.size()) return core::make_error("template", fn + "() needs at least " + std::to_string(i + 1) + " argument(s)");
+    if (i >= args.size())
+        return core::make_error("template", fn + "() needs at least " + std::to_string(i + 1) + " argument(s)");
     return to_text(args[i]);
 }
 
 core::Result<long long> arg_int(const std::vector<Json>& args, size_t i, const std::string& fn) {
-    if (i >= args.size()) return core::make_error("template", fn + "() needs at least " + std::to_string(i + 1) + " argument(s)");
+    if (i >= args.size())
+        return core::make_error("template", fn + "() needs at least " + std::to_string(i + 1) + " argument(s)");
     if (args[i].is_number_integer()) return args[i].get<long long>();
     if (args[i].is_string()) {
         char* end = nullptr;
@@ -184,7 +187,8 @@ core::Result<long long> arg_int(const std::vector<Json>& args, size_t i, const s
         long long v = std::strtoll(s.c_str(), &end, 10);
         if (end && *end == 0 && !s.empty()) return v;
     }
-    return core::make_error("template", fn + "() argument " + std::to_string(i + 1) + " must be an integer, got " + to_text(args[i]));
+    return core::make_error(
+        "template", fn + "() argument " + std::to_string(i + 1) + " must be an integer, got " + to_text(args[i]));
 }
 
 core::Result<Json> jwt_claim(const std::string& token, const std::string& claim) {
@@ -208,7 +212,9 @@ core::Result<Json> call(const std::string& fn, const std::vector<Json>& args) {
         auto t = std::chrono::system_clock::now();  // harness time: the runner's wall clock
         if (!args.empty() && !to_text(args[0]).empty()) {
             auto d = core::parse_duration(to_text(args[0]));
-            if (!d) return core::make_error("template", "bad time offset \"" + to_text(args[0]) + "\" (try \"+2h\", \"-30m\")");
+            if (!d)
+                return core::make_error("template",
+                                        "bad time offset \"" + to_text(args[0]) + "\" (try \"+2h\", \"-30m\")");
             t += *d;
         }
         std::string format = fn == "now" ? (args.size() > 1 ? to_text(args[1]) : "rfc3339") : fn;
@@ -218,8 +224,8 @@ core::Result<Json> call(const std::string& fn, const std::vector<Json>& args) {
         if (format == "unix_ms") return Json(core::to_unix_ms(t));
         if (format == "datetime") return Json(core::format_datetime(t));
         if (format == "compact") return Json(core::format_compact(t));
-        return core::make_error("template", "unknown time format \"" + format +
-                                                "\" (rfc3339, utc, unix, unix_ms, datetime, compact)");
+        return core::make_error(
+            "template", "unknown time format \"" + format + "\" (rfc3339, utc, unix, unix_ms, datetime, compact)");
     }
     if (fn == "random_digits" || fn == "random_hex" || fn == "random_string") {
         auto n = arg_int(args, 0, fn);
@@ -280,7 +286,8 @@ core::Result<Json> call(const std::string& fn, const std::vector<Json>& args) {
     if (fn == "number") {
         char* end = nullptr;
         double d = std::strtod(text->c_str(), &end);
-        if (text->empty() || (end && *end)) return core::make_error("template", "number(): \"" + *text + "\" is not a number");
+        if (text->empty() || (end && *end))
+            return core::make_error("template", "number(): \"" + *text + "\" is not a number");
         if (d == static_cast<double>(static_cast<long long>(d)) && text->find('.') == std::string::npos)
             return Json(static_cast<long long>(d));
         return Json(d);
@@ -290,7 +297,8 @@ core::Result<Json> call(const std::string& fn, const std::vector<Json>& args) {
 
 core::Result<Json> eval(const Expr& e, const Lookup& lookup) {
     switch (e.kind) {
-        case Expr::Kind::kLiteral: return e.literal;
+        case Expr::Kind::kLiteral:
+            return e.literal;
         case Expr::Kind::kCall: {
             std::vector<Json> args;
             for (const auto& a : e.args) {
@@ -367,10 +375,10 @@ void collect_refs(const Expr& e, std::vector<std::pair<std::string, size_t>>& ou
 
 const std::vector<std::string>& template_functions() {
     static const std::vector<std::string> kFns = {
-        "uuid",   "now",       "unix",      "unix_ms",   "random_digits", "random_hex", "random_string",
-        "base64", "base64url", "base64_decode", "sha256", "sha1",         "md5",        "hmac_sha256",
-        "urlencode", "jwt_claim", "json",   "upper",     "lower",         "concat",     "default",
-        "env",    "number", "add",       "sub"};
+        "uuid",      "now",       "unix",          "unix_ms", "random_digits", "random_hex", "random_string",
+        "base64",    "base64url", "base64_decode", "sha256",  "sha1",          "md5",        "hmac_sha256",
+        "urlencode", "jwt_claim", "json",          "upper",   "lower",         "concat",     "default",
+        "env",       "number",    "add",           "sub"};
     return kFns;
 }
 
@@ -487,6 +495,8 @@ core::Result<J> render_any(const J& value, const Lookup& lookup) {
 core::Result<core::OrderedJson> render_json(const core::OrderedJson& value, const Lookup& lookup) {
     return render_any(value, lookup);
 }
-core::Result<core::Json> render_json(const core::Json& value, const Lookup& lookup) { return render_any(value, lookup); }
+core::Result<core::Json> render_json(const core::Json& value, const Lookup& lookup) {
+    return render_any(value, lookup);
+}
 
 }  // namespace mpemu::scenario

@@ -66,8 +66,8 @@ void BM_Jscode2Session(benchmark::State& state) {
             i = 0;
             state.ResumeTiming();
         }
-        auto req = request("GET", "/sns/jscode2session?appid=" + kAppid + "&secret=" + kSecret + "&js_code=" + codes[i++] +
-                                      "&grant_type=authorization_code");
+        auto req = request("GET", "/sns/jscode2session?appid=" + kAppid + "&secret=" + kSecret +
+                                      "&js_code=" + codes[i++] + "&grant_type=authorization_code");
         auto res = emu->handle(req);
         benchmark::DoNotOptimize(res.body);
     }

@@ -27,7 +27,8 @@ void BM_WechatPayVerifyRequest(benchmark::State& state) {
     auto priv = core::crypto::load_private_key(key_file("merchant_private_key.pem")).value();
     auto pub = core::crypto::load_public_key(key_file("merchant_public_key.pem")).value();
     auto header = protocol::sign_request(priv, "1900000109", "S", "POST", "/v3/pay/transactions/jsapi", kBody,
-                                         1700000000, "nonce").value();
+                                         1700000000, "nonce")
+                      .value();
     for (auto _ : state) {
         auto a = protocol::parse_authorization(header);
         auto st = protocol::verify_request(*a, pub, "POST", "/v3/pay/transactions/jsapi", kBody, 1700000000);
@@ -52,7 +53,8 @@ void BM_WechatPayVerifyThenSign(benchmark::State& state) {
     auto mpub = core::crypto::load_public_key(key_file("merchant_public_key.pem")).value();
     auto ppriv = core::crypto::load_private_key(key_file("platform_private_key.pem")).value();
     auto header = protocol::sign_request(mpriv, "1900000109", "S", "POST", "/v3/pay/transactions/jsapi", kBody,
-                                         1700000000, "nonce").value();
+                                         1700000000, "nonce")
+                      .value();
     for (auto _ : state) {
         auto a = protocol::parse_authorization(header);
         auto st = protocol::verify_request(*a, mpub, "POST", "/v3/pay/transactions/jsapi", kBody, 1700000000);

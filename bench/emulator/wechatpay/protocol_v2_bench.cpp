@@ -52,9 +52,14 @@ BENCHMARK(BM_V2ParseAndVerify)->Arg(0)->Arg(1);
 
 void BM_V2SignedReply(benchmark::State& state) {
     for (auto _ : state) {
-        Params reply{{"return_code", "SUCCESS"}, {"return_msg", "OK"}, {"appid", "wxd678efh567hg6787"},
-                     {"mch_id", "1230000109"},   {"nonce_str", "IITRi8Iabbblz1Jc"}, {"sign", ""},
-                     {"result_code", "SUCCESS"}, {"prepay_id", "wx20240101123456a1b2c3d4e5f6a7b8c9d0"},
+        Params reply{{"return_code", "SUCCESS"},
+                     {"return_msg", "OK"},
+                     {"appid", "wxd678efh567hg6787"},
+                     {"mch_id", "1230000109"},
+                     {"nonce_str", "IITRi8Iabbblz1Jc"},
+                     {"sign", ""},
+                     {"result_code", "SUCCESS"},
+                     {"prepay_id", "wx20240101123456a1b2c3d4e5f6a7b8c9d0"},
                      {"trade_type", "JSAPI"}};
         reply.set("sign", sign(reply, kKey, SignType::kMd5));
         std::string out = render_xml(reply);

@@ -27,8 +27,8 @@ const char* kLisi = "wechat:odcwjOoGUI01iEFT059hgovC9JPn";
 // A token as the mimic's WeChat login would issue it (same key and claims).
 std::string token_for(const std::string& sub, long long exp_offset = 3600, Json extra = Json::object()) {
     long long now = static_cast<long long>(std::time(nullptr));
-    Json claims = {{"sub", sub}, {"iss", "mpemu-demo-shop"}, {"iat", now}, {"exp", now + exp_offset}, {"role", "customer"},
-                   {"provider", "wechat"}};
+    Json claims = {{"sub", sub},         {"iss", "mpemu-demo-shop"}, {"iat", now}, {"exp", now + exp_offset},
+                   {"role", "customer"}, {"provider", "wechat"}};
     claims.update(extra);
     return backend::jwt::sign_hs256(claims, kSecret);
 }
@@ -39,7 +39,9 @@ core::HeaderList auth(const std::string& token) {
 
 const core::HeaderList kJson = {{"Content-Type", "application/json"}};
 
-Json body_of(const core::HttpResponse& r) { return Json::parse(r.body); }
+Json body_of(const core::HttpResponse& r) {
+    return Json::parse(r.body);
+}
 
 }  // namespace
 
@@ -54,7 +56,8 @@ TEST_CASE("backend: GET /api/hello is answered by the stub with templates and pr
     CHECK(body_of(r)["message"] == "hello, mpemu");
 }
 
-TEST_CASE("backend: requests that break the OpenAPI document get 400 problem+json naming each problem", "[backend][openapi]") {
+TEST_CASE("backend: requests that break the OpenAPI document get 400 problem+json naming each problem",
+          "[backend][openapi]") {
     EmulatorProcess emu;
     auto r = emu.get("/api/products?page=zero&pageSize=1000");
     REQUIRE(r.status == 400);
@@ -140,7 +143,8 @@ TEST_CASE("backend: product list filters, sorts and pages with totals", "[backen
     CHECK(r.status == 401);
 }
 
-TEST_CASE("backend: owned collections: create, read, replace, patch, delete, other users get 403", "[backend][collections]") {
+TEST_CASE("backend: owned collections: create, read, replace, patch, delete, other users get 403",
+          "[backend][collections]") {
     EmulatorProcess emu;
     std::string zs = token_for(kZhangsan), ls = token_for(kLisi);
 
@@ -155,7 +159,8 @@ TEST_CASE("backend: owned collections: create, read, replace, patch, delete, oth
     CHECK(body_of(r)["total"] == 0);
 
     r = emu.post("/api/addresses",
-                 R"({"name":"Li Si","phone":"13900139000","province":"浙江省","city":"杭州市","detail":"西湖区 2 号"})", auth(ls));
+                 R"({"name":"Li Si","phone":"13900139000","province":"浙江省","city":"杭州市","detail":"西湖区 2 号"})",
+                 auth(ls));
     REQUIRE(r.status == 201);
     auto row = body_of(r);
     CHECK(row["id"] == 2);
@@ -172,7 +177,8 @@ TEST_CASE("backend: owned collections: create, read, replace, patch, delete, oth
     CHECK(body_of(r)["city"] == "杭州市");
 
     r = emu.request("PUT", "/api/addresses/2",
-                    R"({"name":"Li Si","phone":"13900139000","province":"上海","city":"上海市","detail":"1 号"})", auth(ls));
+                    R"({"name":"Li Si","phone":"13900139000","province":"上海","city":"上海市","detail":"1 号"})",
+                    auth(ls));
     REQUIRE(r.status == 200);
     CHECK(body_of(r)["city"] == "上海市");
     CHECK_FALSE(body_of(r).contains("isDefault"));
@@ -188,7 +194,8 @@ TEST_CASE("backend: owned collections: create, read, replace, patch, delete, oth
     CHECK(emu.get("/api/addresses/2", auth(ls)).status == 404);
 
     // Server-set fields cannot be written by clients; defaults fill new rows.
-    r = emu.post("/api/orders", R"({"items":[{"productId":5,"quantity":1,"price":1}],"total":1,"status":"paid"})", auth(ls));
+    r = emu.post("/api/orders", R"({"items":[{"productId":5,"quantity":1,"price":1}],"total":1,"status":"paid"})",
+                 auth(ls));
     REQUIRE(r.status == 400);
     CHECK(body_of(r)["type"] == "https://mpemu.dev/problems/protected-field");
     r = emu.post("/api/orders", R"({"items":[{"productId":5,"quantity":1,"price":1}],"total":1})", auth(ls));

@@ -70,7 +70,8 @@ std::string write_set() {
 
 }  // namespace
 
-TEST_CASE("backend: a custom set with OpenAPI 3.1, string ids, header/JSONPath stubs and typed templates", "[backend][custom]") {
+TEST_CASE("backend: a custom set with OpenAPI 3.1, string ids, header/JSONPath stubs and typed templates",
+          "[backend][custom]") {
     EmulatorProcess emu({}, write_set());
     const core::HeaderList json = {{"Content-Type", "application/json"}};
 

@@ -43,7 +43,8 @@ Json wait_paid(EmulatorProcess& emu, const std::string& token, long long id) {
 }
 
 long long create_order(EmulatorProcess& emu, const std::string& token) {
-    auto r = emu.post("/api/orders", R"({"items":[{"productId":5,"quantity":1,"price":1}],"total":1,"description":"Tea tasting set"})",
+    auto r = emu.post("/api/orders",
+                      R"({"items":[{"productId":5,"quantity":1,"price":1}],"total":1,"description":"Tea tasting set"})",
                       bearer(token));
     REQUIRE(r.status == 201);
     auto order = Json::parse(r.body);
@@ -53,7 +54,8 @@ long long create_order(EmulatorProcess& emu, const std::string& token) {
 
 }  // namespace
 
-TEST_CASE("backend flow: WeChat login -> order -> WeChat Pay JSAPI -> notification -> paid", "[backend][flow][wechatpay]") {
+TEST_CASE("backend flow: WeChat login -> order -> WeChat Pay JSAPI -> notification -> paid",
+          "[backend][flow][wechatpay]") {
     EmulatorProcess emu;
     if (!action_available(emu, "wechat_login") || !action_available(emu, "wechatpay_jsapi")) {
         auto r = emu.post("/api/login/wechat", R"({"code":"x"})", {{"Content-Type", "application/json"}});
@@ -79,9 +81,15 @@ TEST_CASE("backend flow: WeChat login -> order -> WeChat Pay JSAPI -> notificati
     CHECK(rp["package"].get<std::string>().rfind("prepay_id=", 0) == 0);
 
     // The user pays in WeChat; the emulator checks the wx.requestPayment parameters as WeChat would.
-    Json pay_req = {{"result", "SUCCESS"}, {"mchid", "1900000109"},
-                    {"request_payment", {{"appId", pay["appId"]}, {"timeStamp", rp["timeStamp"]}, {"nonceStr", rp["nonceStr"]},
-                                         {"package", rp["package"]}, {"signType", rp["signType"]}, {"paySign", rp["paySign"]}}}};
+    Json pay_req = {{"result", "SUCCESS"},
+                    {"mchid", "1900000109"},
+                    {"request_payment",
+                     {{"appId", pay["appId"]},
+                      {"timeStamp", rp["timeStamp"]},
+                      {"nonceStr", rp["nonceStr"]},
+                      {"package", rp["package"]},
+                      {"signType", rp["signType"]},
+                      {"paySign", rp["paySign"]}}}};
     emu.admin("POST", "/__admin/wechatpay/transactions/" + pay["outTradeNo"].get<std::string>() + "/pay", pay_req);
 
     auto order = wait_paid(emu, token, id);

@@ -39,9 +39,12 @@ TEST_CASE("wechat: msg_sec_check errors", "[wechat][security]") {
     EmulatorProcess emu;
     auto token = access_token(emu);
     check_error(post(emu, "/wxa/msg_sec_check", token, sec_body("hi", 5)), 40129, "invalid scene");
-    check_error(post(emu, "/wxa/msg_sec_check", token, sec_body("hi", 2, "oUnknownUserxxxxxxxxxxxxxxxx")), 40003, "invalid openid");
-    check_error(post(emu, "/wxa/msg_sec_check", token, sec_body("hi", 2, kOpenid2)), 43104, "appid and openid not match");
-    check_error(post(emu, "/wxa/msg_sec_check", token, {{"version", 1}, {"content", "hi"}}), 47001, "data format error");
+    check_error(post(emu, "/wxa/msg_sec_check", token, sec_body("hi", 2, "oUnknownUserxxxxxxxxxxxxxxxx")), 40003,
+                "invalid openid");
+    check_error(post(emu, "/wxa/msg_sec_check", token, sec_body("hi", 2, kOpenid2)), 43104,
+                "appid and openid not match");
+    check_error(post(emu, "/wxa/msg_sec_check", token, {{"version", 1}, {"content", "hi"}}), 47001,
+                "data format error");
     check_error(post(emu, "/wxa/msg_sec_check", token, sec_body(std::string(2501, 'a'))), 47001, "data format error");
     check_error(wx(emu.post("/wxa/msg_sec_check?access_token=" + token, "")), 44002, "empty post data");
     check_error(wx(emu.post("/wxa/msg_sec_check?access_token=" + token, "[1,2]")), 47001, "data format error");
@@ -55,7 +58,10 @@ TEST_CASE("wechat: subscribe/send stores the message and uses up one subscriptio
                 {"template_id", kTemplate},
                 {"page", "pages/order/detail?id=42"},
                 {"lang", "zh_CN"},
-                {"data", {{"character_string1", {{"value", "SO20240301"}}}, {"thing2", {{"value", "已发货"}}}, {"time3", {{"value", "2024-03-01 12:00"}}}}}};
+                {"data",
+                 {{"character_string1", {{"value", "SO20240301"}}},
+                  {"thing2", {{"value", "已发货"}}},
+                  {"time3", {{"value", "2024-03-01 12:00"}}}}}};
     auto r = emu.post("/cgi-bin/message/subscribe/send?access_token=" + token, msg.dump());
     auto j = wx(r);
     CHECK(j["errcode"] == 0);
@@ -105,7 +111,8 @@ TEST_CASE("wechat: subscribe/send errors", "[wechat][subscribe]") {
     check_error(wx(emu.post("/cgi-bin/message/subscribe/send?access_token=" + token, "")), 44002, "empty post data");
     CHECK(emu.admin("GET", "/__admin/wechat/messages")["messages"].empty());
     // Another app's token does not know this app's templates or users.
-    check_error(post(emu, "/cgi-bin/message/subscribe/send", access_token(emu, kAppid2, kSecret2), msg), 40003, "invalid openid");
+    check_error(post(emu, "/cgi-bin/message/subscribe/send", access_token(emu, kAppid2, kSecret2), msg), 40003,
+                "invalid openid");
 }
 
 TEST_CASE("wechat: getwxacodeunlimit returns a PNG naming the scene and page", "[wechat][wxacode]") {
@@ -128,8 +135,9 @@ TEST_CASE("wechat: getwxacodeunlimit returns a PNG naming the scene and page", "
     auto big = emu.post("/wxa/getwxacodeunlimit?access_token=" + token, Json{{"scene", "a"}, {"width", 5000}}.dump());
     CHECK(width_of(big.body) == 1280);
     // check_path false lets an unreleased page through.
-    auto unreleased = emu.post("/wxa/getwxacodeunlimit?access_token=" + token,
-                               Json{{"scene", "a"}, {"page", "pages/new/index"}, {"check_path", false}, {"env_version", "develop"}}.dump());
+    auto unreleased = emu.post(
+        "/wxa/getwxacodeunlimit?access_token=" + token,
+        Json{{"scene", "a"}, {"page", "pages/new/index"}, {"check_path", false}, {"env_version", "develop"}}.dump());
     CHECK(*unreleased.header("Content-Type") == "image/png");
 }
 
@@ -137,8 +145,10 @@ TEST_CASE("wechat: getwxacodeunlimit errors are JSON", "[wechat][wxacode]") {
     EmulatorProcess emu;
     auto token = access_token(emu);
     auto call = [&](const Json& body) { return post(emu, "/wxa/getwxacodeunlimit", token, body); };
-    check_error(call({{"page", "pages/index/index"}}), 40169, "invalid length for scene, or the data is not json string");
-    check_error(call({{"scene", std::string(33, 'a')}}), 40169, "invalid length for scene, or the data is not json string");
+    check_error(call({{"page", "pages/index/index"}}), 40169,
+                "invalid length for scene, or the data is not json string");
+    check_error(call({{"scene", std::string(33, 'a')}}), 40169,
+                "invalid length for scene, or the data is not json string");
     check_error(call({{"scene", "100%"}}), 40169, "invalid length for scene, or the data is not json string");
     check_error(call({{"scene", "a"}, {"page", "pages/nope/index"}}), 41030, "invalid page");
     check_error(call({{"scene", "a"}, {"page", "/pages/index/index"}}), 41030, "invalid page");

@@ -69,7 +69,8 @@ TEST_CASE("wechat: jscode2session errors: every errcode with its text, always HT
         check_error(wx(emu.get(session_url(code, "wx0000000000000000", kSecret))), 40013, "invalid appid");
         check_error(wx(emu.get(session_url(code, kAppid, kSecret2))), 40125, "invalid appsecret");
         check_error(wx(emu.get("/sns/jscode2session?secret=" + kSecret + "&js_code=" + code)), 41002, "appid missing");
-        check_error(wx(emu.get("/sns/jscode2session?appid=" + kAppid + "&js_code=" + code)), 41004, "appsecret missing");
+        check_error(wx(emu.get("/sns/jscode2session?appid=" + kAppid + "&js_code=" + code)), 41004,
+                    "appsecret missing");
         check_error(wx(emu.get("/sns/jscode2session?appid=" + kAppid + "&secret=" + kSecret + "&js_code=" + code +
                                "&grant_type=client_credential")),
                     40002, "invalid grant_type");
@@ -96,14 +97,16 @@ TEST_CASE("wechat: paths under /sns, /cgi-bin and /wxa that are not emulated ans
 
 TEST_CASE("wechat: admin login codes: bulk minting and refusals", "[wechat][admin]") {
     EmulatorProcess emu;
-    auto bulk = emu.admin("POST", "/__admin/wechat/login-codes", {{"appid", kAppid}, {"openid", kOpenid}, {"count", 50}});
+    auto bulk =
+        emu.admin("POST", "/__admin/wechat/login-codes", {{"appid", kAppid}, {"openid", kOpenid}, {"count", 50}});
     REQUIRE(bulk["codes"].size() == 50);
     std::set<std::string> unique;
     for (const auto& c : bulk["codes"]) unique.insert(c.get<std::string>());
     CHECK(unique.size() == 50);
     CHECK(wx(emu.get(session_url(bulk["codes"][49].get<std::string>())))["openid"] == kOpenid);
 
-    auto r = emu.post("/__admin/wechat/login-codes", Json{{"appid", kAppid}, {"openid", kOpenid}, {"count", 100001}}.dump());
+    auto r =
+        emu.post("/__admin/wechat/login-codes", Json{{"appid", kAppid}, {"openid", kOpenid}, {"count", 100001}}.dump());
     CHECK(r.status == 400);
     r = emu.post("/__admin/wechat/login-codes", Json{{"appid", kAppid}, {"openid", kOpenid}, {"count", "3"}}.dump());
     CHECK(r.status == 400);
@@ -116,7 +119,8 @@ TEST_CASE("wechat: admin login codes: bulk minting and refusals", "[wechat][admi
     CHECK(r.status == 400);
     r = emu.post("/__admin/wechat/login-codes", "{not json");
     CHECK(r.status == 400);
-    r = emu.post("/__admin/wechat/phone-codes", Json{{"appid", kAppid}, {"openid", "oUnknownUserxxxxxxxxxxxxxxxx"}}.dump());
+    r = emu.post("/__admin/wechat/phone-codes",
+                 Json{{"appid", kAppid}, {"openid", "oUnknownUserxxxxxxxxxxxxxxxx"}}.dump());
     CHECK(r.status == 404);
 }
 
@@ -125,7 +129,8 @@ TEST_CASE("wechat: the rate limit and session key rotation follow the fixture se
     const std::string appid = "wx1111111111111111", secret = "11111111111111111111111111111111";
     const std::string openid = "oLimitsUser00000000000000001";
     freeze(emu);
-    auto codes = emu.admin("POST", "/__admin/wechat/login-codes", {{"appid", appid}, {"openid", openid}, {"count", 4}})["codes"];
+    auto codes =
+        emu.admin("POST", "/__admin/wechat/login-codes", {{"appid", appid}, {"openid", openid}, {"count", 4}})["codes"];
     // This app rotates the session key whenever codes are minted: the exchange returns the current key.
     auto first = wx(emu.get(session_url(codes[0], appid, secret)));
     CHECK(wx(emu.get(session_url(codes[1], appid, secret)))["session_key"] == first["session_key"]);
@@ -159,7 +164,8 @@ TEST_CASE("wechat: fixture summary lists WeChat apps and users", "[wechat][admin
     CHECK(found);
 }
 
-TEST_CASE("wechat: fault rules reach the errors the emulator does not produce by itself (-1 system error)", "[wechat][faults]") {
+TEST_CASE("wechat: fault rules reach the errors the emulator does not produce by itself (-1 system error)",
+          "[wechat][faults]") {
     EmulatorProcess emu;
     auto code = login_code(emu);
     emu.admin("POST", "/__admin/faults",

@@ -14,8 +14,9 @@ TEST_CASE("wechat: WeChat state survives a restart with --state", "[wechat][stat
         auto s = wx(emu.get(session_url(used)));
         session_key = s["session_key"];
         token = access_token(emu);
-        stable = wx(emu.post("/cgi-bin/stable_token",
-                             Json{{"grant_type", "client_credential"}, {"appid", kAppid}, {"secret", kSecret}}.dump()))["access_token"];
+        stable = wx(emu.post(
+            "/cgi-bin/stable_token",
+            Json{{"grant_type", "client_credential"}, {"appid", kAppid}, {"secret", kSecret}}.dump()))["access_token"];
         CHECK(emu.stop() == 0);
     }
     EmulatorProcess emu({"--state", state});
@@ -25,12 +26,14 @@ TEST_CASE("wechat: WeChat state survives a restart with --state", "[wechat][stat
     CHECK(s["session_key"] == session_key);
     // Both tokens are still accepted (87009 = past the token check, the dummy signature fails).
     for (const auto& t : {token, stable}) {
-        auto j = wx(emu.get("/wxa/checksession?access_token=" + t + "&openid=" + kOpenid + "&signature=00&sig_method=hmac_sha256"));
+        auto j = wx(emu.get("/wxa/checksession?access_token=" + t + "&openid=" + kOpenid +
+                            "&signature=00&sig_method=hmac_sha256"));
         CHECK(j["errcode"] == 87009);
     }
     // The stable token is the same one after the restart.
     CHECK(wx(emu.post("/cgi-bin/stable_token",
-                      Json{{"grant_type", "client_credential"}, {"appid", kAppid}, {"secret", kSecret}}.dump()))["access_token"] == stable);
+                      Json{{"grant_type", "client_credential"}, {"appid", kAppid}, {"secret", kSecret}}
+                          .dump()))["access_token"] == stable);
     // A reset goes back to the seeded state: the codes are gone.
     emu.admin("POST", "/__admin/reset");
     check_error(wx(emu.get(session_url(fresh))), 40029, "invalid code");

@@ -67,10 +67,12 @@ TEST_CASE("wechat: getuserphonenumber errors", "[wechat][phone]") {
     check_error(phone(emu, token, Json{{"code", stale}}.dump()), 40029, "invalid code");
 }
 
-TEST_CASE("wechat: encrypted-data gives what the mini program receives, under the current session key", "[wechat][legacy]") {
+TEST_CASE("wechat: encrypted-data gives what the mini program receives, under the current session key",
+          "[wechat][legacy]") {
     EmulatorProcess emu;
     std::string key = login(emu)["session_key"];
-    auto d = emu.admin("POST", "/__admin/wechat/encrypted-data", {{"appid", kAppid}, {"openid", kOpenid}, {"kind", "userinfo"}});
+    auto d = emu.admin("POST", "/__admin/wechat/encrypted-data",
+                       {{"appid", kAppid}, {"openid", kOpenid}, {"kind", "userinfo"}});
     auto plain = protocol::decrypt_data(key, d["iv"].get<std::string>(), d["encryptedData"].get<std::string>());
     REQUIRE(plain.ok());
     auto info = Json::parse(*plain);
@@ -85,7 +87,8 @@ TEST_CASE("wechat: encrypted-data gives what the mini program receives, under th
     CHECK(Json::parse(raw)["nickName"] == "张三");
     CHECK(d["signature"] == protocol::raw_data_signature(raw, key));
 
-    auto p = emu.admin("POST", "/__admin/wechat/encrypted-data", {{"appid", kAppid}, {"openid", kOpenid}, {"kind", "phone"}});
+    auto p = emu.admin("POST", "/__admin/wechat/encrypted-data",
+                       {{"appid", kAppid}, {"openid", kOpenid}, {"kind", "phone"}});
     CHECK_FALSE(p.contains("rawData"));
     auto phone_plain = protocol::decrypt_data(key, p["iv"].get<std::string>(), p["encryptedData"].get<std::string>());
     REQUIRE(phone_plain.ok());
@@ -94,9 +97,11 @@ TEST_CASE("wechat: encrypted-data gives what the mini program receives, under th
     CHECK(ph["countryCode"] == "86");
     CHECK(ph["watermark"]["appid"] == kAppid);
 
-    auto bad = emu.post("/__admin/wechat/encrypted-data", Json{{"appid", kAppid}, {"openid", kOpenid}, {"kind", "share"}}.dump());
+    auto bad = emu.post("/__admin/wechat/encrypted-data",
+                        Json{{"appid", kAppid}, {"openid", kOpenid}, {"kind", "share"}}.dump());
     CHECK(bad.status == 400);
-    bad = emu.post("/__admin/wechat/encrypted-data", Json{{"appid", kAppid}, {"openid", kOpenid2}, {"kind", "phone"}}.dump());
+    bad = emu.post("/__admin/wechat/encrypted-data",
+                   Json{{"appid", kAppid}, {"openid", kOpenid2}, {"kind", "phone"}}.dump());
     CHECK(bad.status == 404);
 }
 
@@ -105,13 +110,15 @@ TEST_CASE("wechat: checksession and resetusersessionkey verify the login-state s
     auto token = access_token(emu);
     std::string key = login(emu)["session_key"];
     auto sig = protocol::login_state_signature(key, "");
-    auto check = [&](const std::string& openid, const std::string& signature, const std::string& method = "hmac_sha256") {
+    auto check = [&](const std::string& openid, const std::string& signature,
+                     const std::string& method = "hmac_sha256") {
         return wx(emu.get("/wxa/checksession?access_token=" + token + "&openid=" + openid + "&signature=" + signature +
                           "&sig_method=" + method));
     };
     auto ok = check(kOpenid, sig);
     CHECK(ok == Json{{"errcode", 0}, {"errmsg", "ok"}});
-    check_error(check(kOpenid, protocol::login_state_signature("o0q0otL8aEzpcZL/FT9WsQ==", "")), 87009, "invalid signature");
+    check_error(check(kOpenid, protocol::login_state_signature("o0q0otL8aEzpcZL/FT9WsQ==", "")), 87009,
+                "invalid signature");
     check_error(check(kOpenid, sig, "md5"), 87008, "invalid sig_method");
     check_error(check(kOpenidNoUnion, sig), 87009, "invalid signature");  // never logged in: no key
     check_error(check("oUnknownUserxxxxxxxxxxxxxxxx", sig), 40003, "invalid openid");
@@ -133,7 +140,7 @@ TEST_CASE("wechat: checksession and resetusersessionkey verify the login-state s
     // The next login returns the new key; the session key is per app: the second app's token does not see the user.
     CHECK(login(emu)["session_key"] == fresh);
     auto token2 = access_token(emu, kAppid2, kSecret2);
-    check_error(wx(emu.get("/wxa/checksession?access_token=" + token2 + "&openid=" + kOpenid + "&signature=" +
-                           protocol::login_state_signature(fresh, "") + "&sig_method=hmac_sha256")),
+    check_error(wx(emu.get("/wxa/checksession?access_token=" + token2 + "&openid=" + kOpenid +
+                           "&signature=" + protocol::login_state_signature(fresh, "") + "&sig_method=hmac_sha256")),
                 40003, "invalid openid");
 }

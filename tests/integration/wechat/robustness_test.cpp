@@ -13,11 +13,23 @@ TEST_CASE("wechat: malformed requests get WeChat errors and change nothing", "[w
     std::string key = login(emu)["session_key"];
 
     const std::vector<std::string> bodies = {
-        "", "null", "[]", "{", "\"x\"", "42", "{\"code\":{}}", "{\"code\":[\"" + pcode + "\"]}",
-        "{\"touser\":null,\"template_id\":null}", std::string(64, '[') + std::string(64, ']'),
-        "{\"scene\":" + std::string(20000, '9') + "}", std::string("\xff\xfe\x00\x01", 4),
-        "{\"version\":2,\"openid\":{},\"scene\":2,\"content\":1}", "{\"data\":{\"thing2\":{\"value\":[]}}}",
-        "{\"width\":1e400}", "{\"scene\":\"a\",\"line_color\":[1,2,3]}", "{\"force_refresh\":1}",
+        "",
+        "null",
+        "[]",
+        "{",
+        "\"x\"",
+        "42",
+        "{\"code\":{}}",
+        "{\"code\":[\"" + pcode + "\"]}",
+        "{\"touser\":null,\"template_id\":null}",
+        std::string(64, '[') + std::string(64, ']'),
+        "{\"scene\":" + std::string(20000, '9') + "}",
+        std::string("\xff\xfe\x00\x01", 4),
+        "{\"version\":2,\"openid\":{},\"scene\":2,\"content\":1}",
+        "{\"data\":{\"thing2\":{\"value\":[]}}}",
+        "{\"width\":1e400}",
+        "{\"scene\":\"a\",\"line_color\":[1,2,3]}",
+        "{\"force_refresh\":1}",
     };
     const std::vector<std::pair<std::string, std::string>> endpoints = {
         {"POST", "/wxa/business/getuserphonenumber?access_token=" + token},
@@ -43,8 +55,8 @@ TEST_CASE("wechat: malformed requests get WeChat errors and change nothing", "[w
         "/cgi-bin/token?grant_type[]=client_credential&appid=" + kAppid,
         "/wxa/checksession?access_token=" + token + "&openid=" + kOpenid + "&signature=%FF%FE&sig_method=hmac_sha256",
         "/wxa/checksession?access_token=" + token + "%00",
-        "/wxa/resetusersessionkey?access_token=" + token + "&openid=" + kOpenid + "&sig_method=hmac_sha256&signature=" +
-            std::string(300, 'f'),
+        "/wxa/resetusersessionkey?access_token=" + token + "&openid=" + kOpenid +
+            "&sig_method=hmac_sha256&signature=" + std::string(300, 'f'),
     };
     for (const auto& q : queries) {
         INFO(q.substr(0, 120));
@@ -57,7 +69,8 @@ TEST_CASE("wechat: malformed requests get WeChat errors and change nothing", "[w
     CHECK(emu.admin("GET", "/__admin/health")["status"] == "ok");
     auto s = wx(emu.get(session_url(code)));
     CHECK(s["session_key"] == key);
-    CHECK(wx(emu.post("/wxa/business/getuserphonenumber?access_token=" + token, Json{{"code", pcode}}.dump()))["errcode"] == 0);
+    CHECK(wx(emu.post("/wxa/business/getuserphonenumber?access_token=" + token,
+                      Json{{"code", pcode}}.dump()))["errcode"] == 0);
     CHECK(emu.admin("GET", "/__admin/wechat/messages")["messages"].empty());
     Json msg = {{"touser", kOpenid}, {"template_id", kTemplate}, {"data", {{"thing2", {{"value", "ok"}}}}}};
     for (int i = 0; i < 3; ++i) {

@@ -6,9 +6,12 @@ using namespace wxtest;
 
 namespace {
 
-Json stable(EmulatorProcess& emu, bool force = false, const std::string& appid = kAppid, const std::string& secret = kSecret) {
-    return wx(emu.post("/cgi-bin/stable_token",
-                       Json{{"grant_type", "client_credential"}, {"appid", appid}, {"secret", secret}, {"force_refresh", force}}.dump()));
+Json stable(EmulatorProcess& emu, bool force = false, const std::string& appid = kAppid,
+            const std::string& secret = kSecret) {
+    return wx(emu.post(
+        "/cgi-bin/stable_token",
+        Json{{"grant_type", "client_credential"}, {"appid", appid}, {"secret", secret}, {"force_refresh", force}}
+            .dump()));
 }
 
 // 0 when the token is accepted, else the errcode (checked on checksession, which needs a token first).
@@ -51,14 +54,15 @@ TEST_CASE("wechat: cgi-bin/token errors", "[wechat][token]") {
     const std::string base = "/cgi-bin/token?grant_type=client_credential";
     check_error(wx(emu.get(base + "&secret=" + kSecret)), 41002, "appid missing");
     check_error(wx(emu.get(base + "&appid=" + kAppid)), 41004, "appsecret missing");
-    check_error(wx(emu.get("/cgi-bin/token?grant_type=authorization_code&appid=" + kAppid + "&secret=" + kSecret)), 40002,
-                "invalid grant_type");
+    check_error(wx(emu.get("/cgi-bin/token?grant_type=authorization_code&appid=" + kAppid + "&secret=" + kSecret)),
+                40002, "invalid grant_type");
     check_error(wx(emu.get(base + "&appid=wx0000000000000000&secret=" + kSecret)), 40013, "invalid appid");
     check_error(wx(emu.get(base + "&appid=" + kAppid + "&secret=" + kSecret2)), 40125, "invalid appsecret");
     check_error(wx(emu.post(base + "&appid=" + kAppid + "&secret=" + kSecret, "")), 43001, "require GET method");
 }
 
-TEST_CASE("wechat: stable_token: same token while valid, a successor in the last 5 minutes, both accepted", "[wechat][token]") {
+TEST_CASE("wechat: stable_token: same token while valid, a successor in the last 5 minutes, both accepted",
+          "[wechat][token]") {
     EmulatorProcess emu;
     freeze(emu);
     auto a = stable(emu);
@@ -117,15 +121,18 @@ TEST_CASE("wechat: stable_token errors", "[wechat][token]") {
                 47001, "data format error");
     check_error(wx(emu.post("/cgi-bin/stable_token", R"({"grant_type":"client_credential","secret":"x"})")), 41002,
                 "appid missing");
-    check_error(wx(emu.post("/cgi-bin/stable_token", R"({"grant_type":"client_credential","appid":")" + kAppid + "\"}")),
-                41004, "appsecret missing");
-    check_error(wx(emu.post("/cgi-bin/stable_token", Json{{"grant_type", "x"}, {"appid", kAppid}, {"secret", kSecret}}.dump())),
-                40002, "invalid grant_type");
+    check_error(
+        wx(emu.post("/cgi-bin/stable_token", R"({"grant_type":"client_credential","appid":")" + kAppid + "\"}")), 41004,
+        "appsecret missing");
+    check_error(
+        wx(emu.post("/cgi-bin/stable_token", Json{{"grant_type", "x"}, {"appid", kAppid}, {"secret", kSecret}}.dump())),
+        40002, "invalid grant_type");
     check_error(stable(emu, false, "wx0000000000000000", kSecret), 40013, "invalid appid");
     check_error(stable(emu, false, kAppid, kSecret2), 40125, "invalid appsecret");
 }
 
-TEST_CASE("wechat: every endpoint that takes an access_token checks it: 41001, 40014, 40001, 42001", "[wechat][token]") {
+TEST_CASE("wechat: every endpoint that takes an access_token checks it: 41001, 40014, 40001, 42001",
+          "[wechat][token]") {
     EmulatorProcess emu;
     freeze(emu);
     std::string expired = access_token(emu);

@@ -18,10 +18,10 @@ using mpemu::testing::EmulatorProcess;
 
 inline const std::string kAppid = "wx8f3b6c2a1d4e5f60";
 inline const std::string kSecret = "409fba12ba68f46d2c43ff6c2477a632";
-inline const std::string kOpenid = "obO5FeYx9pM5gNfdKwkEJ3PEVVIP";      // unionid, phone +86, subscriptions
+inline const std::string kOpenid = "obO5FeYx9pM5gNfdKwkEJ3PEVVIP";  // unionid, phone +86, subscriptions
 inline const std::string kUnionid = "ocP4Y7p4tD14z4gzM_jppZxO4z7K";
 inline const std::string kOpenidNoUnion = "odcwjOoGUI01iEFT059hgovC9JPn";
-inline const std::string kOpenidHk = "oa2EFygOgeda9-neeMyJTVQmey7W";   // phone +852
+inline const std::string kOpenidHk = "oa2EFygOgeda9-neeMyJTVQmey7W";  // phone +852
 inline const std::string kOpenidBlocked = "oFr-GOhZF_4WO4APcP7cptH9LkYh";
 inline const std::string kAppid2 = "wx051b3a21b3d6ae57";
 inline const std::string kSecret2 = "6af839deb628abd4321a607b18096efb";
@@ -47,12 +47,16 @@ inline void check_error(const Json& j, int errcode, const std::string& text) {
     CHECK(std::regex_search(msg, kRid));
 }
 
-inline std::string login_code(EmulatorProcess& emu, const std::string& appid = kAppid, const std::string& openid = kOpenid) {
-    return emu.admin("POST", "/__admin/wechat/login-codes", {{"appid", appid}, {"openid", openid}})["code"].get<std::string>();
+inline std::string login_code(EmulatorProcess& emu, const std::string& appid = kAppid,
+                              const std::string& openid = kOpenid) {
+    return emu.admin("POST", "/__admin/wechat/login-codes", {{"appid", appid}, {"openid", openid}})["code"]
+        .get<std::string>();
 }
 
-inline std::string phone_code(EmulatorProcess& emu, const std::string& appid = kAppid, const std::string& openid = kOpenid) {
-    return emu.admin("POST", "/__admin/wechat/phone-codes", {{"appid", appid}, {"openid", openid}})["code"].get<std::string>();
+inline std::string phone_code(EmulatorProcess& emu, const std::string& appid = kAppid,
+                              const std::string& openid = kOpenid) {
+    return emu.admin("POST", "/__admin/wechat/phone-codes", {{"appid", appid}, {"openid", openid}})["code"]
+        .get<std::string>();
 }
 
 inline std::string session_url(const std::string& code, const std::string& appid = kAppid,
@@ -66,13 +70,18 @@ inline Json login(EmulatorProcess& emu, const std::string& appid = kAppid, const
     return wx(emu.get(session_url(login_code(emu, appid, openid), appid, secret)));
 }
 
-inline std::string access_token(EmulatorProcess& emu, const std::string& appid = kAppid, const std::string& secret = kSecret) {
+inline std::string access_token(EmulatorProcess& emu, const std::string& appid = kAppid,
+                                const std::string& secret = kSecret) {
     auto j = wx(emu.get("/cgi-bin/token?grant_type=client_credential&appid=" + appid + "&secret=" + secret));
     REQUIRE(j.contains("access_token"));
     return j["access_token"].get<std::string>();
 }
 
-inline void advance(EmulatorProcess& emu, const std::string& by) { emu.admin("POST", "/__admin/clock", {{"advance", by}}); }
-inline void freeze(EmulatorProcess& emu) { emu.admin("POST", "/__admin/clock", {{"freeze", true}}); }
+inline void advance(EmulatorProcess& emu, const std::string& by) {
+    emu.admin("POST", "/__admin/clock", {{"advance", by}});
+}
+inline void freeze(EmulatorProcess& emu) {
+    emu.admin("POST", "/__admin/clock", {{"freeze", true}});
+}
 
 }  // namespace wxtest

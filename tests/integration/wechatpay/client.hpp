@@ -136,7 +136,9 @@ struct Session {
     }
 };
 
-inline core::Json body_of(const core::HttpResponse& r) { return core::Json::parse(r.body); }
+inline core::Json body_of(const core::HttpResponse& r) {
+    return core::Json::parse(r.body);
+}
 
 // The newest outbox record of `channel` (optionally about `subject`) once it is delivered (or the
 // last state seen after ~5 s of polling the admin API; delivery runs on the dispatcher's threads).

@@ -2,8 +2,8 @@
 // concurrent requests), pay-vs-close races, and encrypted signed notifications with retries.
 #include <atomic>
 #include <filesystem>
-#include <set>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -51,7 +51,8 @@ bool notification_verified(const HttpSink::Received& n, const MerchantKeys& k) {
 
 }  // namespace
 
-TEST_CASE("wechatpay: refunds: partial, repeated, idempotent by out_refund_no, never beyond the paid amount", "[wechatpay][refund]") {
+TEST_CASE("wechatpay: refunds: partial, repeated, idempotent by out_refund_no, never beyond the paid amount",
+          "[wechatpay][refund]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     REQUIRE(s.order("REFUND_001", 100).status == 200);
@@ -237,7 +238,8 @@ TEST_CASE("wechatpay: payment notification: encrypted, signed, acknowledged by 2
     CHECK(decrypt_notification(got[1], p.k)["mchid"] == "1900000209");
 }
 
-TEST_CASE("wechatpay: notifications are retried on the spec's schedule until the merchant answers 200/204", "[wechatpay][notify]") {
+TEST_CASE("wechatpay: notifications are retried on the spec's schedule until the merchant answers 200/204",
+          "[wechatpay][notify]") {
     HttpSink sink;
     sink.script({{500, R"({"code":"FAIL","message":"失败"})"}, {404, ""}, {302, ""}}, {204, ""});
     EmulatorProcess emu({"--notify-time-scale", "0.001"});  // 15 s -> 15 ms

@@ -11,7 +11,8 @@ using namespace mpemu::testing;
 using namespace mpemu::testing::wxpay;
 using core::Json;
 
-TEST_CASE("wechatpay: undelivered notifications are sent after a crash and restart with --state", "[wechatpay][notify][state]") {
+TEST_CASE("wechatpay: undelivered notifications are sent after a crash and restart with --state",
+          "[wechatpay][notify][state]") {
     HttpSink sink;
     sink.script({{500, R"({"code":"FAIL","message":"失败"})"}}, {200, ""});
     std::string state = temp_dir() + "/state.db";

@@ -87,8 +87,9 @@ TEST_CASE("wechatpay: order field limits and PARAM_ERROR bodies", "[wechatpay]")
     b["amount"]["total"] = 0.01;
     r = post(b);
     CHECK(r.status == 400);
-    CHECK(r.body ==
-          R"({"code":"PARAM_ERROR","detail":{"location":"body","value":0.01},"message":"无法将 JSON 输入源“/body/amount/total”映射到目标字段“总金额”中，此字段需要一个合法的 64 位有符号整数"})");
+    CHECK(
+        r.body ==
+        R"({"code":"PARAM_ERROR","detail":{"location":"body","value":0.01},"message":"无法将 JSON 输入源“/body/amount/total”映射到目标字段“总金额”中，此字段需要一个合法的 64 位有符号整数"})");
 
     for (const std::string& bad : std::vector<std::string>{"abc", "ORDER#0001", std::string(33, 'A')}) {
         b = order_body(s.k, bad);
@@ -167,8 +168,9 @@ TEST_CASE("wechatpay: authentication failures answer 401 SIGN_ERROR", "[wechatpa
 
     // A signature over other bytes: the reply explains what the server signed.
     std::string nonce = "n1";
-    auto auth = wechatpay::protocol::sign_request(s.k.private_key, s.k.mchid, s.k.serial, "POST",
-                                                  "/v3/pay/transactions/jsapi", body + " ", core::Clock::wall_unix(), nonce);
+    auto auth =
+        wechatpay::protocol::sign_request(s.k.private_key, s.k.mchid, s.k.serial, "POST", "/v3/pay/transactions/jsapi",
+                                          body + " ", core::Clock::wall_unix(), nonce);
     r = emu.post("/v3/pay/transactions/jsapi", body, {{"Authorization", *auth}, {"Content-Type", "application/json"}});
     CHECK(r.status == 401);
     auto j = body_of(r);
@@ -177,8 +179,8 @@ TEST_CASE("wechatpay: authentication failures answer 401 SIGN_ERROR", "[wechatpa
     CHECK(j["detail"]["detail"]["issue"] == "sign not match");
     CHECK(j["detail"]["sign_information"]["url"] == "/v3/pay/transactions/jsapi");
     CHECK(j["detail"]["sign_information"]["sign_message_length"] ==
-          wechatpay::protocol::request_message("POST", "/v3/pay/transactions/jsapi", auth->substr(auth->find("timestamp=\"") + 11, 10),
-                                               nonce, body)
+          wechatpay::protocol::request_message("POST", "/v3/pay/transactions/jsapi",
+                                               auth->substr(auth->find("timestamp=\"") + 11, 10), nonce, body)
               .size());
 
     // Stale timestamp (real time, not the emulator clock).
@@ -317,7 +319,8 @@ TEST_CASE("wechatpay: native order returns a code_url; the admin pay sets the pa
     CHECK(q["payer"]["openid"] == kOpenid);
 }
 
-TEST_CASE("wechatpay: time_expire runs on the emulator clock; admin pay results and request_payment checks", "[wechatpay]") {
+TEST_CASE("wechatpay: time_expire runs on the emulator clock; admin pay results and request_payment checks",
+          "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     emu.admin("POST", "/__admin/clock", {{"now", "2030-01-01T12:00:00+08:00"}, {"freeze", true}});
@@ -349,7 +352,8 @@ TEST_CASE("wechatpay: time_expire runs on the emulator clock; admin pay results 
     auto o = s.order("RPAY_00001");
     std::string pkg = "prepay_id=" + body_of(o)["prepay_id"].get<std::string>();
     std::string ts = "1700000000", nonce = "5K8264ILTKCH16CQ2502SI8ZNMTM67VS";
-    auto sig = wechatpay::protocol::sign(s.k.private_key, wechatpay::protocol::pay_sign_message(kAppid, ts, nonce, pkg));
+    auto sig =
+        wechatpay::protocol::sign(s.k.private_key, wechatpay::protocol::pay_sign_message(kAppid, ts, nonce, pkg));
     Json rp = {{"timeStamp", ts}, {"nonceStr", nonce}, {"package", pkg}, {"signType", "RSA"}, {"paySign", *sig}};
     Json bad = rp;
     bad["paySign"] = *wechatpay::protocol::sign(s.k.private_key, "other");
@@ -381,8 +385,8 @@ TEST_CASE("wechatpay: GET /v3/certificates: the platform certificate encrypted w
     CHECK(d["encrypt_certificate"]["algorithm"] == "AEAD_AES_256_GCM");
     CHECK(d["encrypt_certificate"]["associated_data"] == "certificate");
     CHECK(d["encrypt_certificate"]["nonce"].get<std::string>().size() == 12);
-    auto pem = wechatpay::protocol::decrypt(s.k.apiv3_key, d["encrypt_certificate"]["nonce"].get<std::string>(), "certificate",
-                                            d["encrypt_certificate"]["ciphertext"].get<std::string>());
+    auto pem = wechatpay::protocol::decrypt(s.k.apiv3_key, d["encrypt_certificate"]["nonce"].get<std::string>(),
+                                            "certificate", d["encrypt_certificate"]["ciphertext"].get<std::string>());
     REQUIRE(pem.ok());
     auto cert = core::crypto::load_certificate(*pem);
     REQUIRE(cert.ok());

@@ -86,17 +86,24 @@ struct V2Session {
     }
 
     Reply order(const std::string& no, long long total = 100, Params extra = {}) {
-        Params p{{"body", "mpemu 测试商品"}, {"out_trade_no", no}, {"total_fee", std::to_string(total)},
-                 {"spbill_create_ip", "127.0.0.1"}, {"notify_url", "https://shop.example.com/pay/notify"},
-                 {"trade_type", "JSAPI"}, {"openid", kOpenid}};
+        Params p{{"body", "mpemu 测试商品"},
+                 {"out_trade_no", no},
+                 {"total_fee", std::to_string(total)},
+                 {"spbill_create_ip", "127.0.0.1"},
+                 {"notify_url", "https://shop.example.com/pay/notify"},
+                 {"trade_type", "JSAPI"},
+                 {"openid", kOpenid}};
         for (const auto& [k, v] : extra.fields()) p.set(k, v);
         return call("/pay/unifiedorder", p);
     }
     Reply query(const std::string& no) { return call("/pay/orderquery", Params{{"out_trade_no", no}}); }
     Reply close(const std::string& no) { return call("/pay/closeorder", Params{{"out_trade_no", no}}); }
     Reply refund(const std::string& no, const std::string& rno, long long fee, long long total, Params extra = {}) {
-        Params p{{"out_trade_no", no}, {"out_refund_no", rno}, {"total_fee", std::to_string(total)},
-                 {"refund_fee", std::to_string(fee)}, {"op_user_id", mchid}};
+        Params p{{"out_trade_no", no},
+                 {"out_refund_no", rno},
+                 {"total_fee", std::to_string(total)},
+                 {"refund_fee", std::to_string(fee)},
+                 {"op_user_id", mchid}};
         for (const auto& [k, v] : extra.fields()) p.set(k, v);
         return call("/secapi/pay/refund", p);
     }

@@ -39,7 +39,8 @@ TEST_CASE("wechatpay v2: protocol-layer failures in the spec's order and texts",
     check_protocol_fail(s.raw("/pay/orderquery", "<xml><mch_id>\xff\xfe</mch_id></xml>"), "编码格式错误");
     check_protocol_fail(s.raw("/pay/orderquery", "<xml><a>1</b></xml>"), "XML格式错误");
     check_protocol_fail(s.raw("/pay/orderquery", R"({"mch_id":"1900000109"})"), "XML格式错误");
-    check_protocol_fail(s.raw("/pay/orderquery", "<!DOCTYPE xml [<!ENTITY x \"y\">]><xml><a>&x;</a></xml>"), "XML格式错误");
+    check_protocol_fail(s.raw("/pay/orderquery", "<!DOCTYPE xml [<!ENTITY x \"y\">]><xml><a>&x;</a></xml>"),
+                        "XML格式错误");
     check_protocol_fail(s.raw("/pay/orderquery", "<xml><a><b>1</b></a></xml>"), "XML格式错误");
     check_protocol_fail(s.raw("/pay/orderquery", "<xml><a>1</a><a>2</a></xml>"), "XML格式错误");
     // Oversized (> 64 KiB).
@@ -70,8 +71,9 @@ TEST_CASE("wechatpay v2: protocol-layer failures in the spec's order and texts",
         check_protocol_fail(s.raw("/pay/orderquery", wechatpay::v2::render_xml(p)), "签名错误，请检查后再试");
     }
     // appid not bound to the merchant.
-    check_protocol_fail(s.call("/pay/orderquery", Params{{"appid", "wx051b3a21b3d6ae57"}, {"out_trade_no", "V2ERR_0001"}}),
-                        "appid和mch_id不匹配");
+    check_protocol_fail(
+        s.call("/pay/orderquery", Params{{"appid", "wx051b3a21b3d6ae57"}, {"out_trade_no", "V2ERR_0001"}}),
+        "appid和mch_id不匹配");
     // Not emulated v2 path: the provider's format, naming the operation.
     auto micropay = s.raw("/pay/micropay", good);
     CHECK(micropay.get("return_code") == "FAIL");
@@ -114,23 +116,35 @@ TEST_CASE("wechatpay v2: field format, length and missing parameters", "[wechatp
     CHECK(hioshop.ok());
 }
 
-TEST_CASE("wechatpay v2: lenient XML reading: any root, CDATA or entities, unknown fields signed", "[wechatpay][v2][errors]") {
+TEST_CASE("wechatpay v2: lenient XML reading: any root, CDATA or entities, unknown fields signed",
+          "[wechatpay][v2][errors]") {
     EmulatorProcess emu;
     V2Session s(emu);
-    Params p = s.sign(Params{{"body", "a<b>&\"c\"\nd"}, {"out_trade_no", "V2XML_0001"}, {"total_fee", "5"},
-                             {"notify_url", "https://shop.example.com/n"}, {"trade_type", "JSAPI"},
-                             {"openid", kOpenid}, {"scene_info", R"({"id":"1"})"}, {"receipt", "Y"}});
+    Params p = s.sign(Params{{"body", "a<b>&\"c\"\nd"},
+                             {"out_trade_no", "V2XML_0001"},
+                             {"total_fee", "5"},
+                             {"notify_url", "https://shop.example.com/n"},
+                             {"trade_type", "JSAPI"},
+                             {"openid", kOpenid},
+                             {"scene_info", R"({"id":"1"})"},
+                             {"receipt", "Y"}});
     // Go-style escaping, no CDATA, a declaration, a comment, a BOM and a request root.
     std::string xml = "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<request>\n  <!-- go -->";
     for (const auto& [k, v] : p.fields()) {
         std::string esc;
         for (char c : v) {
-            if (c == '&') esc += "&amp;";
-            else if (c == '<') esc += "&lt;";
-            else if (c == '>') esc += "&gt;";
-            else if (c == '"') esc += "&#34;";
-            else if (c == '\n') esc += "&#xA;";
-            else esc += c;
+            if (c == '&')
+                esc += "&amp;";
+            else if (c == '<')
+                esc += "&lt;";
+            else if (c == '>')
+                esc += "&gt;";
+            else if (c == '"')
+                esc += "&#34;";
+            else if (c == '\n')
+                esc += "&#xA;";
+            else
+                esc += c;
         }
         xml += "  <" + k + " attr=\"x\">" + esc + "</" + k + ">\n";
     }

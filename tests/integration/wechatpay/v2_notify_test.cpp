@@ -14,7 +14,8 @@ using core::Json;
 
 TEST_CASE("wechatpay v2: payment notification: v2 XML, MD5 over exactly the spec's fields", "[wechatpay][v2][notify]") {
     HttpSink sink;
-    sink.script({}, {200, "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>"});
+    sink.script(
+        {}, {200, "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>"});
     EmulatorProcess emu;
     emu.admin("POST", "/__admin/clock", {{"now", "2024-01-01T12:35:01+08:00"}, {"freeze", true}});
     V2Session s(emu);
@@ -34,9 +35,10 @@ TEST_CASE("wechatpay v2: payment notification: v2 XML, MD5 over exactly the spec
     CHECK(wechatpay::v2::verify(x, s.key, SignType::kMd5));
     std::vector<std::string> keys;
     for (const auto& [k, v] : x.fields()) keys.push_back(k);
-    CHECK(keys == std::vector<std::string>{"appid", "attach", "bank_type", "cash_fee", "fee_type", "is_subscribe", "mch_id",
-                                           "nonce_str", "openid", "out_trade_no", "result_code", "return_code", "sign",
-                                           "time_end", "total_fee", "trade_type", "transaction_id"});
+    CHECK(keys == std::vector<std::string>{"appid", "attach", "bank_type", "cash_fee", "fee_type", "is_subscribe",
+                                           "mch_id", "nonce_str", "openid", "out_trade_no", "result_code",
+                                           "return_code", "sign", "time_end", "total_fee", "trade_type",
+                                           "transaction_id"});
     CHECK(x.get_or("attach") == "a&b=c");
     CHECK(x.get_or("bank_type") == "CFT");
     CHECK(x.get_or("time_end") == "20240101123501");
@@ -63,13 +65,15 @@ TEST_CASE("wechatpay v2: payment notification: v2 XML, MD5 over exactly the spec
     CHECK_FALSE(h.params.has("attach"));
 }
 
-TEST_CASE("wechatpay v2: notifications are retried until return_code SUCCESS; tenpay's bare reply is accepted", "[wechatpay][v2][notify]") {
+TEST_CASE("wechatpay v2: notifications are retried until return_code SUCCESS; tenpay's bare reply is accepted",
+          "[wechatpay][v2][notify]") {
     HttpSink sink;
-    sink.script({{200, "<xml><return_code><![CDATA[FAIL]]></return_code><return_msg>签名失败</return_msg></xml>"},
-                 {500, ""},
-                 {200, "SUCCESS"},
-                 {200, "{\"return_code\":\"SUCCESS\"}"}},
-                {200, "<?xml version=\"1.0\"?>\n<xml>\n  <return_code>SUCCESS</return_code>\n</xml>\n", "application/xml"});
+    sink.script(
+        {{200, "<xml><return_code><![CDATA[FAIL]]></return_code><return_msg>签名失败</return_msg></xml>"},
+         {500, ""},
+         {200, "SUCCESS"},
+         {200, "{\"return_code\":\"SUCCESS\"}"}},
+        {200, "<?xml version=\"1.0\"?>\n<xml>\n  <return_code>SUCCESS</return_code>\n</xml>\n", "application/xml"});
     EmulatorProcess emu({"--notify-time-scale", "0.001"});
     V2Session s(emu);
     REQUIRE(s.order("V2RETRY_001", 5, Params{{"notify_url", sink.url()}}).ok());
@@ -105,7 +109,8 @@ TEST_CASE("wechatpay v2: v2_notify_reply lenient also takes a bare SUCCESS reply
     CHECK(rec["attempts"].size() == 1);
 }
 
-TEST_CASE("wechatpay v2: refund notification carries req_info (AES-256-ECB) and no sign", "[wechatpay][v2][notify][refund]") {
+TEST_CASE("wechatpay v2: refund notification carries req_info (AES-256-ECB) and no sign",
+          "[wechatpay][v2][notify][refund]") {
     HttpSink sink;
     sink.script({}, {200, "<xml><return_code>SUCCESS</return_code></xml>"});
     EmulatorProcess emu;
@@ -148,7 +153,8 @@ TEST_CASE("wechatpay v2: refund notification carries req_info (AES-256-ECB) and 
     CHECK(rec["event"] == "REFUND.SUCCESS");
 }
 
-TEST_CASE("wechatpay v2: legacy sandbox: getsignkey, then calls signed with the sandbox key", "[wechatpay][v2][sandbox]") {
+TEST_CASE("wechatpay v2: legacy sandbox: getsignkey, then calls signed with the sandbox key",
+          "[wechatpay][v2][sandbox]") {
     EmulatorProcess emu;
     V2Session s(emu);
     auto k = s.call("/sandboxnew/pay/getsignkey", Params{{"appid", ""}});
@@ -161,17 +167,24 @@ TEST_CASE("wechatpay v2: legacy sandbox: getsignkey, then calls signed with the 
     CHECK(xdc.get("sandbox_signkey") == sandbox);
 
     // The real key does not sign sandbox calls; the sandbox key does.
-    auto refused = s.call("/sandboxnew/pay/unifiedorder", Params{{"body", "b"}, {"out_trade_no", "V2SANDBOX_1"},
-                                                                 {"total_fee", "101"}, {"trade_type", "JSAPI"},
-                                                                 {"openid", kOpenid}, {"notify_url", "https://x.example/n"}});
+    auto refused = s.call("/sandboxnew/pay/unifiedorder", Params{{"body", "b"},
+                                                                 {"out_trade_no", "V2SANDBOX_1"},
+                                                                 {"total_fee", "101"},
+                                                                 {"trade_type", "JSAPI"},
+                                                                 {"openid", kOpenid},
+                                                                 {"notify_url", "https://x.example/n"}});
     CHECK(refused.get("return_msg") == "签名错误，请检查后再试");
     std::string real = s.key;
     s.key = sandbox;
-    auto ok = s.call("/sandboxnew/pay/unifiedorder", Params{{"body", "b"}, {"out_trade_no", "V2SANDBOX_1"},
-                                                            {"total_fee", "101"}, {"trade_type", "JSAPI"},
-                                                            {"openid", kOpenid}, {"notify_url", "https://x.example/n"}});
+    auto ok = s.call("/sandboxnew/pay/unifiedorder", Params{{"body", "b"},
+                                                            {"out_trade_no", "V2SANDBOX_1"},
+                                                            {"total_fee", "101"},
+                                                            {"trade_type", "JSAPI"},
+                                                            {"openid", kOpenid},
+                                                            {"notify_url", "https://x.example/n"}});
     REQUIRE(ok.ok());
     CHECK(s.verified(ok));
-    CHECK(s.call("/xdc/apiv2sandbox/pay/orderquery", Params{{"out_trade_no", "V2SANDBOX_1"}}).get("trade_state") == "NOTPAY");
+    CHECK(s.call("/xdc/apiv2sandbox/pay/orderquery", Params{{"out_trade_no", "V2SANDBOX_1"}}).get("trade_state") ==
+          "NOTPAY");
     s.key = real;
 }

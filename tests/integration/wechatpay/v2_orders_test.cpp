@@ -36,7 +36,8 @@ TEST_CASE("wechatpay v2: unifiedorder JSAPI answers a signed prepay_id in the sp
     CHECK(keys == std::vector<std::string>{"return_code", "return_msg", "appid", "mch_id", "device_info", "nonce_str",
                                            "sign", "result_code", "prepay_id", "trade_type"});
     // §2.3: root <xml>, every element followed by "\n", CDATA values, no declaration.
-    CHECK(r.body.rfind("<xml><return_code><![CDATA[SUCCESS]]></return_code>\n<return_msg><![CDATA[OK]]></return_msg>\n", 0) == 0);
+    CHECK(r.body.rfind("<xml><return_code><![CDATA[SUCCESS]]></return_code>\n<return_msg><![CDATA[OK]]></return_msg>\n",
+                       0) == 0);
     CHECK(r.body.size() > 6);
     CHECK(r.body.substr(r.body.size() - 7) == "\n</xml>");
 
@@ -120,7 +121,11 @@ TEST_CASE("wechatpay v2: orderquery before and after payment; the admin pay work
 
     // By transaction_id, with silenceper's root element and an empty out_trade_no.
     auto by_tx = s.raw("/pay/orderquery", [&] {
-        Params p{{"appid", kAppid}, {"mch_id", kMchid}, {"nonce_str", "abc123"}, {"transaction_id", txid}, {"out_trade_no", ""}};
+        Params p{{"appid", kAppid},
+                 {"mch_id", kMchid},
+                 {"nonce_str", "abc123"},
+                 {"transaction_id", txid},
+                 {"out_trade_no", ""}};
         p.set("sign", wechatpay::v2::sign(p, s.key, SignType::kMd5));
         std::string xml = "<queryRequest>";
         for (const auto& [k, v] : p.fields()) xml += "<" + k + ">" + v + "</" + k + ">";
@@ -147,7 +152,8 @@ TEST_CASE("wechatpay v2: orderquery before and after payment; the admin pay work
     CHECK(s.call("/pay/orderquery", Params{}).get("err_code") == "PARAM_ERROR");
 }
 
-TEST_CASE("wechatpay v2: closeorder, ORDERCLOSED, and time_expire closing orders on the emulator clock", "[wechatpay][v2]") {
+TEST_CASE("wechatpay v2: closeorder, ORDERCLOSED, and time_expire closing orders on the emulator clock",
+          "[wechatpay][v2]") {
     EmulatorProcess emu;
     emu.admin("POST", "/__admin/clock", {{"now", "2024-03-01T10:00:00+08:00"}, {"freeze", true}});
     V2Session s(emu);
@@ -167,7 +173,8 @@ TEST_CASE("wechatpay v2: closeorder, ORDERCLOSED, and time_expire closing orders
     auto shortly = s.order("V2EXPIRE_01", 100, Params{{"time_expire", "20240301100030"}});
     CHECK(shortly.get("err_code") == "INVALID_REQUEST");
     CHECK(shortly.get("err_code_des") == "time_expire时间过短，刷卡至少1分钟，其他5分钟");
-    CHECK(s.order("V2EXPIRE_01", 100, Params{{"time_expire", "2024030110"}}).get("return_msg") == "time_expire参数格式错误");
+    CHECK(s.order("V2EXPIRE_01", 100, Params{{"time_expire", "2024030110"}}).get("return_msg") ==
+          "time_expire参数格式错误");
     // Valid time_expire: NOTPAY until it passes, CLOSED after; the admin pay then refuses.
     REQUIRE(s.order("V2EXPIRE_02", 100, Params{{"time_expire", "20240301103000"}}).ok());
     emu.admin("POST", "/__admin/clock", {{"advance", "29m"}});
@@ -189,29 +196,37 @@ TEST_CASE("wechatpay v2: the admin pay verifies the wx.requestPayment values of 
     auto r = s.order("V2PAYSIGN_1");
     REQUIRE(r.ok());
     std::string package = "prepay_id=" + r.get("prepay_id");
-    std::string pay_sign = wechatpay::v2::pay_sign(kAppid, "1704083696", r.get("nonce_str"), package, SignType::kMd5, s.key);
-    Json rp = {{"timeStamp", "1704083696"}, {"nonceStr", r.get("nonce_str")}, {"package", package},
-               {"signType", "MD5"}, {"paySign", pay_sign}};
+    std::string pay_sign =
+        wechatpay::v2::pay_sign(kAppid, "1704083696", r.get("nonce_str"), package, SignType::kMd5, s.key);
+    Json rp = {{"timeStamp", "1704083696"},
+               {"nonceStr", r.get("nonce_str")},
+               {"package", package},
+               {"signType", "MD5"},
+               {"paySign", pay_sign}};
     Json bad = rp;
     bad["paySign"] = "00000000000000000000000000000000";
-    auto refused = emu.post("/__admin/wechatpay/transactions/V2PAYSIGN_1/pay", core::dump(Json{{"request_payment", bad}}));
+    auto refused =
+        emu.post("/__admin/wechatpay/transactions/V2PAYSIGN_1/pay", core::dump(Json{{"request_payment", bad}}));
     CHECK(refused.status == 400);
     CHECK(refused.body.find("支付验证签名失败") != std::string::npos);
     bad = rp;
     bad["signType"] = "HMAC-SHA256";
-    CHECK(emu.post("/__admin/wechatpay/transactions/V2PAYSIGN_1/pay", core::dump(Json{{"request_payment", bad}})).status == 400);
+    CHECK(emu.post("/__admin/wechatpay/transactions/V2PAYSIGN_1/pay", core::dump(Json{{"request_payment", bad}}))
+              .status == 400);
     CHECK(s.query("V2PAYSIGN_1").get("trade_state") == "NOTPAY");
     auto ok = s.pay("V2PAYSIGN_1", Json{{"request_payment", rp}});
     CHECK(ok["trade_state"] == "SUCCESS");
 }
 
-TEST_CASE("wechatpay v2: concurrent re-entries of one order create it once and share its prepay_id", "[wechatpay][v2][concurrency]") {
+TEST_CASE("wechatpay v2: concurrent re-entries of one order create it once and share its prepay_id",
+          "[wechatpay][v2][concurrency]") {
     EmulatorProcess emu;
     V2Session s(emu);
     // Signed up front (V2Session is not thread-safe); each body has its own nonce.
     std::vector<std::string> bodies;
     for (int i = 0; i < 30; ++i) {
-        Params p{{"body", "race"}, {"out_trade_no", "V2RACE_0001"}, {"total_fee", "7"}, {"trade_type", "JSAPI"},
+        Params p{{"body", "race"},    {"out_trade_no", "V2RACE_0001"},
+                 {"total_fee", "7"},  {"trade_type", "JSAPI"},
                  {"openid", kOpenid}, {"notify_url", "https://shop.example.com/n"}};
         bodies.push_back(wechatpay::v2::render_xml(s.sign(p)));
     }

@@ -46,11 +46,16 @@ TEST_CASE("wechatpay v2: refund: rules, idempotency by out_refund_no, order stat
     CHECK(over.get("err_code") == "INVALID_REQUEST");
     CHECK(over.get("err_code_des") == "退款金额大于支付金额");
     // By transaction_id (with op_user_id, an unknown field that is still signed).
-    auto by_tx = s.call("/secapi/pay/refund", Params{{"transaction_id", r1.get("transaction_id")}, {"out_refund_no", "V2R4"},
-                                                     {"total_fee", "100"}, {"refund_fee", "70"}, {"op_user_id", kMchid}});
+    auto by_tx = s.call("/secapi/pay/refund", Params{{"transaction_id", r1.get("transaction_id")},
+                                                     {"out_refund_no", "V2R4"},
+                                                     {"total_fee", "100"},
+                                                     {"refund_fee", "70"},
+                                                     {"op_user_id", kMchid}});
     REQUIRE(by_tx.ok());
     auto bad_tx = s.call("/secapi/pay/refund", Params{{"transaction_id", "4200000000000000000000000000"},
-                                                      {"out_refund_no", "V2R5"}, {"total_fee", "100"}, {"refund_fee", "1"}});
+                                                      {"out_refund_no", "V2R5"},
+                                                      {"total_fee", "100"},
+                                                      {"refund_fee", "1"}});
     CHECK(bad_tx.get("err_code") == "INVALID_TRANSACTIONID");
     CHECK(s.refund("V2REFUND_01", "bad refund no", 1, 100).get("return_msg") == "out_refund_no参数格式错误");
     CHECK(s.refund("V2REFUND_01", "V2R6", 1, 100, Params{{"refund_fee", ""}}).get("err_code") == "LACK_PARAMS");
@@ -65,7 +70,8 @@ TEST_CASE("wechatpay v2: refund: rules, idempotency by out_refund_no, order stat
     CHECK(list["refunds"][0]["api_version"] == "v2");
 }
 
-TEST_CASE("wechatpay v2: refundquery by refund_id, out_refund_no, transaction_id, out_trade_no with offset", "[wechatpay][v2][refund]") {
+TEST_CASE("wechatpay v2: refundquery by refund_id, out_refund_no, transaction_id, out_trade_no with offset",
+          "[wechatpay][v2][refund]") {
     EmulatorProcess emu;
     emu.admin("POST", "/__admin/clock", {{"now", "2024-01-02T08:00:00+08:00"}, {"freeze", true}});
     V2Session s(emu);
@@ -113,7 +119,8 @@ TEST_CASE("wechatpay v2: refundquery by refund_id, out_refund_no, transaction_id
     REQUIRE(rest.ok());
     CHECK(rest.get("refund_count") == "2");
     CHECK(rest.get("out_refund_no_0") == "V2RQR110");
-    CHECK(s.call("/pay/refundquery", Params{{"out_trade_no", "V2RQ_000001"}, {"offset", "12"}}).get("err_code") == "PARAM_ERROR");
+    CHECK(s.call("/pay/refundquery", Params{{"out_trade_no", "V2RQ_000001"}, {"offset", "12"}}).get("err_code") ==
+          "PARAM_ERROR");
 
     CHECK(s.call("/pay/refundquery", Params{{"out_refund_no", "V2NONE"}}).get("err_code") == "REFUNDNOTEXIST");
     CHECK(s.call("/pay/refundquery", Params{{"out_refund_no", "V2NONE"}}).get("err_code_des") == "退款订单查询失败");
@@ -164,7 +171,8 @@ TEST_CASE("wechatpay v2: downloadbill: a real bill of the day's trades, or No Bi
     CHECK_FALSE(early.p.has("sign"));
 
     emu.admin("POST", "/__admin/clock", {{"advance", "24h"}});
-    auto all = emu.post("/pay/downloadbill", wechatpay::v2::render_xml(s.sign(Params{{"bill_date", "20240105"}, {"bill_type", "ALL"}})));
+    auto all = emu.post("/pay/downloadbill",
+                        wechatpay::v2::render_xml(s.sign(Params{{"bill_date", "20240105"}, {"bill_type", "ALL"}})));
     REQUIRE(all.status == 200);
     INFO(all.body);
     CHECK(all.body.rfind("交易时间,公众账号ID,商户号,", 0) == 0);

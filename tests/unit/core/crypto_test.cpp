@@ -222,7 +222,9 @@ long long unix_seconds(int y, unsigned m, unsigned d) {
     return duration_cast<seconds>(sys_days{year{y} / month{m} / day{d}}.time_since_epoch()).count();
 }
 
-std::string with_crlf(std::string_view text) { return mpemu::core::replace_all(std::string(text), "\n", "\r\n"); }
+std::string with_crlf(std::string_view text) {
+    return mpemu::core::replace_all(std::string(text), "\n", "\r\n");
+}
 
 }  // namespace
 

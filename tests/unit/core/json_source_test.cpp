@@ -24,16 +24,20 @@ JsonSyntaxError parse_bad(const std::string& text, const JsonSourceOptions& opti
 }
 
 // "line:column" of an error, for compact checks.
-std::string where(const JsonSyntaxError& e) { return std::to_string(e.pos.line) + ":" + std::to_string(e.pos.column); }
+std::string where(const JsonSyntaxError& e) {
+    return std::to_string(e.pos.line) + ":" + std::to_string(e.pos.column);
+}
 
-std::string where(const SourcePos& p) { return std::to_string(p.line) + ":" + std::to_string(p.column); }
+std::string where(const SourcePos& p) {
+    return std::to_string(p.line) + ":" + std::to_string(p.column);
+}
 
 }  // namespace
 
 TEST_CASE("SourceText maps offsets to lines and code point columns", "[core][json_source]") {
     SourceText src("f.json", "ab\n支付成功x\r\n\nlast");
     CHECK(where(src.position(0)) == "1:1");
-    CHECK(where(src.position(2)) == "1:3");   // the newline itself belongs to line 1
+    CHECK(where(src.position(2)) == "1:3");  // the newline itself belongs to line 1
     CHECK(where(src.position(3)) == "2:1");
     CHECK(where(src.position(6)) == "2:2");   // after one 3-byte character
     CHECK(where(src.position(15)) == "2:5");  // 'x'
@@ -63,10 +67,10 @@ TEST_CASE("SourceText ignores a byte order mark in columns", "[core][json_source
 
 TEST_CASE("every key and value keeps its position, CJK counted as one column", "[core][json_source]") {
     const std::string text =
-        "{\n"                                   // line 1
-        "  \"商户\": \"支付成功\",\n"           // line 2
-        "  \"list\": [10, {\"名\": true}],\n"   // line 3
-        "\t\"a/b\": null, \"n\": -1.5e3\n"      // line 4
+        "{\n"                                  // line 1
+        "  \"商户\": \"支付成功\",\n"          // line 2
+        "  \"list\": [10, {\"名\": true}],\n"  // line 3
+        "\t\"a/b\": null, \"n\": -1.5e3\n"     // line 4
         "}\n";
     auto doc = parse_ok(text);
     CHECK(doc.value["商户"] == "支付成功");
@@ -119,8 +123,9 @@ TEST_CASE("strings: escapes, surrogate pairs, raw UTF-8", "[core][json_source]")
 }
 
 TEST_CASE("numbers follow the JSON grammar and keep integers exact", "[core][json_source]") {
-    auto doc = parse_ok("[0, -0, 42, -9223372036854775808, 9223372036854775807, 18446744073709551615, "
-                        "18446744073709551616, 1.5, 1e2, 2E-2, -0.0, 1e-400]");
+    auto doc = parse_ok(
+        "[0, -0, 42, -9223372036854775808, 9223372036854775807, 18446744073709551615, "
+        "18446744073709551616, 1.5, 1e2, 2E-2, -0.0, 1e-400]");
     const Json& v = doc.value;
     CHECK(v[0].is_number_integer());
     CHECK(v[1] == 0);

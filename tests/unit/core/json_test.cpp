@@ -150,8 +150,9 @@ TEST_CASE("dump orders integer-like keys first, as JavaScript objects do", "[cor
 }
 
 TEST_CASE("dump replaces invalid UTF-8 instead of throwing", "[core][json]") {
-    CHECK(dump(Json(std::string("a\xff" "b"))) == "\"a\uFFFDb\"");
-    CHECK(dump(Json(std::string("\xe4\xb8"))) == "\"\uFFFD\"");          // truncated 3-byte sequence: one U+FFFD
+    CHECK(dump(Json(std::string("a\xff"
+                                "b"))) == "\"a\uFFFDb\"");
+    CHECK(dump(Json(std::string("\xe4\xb8"))) == "\"\uFFFD\"");  // truncated 3-byte sequence: one U+FFFD
     CHECK(dump(Json(std::string("\xed\xa0\x80"))) == "\"\uFFFD\uFFFD\uFFFD\"");  // encoded surrogate
 }
 
@@ -227,8 +228,8 @@ TEST_CASE("pointer_get follows RFC 6901 section 5", "[core][json][pointer]") {
     CHECK(pointer_get(doc, "/foo/0x") == nullptr);
     CHECK(pointer_get(doc, "/foo/0/x") == nullptr);  // below a string
     CHECK(pointer_get(doc, "/missing") == nullptr);
-    CHECK(pointer_get(doc, "foo") == nullptr);       // malformed
-    CHECK(pointer_get(doc, "/m~2n") == nullptr);     // malformed escape
+    CHECK(pointer_get(doc, "foo") == nullptr);    // malformed
+    CHECK(pointer_get(doc, "/m~2n") == nullptr);  // malformed escape
 }
 
 TEST_CASE("JSONPath: root, names, brackets, indexes", "[core][json][jsonpath]") {
@@ -265,9 +266,9 @@ TEST_CASE("JSONPath: wildcards, recursive descent, unions", "[core][json][jsonpa
     CHECK(query_pointers("$.store.bicycle[*]", doc) ==
           std::vector<std::string>{"/store/bicycle/color", "/store/bicycle/price"});
     CHECK(query_pointers("$..author", doc).size() == 4);
-    CHECK(query_pointers("$..price", doc) ==
-          std::vector<std::string>{"/store/bicycle/price", "/store/book/0/price", "/store/book/1/price",
-                                   "/store/book/2/price", "/store/book/3/price"});
+    CHECK(query_pointers("$..price", doc) == std::vector<std::string>{"/store/bicycle/price", "/store/book/0/price",
+                                                                      "/store/book/1/price", "/store/book/2/price",
+                                                                      "/store/book/3/price"});
     CHECK(query_pointers("$.store..price", doc).size() == 5);
     CHECK(query_pointers("$..book[2].title", doc) == std::vector<std::string>{"/store/book/2/title"});
     CHECK(query_pointers("$..[0]", doc) == std::vector<std::string>{"/store/book/0"});
@@ -347,8 +348,7 @@ TEST_CASE("JSONPath: filter comparison rules", "[core][json][jsonpath]") {
     ], "codes": ["SUCCESS", "FAIL", "NOT_SUCCESS"], "nums": [1, 5, 9]})");
     // Numbers compare numerically: 10 == 10.0, and "10" is a string, not a number.
     CHECK(query_pointers("$.items[?(@.n == 10)]", doc) == std::vector<std::string>{"/items/1", "/items/2"});
-    CHECK(query_pointers("$.items[?(@.n > 9)]", doc) ==
-          std::vector<std::string>{"/items/1", "/items/2", "/items/8"});
+    CHECK(query_pointers("$.items[?(@.n > 9)]", doc) == std::vector<std::string>{"/items/1", "/items/2", "/items/8"});
     CHECK(query_pointers("$.items[?(@.n < 0)]", doc) == std::vector<std::string>{"/items/9"});
     CHECK(query_pointers("$.items[?(@.n == '10')]", doc) == std::vector<std::string>{"/items/3"});
     CHECK(query_pointers("$.items[?(@.n == null)]", doc) == std::vector<std::string>{"/items/4"});

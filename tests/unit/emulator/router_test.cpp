@@ -60,8 +60,7 @@ TEST_CASE("router: a path served with other methods reports them; unknown paths 
     CHECK_FALSE(r.match("GET", "/elsewhere").group);
 }
 
-TEST_CASE("router: a leading /** matches the same path under any prefix, and suffixes claim the group",
-          "[router]") {
+TEST_CASE("router: a leading /** matches the same path under any prefix, and suffixes claim the group", "[router]") {
     Router r = make_router();
     for (const char* path : {"/gateway.do", "/alipay/gateway.do", "/a/b/c/gateway.do"}) {
         INFO(path);

@@ -14,10 +14,14 @@ using namespace mpemu::wechat;
 
 namespace {
 const char* kVector6AData =
-    "CiyLU1Aw2KjvrjMdj8YKliAjtP4gsMZMQmRzooG2xrDcvSnxIMXFufNstNGTyaGS9uT5geRa0W4oTOb1WT7fJlAC+oNPdbB+3hVbJSRgv+4lGOETKUQz6OYS"
-    "tslQ142dNCuabNPGBzlooOmB231qMM85d2/fV6ChevvXvQP8Hkue1poOFtnEtpyxVLW1zAo6/1Xx1COxFvrc2d7UL/lmHInNlxuacJXwu0fjpXfz/YqYzBI"
-    "BzD6WUfTIF9GRHpOn/Hz7saL8xz+W//FRAUid1OksQaQx4CMs8LOddcQhULW4ucetDf96JcR3g0gfRK4PC7E/r7Z6xNrXd2UIeorGj5Ef7b1pJAYB6Y5an"
-    "aHqZ9J6nKEBvB4DnNLIVWSgARns/8wR2SiRS7MNACwTyrGvt9ts8p12PKFdlqYTopNHR1Vf7XjfhQlVsAJdNiKdYmYVoKlaRv85IfVunYzO0IKXsyl7JCUj"
+    "CiyLU1Aw2KjvrjMdj8YKliAjtP4gsMZMQmRzooG2xrDcvSnxIMXFufNstNGTyaGS9uT5geRa0W4oTOb1WT7fJlAC+oNPdbB+3hVbJSRgv+"
+    "4lGOETKUQz6OYS"
+    "tslQ142dNCuabNPGBzlooOmB231qMM85d2/fV6ChevvXvQP8Hkue1poOFtnEtpyxVLW1zAo6/1Xx1COxFvrc2d7UL/lmHInNlxuacJXwu0fjpXfz/"
+    "YqYzBI"
+    "BzD6WUfTIF9GRHpOn/Hz7saL8xz+W//FRAUid1OksQaQx4CMs8LOddcQhULW4ucetDf96JcR3g0gfRK4PC7E/"
+    "r7Z6xNrXd2UIeorGj5Ef7b1pJAYB6Y5an"
+    "aHqZ9J6nKEBvB4DnNLIVWSgARns/"
+    "8wR2SiRS7MNACwTyrGvt9ts8p12PKFdlqYTopNHR1Vf7XjfhQlVsAJdNiKdYmYVoKlaRv85IfVunYzO0IKXsyl7JCUj"
     "CpoG20f0a04COwfneQAGGwd5oa+T8yO5hzuyDb/XcxxmK01EpqOyuxINew==";
 const char* kVector6APlain =
     R"({"openId":"oGZUI0egBJY1zhBYw2KhdUfwVJJE","nickName":"Band","gender":1,"language":"zh_CN","city":"Guangzhou","province":"Guangdong","country":"CN","avatarUrl":"http://wx.qlogo.cn/mmopen/vi_32/aSKcBBPpibyKNicHNTMM0qJVh8Kjgiak2AHWr8MHM4WgMEm7GFhsf8OYrySdbvAMvTsw3mo8ibKicsnfN5pRjl1p8HQ/0","unionId":"ocMvos6NjeKLIBqg5Mr9QjxrP1FA","watermark":{"timestamp":1477314187,"appid":"wx4f4bc4dec97d474b"}})";
@@ -47,14 +51,16 @@ TEST_CASE("wechat: vector 6-A: the emulator's producer side re-encrypts to the s
     p.province = "Guangdong";
     p.country = "CN";
     p.avatar_url =
-        "http://wx.qlogo.cn/mmopen/vi_32/aSKcBBPpibyKNicHNTMM0qJVh8Kjgiak2AHWr8MHM4WgMEm7GFhsf8OYrySdbvAMvTsw3mo8ibKicsnfN5pRjl1p8HQ/0";
+        "http://wx.qlogo.cn/mmopen/vi_32/"
+        "aSKcBBPpibyKNicHNTMM0qJVh8Kjgiak2AHWr8MHM4WgMEm7GFhsf8OYrySdbvAMvTsw3mo8ibKicsnfN5pRjl1p8HQ/0";
     CHECK(protocol::user_info_plaintext(p, 1477314187, "wx4f4bc4dec97d474b") == kVector6APlain);
 }
 
 TEST_CASE("wechat: vector 6-B: legacy phone payload", "[wechat][protocol]") {
     auto plain = protocol::decrypt_data(
         "lyY4HPQbaOYzZdG+JcYK9w==", "Cds8j3VYoGvnTp1BrjXdJg==",
-        "Kf3TdPbzEmhWMuPKtlKxIWDkijhn402w1bxoHL4kLdcKr6jT1jNcIhvDJfjXmJcgDWLjmBiIGJ5acUuSvxLws3WgAkERmtTuiCG10CKLsJiR+AXVk7B2TUQz"
+        "Kf3TdPbzEmhWMuPKtlKxIWDkijhn402w1bxoHL4kLdcKr6jT1jNcIhvDJfjXmJcgDWLjmBiIGJ5acUuSvxLws3WgAkERmtTuiCG10CKLsJiR+"
+        "AXVk7B2TUQz"
         "sq88YVilDz/YAN3647REE7glGmeBPfvUmdbfDzhL9BzvEiuRhABuCYyTMz4iaM8hFjbLB1caaeoOlykYAFMWC5pZi9P8uw==");
     REQUIRE(plain.ok());
     const std::string expected =
@@ -92,7 +98,8 @@ TEST_CASE("wechat: vectors 7-A and 7-B: login-state signature keys HMAC with the
 TEST_CASE("wechat: errors render as {errcode, errmsg} with an 8-8-8 rid suffix", "[wechat][protocol]") {
     auto body = protocol::render_error(40029, errmsg(Errc::kInvalidCode), "652d44d0-1d0af18b-5b069232");
     CHECK(body == R"({"errcode":40029,"errmsg":"invalid code rid: 652d44d0-1d0af18b-5b069232"})");
-    CHECK(protocol::render_error(-1, errmsg(Errc::kSystemError), "x") == R"({"errcode":-1,"errmsg":"system error rid: x"})");
+    CHECK(protocol::render_error(-1, errmsg(Errc::kSystemError), "x") ==
+          R"({"errcode":-1,"errmsg":"system error rid: x"})");
     CHECK(errmsg(Errc::kMinuteQuota) == "api minute-quota reach limit mustslower retry next minute");
     CHECK(errmsg(Errc::kCodeBeenUsed) == "code been used");
     CHECK(errmsg(Errc::kInvalidCredential) == "invalid credential, access_token is invalid or not latest");
@@ -102,8 +109,10 @@ TEST_CASE("wechat: errors render as {errcode, errmsg} with an 8-8-8 rid suffix",
 }
 
 TEST_CASE("wechat: success bodies keep the real key order and carry no errcode", "[wechat][protocol]") {
-    CHECK(protocol::render_session("tiihtNczf5v6AKRyjwEUhQ==", "oGZUI0egBJY1zhBYw2KhdUfwVJJE", std::string("ocMvos6NjeKLIBqg5Mr9QjxrP1FA")) ==
-          R"({"session_key":"tiihtNczf5v6AKRyjwEUhQ==","openid":"oGZUI0egBJY1zhBYw2KhdUfwVJJE","unionid":"ocMvos6NjeKLIBqg5Mr9QjxrP1FA"})");
+    CHECK(
+        protocol::render_session("tiihtNczf5v6AKRyjwEUhQ==", "oGZUI0egBJY1zhBYw2KhdUfwVJJE",
+                                 std::string("ocMvos6NjeKLIBqg5Mr9QjxrP1FA")) ==
+        R"({"session_key":"tiihtNczf5v6AKRyjwEUhQ==","openid":"oGZUI0egBJY1zhBYw2KhdUfwVJJE","unionid":"ocMvos6NjeKLIBqg5Mr9QjxrP1FA"})");
     CHECK(protocol::render_session("k", "o", std::nullopt) == R"({"session_key":"k","openid":"o"})");
     CHECK(protocol::render_token("80_abc", 7200) == R"({"access_token":"80_abc","expires_in":7200})");
     CHECK(core::dump(protocol::ok_object()) == R"({"errcode":0,"errmsg":"ok"})");
@@ -158,8 +167,10 @@ TEST_CASE("wechat: rawData and the user-info payload are JSON in the documented 
     p.gender = 1;
     p.language = "zh_CN";
     auto raw = protocol::user_raw_data(p);
-    CHECK(raw == R"({"nickName":"张三","gender":1,"language":"zh_CN","city":"","province":"","country":"","avatarUrl":""})");
+    CHECK(raw ==
+          R"({"nickName":"张三","gender":1,"language":"zh_CN","city":"","province":"","country":"","avatarUrl":""})");
     auto plain = protocol::user_info_plaintext(p, 1700000000, "wx8f3b6c2a1d4e5f60");
     CHECK(plain.find("\"unionId\"") == std::string::npos);  // no unionid in the fixture: none in the payload
-    CHECK(std::regex_search(plain, std::regex(R"("watermark":\{"timestamp":1700000000,"appid":"wx8f3b6c2a1d4e5f60"\}\}$)")));
+    CHECK(std::regex_search(plain,
+                            std::regex(R"("watermark":\{"timestamp":1700000000,"appid":"wx8f3b6c2a1d4e5f60"\}\}$)")));
 }

@@ -17,8 +17,8 @@ struct Chunk {
 };
 
 uint32_t be32(const std::string& s, size_t at) {
-    return (uint32_t(uint8_t(s[at])) << 24) | (uint32_t(uint8_t(s[at + 1])) << 16) | (uint32_t(uint8_t(s[at + 2])) << 8) |
-           uint32_t(uint8_t(s[at + 3]));
+    return (uint32_t(uint8_t(s[at])) << 24) | (uint32_t(uint8_t(s[at + 1])) << 16) |
+           (uint32_t(uint8_t(s[at + 2])) << 8) | uint32_t(uint8_t(s[at + 3]));
 }
 
 std::vector<Chunk> chunks(const std::string& png) {
@@ -41,7 +41,8 @@ std::vector<Chunk> chunks(const std::string& png) {
 std::string inflate_all(const std::string& data, size_t expected) {
     std::string out(expected + 16, '\0');
     uLongf len = out.size();
-    int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &len, reinterpret_cast<const Bytef*>(data.data()), data.size());
+    int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &len, reinterpret_cast<const Bytef*>(data.data()),
+                        data.size());
     REQUIRE(rc == Z_OK);
     out.resize(len);
     return out;

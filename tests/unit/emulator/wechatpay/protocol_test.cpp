@@ -20,7 +20,13 @@ const std::string kNonce = "n0nce1234567";
 const std::string kPlain4C =
     R"({"mchid":"1900000001","appid":"wx1234567890abcdef","out_trade_no":"ORDER20240101000001","transaction_id":"4200000000202401010000000001","trade_type":"JSAPI","trade_state":"SUCCESS","trade_state_desc":"支付成功","bank_type":"OTHERS","attach":"","success_time":"2024-01-01T12:00:05+08:00","payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},"amount":{"total":100,"payer_total":100,"currency":"CNY","payer_currency":"CNY"}})";
 const std::string kCipher4C =
-    "5XRJNXh/YiJHVClbTsVmtbsa05w3reYbj77Wga1IZ/dj6C3+iwCIzEXHYYaOcAwVqiDN1rDWIz9avkAGFLDLs/u/a/cluCvGZ4dECcoVvQBdAGa7wyr9A3W8LdmtnG24nTXomCYIcAJt2mnUG+1HXFAZrp0PDU2qaheaBSKLusGRgyr/SJcL62QeJ6TUkyGlpjdg4jatYMLR1wli7PMFm+upW7CU+dBL6gAY25EFaeCDOe64d7LpYGjHkOCJBXgLQyyo8gwfb0NRYkN8j9WIo2cZYdluPDXZKO2P2/7zTnwvje5Kdcm28/zR0P4hTP6127apnOan4ZtPQHqzDCEdA2Y91lJxZ8yhJHXk91vC7D4+s1UPIZ1nZzzuzL59Blhwf4EclinpV9DgywdP7Vth4DoUaYl20/WAXpquyJdOXGimSjziiROvzkc+6oJHv9+Tbj12iixyWSHub2gLhcNJgrs/0nAiBQilre0c1fAsSb/2pdJugAQnGVnz2V+khOUj/3Pv6w1apcTYbe4j8hx55SW0q+aIYBvsFVy0Vwji38DfJT92sY2Yc3KL/flH9GDEuNF97RPj";
+    "5XRJNXh/YiJHVClbTsVmtbsa05w3reYbj77Wga1IZ/dj6C3+iwCIzEXHYYaOcAwVqiDN1rDWIz9avkAGFLDLs/u/a/"
+    "cluCvGZ4dECcoVvQBdAGa7wyr9A3W8LdmtnG24nTXomCYIcAJt2mnUG+1HXFAZrp0PDU2qaheaBSKLusGRgyr/"
+    "SJcL62QeJ6TUkyGlpjdg4jatYMLR1wli7PMFm+upW7CU+"
+    "dBL6gAY25EFaeCDOe64d7LpYGjHkOCJBXgLQyyo8gwfb0NRYkN8j9WIo2cZYdluPDXZKO2P2/7zTnwvje5Kdcm28/"
+    "zR0P4hTP6127apnOan4ZtPQHqzDCEdA2Y91lJxZ8yhJHXk91vC7D4+s1UPIZ1nZzzuzL59Blhwf4EclinpV9DgywdP7Vth4DoUaYl20/"
+    "WAXpquyJdOXGimSjziiROvzkc+6oJHv9+Tbj12iixyWSHub2gLhcNJgrs/0nAiBQilre0c1fAsSb/2pdJugAQnGVnz2V+khOUj/"
+    "3Pv6w1apcTYbe4j8hx55SW0q+aIYBvsFVy0Vwji38DfJT92sY2Yc3KL/flH9GDEuNF97RPj";
 const std::string kV3Body =
     R"({"appid":"wxd678efh567hg6787","mchid":"1230000109","description":"Image形象店-深圳腾大-QQ公仔","out_trade_no":"1217752501201407033233368018","notify_url":"https://www.weixin.qq.com/wxpay/pay.php","amount":{"total":100,"currency":"CNY"},"payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}})";
 
@@ -69,8 +75,8 @@ TEST_CASE("wechatpay protocol: request strings to sign V1-V4 are byte exact", "[
     CHECK(v1.size() == 66);
     CHECK(crypto::sha256_hex(v1) == "fab5c8a222049f386cb01453c7dc712c7997e756271557b0ef6e2e5060575373");
 
-    auto v2 = protocol::request_message("GET", "/v3/pay/transactions/out-trade-no/1217752501201407033233368018?mchid=1230000109",
-                                        ts, nonce, "");
+    auto v2 = protocol::request_message(
+        "GET", "/v3/pay/transactions/out-trade-no/1217752501201407033233368018?mchid=1230000109", ts, nonce, "");
     CHECK(v2.size() == 129);
     CHECK(crypto::sha256_hex(v2) == "911a30bdd5372710c72b5848b973a6f50836c145fd0f51b6a0f1e2292b749e78");
 
@@ -79,13 +85,14 @@ TEST_CASE("wechatpay protocol: request strings to sign V1-V4 are byte exact", "[
     CHECK(v3.size() == 372);
     CHECK(crypto::sha256_hex(v3) == "5f4ed3f0e21e3d84a9fd3f4aae32d1e72f5d83fcbf22957c3a08af6368cd2ede");
 
-    auto v4 = protocol::request_message("POST", "/v3/pay/transactions/out-trade-no/1217752501201407033233368018/close", ts,
-                                        nonce, R"({"mchid":"1230000109"})");
+    auto v4 = protocol::request_message("POST", "/v3/pay/transactions/out-trade-no/1217752501201407033233368018/close",
+                                        ts, nonce, R"({"mchid":"1230000109"})");
     CHECK(v4.size() == 141);
     CHECK(crypto::sha256_hex(v4) == "70f396e6012e2655b5cdade32623edbe3ed6f49b205097c0e1b478a1be0b4b0f");
 }
 
-TEST_CASE("wechatpay protocol: response, notification and paySign strings V5-V8 are byte exact", "[wechatpay][protocol]") {
+TEST_CASE("wechatpay protocol: response, notification and paySign strings V5-V8 are byte exact",
+          "[wechatpay][protocol]") {
     auto v5 = protocol::response_message("1554209980", "c5ac7061fccab6bf3e254dcf98995b8c",
                                          R"({"prepay_id":"wx201410272009395522657a690389285100"})");
     CHECK(v5.size() == 97);
@@ -127,7 +134,8 @@ TEST_CASE("wechatpay protocol: response, notification and paySign strings V5-V8 
     CHECK(crypto::sha256_hex(v8) == "aec260fe0eb6858f74ac0df96dab2ae8bd62f8d0694bc9ff4774ec749d67582a");
 }
 
-TEST_CASE("wechatpay protocol: Authorization header: any order, whitespace, any nonce; missing parts refused", "[wechatpay][protocol]") {
+TEST_CASE("wechatpay protocol: Authorization header: any order, whitespace, any nonce; missing parts refused",
+          "[wechatpay][protocol]") {
     auto a = protocol::parse_authorization(
         R"(WECHATPAY2-SHA256-RSA2048 mchid="1900009191",nonce_str="593BEC0C930BF1AFEB40B4A08C8FB242",signature="uOVR+/a==",timestamp="1554208460",serial_no="1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C")");
     REQUIRE(a.ok());
@@ -161,7 +169,8 @@ TEST_CASE("wechatpay protocol: Authorization header: any order, whitespace, any 
     CHECK(round->signature == x.signature);
 }
 
-TEST_CASE("wechatpay protocol: requests signed with the merchant key verify over the raw target; tampering fails", "[wechatpay][protocol]") {
+TEST_CASE("wechatpay protocol: requests signed with the merchant key verify over the raw target; tampering fails",
+          "[wechatpay][protocol]") {
     auto priv = crypto::load_private_key(read_key("merchant_private_key.pem"));
     auto pub = crypto::load_public_key(read_key("merchant_public_key.pem"));
     REQUIRE(priv.ok());
@@ -174,7 +183,8 @@ TEST_CASE("wechatpay protocol: requests signed with the merchant key verify over
     REQUIRE(a.ok());
     CHECK(protocol::verify_request(*a, *pub, "GET", target, "", now + 299).ok());
     // Re-encoding the target (decoded %7C) breaks the signature: the raw request line is what counts.
-    auto re = protocol::verify_request(*a, *pub, "GET", "/v3/pay/transactions/out-trade-no/A|B123?mchid=1900000109", "", now);
+    auto re =
+        protocol::verify_request(*a, *pub, "GET", "/v3/pay/transactions/out-trade-no/A|B123?mchid=1900000109", "", now);
     REQUIRE_FALSE(re.ok());
     CHECK(re.error().code == "signature");
     CHECK(re.error().detail.rfind("GET\n/v3/pay/transactions/out-trade-no/A|B123", 0) == 0);
@@ -186,7 +196,9 @@ TEST_CASE("wechatpay protocol: requests signed with the merchant key verify over
     CHECK(protocol::verify_request(*a, *pub, "GET", target, "", now - 301).error().code == "timestamp");
 }
 
-TEST_CASE("wechatpay protocol: replies signed with the platform key verify with the platform certificate and public key", "[wechatpay][protocol]") {
+TEST_CASE(
+    "wechatpay protocol: replies signed with the platform key verify with the platform certificate and public key",
+    "[wechatpay][protocol]") {
     auto priv = crypto::load_private_key(read_key("platform_private_key.pem"));
     auto cert = crypto::load_public_key(read_key("platform_cert.pem"));
     auto pubkey = crypto::load_public_key(read_key("platform_public_key.pem"));
@@ -211,7 +223,8 @@ TEST_CASE("wechatpay protocol: replies signed with the platform key verify with 
     CHECK_FALSE(protocol::verify(*mpub, msg + "x", *sig));
 }
 
-TEST_CASE("wechatpay protocol: error bodies are compact, alphabetical, with the catalogue's statuses and texts", "[wechatpay][errors]") {
+TEST_CASE("wechatpay protocol: error bodies are compact, alphabetical, with the catalogue's statuses and texts",
+          "[wechatpay][errors]") {
     CHECK(render_error(errors::order_not_exist()) == R"({"code":"ORDER_NOT_EXIST","message":"订单不存在"})");
     CHECK(errors::order_not_exist().status == 404);
     CHECK(render_error(errors::appid_mchid_not_match()) ==
@@ -223,15 +236,18 @@ TEST_CASE("wechatpay protocol: error bodies are compact, alphabetical, with the 
     CHECK(errors::not_enough().status == 403);
     CHECK(errors::resource_not_exists().status == 404);
     CHECK(errors::mch_not_exists(404).status == 404);
-    CHECK(render_error(errors::param_not_int64("/amount/total", "总金额", 0.01)) ==
-          R"({"code":"PARAM_ERROR","detail":{"location":"body","value":0.01},"message":"无法将 JSON 输入源“/body/amount/total”映射到目标字段“总金额”中，此字段需要一个合法的 64 位有符号整数"})");
-    CHECK(render_error(errors::param_missing("/appid", "公众号ID")).find(
-              R"("message":"输入源“/appid”映射到字段“公众号ID”必填性规则校验失败,此字段为必填项")") != std::string::npos);
+    CHECK(
+        render_error(errors::param_not_int64("/amount/total", "总金额", 0.01)) ==
+        R"({"code":"PARAM_ERROR","detail":{"location":"body","value":0.01},"message":"无法将 JSON 输入源“/body/amount/total”映射到目标字段“总金额”中，此字段需要一个合法的 64 位有符号整数"})");
+    CHECK(render_error(errors::param_missing("/appid", "公众号ID"))
+              .find(R"("message":"输入源“/appid”映射到字段“公众号ID”必填性规则校验失败,此字段为必填项")") !=
+          std::string::npos);
     auto s = errors::sign_error("sign not match", "GET", "/v3/certificates",
                                 "GET\n/v3/certificates\n1721639012\n0deQ381ci7pNj9lUyMHW\n\n");
     CHECK(s.status == 401);
     // The spec's real body reports 66 bytes for a message it shows truncated; ours reports the length of
     // the string the emulator actually built (54 bytes here).
-    CHECK(render_error(s) ==
-          R"({"code":"SIGN_ERROR","detail":{"detail":{"issue":"sign not match"},"field":"signature","location":"authorization","sign_information":{"method":"GET","sign_message_length":54,"truncated_sign_message":"GET\n/v3/certificates\n1721639012\n0deQ381ci7pNj9lUyMHW\n\n","url":"/v3/certificates"}},"message":"错误的签名，验签失败"})");
+    CHECK(
+        render_error(s) ==
+        R"({"code":"SIGN_ERROR","detail":{"detail":{"issue":"sign not match"},"field":"signature","location":"authorization","sign_information":{"method":"GET","sign_message_length":54,"truncated_sign_message":"GET\n/v3/certificates\n1721639012\n0deQ381ci7pNj9lUyMHW\n\n","url":"/v3/certificates"}},"message":"错误的签名，验签失败"})");
 }

@@ -30,8 +30,11 @@ Params unified_order_15a() {
 }  // namespace
 
 TEST_CASE("v2 official signing vectors (§15.0)", "[wechatpay][v2]") {
-    Params p{{"appid", "wxd930ea5d5a258f4f"}, {"mch_id", "10000100"}, {"device_info", "1000"},
-             {"body", "test"}, {"nonce_str", "ibuaiVcKdpRxkhJA"}};
+    Params p{{"appid", "wxd930ea5d5a258f4f"},
+             {"mch_id", "10000100"},
+             {"device_info", "1000"},
+             {"body", "test"},
+             {"nonce_str", "ibuaiVcKdpRxkhJA"}};
     CHECK(string_to_sign(p, kKey) ==
           "appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA&key="
           "192006250b4c09247ec02edce69f6a2d");
@@ -96,8 +99,9 @@ TEST_CASE("v2 lenient reading: any root, entities, references, empties, declarat
     CHECK(go.params.get("cd") == nullptr);
     CHECK(go.params.get_or("attach") == "a&b=c \"q\"\n<>'");
 
-    ParseResult decl = parse_xml("\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- c -->\n<xml>\n  "
-                                 "<return_code attr=\"x\">SUCCESS</return_code>\n</xml>\n");
+    ParseResult decl = parse_xml(
+        "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- c -->\n<xml>\n  "
+        "<return_code attr=\"x\">SUCCESS</return_code>\n</xml>\n");
     REQUIRE(decl.ok);
     CHECK(decl.params.get_or("return_code") == "SUCCESS");
 
@@ -127,8 +131,11 @@ TEST_CASE("v2 refuses what the spec refuses", "[wechatpay][v2]") {
 }
 
 TEST_CASE("v2 unified order reply renders byte for byte (§15.B)", "[wechatpay][v2]") {
-    Params reply{{"return_code", "SUCCESS"}, {"return_msg", "OK"}, {"appid", "wxd678efh567hg6787"},
-                 {"mch_id", "1230000109"},   {"nonce_str", "IITRi8Iabbblz1Jc"}};
+    Params reply{{"return_code", "SUCCESS"},
+                 {"return_msg", "OK"},
+                 {"appid", "wxd678efh567hg6787"},
+                 {"mch_id", "1230000109"},
+                 {"nonce_str", "IITRi8Iabbblz1Jc"}};
     reply.set("result_code", "SUCCESS");
     reply.set("prepay_id", "wx20240101123456a1b2c3d4e5f6a7b8c9d0");
     reply.set("trade_type", "JSAPI");
@@ -136,10 +143,15 @@ TEST_CASE("v2 unified order reply renders byte for byte (§15.B)", "[wechatpay][
     CHECK(sign(reply, kKey, SignType::kHmacSha256) ==
           "1C72363903487D22F660BB7D150D9F75745CDEA7FA9079103E6953E50E29C7CF");
     // Emitted order puts sign after nonce_str.
-    Params ordered{{"return_code", "SUCCESS"}, {"return_msg", "OK"}, {"appid", "wxd678efh567hg6787"},
-                   {"mch_id", "1230000109"},   {"nonce_str", "IITRi8Iabbblz1Jc"},
-                   {"sign", "7681CCBBA94B00004D18F6B50E278587"}, {"result_code", "SUCCESS"},
-                   {"prepay_id", "wx20240101123456a1b2c3d4e5f6a7b8c9d0"}, {"trade_type", "JSAPI"}};
+    Params ordered{{"return_code", "SUCCESS"},
+                   {"return_msg", "OK"},
+                   {"appid", "wxd678efh567hg6787"},
+                   {"mch_id", "1230000109"},
+                   {"nonce_str", "IITRi8Iabbblz1Jc"},
+                   {"sign", "7681CCBBA94B00004D18F6B50E278587"},
+                   {"result_code", "SUCCESS"},
+                   {"prepay_id", "wx20240101123456a1b2c3d4e5f6a7b8c9d0"},
+                   {"trade_type", "JSAPI"}};
     std::string body = render_xml(ordered);
     CHECK(body.size() == 456);
     CHECK(core::crypto::sha256_hex(body) == "9479c84a4abc8aaeff81ab9c8be35170f667d6960e6ba55132505dd31a1d6ebe");
@@ -147,11 +159,11 @@ TEST_CASE("v2 unified order reply renders byte for byte (§15.B)", "[wechatpay][
 
 TEST_CASE("v2 paySign for a prepay_id (§15.C)", "[wechatpay][v2]") {
     CHECK(pay_sign("wxd678efh567hg6787", "1704083696", "IITRi8Iabbblz1Jc",
-                   "prepay_id=wx20240101123456a1b2c3d4e5f6a7b8c9d0", SignType::kMd5, kKey) ==
-          "FCAD045A36343B3B1F699B4D75A76756");
+                   "prepay_id=wx20240101123456a1b2c3d4e5f6a7b8c9d0", SignType::kMd5,
+                   kKey) == "FCAD045A36343B3B1F699B4D75A76756");
     CHECK(pay_sign("wxd678efh567hg6787", "1704083696", "IITRi8Iabbblz1Jc",
-                   "prepay_id=wx20240101123456a1b2c3d4e5f6a7b8c9d0", SignType::kHmacSha256, kKey) ==
-          "C1FE4CCA7FC32CB26C4B619A756B49A6DC73A834D8048B530B426F16CA38ED64");
+                   "prepay_id=wx20240101123456a1b2c3d4e5f6a7b8c9d0", SignType::kHmacSha256,
+                   kKey) == "C1FE4CCA7FC32CB26C4B619A756B49A6DC73A834D8048B530B426F16CA38ED64");
 }
 
 TEST_CASE("v2 payment notification renders byte for byte (§15.D)", "[wechatpay][v2]") {
@@ -213,12 +225,12 @@ TEST_CASE("v2 refund req_info encryption (§15.E)", "[wechatpay][v2]") {
 TEST_CASE("v2 judges merchant replies to notifications (§12.4)", "[wechatpay][v2]") {
     std::string why;
     CHECK(notification_reply_accepted(
-        200, "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>",
-        false, &why));
+        200, "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>", false,
+        &why));
     CHECK(notification_reply_accepted(200, "<xml>\n  <return_code>SUCCESS</return_code>\n</xml>", false, &why));
     CHECK(notification_reply_accepted(
-        200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xml>\n  <return_code> SUCCESS </return_code>\n</xml>\n", false,
-        &why));
+        200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xml>\n  <return_code> SUCCESS </return_code>\n</xml>\n",
+        false, &why));
     CHECK_FALSE(notification_reply_accepted(500, "<xml><return_code>SUCCESS</return_code></xml>", false, &why));
     CHECK(why.find("500") != std::string::npos);
     CHECK_FALSE(notification_reply_accepted(200, "<xml><return_code>FAIL</return_code></xml>", false, &why));

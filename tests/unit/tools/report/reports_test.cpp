@@ -86,7 +86,8 @@ TEST_CASE("JUnit XML: one testcase per scenario, failure with file:line, valid a
         WARN("xmllint is not installed (apt-get install libxml2-utils): XSD validation skipped");
         return;
     }
-    auto r = testing::run_command({"xmllint", "--noout", "--schema", std::string(MPEMU_TEST_DATA_DIR) + "/junit.xsd", path});
+    auto r =
+        testing::run_command({"xmllint", "--noout", "--schema", std::string(MPEMU_TEST_DATA_DIR) + "/junit.xsd", path});
     INFO(r.err);
     CHECK(r.exit_code == 0);
 }

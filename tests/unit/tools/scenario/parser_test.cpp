@@ -90,8 +90,10 @@ TEST_CASE("parser: unknown fields and step kinds get did-you-mean hints", "[scen
 ]})",
                   "fields.json");
     CHECK_FALSE(l.scenario);
-    CHECK(l.diagnostics.find("fields.json:2:4: error: unknown key \"requst\" (did you mean \"request\"?)") != std::string::npos);
-    CHECK(l.diagnostics.find("fields.json:3:29: error: unknown key \"asert\" (did you mean \"assert\"?)") != std::string::npos);
+    CHECK(l.diagnostics.find("fields.json:2:4: error: unknown key \"requst\" (did you mean \"request\"?)") !=
+          std::string::npos);
+    CHECK(l.diagnostics.find("fields.json:3:29: error: unknown key \"asert\" (did you mean \"assert\"?)") !=
+          std::string::npos);
     CHECK(l.diagnostics.find("unknown key \"equal\" (did you mean \"equals\"?)") != std::string::npos);
 }
 
@@ -106,9 +108,11 @@ TEST_CASE("parser: positions inside strings (templates, JSONPath)", "[scenario][
     INFO(l.diagnostics);
     CHECK(l.diagnostics.find("inner.json:2:32: error: unknown variable \"opneid\" (did you mean \"openid\"?)") !=
           std::string::npos);
-    CHECK(l.diagnostics.find("inner.json:3:49: error: unknown template function \"sha265\" (did you mean \"sha256\"?)") !=
+    CHECK(
+        l.diagnostics.find("inner.json:3:49: error: unknown template function \"sha265\" (did you mean \"sha256\"?)") !=
+        std::string::npos);
+    CHECK(l.diagnostics.find("inner.json:4:66: error: bad JSONPath: expected a literal after '=='") !=
           std::string::npos);
-    CHECK(l.diagnostics.find("inner.json:4:66: error: bad JSONPath: expected a literal after '=='") != std::string::npos);
 }
 
 TEST_CASE("parser: variables must be defined before use; --var and captures count", "[scenario][parser]") {
@@ -242,11 +246,13 @@ TEST_CASE("parser: mistakes in Alipay steps are positioned, with hints", "[scena
                   "alipay_bad.json");
     CHECK_FALSE(l.scenario);
     INFO(l.diagnostics);
-    CHECK(l.diagnostics.find("alipay_bad.json:2:4: error: unknown key \"alipay_requst\" (did you mean \"alipay_request\"?)") !=
+    CHECK(l.diagnostics.find(
+              "alipay_bad.json:2:4: error: unknown key \"alipay_requst\" (did you mean \"alipay_request\"?)") !=
           std::string::npos);
     CHECK(l.diagnostics.find("alipay_bad.json:3:50: error: unknown key \"parms\" (did you mean \"params\"?)") !=
           std::string::npos);
-    CHECK(l.diagnostics.find("alipay_bad.json:4:83: error: expected one of \"RSA2\", \"RSA\"; got \"RSA3\"") != std::string::npos);  // sign_type not RSA2/RSA
+    CHECK(l.diagnostics.find("alipay_bad.json:4:83: error: expected one of \"RSA2\", \"RSA\"; got \"RSA3\"") !=
+          std::string::npos);  // sign_type not RSA2/RSA
     CHECK(l.diagnostics.find("alipay_bad.json:5:78: error: cannot read no/such/folder/app_private_key.pem") !=
           std::string::npos);
     CHECK(l.diagnostics.find("alipay_bad.json:6:48: error: unknown variable \"app\"") != std::string::npos);
@@ -286,7 +292,8 @@ TEST_CASE("parser: wechatpay_request reads the merchant's signing and platform k
     // A templated mchid: every merchant subfolder is kept for the runner to pick from.
     const auto& templated = l.scenario->steps[2].wechatpay_request;
     REQUIRE(templated.merchant_keys.count("1900000209"));
-    CHECK(templated.merchant_keys.at("1900000209").merchant_private_key_pem == text("1900000209/merchant_private_key.pem"));
+    CHECK(templated.merchant_keys.at("1900000209").merchant_private_key_pem ==
+          text("1900000209/merchant_private_key.pem"));
     CHECK(templated.merchant_keys.at("1900000209").platform_keys.size() == 2);
     const auto& unverified = l.scenario->steps[3].wechatpay_request;
     CHECK(unverified.keys.platform_keys.empty());
@@ -298,13 +305,15 @@ TEST_CASE("parser: wechatpay_request reads the merchant's signing and platform k
         REQUIRE(core::write_file(keys + "/" + f, text(f)));
     }
     auto bad = load(R"({"name": "x", "steps": [
-  {"wechatpay_request": {"url": "/v3/x", "mchid": "1900000109", "keys": ")" + keys + R"(", "verify": true}},
-  {"wechatpay_request": {"url": "/v3/x", "mchid": "1900000109", "keys": ")" + keys + R"(", "verfy": true}}
+  {"wechatpay_request": {"url": "/v3/x", "mchid": "1900000109", "keys": ")" +
+                        keys + R"(", "verify": true}},
+  {"wechatpay_request": {"url": "/v3/x", "mchid": "1900000109", "keys": ")" +
+                        keys + R"(", "verfy": true}}
 ]})",
                     "wechatpay_bad.json");
     CHECK_FALSE(bad.scenario);
     INFO(bad.diagnostics);
-        // Both at the key, after the (variable-length) keys folder.
+    // Both at the key, after the (variable-length) keys folder.
     size_t col = 80 + keys.size() - 3;
     CHECK(bad.diagnostics.find("wechatpay_bad.json:2:" + std::to_string(col) + ": error: no platform key in " + keys +
                                " (the folder needs platform_cert.pem + platform_serial.txt or") != std::string::npos);
@@ -314,7 +323,8 @@ TEST_CASE("parser: wechatpay_request reads the merchant's signing and platform k
 
 TEST_CASE("parser: alipay_v3_request steps", "[scenario][parser][alipay]") {
     std::string fixtures = testing::default_fixtures_dir();
-    auto l = load(R"({"name": "v3", "fixtures": ")" + fixtures + R"(", "vars": {"order": "A1", "app": "2021004100000002"}, "steps": [
+    auto l = load(R"({"name": "v3", "fixtures": ")" + fixtures +
+                      R"(", "vars": {"order": "A1", "app": "2021004100000002"}, "steps": [
   {"alipay_v3_request": {"url": "/v3/alipay/trade/query", "app_id": "2021004100000002", "query": {"out_trade_no": "{{order}}"}}},
   {"alipay_v3_request": {"url": "/v3/alipay/trade/create", "app_id": "{{app}}", "json": {"out_trade_no": "{{order}}"},
                          "app_auth_token": "t-{{order}}", "sign": null, "verify": false}}
@@ -338,7 +348,7 @@ TEST_CASE("parser: alipay_v3_request steps", "[scenario][parser][alipay]") {
     CHECK(*c.app_auth_token == "t-{{order}}");
     REQUIRE(c.sign);
     CHECK(c.sign->is_null());
-    CHECK(c.alipay_public_key_pem.empty());  // verify: false
+    CHECK(c.alipay_public_key_pem.empty());         // verify: false
     REQUIRE(c.app_keys.count("2021004100000002"));  // a templated app_id
     CHECK(c.app_keys.at("2021004100000002").alipay_public_key_pem.empty());
 
@@ -350,19 +360,23 @@ TEST_CASE("parser: alipay_v3_request steps", "[scenario][parser][alipay]") {
                     "alipay_v3_bad.json");
     CHECK_FALSE(bad.scenario);
     INFO(bad.diagnostics);
-    CHECK(bad.diagnostics.find("alipay_v3_bad.json:2:4: error: unknown key \"alipay_v3_requst\" (did you mean \"alipay_v3_request\"?)") !=
-          std::string::npos);
-    CHECK(bad.diagnostics.find("alipay_v3_bad.json:3:84: error: expected one of \"GET\"") != std::string::npos);  // method is upper case
+    CHECK(
+        bad.diagnostics.find(
+            "alipay_v3_bad.json:2:4: error: unknown key \"alipay_v3_requst\" (did you mean \"alipay_v3_request\"?)") !=
+        std::string::npos);
+    CHECK(bad.diagnostics.find("alipay_v3_bad.json:3:84: error: expected one of \"GET\"") !=
+          std::string::npos);  // method is upper case
     CHECK(bad.diagnostics.find("alipay_v3_bad.json:4:26: error: unknown key \"path\"") != std::string::npos);
 }
 
 TEST_CASE("parser: wechatpay_v2_request steps", "[scenario][parser][wechatpay]") {
     std::string fixtures = testing::default_fixtures_dir();
-    auto l = load(R"({"name": "v2", "fixtures": ")" + fixtures + R"(", "vars": {"m": "1900000209", "order": "O1"}, "steps": [
+    auto l =
+        load(R"({"name": "v2", "fixtures": ")" + fixtures + R"(", "vars": {"m": "1900000209", "order": "O1"}, "steps": [
   {"wechatpay_v2_request": {"url": "/pay/orderquery", "mchid": "1900000209", "fields": {"out_trade_no": "{{order}}", "total_fee": 1, "nonce_str": null}}},
   {"wechatpay_v2_request": {"url": "/pay/orderquery", "mchid": "{{m}}", "sign_type": "HMAC-SHA256", "sign": null, "verify": false}}
 ]})",
-                  "wechatpay_v2.json");
+             "wechatpay_v2.json");
     INFO(l.diagnostics);
     REQUIRE(l.scenario);
     REQUIRE(l.scenario->steps.size() == 2);
@@ -376,7 +390,7 @@ TEST_CASE("parser: wechatpay_v2_request steps", "[scenario][parser][wechatpay]")
     CHECK(a.wechatpay_v2_request.sign_type == "MD5");
     CHECK(a.wechatpay_v2_request.verify);
     CHECK(a.wechatpay_v2_request.api_v2_key == std::string(core::trim(*key2)));  // the merchant's subfolder
-    CHECK(a.wechatpay_v2_request.fields.begin().key() == "out_trade_no");         // file order
+    CHECK(a.wechatpay_v2_request.fields.begin().key() == "out_trade_no");        // file order
     CHECK(a.wechatpay_v2_request.fields["nonce_str"].is_null());
     CHECK(a.wechatpay_v2_request.merchant_keys.empty());
     const auto& b = l.scenario->steps[1].wechatpay_v2_request;
@@ -396,12 +410,14 @@ TEST_CASE("parser: wechatpay_v2_request steps", "[scenario][parser][wechatpay]")
                     "wechatpay_v2_bad.json");
     CHECK_FALSE(bad.scenario);
     INFO(bad.diagnostics);
-    CHECK(bad.diagnostics.find("wechatpay_v2_bad.json:2:4: error: unknown key \"wechatpay_v2_requst\" (did you mean \"wechatpay_v2_request\"?)") !=
+    CHECK(bad.diagnostics.find("wechatpay_v2_bad.json:2:4: error: unknown key \"wechatpay_v2_requst\" (did you mean "
+                               "\"wechatpay_v2_request\"?)") != std::string::npos);
+    CHECK(bad.diagnostics.find(
+              "wechatpay_v2_bad.json:3:82: error: expected one of \"MD5\", \"HMAC-SHA256\"; got \"SHA1\"") !=
           std::string::npos);
-    CHECK(bad.diagnostics.find("wechatpay_v2_bad.json:3:82: error: expected one of \"MD5\", \"HMAC-SHA256\"; got \"SHA1\"") !=
-          std::string::npos);
-    CHECK(bad.diagnostics.find("wechatpay_v2_bad.json:4:69: error: unknown key \"feilds\" (did you mean \"fields\"?)") !=
-          std::string::npos);
+    CHECK(
+        bad.diagnostics.find("wechatpay_v2_bad.json:4:69: error: unknown key \"feilds\" (did you mean \"fields\"?)") !=
+        std::string::npos);
 }
 
 TEST_CASE("parser: a fixture overlay merges into the set's fixture.json", "[scenario][parser][overlay]") {
@@ -420,16 +436,17 @@ TEST_CASE("parser: a fixture overlay merges into the set's fixture.json", "[scen
     auto merged = core::parse_json(sc.overlay_fixture);
     REQUIRE(merged.ok());
     CHECK((*merged)["name"] == sc.overlay_name);
-    CHECK_FALSE(merged->contains("description"));                        // null removes
-    CHECK((*merged)["alipay"]["users"].size() == 3);                     // arrays append
+    CHECK_FALSE(merged->contains("description"));     // null removes
+    CHECK((*merged)["alipay"]["users"].size() == 3);  // arrays append
     CHECK((*merged)["alipay"]["users"][2]["nick_name"] == "overlay buyer");
     CHECK((*merged)["alipay"]["apps"].size() == 2);                      // untouched members stay
     CHECK((*merged)["backend"]["auth"]["expires_in"] == "5m");           // scalars replace
     CHECK((*merged)["backend"]["auth"]["issuer"] == "mpemu-demo-shop");  // objects merge
     // The same overlay gives the same set name (the folder is shared); another one a different one.
-    auto again = load(R"({"name": "o", "fixtures": ")" + fixtures + R"(", "overlay": {"backend": {"auth": {"expires_in": "6m"}}},
+    auto again =
+        load(R"({"name": "o", "fixtures": ")" + fixtures + R"(", "overlay": {"backend": {"auth": {"expires_in": "6m"}}},
 "steps": [{"admin": "health"}]})",
-                      "overlay2.json");
+             "overlay2.json");
     REQUIRE(again.scenario);
     CHECK(again.scenario->overlay_name != sc.overlay_name);
 }
@@ -442,6 +459,7 @@ TEST_CASE("parser: an overlay needs a fixture set folder", "[scenario][parser][o
     CHECK_FALSE(l.scenario);
     CHECK(l.diagnostics.find("overlay_bad.json:2:3: error: an overlay needs a fixture set folder to lay over (declare "
                              "\"fixtures\" (e.g. \"default\"))") != std::string::npos);
-    auto typo = load(R"({"name": "x", "fixtures": "default", "overlya": {}, "steps": [{"admin": "health"}]})", "overlya.json");
+    auto typo =
+        load(R"({"name": "x", "fixtures": "default", "overlya": {}, "steps": [{"admin": "health"}]})", "overlya.json");
     CHECK(typo.diagnostics.find("unknown key \"overlya\" (did you mean \"overlay\"?)") != std::string::npos);
 }

@@ -4,14 +4,16 @@
 #include "tools/scenario/predicate.hpp"
 
 using namespace mpemu;
-using scenario::evaluate_predicate;
 using core::Json;
+using scenario::evaluate_predicate;
 
 namespace {
 bool holds(const std::string& op, const Json& actual, const Json& expected) {
     return evaluate_predicate(op, &actual, expected).passed;
 }
-bool holds_missing(const std::string& op, const Json& expected) { return evaluate_predicate(op, nullptr, expected).passed; }
+bool holds_missing(const std::string& op, const Json& expected) {
+    return evaluate_predicate(op, nullptr, expected).passed;
+}
 }  // namespace
 
 TEST_CASE("equals and not_equals compare JSON, numbers by value", "[scenario][predicate]") {
