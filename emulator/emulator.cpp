@@ -116,7 +116,7 @@ core::Result<int> Emulator::bind() {
             [this](Request& r, const RefusalInfo& info) {
                 r.request_id = ids_.hex(16);
                 const RouteGroup* g = router_.group_for(r.path);
-                Response res = g && g->refuse ? g->refuse(r, info) : admin::error_response(413, "refused", info.detail);
+                Response res = g && g->refuse ? g->refuse(r, info) : admin::error_response("refused", info.detail);
                 JournalEntry e;
                 e.id = r.request_id;
                 e.started_ms = core::to_unix_ms(core::Clock::wall_now());
@@ -226,7 +226,7 @@ Response Emulator::handle(Request& req) {
         for (const auto& gr : router_.groups()) {
             for (const auto& p : gr->prefixes) prefixes.push_back(p);
         }
-        res = admin::error_response(404, "not_found",
+        res = admin::error_response("not_found",
                                     "no emulated service serves " + req.method + " " + req.path +
                                         "; emulated paths start with " + core::join(prefixes, ", "));
     }

@@ -15,11 +15,35 @@ emulator::Response ordered_json_response(int status, const core::OrderedJson& bo
     return emulator::Response::json(status, core::dump(body));
 }
 
-emulator::Response error_response(int status, const std::string& code, const std::string& message,
-                                  const core::Json& detail) {
+int status_for(std::string_view code) {
+    struct Entry {
+        std::string_view code;
+        int status;
+    };
+    static constexpr Entry kStatuses[] = {
+        {"bad_request", 400},   {"bad_json", 400},           {"too_deep", 400},  {"invalid_fixtures", 400},
+        {"seed", 400},          {"bad_snapshot", 400},       {"unauthorized", 401}, {"forbidden", 403},
+        {"not_found", 404},     {"method_not_allowed", 405}, {"conflict", 409},  {"ambiguous", 409},
+        {"busy", 409},          {"body_too_large", 413},     {"refused", 413},   {"headers_too_large", 431},
+    };
+    for (const auto& e : kStatuses) {
+        if (e.code == code) return e.status;
+    }
+    return 500;
+}
+
+emulator::Response error_response(const std::string& code, const std::string& message, const core::Json& detail) {
     core::OrderedJson err = {{"code", code}, {"message", message}};
     if (!detail.is_null()) err["detail"] = core::OrderedJson::parse(detail.dump());
-    return ordered_json_response(status, core::OrderedJson{{"error", err}});
+    return ordered_json_response(status_for(code), core::OrderedJson{{"error", err}});
+}
+
+emulator::Response error_response(const core::Error& error) {
+    return error_response(error.code, error.message);
+}
+
+emulator::Response error_response(const emulator::Failure& failure) {
+    return error_response(failure.code, failure.message, failure.detail);
 }
 
 core::Result<core::Json> body_object(const emulator::Request& req) {
@@ -33,7 +57,7 @@ core::Result<core::Json> body_object(const emulator::Request& req) {
 bool require_string(const core::Json& body, const char* key, std::string* out, emulator::Response* error) {
     auto it = body.find(key);
     if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
-        *error = error_response(400, "bad_request",
+        *error = error_response("bad_request",
                                 std::string("\"") + key + "\" is required and must be a non-empty string");
         return false;
     }
@@ -48,7 +72,7 @@ bool optional_string(const core::Json& body, const char* key, std::string* out, 
         return true;
     }
     if (!it->is_string()) {
-        *error = error_response(400, "bad_request", std::string("\"") + key + "\" must be a string");
+        *error = error_response("bad_request", std::string("\"") + key + "\" must be a string");
         return false;
     }
     *out = it->get<std::string>();

@@ -2,17 +2,27 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/json.hpp"
 #include "emulator/http.hpp"
+#include "emulator/outcome.hpp"
 #include "emulator/router.hpp"
 
 namespace mpemu::admin {
 
 emulator::Response json_response(int status, const core::Json& body);
 emulator::Response ordered_json_response(int status, const core::OrderedJson& body);
-emulator::Response error_response(int status, const std::string& code, const std::string& message,
+// The one map from an admin error code to its HTTP status: bad_request-like codes 400, unauthorized 401,
+// forbidden 403, not_found 404, method_not_allowed 405, conflict/ambiguous/busy 409, body_too_large
+// 413, headers_too_large 431. Any other code is an internal error: 500.
+int status_for(std::string_view code);
+
+// {"error":{"code","message","detail"?}} with the status status_for(code) gives.
+emulator::Response error_response(const std::string& code, const std::string& message,
                                   const core::Json& detail = nullptr);
+emulator::Response error_response(const core::Error& error);
+emulator::Response error_response(const emulator::Failure& failure);
 
 // The request body as a JSON object ({} when empty). Error: a ready 400 response.
 core::Result<core::Json> body_object(const emulator::Request& req);

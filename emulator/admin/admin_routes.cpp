@@ -20,29 +20,29 @@ Response refuse(const Request& req, const emulator::RefusalInfo& info) {
     using emulator::Refusal;
     switch (info.kind) {
         case Refusal::kNotEmulated:
-            return error_response(404, "not_found", "no admin operation " + req.method + " " + req.path,
+            return error_response("not_found", "no admin operation " + req.method + " " + req.path,
                                   core::Json{{"hint", "GET /__admin/operations lists every emulated operation"}});
         case Refusal::kMethodNotAllowed: {
-            auto r = error_response(405, "method_not_allowed", info.detail);
+            auto r = error_response("method_not_allowed", info.detail);
             r.set_header("Allow", core::join(info.allowed, ", "));
             return r;
         }
         case Refusal::kBodyTooLarge:
-            return error_response(413, "body_too_large", info.detail);
+            return error_response("body_too_large", info.detail);
         case Refusal::kHeadersTooLarge:
-            return error_response(431, "headers_too_large", info.detail);
+            return error_response("headers_too_large", info.detail);
         case Refusal::kBadRequest:
-            return error_response(400, "bad_request", info.detail);
+            return error_response("bad_request", info.detail);
         case Refusal::kTooDeep:
-            return error_response(400, "too_deep", info.detail);
+            return error_response("too_deep", info.detail);
         case Refusal::kForbidden:
-            return error_response(403, "forbidden", info.detail);
+            return error_response("forbidden", info.detail);
         case Refusal::kUnauthorized:
-            return error_response(401, "unauthorized", info.detail);
+            return error_response("unauthorized", info.detail);
         case Refusal::kInternal:
-            return error_response(500, "internal", "unexpected error: " + info.detail);
+            return error_response("internal", "unexpected error: " + info.detail);
     }
-    return error_response(500, "internal", info.detail);
+    return error_response("internal", info.detail);
 }
 
 std::optional<Response> guard(const emulator::Emulator& emu, const Request& req) {
@@ -50,7 +50,7 @@ std::optional<Response> guard(const emulator::Emulator& emu, const Request& req)
     if (!token.empty()) {
         const std::string* auth = req.header("Authorization");
         if (!auth || *auth != "Bearer " + token) {
-            auto r = error_response(401, "unauthorized",
+            auto r = error_response("unauthorized",
                                     "the admin API needs \"Authorization: Bearer <token>\" (serve --admin-token)");
             r.set_header("WWW-Authenticate", "Bearer realm=\"mpemu admin\"");
             return r;
@@ -58,7 +58,7 @@ std::optional<Response> guard(const emulator::Emulator& emu, const Request& req)
         return std::nullopt;
     }
     if (!req.from_loopback()) {
-        return error_response(403, "forbidden",
+        return error_response("forbidden",
                               "the admin API answers loopback clients only; start serve with --admin-token T to "
                               "allow remote clients with a bearer token");
     }
@@ -75,7 +75,7 @@ core::Json clock_json(const core::Clock& clock) {
 }
 
 Response bad_request(const std::string& message) {
-    return error_response(400, "bad_request", message);
+    return error_response("bad_request", message);
 }
 
 size_t parse_size(const std::string* s, size_t fallback) {
@@ -115,7 +115,7 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
         core::Diagnostics diags;
         auto st = emu.reset(dir, diags);
         if (!st) {
-            return error_response(400, st.error().code == "fixtures" ? "invalid_fixtures" : st.error().code,
+            return error_response(st.error().code == "fixtures" ? "invalid_fixtures" : st.error().code,
                                   st.error().message,
                                   diags.size() ? core::Json{{"diagnostics", diags.render_short()}} : core::Json());
         }
@@ -135,30 +135,30 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
             return bad_request("snapshot names are 1-128 characters without \"/\"; \"current\" is reserved");
         }
         auto st = emu.save_snapshot(name);
-        if (!st) return error_response(500, st.error().code, st.error().message);
+        if (!st) return error_response(st.error());
         return json_response(201, {{"name", name}});
     });
     add(router, "snapshots.restore", [&emu](Request& req) {
         auto st = emu.restore_snapshot(req.path_param("name"));
-        if (!st) return error_response(st.error().code == "not_found" ? 404 : 500, st.error().code, st.error().message);
+        if (!st) return error_response(st.error());
         return json_response(200, {{"status", "ok"}, {"name", req.path_param("name")}});
     });
     add(router, "snapshots.delete", [&emu](Request& req) {
         auto st = emu.delete_snapshot(req.path_param("name"));
-        if (!st) return error_response(404, st.error().code, st.error().message);
+        if (!st) return error_response(st.error());
         return json_response(200, {{"status", "ok"}, {"name", req.path_param("name")}});
     });
     add(router, "snapshots.export", [&emu](Request& req) {
         std::string name = req.path_param("name");
         char tmpl[] = "/tmp/mpemu-export-XXXXXX";
         int fd = mkstemp(tmpl);
-        if (fd < 0) return error_response(500, "io", "cannot create a temporary file");
+        if (fd < 0) return error_response("io", "cannot create a temporary file");
         close(fd);
         auto st = emu.export_snapshot(name == "current" ? "" : name, tmpl);
         auto data = st ? core::read_file(tmpl) : std::nullopt;
         std::remove(tmpl);
-        if (!st) return error_response(st.error().code == "not_found" ? 404 : 500, st.error().code, st.error().message);
-        if (!data) return error_response(500, "io", "cannot read the exported snapshot");
+        if (!st) return error_response(st.error());
+        if (!data) return error_response("io", "cannot read the exported snapshot");
         Response r = Response::json(200, std::move(*data), "application/vnd.sqlite3");
         r.set_header("Content-Disposition", "attachment; filename=\"" + name + ".mpemu.sqlite\"");
         return r;
@@ -275,21 +275,21 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
     add(router, "notifications.get", [&emu](Request& req) {
         std::string id = req.path_param("id");
         if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) {
-            return error_response(404, "not_found", "no notification with id " + id);
+            return error_response("not_found", "no notification with id " + id);
         }
         for (const auto& m : emu.outbox().list({})) {
             if (std::to_string(m.id) == id)
                 return json_response(200, emu.outbox().to_json(m, emu.outbox().attempts(m.id)));
         }
-        return error_response(404, "not_found", "no notification with id " + id);
+        return error_response("not_found", "no notification with id " + id);
     });
     add(router, "notifications.redeliver", [&emu](Request& req) {
         std::string id = req.path_param("id");
         if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) {
-            return error_response(404, "not_found", "no notification with id " + id);
+            return error_response("not_found", "no notification with id " + id);
         }
         auto st = emu.outbox().redeliver(std::stoll(id));
-        if (!st) return error_response(st.error().code == "not_found" ? 404 : 409, st.error().code, st.error().message);
+        if (!st) return error_response(st.error());
         return json_response(202, {{"status", "queued"}, {"id", id}});
     });
 }

@@ -291,7 +291,7 @@ void AlipayModule::mount(emulator::Router& router, emulator::ServiceContext& ctx
 
     admin::add(router, "alipay.auth_codes.create", [this](Request& req) {
         auto body = admin::body_object(req);
-        if (!body) return admin::error_response(400, "bad_request", body.error().message);
+        if (!body) return admin::error_response("bad_request", body.error().message);
         std::string app_id, user_id, scopes;
         Response err;
         if (!admin::require_string(*body, "app_id", &app_id, &err)) return err;
@@ -305,7 +305,7 @@ void AlipayModule::mount(emulator::Router& router, emulator::ServiceContext& ctx
     });
     admin::add(router, "alipay.trades.pay", [this](Request& req) {
         auto body = admin::body_object(req);
-        if (!body) return admin::error_response(400, "bad_request", body.error().message);
+        if (!body) return admin::error_response("bad_request", body.error().message);
         std::string result, app_id;
         Response err;
         if (!admin::optional_string(*body, "result", &result, &err)) return err;
@@ -338,8 +338,7 @@ void AlipayModule::mount(emulator::Router& router, emulator::ServiceContext& ctx
 Response AlipayModule::admin_result(const core::Result<Json>& r) {
     if (r) return admin::json_response(200, *r);
     const auto& e = r.error();
-    int status = e.code == "not_found" ? 404 : (e.code == "conflict" || e.code == "ambiguous") ? 409 : 400;
-    return admin::error_response(status, e.code, e.message);
+    return admin::error_response(e);
 }
 
 void AlipayModule::log_error(const Request& req, const Outcome& o) {

@@ -94,12 +94,11 @@ void mount_admin(emulator::Router& router, Api& api) {
     using admin::error_response;
     using admin::json_response;
     auto fail = [](const core::Error& e) {
-        int status = e.code == "not_found" ? 404 : e.code == "bad_request" ? 400 : 500;
-        return error_response(status, e.code, e.message);
+        return error_response(e);
     };
     admin::add(router, "wechat.login_codes.create", [&api, fail](Request& req) {
         auto body = admin::body_object(req);
-        if (!body) return error_response(400, "bad_request", body.error().message);
+        if (!body) return error_response("bad_request", body.error().message);
         std::string appid, openid;
         Response err;
         if (!admin::require_string(*body, "appid", &appid, &err) ||
@@ -112,7 +111,7 @@ void mount_admin(emulator::Router& router, Api& api) {
             const auto& c = (*body)["count"];
             if (!c.is_number_integer() || c.get<long long>() < 1 ||
                 c.get<long long>() > static_cast<long long>(kMaxBulkCodes)) {
-                return error_response(400, "bad_request",
+                return error_response("bad_request",
                                       "\"count\" must be an integer from 1 to " + std::to_string(kMaxBulkCodes));
             }
             count = static_cast<size_t>(c.get<long long>());
@@ -143,7 +142,7 @@ void mount_admin(emulator::Router& router, Api& api) {
     });
     admin::add(router, "wechat.phone_codes.create", [&api, fail](Request& req) {
         auto body = admin::body_object(req);
-        if (!body) return error_response(400, "bad_request", body.error().message);
+        if (!body) return error_response("bad_request", body.error().message);
         std::string appid, openid;
         Response err;
         if (!admin::require_string(*body, "appid", &appid, &err) ||
@@ -156,7 +155,7 @@ void mount_admin(emulator::Router& router, Api& api) {
     });
     admin::add(router, "wechat.encrypted_data.create", [&api, fail](Request& req) {
         auto body = admin::body_object(req);
-        if (!body) return error_response(400, "bad_request", body.error().message);
+        if (!body) return error_response("bad_request", body.error().message);
         std::string appid, openid, kind;
         Response err;
         if (!admin::require_string(*body, "appid", &appid, &err) ||
@@ -174,7 +173,7 @@ void mount_admin(emulator::Router& router, Api& api) {
         std::string l = q("limit");
         if (!l.empty()) {
             if (l.size() > 9 || l.find_first_not_of("0123456789") != std::string::npos) {
-                return error_response(400, "bad_request", "\"limit\" must be a number");
+                return error_response("bad_request", "\"limit\" must be a number");
             }
             limit = std::stoul(l);
         }

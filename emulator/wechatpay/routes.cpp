@@ -156,7 +156,7 @@ Response refuse(const Request& req, const emulator::RefusalInfo& info) {
 
 Response admin_result(const Outcome<Json>& r) {
     if (r.ok()) return admin::json_response(200, r.value());
-    return admin::error_response(r.error().status, r.error().code, r.error().message);
+    return admin::error_response(r.error().code, r.error().message);
 }
 
 int limit_of(const Request& req) {
@@ -262,7 +262,7 @@ void WechatPay::mount(emulator::Router& router, emulator::ServiceContext& ctx) {
     });
     admin::add(router, "wechatpay.transactions.pay", [this](Request& req) {
         auto body = admin::body_object(req);
-        if (!body) return admin::error_response(400, "bad_request", body.error().message);
+        if (!body) return admin::error_response("bad_request", body.error().message);
         return admin_result(admin_pay(req.path_param("out_trade_no"), *body));
     });
     admin::add(router, "wechatpay.refunds.list", [this](Request& req) {
@@ -272,7 +272,7 @@ void WechatPay::mount(emulator::Router& router, emulator::ServiceContext& ctx) {
     });
     admin::add(router, "wechatpay.refunds.outcome", [this](Request& req) {
         auto body = admin::body_object(req);
-        if (!body) return admin::error_response(400, "bad_request", body.error().message);
+        if (!body) return admin::error_response("bad_request", body.error().message);
         return admin_result(admin_refund_outcome(req.path_param("out_refund_no"), *body));
     });
 }

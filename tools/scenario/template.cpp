@@ -243,6 +243,7 @@ core::Result<Json> call(const std::string& fn, const std::vector<Json>& args) {
     }
     if (fn == "hmac_sha256") {
         if (auto s = need(2); !s) return s.error();
+        // crypto-ok: the user-facing {{hmac_sha256(key, text)}} function, not a provider protocol.
         return Json(core::crypto::hmac_sha256_hex(to_text(args[0]), to_text(args[1])));
     }
     if (fn == "add" || fn == "sub") {
@@ -273,7 +274,7 @@ core::Result<Json> call(const std::string& fn, const std::vector<Json>& args) {
     }
     if (fn == "sha256") return Json(core::crypto::sha256_hex(*text));
     if (fn == "sha1") return Json(core::crypto::sha1_hex(*text));
-    if (fn == "md5") return Json(core::crypto::md5_hex(*text));
+    if (fn == "md5") return Json(core::crypto::md5_hex(*text));  // crypto-ok: a user-facing template function
     if (fn == "urlencode") return Json(core::url_encode(*text));
     if (fn == "upper") return Json(core::to_upper(*text));
     if (fn == "lower") return Json(core::to_lower(*text));
