@@ -18,12 +18,12 @@ namespace mpemu::emulator {
 // An error in three parts (machine code, the client's text, detail for the log), plus what the wire
 // format needs to render it: the HTTP status and structured detail.
 struct Failure {
-    int status = 500;      // HTTP status the provider answers with (the admin API maps `code` instead)
-    std::string code;      // the provider's machine code: "40163", "ORDER_NOT_EXIST", "ACQ.TRADE_NOT_EXIST",
-                           // or an admin code ("not_found", "conflict", ...)
-    std::string message;   // the text the client sees: the provider's exact words, from its errors.*
-    core::Json detail;     // structured detail the wire format carries; null = none
-    std::string log;       // goes only to the log
+    int status = 500;     // HTTP status the provider answers with (the admin API maps `code` instead)
+    std::string code;     // the provider's machine code: "40163", "ORDER_NOT_EXIST", "ACQ.TRADE_NOT_EXIST",
+                          // or an admin code ("not_found", "conflict", ...)
+    std::string message;  // the text the client sees: the provider's exact words, from its errors.*
+    core::Json detail;    // structured detail the wire format carries; null = none
+    std::string log;      // goes only to the log
 
     // A Failure from a core::Error (code, message; its detail goes to the log).
     static Failure from(const core::Error& e, int status = 500) {
@@ -35,7 +35,7 @@ template <class T>
 class [[nodiscard]] Outcome {
 public:
     Outcome() : v_(unset()) {}
-    Outcome(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
+    Outcome(T value) : v_(std::move(value)) {}            // NOLINT(google-explicit-constructor)
     Outcome(Failure failure) : v_(std::move(failure)) {}  // NOLINT(google-explicit-constructor)
 
     bool ok() const { return v_.index() == 0; }

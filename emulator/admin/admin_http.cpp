@@ -21,10 +21,10 @@ int status_for(std::string_view code) {
         int status;
     };
     static constexpr Entry kStatuses[] = {
-        {"bad_request", 400},   {"bad_json", 400},           {"too_deep", 400},  {"invalid_fixtures", 400},
-        {"seed", 400},          {"bad_snapshot", 400},       {"unauthorized", 401}, {"forbidden", 403},
-        {"not_found", 404},     {"method_not_allowed", 405}, {"conflict", 409},  {"ambiguous", 409},
-        {"busy", 409},          {"body_too_large", 413},     {"refused", 413},   {"headers_too_large", 431},
+        {"bad_request", 400}, {"bad_json", 400},           {"too_deep", 400},     {"invalid_fixtures", 400},
+        {"seed", 400},        {"bad_snapshot", 400},       {"unauthorized", 401}, {"forbidden", 403},
+        {"not_found", 404},   {"method_not_allowed", 405}, {"conflict", 409},     {"ambiguous", 409},
+        {"busy", 409},        {"body_too_large", 413},     {"refused", 413},      {"headers_too_large", 431},
     };
     for (const auto& e : kStatuses) {
         if (e.code == code) return e.status;
@@ -57,8 +57,8 @@ core::Result<core::Json> body_object(const emulator::Request& req) {
 bool require_string(const core::Json& body, const char* key, std::string* out, emulator::Response* error) {
     auto it = body.find(key);
     if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
-        *error = error_response("bad_request",
-                                std::string("\"") + key + "\" is required and must be a non-empty string");
+        *error =
+            error_response("bad_request", std::string("\"") + key + "\" is required and must be a non-empty string");
         return false;
     }
     *out = it->get<std::string>();

@@ -85,8 +85,8 @@ TEST_CASE("RSA, AES and HMAC are called only from protocol code and core/crypto"
             while (std::getline(in, line)) {
                 ++n;
                 // A documented exception says so on its line or the line before: "// crypto-ok: why".
-                bool excused = line.find("crypto-ok") != std::string::npos ||
-                               previous.find("crypto-ok") != std::string::npos;
+                bool excused =
+                    line.find("crypto-ok") != std::string::npos || previous.find("crypto-ok") != std::string::npos;
                 previous = line;
                 if (excused) continue;
                 INFO(fs::relative(file, kRoot).string()
