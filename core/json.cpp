@@ -328,6 +328,13 @@ void write_value(std::string& out, const J& j, int indent, int level) {
 
 }  // namespace
 
+std::string json_quote(std::string_view s) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    write_string(out, s);
+    return out;
+}
+
 std::string dump(const Json& j) {
     std::string out;
     write_value(out, j, 0, 0);

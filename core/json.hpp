@@ -29,6 +29,8 @@ int json_nesting_depth(std::string_view text);
 // Compact output that survives JSON.parse + JSON.stringify unchanged: no whitespace, raw UTF-8,
 // "/" unescaped. Invalid UTF-8 is replaced rather than thrown.
 std::string dump(const Json& j);
+// A JSON string literal, quotes included, escaped exactly as dump() (and JSON.stringify) escape strings.
+std::string json_quote(std::string_view s);
 std::string dump(const OrderedJson& j);
 std::string dump_pretty(const Json& j);
 

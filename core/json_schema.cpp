@@ -8,12 +8,14 @@
 #include <cfloat>
 #include <cmath>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <set>
 #include <tuple>
 #include <unordered_map>
 
+#include "core/embedded.hpp"
 #include "core/string_format.hpp"
 #include "core/text.hpp"
 #include "core/uri_reference.hpp"
@@ -30,48 +32,18 @@ constexpr int kMaxEvalDepth = 400;
 
 // ---- small helpers ------------------------------------------------------------------------------
 
-std::string esc(std::string_view token) {
-    return replace_all(replace_all(std::string(token), "~", "~0"), "/", "~1");
-}
-
-std::string unesc(std::string_view token) {
-    std::string out;
-    for (size_t i = 0; i < token.size(); ++i) {
-        if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1')) {
-            out += token[i + 1] == '0' ? '~' : '/';
-            ++i;
-        } else {
-            out += token[i];
-        }
-    }
-    return out;
-}
-
 // Tokens of a JSON Pointer, still escaped; "" has none, "/" has one empty token.
 std::vector<std::string> raw_tokens(std::string_view pointer) {
     return pointer.empty() ? std::vector<std::string>{} : split(pointer.substr(1), '/');
 }
 
+// JSON Pointer helpers are core's (json.hpp); these names keep the compiler's code short.
+std::string esc(std::string_view token) {
+    return pointer_escape(token);
+}
+
 const Json* navigate(const Json& root, std::string_view pointer) {
-    const Json* cur = &root;
-    for (const auto& raw : raw_tokens(pointer)) {
-        std::string t = unesc(raw);
-        if (cur->is_object()) {
-            auto it = cur->find(t);
-            if (it == cur->end()) return nullptr;
-            cur = &*it;
-        } else if (cur->is_array()) {
-            if (t.empty() || t.size() > 9 || (t.size() > 1 && t[0] == '0') ||
-                !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
-                return nullptr;
-            size_t i = std::stoul(t);
-            if (i >= cur->size()) return nullptr;
-            cur = &(*cur)[i];
-        } else {
-            return nullptr;
-        }
-    }
-    return cur;
+    return pointer_get(root, pointer);
 }
 
 std::string percent_decode(std::string_view s) {
@@ -615,7 +587,8 @@ bool Compiler::ref(Node& n, const Json& j, const Loc& loc, const Ctx& c) {
                 if (parent && parent->is_object()) {
                     for (const auto& item : parent->items()) names.push_back(item.key());
                 }
-                if (auto guess = suggest(unesc(found->ptr.substr(slash + 1)), names))
+                auto last = pointer_tokens(found->ptr.substr(slash));  // one token, unescaped
+                if (auto guess = suggest(last.empty() ? std::string() : last.front(), names))
                     hint = " (did you mean " + qstr(*guess) + "?)";
             }
             return reject(at, "cannot resolve " + std::string(kw) + " " + qstr(it->get<std::string>()) + hint);
@@ -1537,6 +1510,26 @@ std::vector<SchemaIssue> JsonSchema::validate(const Json& instance) const {
 bool JsonSchema::is_valid(const Json& instance) const {
     if (!impl_ || root_ < 0) return true;
     return Validator(*impl_, nullptr).eval(root_, instance, nullptr, nullptr);
+}
+
+Result<const JsonSchema*> embedded_schema(std::string_view name) {
+    // Compiled once per name and kept for the process: the schemas are part of the binary.
+    static std::mutex mu;
+    static std::map<std::string, Result<JsonSchema>, std::less<>> compiled;
+    std::lock_guard lock(mu);
+    auto it = compiled.find(name);
+    if (it == compiled.end()) {
+        Result<JsonSchema> schema = make_error("embedded", "the schema is not embedded in this build");
+        if (auto text = embedded_file(name)) {
+            auto json = parse_json(*text, 256);
+            schema = json ? JsonSchema::compile(*json) : Result<JsonSchema>(json.error());
+        }
+        it = compiled.emplace(std::string(name), std::move(schema)).first;
+    }
+    if (!it->second) {
+        return make_error("embedded", "internal error: schemas/" + std::string(name) + ": " + it->second.error().message);
+    }
+    return &it->second.value();
 }
 
 }  // namespace mpemu::core

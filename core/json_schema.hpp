@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/json.hpp"
@@ -75,5 +76,10 @@ private:
     struct State;
     std::shared_ptr<State> state_;
 };
+
+// A JSON Schema embedded in the binary (schemas/NAME, see core/embedded.hpp), compiled on first use.
+// Null when it is missing from the build or does not compile (a build defect): the error names
+// schemas/NAME.
+Result<const JsonSchema*> embedded_schema(std::string_view name);
 
 }  // namespace mpemu::core

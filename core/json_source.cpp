@@ -429,29 +429,8 @@ private:
     }
 
     bool control_character(char c) {
-        std::string escape;
-        switch (c) {
-            case '\n':
-                escape = "\\n";
-                break;
-            case '\r':
-                escape = "\\r";
-                break;
-            case '\t':
-                escape = "\\t";
-                break;
-            case '\b':
-                escape = "\\b";
-                break;
-            case '\f':
-                escape = "\\f";
-                break;
-            default: {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-                escape = buf;
-            }
-        }
+        std::string quoted = json_quote(std::string_view(&c, 1));  // "\n", "\u001f": the escape to suggest
+        std::string escape = quoted.substr(1, quoted.size() - 2);
         std::string hint = c == '\n' || c == '\r' ? "if the string should end here, add the closing quote" : "";
         return fail(i_, 1, "control character in string (use " + escape + ")", hint);
     }

@@ -117,19 +117,8 @@ core::Result<int> Emulator::bind() {
                 r.request_id = ids_.hex(16);
                 const RouteGroup* g = router_.group_for(r.path);
                 Response res = g && g->refuse ? g->refuse(r, info) : admin::error_response("refused", info.detail);
-                JournalEntry e;
-                e.id = r.request_id;
-                e.started_ms = core::to_unix_ms(core::Clock::wall_now());
-                e.emulated_ms = clock_.now_unix_ms();
-                e.method = r.method;
-                e.target = r.target;
-                e.group = g ? g->name : "";
-                e.remote_addr = r.remote_addr;
-                e.request_headers = r.headers;
-                e.status = res.status;
-                e.response_headers = res.headers;
-                e.response_body = res.body;
-                journal_.record(std::move(e));
+                journal_.record(JournalEntry::of(r, res, g ? g->name : "", core::to_unix_ms(core::Clock::wall_now()),
+                                                 clock_.now_unix_ms()));
                 return res;
             });
     }
@@ -233,20 +222,9 @@ Response Emulator::handle(Request& req) {
     double latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     const bool is_admin = is_admin_group;
     if (!is_admin) {
-        JournalEntry e;
-        e.id = req.request_id;
-        e.started_ms = started_wall;
-        e.emulated_ms = clock_.now_unix_ms();
-        e.method = req.method;
-        e.target = req.target;
-        e.group = g ? g->name : "";
+        JournalEntry e = JournalEntry::of(req, res, g ? g->name : "", started_wall, clock_.now_unix_ms());
         e.operation_id = req.operation_id;
-        e.remote_addr = req.remote_addr;
-        e.request_headers = req.headers;
         e.request_body = req.body;
-        e.status = res.status;
-        e.response_headers = res.headers;
-        e.response_body = res.body;
         e.latency_ms = latency_ms;
         journal_.record(std::move(e));
     }

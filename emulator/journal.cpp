@@ -9,6 +9,23 @@ namespace mpemu::emulator {
 
 Journal::Journal(size_t capacity, size_t max_body_bytes) : capacity_(capacity), max_body_(max_body_bytes) {}
 
+JournalEntry JournalEntry::of(const Request& req, const Response& res, std::string group, long long started_ms,
+                              long long emulated_ms) {
+    JournalEntry e;
+    e.id = req.request_id;
+    e.started_ms = started_ms;
+    e.emulated_ms = emulated_ms;
+    e.method = req.method;
+    e.target = req.target;
+    e.group = std::move(group);
+    e.remote_addr = req.remote_addr;
+    e.request_headers = req.headers;
+    e.status = res.status;
+    e.response_headers = res.headers;
+    e.response_body = res.body;
+    return e;
+}
+
 void Journal::record(JournalEntry entry) {
     if (capacity_ == 0) return;
     if (entry.request_body.size() > max_body_) {

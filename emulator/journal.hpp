@@ -31,6 +31,11 @@ struct JournalEntry {
     std::string response_body;
     bool response_body_truncated = false;
     double latency_ms = 0;
+
+    // The entry for one exchange, without the request body, operation id and latency (a refused request
+    // has none of them; a handled one adds them).
+    static JournalEntry of(const Request& req, const Response& res, std::string group, long long started_ms,
+                           long long emulated_ms);
 };
 
 class Journal {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/result.hpp"
@@ -136,40 +137,24 @@ public:
     // the exception propagates. after_commit callbacks run after COMMIT, outside the lock.
     template <class F>
     auto write(F&& fn) {
+        using R = decltype(fn(std::declval<Conn&>()));
         std::vector<std::function<void()>> hooks;
-        if constexpr (std::is_void_v<decltype(fn(std::declval<Conn&>()))>) {
-            {
-                std::lock_guard lock(mu_);
-                begin();
-                Conn c(*this);
-                try {
-                    fn(c);
-                    commit();
-                } catch (...) {
-                    rollback();
-                    throw;
-                }
-                if (tx_depth_ == 0) hooks.swap(after_commit_);
+        auto result = [&] {
+            std::lock_guard lock(mu_);
+            Transaction tx(*this);
+            Conn c(*this);
+            if constexpr (std::is_void_v<R>) {
+                fn(c);
+                tx.commit(hooks);
+                return std::monostate{};
+            } else {
+                R r = fn(c);
+                tx.commit(hooks);
+                return r;
             }
-            for (auto& h : hooks) h();
-        } else {
-            decltype(fn(std::declval<Conn&>())) result;
-            {
-                std::lock_guard lock(mu_);
-                begin();
-                Conn c(*this);
-                try {
-                    result = fn(c);
-                    commit();
-                } catch (...) {
-                    rollback();
-                    throw;
-                }
-                if (tx_depth_ == 0) hooks.swap(after_commit_);
-            }
-            for (auto& h : hooks) h();
-            return result;
-        }
+        }();
+        for (auto& h : hooks) h();
+        if constexpr (!std::is_void_v<R>) return result;
     }
 
     // Copies the whole database content of `from` into this one (SQLite backup API).
@@ -190,6 +175,28 @@ public:
 
 private:
     friend class Conn;
+    // BEGIN IMMEDIATE on construction (joining an enclosing transaction); ROLLBACK on destruction unless
+    // commit() was reached. commit() hands the after-commit hooks of the outermost transaction over.
+    class Transaction {
+    public:
+        explicit Transaction(Database& db) : db_(db) { db_.begin(); }
+        ~Transaction() {
+            if (!committing_) db_.rollback();
+        }
+        Transaction(const Transaction&) = delete;
+        Transaction& operator=(const Transaction&) = delete;
+        // A failed COMMIT rolls back inside Database::commit() and throws; no second rollback here.
+        void commit(std::vector<std::function<void()>>& hooks) {
+            committing_ = true;
+            db_.commit();
+            if (db_.tx_depth_ == 0) hooks.swap(db_.after_commit_);
+        }
+
+    private:
+        Database& db_;
+        bool committing_ = false;
+    };
+
     Database() = default;
     void begin();
     void commit();

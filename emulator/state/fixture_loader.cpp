@@ -3,7 +3,6 @@
 
 #include <sys/stat.h>
 
-#include "core/embedded.hpp"
 #include "core/json_schema.hpp"
 #include "core/text.hpp"
 
@@ -11,22 +10,9 @@ namespace mpemu::state {
 namespace {
 
 const core::JsonSchema* fixture_schema(core::Diagnostics& diags) {
-    static const auto compiled = []() -> std::optional<core::Result<core::JsonSchema>> {
-        auto text = core::embedded_file("fixture.schema.json");
-        if (!text) return std::nullopt;
-        auto json = core::parse_json(*text, 256);
-        if (!json) return core::Result<core::JsonSchema>(json.error());
-        return core::JsonSchema::compile(*json);
-    }();
-    if (!compiled) {
-        diags.error("schemas/fixture.schema.json", "internal error: the fixture schema is not embedded in this build");
-        return nullptr;
-    }
-    if (!compiled->ok()) {
-        diags.error("schemas/fixture.schema.json", "internal error: " + compiled->error().message);
-        return nullptr;
-    }
-    return &compiled->value();
+    auto schema = core::embedded_schema("fixture.schema.json");
+    if (!schema) diags.error("schemas/fixture.schema.json", schema.error().message);
+    return schema ? *schema : nullptr;
 }
 
 bool is_dir(const std::string& p) {

@@ -22,6 +22,15 @@ const std::string kSuite =
     std::string(std::getenv("MPEMU_SHARED_DIR") ? std::getenv("MPEMU_SHARED_DIR") : MPEMU_SHARED_DIR) +
     "/data/json-schema-test-suite";
 
+// The suite is not part of the repository: a plain clone has no shared/ beside it. Its tests then
+// report themselves skipped (ctest's SKIP_REGULAR_EXPRESSION matches the line printed here).
+bool suite_missing() {
+    if (fs::is_directory(kSuite)) return false;
+    std::cout << "MPEMU-SKIPPED: the JSON-Schema-Test-Suite is not at " << kSuite
+              << " (set MPEMU_SHARED_DIR to the folder holding data/json-schema-test-suite)\n";
+    return true;
+}
+
 Json load(const fs::path& path) {
     auto text = read_file(path.string());
     REQUIRE(text.has_value());
@@ -135,31 +144,37 @@ SchemaIssue only(const Json& schema, const Json& instance, const SchemaOptions& 
 }  // namespace
 
 TEST_CASE("JSON-Schema-Test-Suite draft 2020-12", "[core][json_schema][suite]") {
+    if (suite_missing()) return;
     auto t = run_suite("draft2020-12", SchemaDraft::draft2020_12);
     CHECK(t.failed == 0);
     CHECK(t.passed > 1200);
 }
 
 TEST_CASE("JSON-Schema-Test-Suite draft 7", "[core][json_schema][suite]") {
+    if (suite_missing()) return;
     auto t = run_suite("draft7", SchemaDraft::draft7);
     CHECK(t.failed == 0);
     CHECK(t.passed > 900);
 }
 
 TEST_CASE("JSON-Schema-Test-Suite draft 4", "[core][json_schema][suite]") {
+    if (suite_missing()) return;
     auto t = run_suite("draft4", SchemaDraft::draft4);
     CHECK(t.failed == 0);
     CHECK(t.passed > 600);
 }
 
 TEST_CASE("JSON-Schema-Test-Suite formats (optional)", "[core][json_schema][suite]") {
+    if (suite_missing()) return;
     auto t = run_suite("draft2020-12/optional/format", SchemaDraft::draft2020_12,
                        {"date-time.json", "date.json", "time.json", "duration.json", "email.json", "hostname.json",
                         "ipv4.json", "ipv6.json", "uri.json", "uri-reference.json", "uuid.json", "regex.json"},
                        true);
     CHECK(t.failed == 0);
 }
+
 TEST_CASE("JSON-Schema-Test-Suite optional behaviour", "[core][json_schema][suite]") {
+    if (suite_missing()) return;
     // ecmascript-regex.json is left out: std::regex lacks \p{..}, \cX and Unicode \s.
     auto t = run_suite("draft2020-12/optional", SchemaDraft::draft2020_12,
                        {"anchor.json", "bignum.json", "cross-draft.json", "dependencies-compatibility.json",
