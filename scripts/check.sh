@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # House habits that CI enforces, beyond the compiler's -Werror:
 #   1. every C++ file is clang-formatted (.clang-format);
-#   2. clang-tidy (.clang-tidy) finds nothing in the C++ files changed recently.
+#   2. clang-tidy (.clang-tidy) finds nothing in the C++ files changed recently;
+#   3. the commit subjects of that range stay within 72 characters.
 # Usage: scripts/check.sh [build-dir]    (the build dir provides compile_commands.json; default: build)
 # MPEMU_CHECK_BASE=REV tidies the files changed since REV; by default, since the newest commit older
 # than 12 hours (what one working session changed). MPEMU_CHECK_BASE=all tidies every file.
@@ -31,6 +32,15 @@ if [ "$base" = all ] || [ -z "$base" ]; then
   mapfile -t changed < <(git ls-files -- '*.cpp')
 else
   mapfile -t changed < <(git diff --name-only --diff-filter=ACMR "$base" -- '*.cpp'; git ls-files --others --exclude-standard -- '*.cpp')
+fi
+
+# Commit subjects of the same range: at most 72 characters (the body says why).
+if [ -n "$base" ] && [ "$base" != all ]; then
+  long=$(git log --format='%h %s' "$base..HEAD" | awk 'length($0) - 8 > 72')
+  if [ -n "$long" ]; then
+    echo "check: commit subjects over 72 characters:"; echo "$long" | sed 's/^/  /'
+    failed=1
+  fi
 fi
 
 # The static analyzer (clang-analyzer-*) costs ~40 s of CPU per file here, three quarters of the
