@@ -30,7 +30,7 @@ struct ServeOptions {
     int read_timeout_ms = 5000;  // a client slower than this to send a request is disconnected
     int write_timeout_ms = 5000;
 
-    // cpp-httplib tuning (see ../shared/notes/debian-deps.md): one worker thread serves one
+    // cpp-httplib tuning (see emulator/server.cpp): one worker thread serves one
     // keep-alive connection at a time, so threads bound the concurrent connections served.
     size_t threads = 64;
     size_t keep_alive_max = 100000;

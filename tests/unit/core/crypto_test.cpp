@@ -15,9 +15,12 @@ using mpemu::core::Result;
 
 namespace {
 
-// ---- vectors copied byte for byte from ../shared/specs/ ----------------------------------------
-// wechat-miniprogram.md §6.3 (6-A, 6-B), §6.4 (6-C), §7.1 (7-A, 7-B); wechatpay-v3.md §4.1 (4-A..4-C)
-// and §14 (V1..V8); wechatpay-v2.md §15; alipay.md Appendix A (test-only keys, V1..V5).
+// ---- test vectors, byte for byte ------------------------------------------------------------------
+// WeChat's 开放数据校验与解密 (encryptedData, AES-128-CBC) and 小程序登录 signature examples; WeChat Pay
+// API v3 签名生成/签名验证 and 证书和回调报文解密 (AEAD_AES_256_GCM) examples, with vectors from the
+// official wechatpay-go / wechatpay-java SDK tests; WeChat Pay API v2 安全规范 (MD5 / HMAC-SHA256 sign);
+// Alipay 签名/验签 (sign content rules of opendocs.alipay.com): vectors computed with test-only keys and
+// cross-checked with alipay-sdk@4.14.0 (V1..V5).
 // One line per value so that each can be compared with the spec text directly.
 // clang-format off
 constexpr std::string_view k6aSessionKey = R"~(tiihtNczf5v6AKRyjwEUhQ==)~";
@@ -193,7 +196,10 @@ std::string b64(std::string_view text) {
 }
 
 std::string fixture(const std::string& name) {
-    auto text = mpemu::core::read_file(std::string(MPEMU_TEST_DATA_DIR) + "/keys/" + name);
+    std::string path = MPEMU_TEST_DATA_DIR;  // appended in place: GCC 12 misreports a temporary's bounds
+    path += "/keys/";
+    path += name;
+    auto text = mpemu::core::read_file(path);
     REQUIRE(text.has_value());
     return *text;
 }
@@ -459,7 +465,9 @@ TEST_CASE("Alipay Appendix A SHA256withRSA signatures", "[core][crypto][rsa][ali
         std::string message(kAliV3Content);
         message.back() = '1';  // version=1.1
         CHECK_FALSE(crypto::rsa_sha256_verify_base64(alipay_public, message, kAliV3Sign));
-        CHECK_FALSE(crypto::rsa_sha256_verify_base64(alipay_public, std::string(kAliV5Content) + " ", kAliV5Sign));
+        std::string spaced(kAliV5Content);
+        spaced += ' ';
+        CHECK_FALSE(crypto::rsa_sha256_verify_base64(alipay_public, spaced, kAliV5Sign));
         std::string sig = b64(kAliV5Sign);
         sig[10] = static_cast<char>(sig[10] ^ 0x04);
         CHECK_FALSE(crypto::rsa_sha256_verify(alipay_public, kAliV5Content, sig));
