@@ -1,6 +1,6 @@
 // The list of emulated services in this build, in mount order. The backend mimic stays last: its
 // fixture check looks for the provider sections loaded before it.
-#include "emulator/alipay/routes.hpp"
+#include "emulator/alipay/module.hpp"
 #include "emulator/backend/service.hpp"
 #include "emulator/service.hpp"
 #include "emulator/wechat/service.hpp"

@@ -3,6 +3,7 @@
 #include "emulator/alipay/errors.hpp"
 
 #include <array>
+#include <utility>
 
 #include "core/text.hpp"
 
@@ -98,6 +99,8 @@ const SubEntry* find_sub(std::string_view sub_code) {
 
 }  // namespace
 
+using emulator::Failure;
+
 std::string_view code_msg(std::string_view code) {
     for (const auto& e : kCodes) {
         if (e.code == code) return e.msg;
@@ -109,36 +112,125 @@ bool is_catalogued(std::string_view sub_code) {
     return find_sub(sub_code) != nullptr;
 }
 
-GatewayError error(std::string_view sub_code, std::string sub_msg, std::string detail) {
+std::string gateway_code(const Failure& f) {
+    const SubEntry* e = find_sub(f.code);
+    return std::string(e ? e->code : "20000");
+}
+
+Failure failure(std::string_view sub_code, std::string sub_msg, std::string log) {
     const SubEntry* e = find_sub(sub_code);
     if (!e) {
         e = find_sub("isp.unknow-error");
-        detail = "uncatalogued sub_code " + std::string(sub_code) + (detail.empty() ? "" : ": " + detail);
+        log = "uncatalogued sub_code " + std::string(sub_code) + (log.empty() ? "" : ": " + log);
         sub_msg.clear();
     }
-    GatewayError out;
-    out.code = std::string(e->code);
-    out.msg = std::string(code_msg(e->code));
-    out.sub_code = std::string(e->sub_code);
-    out.sub_msg = sub_msg.empty() ? std::string(e->sub_msg) : std::move(sub_msg);
-    out.detail = std::move(detail);
+    Failure out;
+    out.code = std::string(e->sub_code);
+    out.message = sub_msg.empty() ? std::string(e->sub_msg) : std::move(sub_msg);
+    out.log = std::move(log);
+    out.status = v3_status(out);
     return out;
 }
 
-int v3_status(const GatewayError& e) {
-    if (e.sub_code == "isv.invalid-signature" || e.sub_code == "isv.missing-signature" || e.code == "20001") return 401;
-    if (e.code == "40006") return 403;
-    if (e.code == "40005") return 429;
-    if (e.code == "20000" || e.sub_code == "ACQ.SYSTEM_ERROR") return 500;
-    if (e.sub_code == "isv.invalid-method") return 404;
+Failure& echo(Failure& f, const std::string& key, const std::string& value) {
+    if (!f.detail.is_object()) f.detail = core::Json::object();
+    f.detail["fields"].push_back(core::Json::array({key, value}));
+    return f;
+}
+
+Failure in_error_response(Failure f) {
+    if (!f.detail.is_object()) f.detail = core::Json::object();
+    f.detail["error_response"] = true;
+    return f;
+}
+
+bool renders_in_error_response(const Failure& f) {
+    return f.detail.is_object() && f.detail.value("error_response", false);
+}
+
+core::OrderedJson reply_node(const emulator::Outcome<core::OrderedJson>& outcome) {
+    core::OrderedJson node;
+    if (!outcome) {
+        const Failure& f = outcome.error();
+        std::string code = gateway_code(f);
+        node["code"] = code;
+        node["msg"] = std::string(code_msg(code));
+        node["sub_code"] = f.code;
+        node["sub_msg"] = f.message;
+        if (f.detail.is_object() && f.detail.contains("fields")) {
+            for (const auto& kv : f.detail["fields"]) node[kv[0].get<std::string>()] = kv[1].get<std::string>();
+        }
+        return node;
+    }
+    node["code"] = "10000";
+    node["msg"] = std::string(code_msg("10000"));
+    for (auto& [k, v] : outcome.value().items()) node[k] = v;
+    return node;
+}
+
+int v3_status(const Failure& f) {
+    std::string code = gateway_code(f);
+    if (f.code == "isv.invalid-signature" || f.code == "isv.missing-signature" || code == "20001") return 401;
+    if (code == "40006") return 403;
+    if (code == "40005") return 429;
+    if (code == "20000" || f.code == "ACQ.SYSTEM_ERROR") return 500;
+    if (f.code == "isv.invalid-method") return 404;
     return 400;
 }
 
-std::string v3_code(const GatewayError& e) {
+std::string v3_code(const Failure& f) {
     for (std::string_view p : {"isv.", "aop.", "isp."}) {
-        if (core::starts_with(e.sub_code, p)) return e.sub_code.substr(p.size());
+        if (core::starts_with(f.code, p)) return f.code.substr(p.size());
     }
-    return e.sub_code;
+    return f.code;
+}
+
+// ---- errors with a specific sub_msg ----------------------------------------------------------------
+
+Failure unknown_method(std::string_view what) {
+    return failure("isv.invalid-method", "不存在的方法名: " + std::string(what));
+}
+
+Failure invalid_parameter(std::string_view why) {
+    return failure("isv.invalid-parameter", "参数无效: " + std::string(why));
+}
+
+Failure biz_content_not_object() {
+    return invalid_parameter("biz_content 不是合法的 JSON 对象");
+}
+
+Failure body_not_object() {
+    return invalid_parameter("请求体不是合法的 JSON 对象");
+}
+
+Failure missing_authorization() {
+    return failure("isv.missing-signature", "缺少签名参数: Authorization 头缺失");
+}
+
+Failure malformed_authorization(std::string_view why) {
+    return failure("isv.invalid-signature", "无效签名: " + std::string(why));
+}
+
+std::string invalid_signature_sub_msg(std::string_view sign_content) {
+    return "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：" +
+           core::replace_all(std::string(sign_content), "&", "&amp;");
+}
+
+Failure invalid_signature(std::string_view sign_content) {
+    return failure("isv.invalid-signature", invalid_signature_sub_msg(sign_content),
+                   "sign content: " + std::string(sign_content));
+}
+
+Failure invalid_field(std::string_view field) {
+    return failure("ACQ.INVALID_PARAMETER", "参数无效: " + std::string(field));
+}
+
+Failure missing_both(std::string_view a, std::string_view b) {
+    return failure("ACQ.INVALID_PARAMETER", "参数无效: " + std::string(a) + " 和 " + std::string(b) + " 不能同时为空");
+}
+
+Failure close_status_error() {
+    return failure("ACQ.TRADE_STATUS_ERROR", "交易状态不合法");
 }
 
 }  // namespace mpemu::alipay

@@ -225,11 +225,6 @@ std::optional<std::string> extract_signed_node(std::string_view body, std::strin
     return std::string(slice.substr(open, close - open + 1));
 }
 
-std::string invalid_signature_sub_msg(std::string_view sign_content) {
-    return "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：" +
-           core::replace_all(std::string(sign_content), "&", "&amp;");
-}
-
 std::string notify_id(std::string_view yyyymmdd, core::IdGenerator& ids) {
     return std::string(yyyymmdd) + "00222" + ids.digits(21);
 }

@@ -71,9 +71,6 @@ core::Result<std::string> render_signed_response(const core::crypto::Key& alipay
 // `"<node_key>"` up to the last `"sign"`, trimmed to the outer braces). nullopt when not found.
 std::optional<std::string> extract_signed_node(std::string_view body, std::string_view node_key);
 
-// The sub_msg of isv.invalid-signature: the gateway's sign content with '&' written as "&amp;".
-std::string invalid_signature_sub_msg(std::string_view sign_content);
-
 // ---- notifications --------------------------------------------------------------------------------
 
 // A notify_id as Alipay writes them (34 characters): the day (yyyymmdd, Beijing time), "00222", then

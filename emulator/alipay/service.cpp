@@ -11,19 +11,8 @@ namespace mpemu::alipay {
 using core::Json;
 using core::OrderedJson;
 
-const AppConfig* FixtureConfig::app(const std::string& app_id) const {
-    for (const auto& a : apps) {
-        if (a.app_id == app_id) return &a;
-    }
-    return nullptr;
-}
-
-const UserConfig* FixtureConfig::user(const std::string& id) const {
-    for (const auto& u : users) {
-        if (u.user_id == id || (!u.open_id.empty() && u.open_id == id)) return &u;
-    }
-    return nullptr;
-}
+using emulator::Failure;
+using emulator::Outcome;
 
 namespace {
 
@@ -52,6 +41,11 @@ bool has_option(const Json& biz, const char* option) {
         }
     }
     return false;
+}
+
+// An admin API error: the admin map gives its HTTP status (admin::status_for).
+Failure admin_failure(const char* code, std::string message) {
+    return Failure{500, code, std::move(message), nullptr, {}};
 }
 
 bool is_user_id(const std::string& s) {
@@ -112,101 +106,83 @@ std::string AlipayService::new_notify_id() {
 
 // ---- authentication ------------------------------------------------------------------------------
 
-GatewayAuth AlipayService::authenticate_gateway(const core::Params& params, bool method_known) const {
-    GatewayAuth out;
+Outcome<void> AlipayService::authenticate_gateway(const core::Params& params, bool method_known,
+                                                  GatewayAuth* auth) const {
+    GatewayAuth& out = *auth;
     out.config = config();
-    auto fail = [&](const char* sub, std::string msg = {}, bool envelope = false) {
-        out.error = error(sub, std::move(msg));
-        out.error_envelope = envelope;
-        return out;
-    };
     if (const std::string* st = param(params, "sign_type")) {
         if (auto t = parse_sign_type(*st)) out.sign_type = *t;
     }
     const std::string* method = param(params, "method");
-    if (!method || method->empty()) return fail("isv.missing-method", {}, true);
-    if (!method_known) return fail("isv.invalid-method", "不存在的方法名: " + *method, true);
+    if (!method || method->empty()) return in_error_response(failure("isv.missing-method"));
+    if (!method_known) return in_error_response(unknown_method(*method));
     const std::string* app_id = param(params, "app_id");
-    if (!app_id || app_id->empty()) return fail("isv.missing-app-id");
+    if (!app_id || app_id->empty()) return failure("isv.missing-app-id");
     out.app = out.config ? out.config->app(*app_id) : nullptr;
-    if (!out.app) return fail("isv.invalid-app-id");
+    if (!out.app) return failure("isv.invalid-app-id");
     const std::string* sign_type = param(params, "sign_type");
-    if (!sign_type || sign_type->empty()) return fail("isv.missing-signature-type");
+    if (!sign_type || sign_type->empty()) return failure("isv.missing-signature-type");
     auto type = parse_sign_type(*sign_type);
-    if (!type) return fail("isv.invalid-signature-type");
+    if (!type) return failure("isv.invalid-signature-type");
     const std::string* sign = param(params, "sign");
-    if (!sign || sign->empty()) return fail("isv.missing-signature");
-    if (!out.app->app_public_key.valid()) return fail("isv.missing-signature-config");
+    if (!sign || sign->empty()) return failure("isv.missing-signature");
+    if (!out.app->app_public_key.valid()) return failure("isv.missing-signature-config");
     std::string content = request_sign_content(params);
     if (!verify(out.app->app_public_key, *type, content, *sign)) {
         // alipay-sdk and the Python SDK sign empty values too; the real gateway drops them (§2.5).
         std::string with_empty = request_sign_content(params, true);
         if (with_empty == content || !verify(out.app->app_public_key, *type, with_empty, *sign)) {
-            out.error = error("isv.invalid-signature", invalid_signature_sub_msg(content), "sign content: " + content);
-            return out;
+            return invalid_signature(content);
         }
         ctx_.log().warn(
             "alipay.sign.empty_values",
             {{"app_id", *app_id}, {"note", "request signed with empty values; the real gateway refuses it"}});
     }
     const std::string* ts = param(params, "timestamp");
-    if (!ts || ts->empty()) return fail("isv.missing-timestamp");
-    if (!core::parse_datetime(*ts)) return fail("isv.invalid-timestamp");
+    if (!ts || ts->empty()) return failure("isv.missing-timestamp");
+    if (!core::parse_datetime(*ts)) return failure("isv.invalid-timestamp");
     const std::string* version = param(params, "version");
-    if (!version || version->empty()) return fail("isv.missing-version");
+    if (!version || version->empty()) return failure("isv.missing-version");
     if (const std::string* cs = param(params, "charset"); cs && !cs->empty()) {
-        if (!core::iequals(*cs, "utf-8") && !core::iequals(*cs, "utf8")) return fail("isv.invalid-charset");
+        if (!core::iequals(*cs, "utf-8") && !core::iequals(*cs, "utf8")) return failure("isv.invalid-charset");
     }
     if (const std::string* fmt = param(params, "format"); fmt && !fmt->empty()) {
-        if (!core::iequals(*fmt, "json")) return fail("isv.invalid-format");
+        if (!core::iequals(*fmt, "json")) return failure("isv.invalid-format");
     }
-    return out;
+    return Outcome<void>::success();
 }
 
-GatewayAuth AlipayService::authenticate_v3(const std::string& method, const std::string& target,
-                                           const std::string& body, const std::string* authorization,
-                                           const std::string* app_auth_token) const {
-    GatewayAuth out;
+Outcome<void> AlipayService::authenticate_v3(const std::string& method, const std::string& target,
+                                             const std::string& body, const std::string* authorization,
+                                             const std::string* app_auth_token, GatewayAuth* auth) const {
+    GatewayAuth& out = *auth;
     out.config = config();
-    if (!authorization || authorization->empty()) {
-        out.error = error("isv.missing-signature", "缺少签名参数: Authorization 头缺失");
-        return out;
+    if (!authorization || authorization->empty()) return missing_authorization();
+    auto parsed = parse_v3_authorization(*authorization);
+    if (!parsed) return malformed_authorization(parsed.error().message);
+    out.app = out.config ? out.config->app(parsed->app_id) : nullptr;
+    if (!out.app) return failure("isv.invalid-app-id");
+    std::string content = v3_request_sign_content(parsed->auth_string, method, target, body, app_auth_token);
+    if (!verify(out.app->app_public_key, SignType::kRSA2, content, parsed->sign)) {
+        return failure("isv.invalid-signature", {}, "v3 sign content: " + content);
     }
-    auto auth = parse_v3_authorization(*authorization);
-    if (!auth) {
-        out.error = error("isv.invalid-signature", "无效签名: " + auth.error().message);
-        return out;
-    }
-    out.app = out.config ? out.config->app(auth->app_id) : nullptr;
-    if (!out.app) {
-        out.error = error("isv.invalid-app-id");
-        return out;
-    }
-    std::string content = v3_request_sign_content(auth->auth_string, method, target, body, app_auth_token);
-    if (!verify(out.app->app_public_key, SignType::kRSA2, content, auth->sign)) {
-        out.error = error("isv.invalid-signature", {}, "v3 sign content: " + content);
-    }
-    return out;
+    return Outcome<void>::success();
 }
 
 // ---- OAuth ---------------------------------------------------------------------------------------
 
-Outcome AlipayService::oauth_token(const AppConfig& app, const Json& args) {
-    Outcome out;
-    auto fail = [&](const char* sub) {
-        out.error = error(sub);
-        out.error_envelope = true;
-        return out;
-    };
+Reply AlipayService::oauth_token(const AppConfig& app, const Json& args) {
+    auto fail = [](const char* sub) { return in_error_response(failure(sub)); };
     std::string grant = str(args, "grant_type");
     long long now = ctx_.clock().now_unix_ms();
     Token token;
     if (grant == "authorization_code") {
         std::string code = str(args, "code");
         bool ok = ctx_.db().write([&](state::Conn& c) {
-            auto a = code.empty() ? std::nullopt : store::find_auth_code(c, code);
+            Store store(c, app.app_id);
+            auto a = code.empty() ? std::nullopt : store.auth_code(code);
             if (!a || a->used || a->expires_ms <= now || a->app_id != app.app_id) return false;
-            store::mark_auth_code_used(c, code);
+            store.mark_auth_code_used(code);
             token.user_id = a->user_id;
             token.scopes = a->scopes;
             token.auth_start_ms = now;
@@ -216,9 +192,10 @@ Outcome AlipayService::oauth_token(const AppConfig& app, const Json& args) {
     } else if (grant == "refresh_token") {
         std::string refresh = str(args, "refresh_token");
         bool ok = ctx_.db().write([&](state::Conn& c) {
-            auto t = refresh.empty() ? std::nullopt : store::find_token_by_refresh(c, refresh);
+            Store store(c, app.app_id);
+            auto t = refresh.empty() ? std::nullopt : store.token_by_refresh(refresh);
             if (!t || t->revoked || t->re_expires_ms <= now || t->app_id != app.app_id) return false;
-            store::revoke_token(c, t->access_token);
+            store.revoke_token(t->access_token);
             token.user_id = t->user_id;
             token.scopes = t->scopes;
             token.auth_start_ms = t->auth_start_ms;
@@ -234,74 +211,66 @@ Outcome AlipayService::oauth_token(const AppConfig& app, const Json& args) {
     token.refresh_token = "authusrB" + date + ctx_.ids().hex(24);
     token.expires_ms = now + access_ttl_s_ * 1000;
     token.re_expires_ms = now + refresh_ttl_s_ * 1000;
-    ctx_.db().write([&](state::Conn& c) { store::insert_token(c, token); });
+    ctx_.db().write([&](state::Conn& c) { Store(c, app.app_id).insert_token(token); });
 
     auto cfg = config();
     const UserConfig* user = cfg ? cfg->user(token.user_id) : nullptr;
-    out.fields["user_id"] = token.user_id;
-    if (user && !user->open_id.empty() && user->app_id == app.app_id) out.fields["open_id"] = user->open_id;
-    out.fields["access_token"] = token.access_token;
-    out.fields["expires_in"] = access_ttl_s_;
-    out.fields["refresh_token"] = token.refresh_token;
-    out.fields["re_expires_in"] = refresh_ttl_s_;
-    out.fields["auth_start"] = fmt_time(token.auth_start_ms);
-    return out;
+    OrderedJson f = OrderedJson::object();
+    f["user_id"] = token.user_id;
+    if (user && !user->open_id.empty() && user->app_id == app.app_id) f["open_id"] = user->open_id;
+    f["access_token"] = token.access_token;
+    f["expires_in"] = access_ttl_s_;
+    f["refresh_token"] = token.refresh_token;
+    f["re_expires_in"] = refresh_ttl_s_;
+    f["auth_start"] = fmt_time(token.auth_start_ms);
+    return Reply(std::move(f));
 }
 
-Outcome AlipayService::user_info_share(const AppConfig& app, const std::string& auth_token) {
-    Outcome out;
+Reply AlipayService::user_info_share(const AppConfig& app, const std::string& auth_token) {
     long long now = ctx_.clock().now_unix_ms();
     auto token = auth_token.empty()
                      ? std::nullopt
-                     : ctx_.db().read([&](state::Conn& c) { return store::find_token_by_access(c, auth_token); });
-    if (!token || token->revoked || token->app_id != app.app_id) {
-        out.error = error("aop.invalid-auth-token");
-        return out;
-    }
-    if (token->expires_ms <= now) {
-        out.error = error("aop.auth-token-time-out");
-        return out;
-    }
+                     : ctx_.db().read([&](state::Conn& c) { return Store(c, app.app_id).token_by_access(auth_token); });
+    if (!token || token->revoked || token->app_id != app.app_id) return failure("aop.invalid-auth-token");
+    if (token->expires_ms <= now) return failure("aop.auth-token-time-out");
     if (token->scopes.find("auth_user") == std::string::npos) {
-        out.error = error("isv.insufficient-isv-permissions", {}, "the token was issued for scopes " + token->scopes);
-        return out;
+        return failure("isv.insufficient-isv-permissions", {}, "the token was issued for scopes " + token->scopes);
     }
     auto cfg = config();
     const UserConfig* user = cfg ? cfg->user(token->user_id) : nullptr;
-    out.fields["user_id"] = token->user_id;
+    OrderedJson f = OrderedJson::object();
+    f["user_id"] = token->user_id;
     if (user) {
-        if (!user->open_id.empty() && user->app_id == app.app_id) out.fields["open_id"] = user->open_id;
-        if (!user->avatar.empty()) out.fields["avatar"] = user->avatar;
-        if (!user->nick_name.empty()) out.fields["nick_name"] = user->nick_name;
-        if (!user->gender.empty()) out.fields["gender"] = core::to_upper(user->gender);
-        if (!user->province.empty()) out.fields["province"] = user->province;
-        if (!user->city.empty()) out.fields["city"] = user->city;
+        if (!user->open_id.empty() && user->app_id == app.app_id) f["open_id"] = user->open_id;
+        if (!user->avatar.empty()) f["avatar"] = user->avatar;
+        if (!user->nick_name.empty()) f["nick_name"] = user->nick_name;
+        if (!user->gender.empty()) f["gender"] = core::to_upper(user->gender);
+        if (!user->province.empty()) f["province"] = user->province;
+        if (!user->city.empty()) f["city"] = user->city;
     }
-    out.fields["country_code"] = "CN";
-    out.fields["is_certified"] = "T";
-    out.fields["user_type"] = "2";
-    out.fields["user_status"] = "T";
-    return out;
+    f["country_code"] = "CN";
+    f["is_certified"] = "T";
+    f["user_type"] = "2";
+    f["user_status"] = "T";
+    return Reply(std::move(f));
 }
 
 // ---- trades --------------------------------------------------------------------------------------
 
-Outcome AlipayService::trade_error(const std::string& sub_code, const std::string& out_trade_no,
-                                   std::string sub_msg) const {
-    Outcome out;
-    out.error = error(sub_code, std::move(sub_msg));
-    if (!out_trade_no.empty()) out.fields["out_trade_no"] = out_trade_no;
-    return out;
+Failure AlipayService::trade_error(Failure f, const std::string& out_trade_no) {
+    if (!out_trade_no.empty()) echo(f, "out_trade_no", out_trade_no);
+    return f;
 }
 
-bool AlipayService::lookup_keys(const Json& biz, std::string* trade_no, std::string* out_trade_no, Outcome* err) const {
+Failure AlipayService::trade_error(const char* sub_code, const std::string& out_trade_no) {
+    return trade_error(failure(sub_code), out_trade_no);
+}
+
+Outcome<void> AlipayService::lookup_keys(const Json& biz, std::string* trade_no, std::string* out_trade_no) {
     *trade_no = str(biz, "trade_no");
     *out_trade_no = str(biz, "out_trade_no");
-    if (trade_no->empty() && out_trade_no->empty()) {
-        *err = trade_error("ACQ.INVALID_PARAMETER", {}, "参数无效: trade_no 和 out_trade_no 不能同时为空");
-        return false;
-    }
-    return true;
+    if (trade_no->empty() && out_trade_no->empty()) return missing_both("trade_no", "out_trade_no");
+    return Outcome<void>::success();
 }
 
 std::string AlipayService::buyer_logon_id(const Trade& t) const {
@@ -325,7 +294,7 @@ bool AlipayService::settle_due(state::Conn& c, Trade& t, long long now_ms) {
     } else {
         return false;
     }
-    store::update_trade(c, t);
+    Store(c, t.app_id).update_trade(t);
     notify(c, t, nullptr);
     return true;
 }
@@ -333,39 +302,39 @@ bool AlipayService::settle_due(state::Conn& c, Trade& t, long long now_ms) {
 std::optional<Trade> AlipayService::load_trade(const std::string& app_id, const std::string& trade_no,
                                                const std::string& out_trade_no) {
     long long now = ctx_.clock().now_unix_ms();
-    auto t = ctx_.db().read([&](state::Conn& c) { return store::find_trade(c, app_id, trade_no, out_trade_no); });
+    auto t = ctx_.db().read([&](state::Conn& c) { return Store(c, app_id).trade(trade_no, out_trade_no); });
     if (!t) return t;
     bool due = (t->status == "WAIT_BUYER_PAY" && t->expire_ms <= now) ||
                (t->status == "TRADE_SUCCESS" && t->paid_ms > 0 && t->paid_ms + refund_window_ms_ <= now);
     if (!due) return t;
     return ctx_.db().write([&](state::Conn& c) {
-        auto fresh = store::find_trade(c, app_id, trade_no, out_trade_no);
+        auto fresh = Store(c, app_id).trade(trade_no, out_trade_no);
         if (fresh) settle_due(c, *fresh, now);
         return fresh;
     });
 }
 
-Outcome AlipayService::trade_create(const AppConfig& app, const Json& biz, const std::string& notify_url) {
+Reply AlipayService::trade_create(const AppConfig& app, const Json& biz, const std::string& notify_url) {
     std::string out_trade_no = str(biz, "out_trade_no");
     if (out_trade_no.empty() || out_trade_no.size() > 64) {
-        return trade_error("ACQ.INVALID_PARAMETER", {}, "参数无效: out_trade_no");
+        return invalid_field("out_trade_no");
     }
     auto amount_it = biz.find("total_amount");
     std::optional<long long> total = amount_it == biz.end() ? std::nullopt : parse_amount(*amount_it);
-    if (!total) return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: total_amount");
+    if (!total) return trade_error(invalid_field("total_amount"), out_trade_no);
     if (*total < 1 || *total > 100'000'000LL * 100) return trade_error("ACQ.TOTAL_FEE_EXCEED", out_trade_no);
     std::string subject = str(biz, "subject");
     if (subject.empty() || core::utf8_length(subject) > 256) {
-        return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: subject");
+        return trade_error(invalid_field("subject"), out_trade_no);
     }
     std::string buyer_id = str(biz, "buyer_id");
     std::string buyer_open_id = str(biz, "buyer_open_id");
     std::string op_app_id = str(biz, "op_app_id");
     if (buyer_id.empty() && buyer_open_id.empty()) {
-        return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: buyer_id 和 buyer_open_id 不能同时为空");
+        return trade_error(missing_both("buyer_id", "buyer_open_id"), out_trade_no);
     }
     if (!buyer_id.empty() && !is_user_id(buyer_id)) {
-        return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: buyer_id");
+        return trade_error(invalid_field("buyer_id"), out_trade_no);
     }
     auto cfg = config();
     if (!buyer_open_id.empty()) {
@@ -383,12 +352,12 @@ Outcome AlipayService::trade_create(const AppConfig& app, const Json& biz, const
     long long expire = now + unpaid_timeout_ms_;
     if (std::string te = str(biz, "timeout_express"); !te.empty()) {
         auto d = parse_timeout_express(te, now);
-        if (!d) return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: timeout_express");
+        if (!d) return trade_error(invalid_field("timeout_express"), out_trade_no);
         expire = now + *d;
     }
     if (std::string tx = str(biz, "time_expire"); !tx.empty()) {
         auto t = core::parse_datetime(tx);
-        if (!t) return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: time_expire");
+        if (!t) return trade_error(invalid_field("time_expire"), out_trade_no);
         expire = std::min(expire, core::to_unix_ms(*t));
     }
     if (biz.contains("notify_url")) {
@@ -417,8 +386,9 @@ Outcome AlipayService::trade_create(const AppConfig& app, const Json& biz, const
     t.expire_ms = expire;
 
     std::string new_no = new_trade_no();
-    return ctx_.db().write([&](state::Conn& c) -> Outcome {
-        auto existing = store::find_trade(c, app.app_id, "", out_trade_no);
+    return ctx_.db().write([&](state::Conn& c) -> Reply {
+        Store store(c, app.app_id);
+        auto existing = store.trade("", out_trade_no);
         if (existing) {
             settle_due(c, *existing, now);
             if (existing->status == "TRADE_SUCCESS" || existing->status == "TRADE_FINISHED")
@@ -428,35 +398,33 @@ Outcome AlipayService::trade_create(const AppConfig& app, const Json& biz, const
                 return trade_error("ACQ.TRADE_BUYER_NOT_MATCH", out_trade_no);
             if (existing->total_cents != t.total_cents || existing->subject != t.subject)
                 return trade_error("ACQ.CONTEXT_INCONSISTENT", out_trade_no);
-            Outcome ok;
-            ok.fields["out_trade_no"] = out_trade_no;
-            ok.fields["trade_no"] = existing->trade_no;
-            return ok;
+            OrderedJson ok;
+            ok["out_trade_no"] = out_trade_no;
+            ok["trade_no"] = existing->trade_no;
+            return Reply(std::move(ok));
         }
         t.trade_no = new_no;
-        store::insert_trade(c, t);
-        Outcome ok;
-        ok.fields["out_trade_no"] = out_trade_no;
-        ok.fields["trade_no"] = t.trade_no;
-        return ok;
+        store.insert_trade(t);
+        OrderedJson ok;
+        ok["out_trade_no"] = out_trade_no;
+        ok["trade_no"] = t.trade_no;
+        return Reply(std::move(ok));
     });
 }
 
-Outcome AlipayService::trade_query(const AppConfig& app, const Json& biz) {
-    Outcome err;
+Reply AlipayService::trade_query(const AppConfig& app, const Json& biz) {
     std::string trade_no, out_trade_no;
-    if (!lookup_keys(biz, &trade_no, &out_trade_no, &err)) return err;
+    if (auto keys = lookup_keys(biz, &trade_no, &out_trade_no); !keys) return keys.error();
     auto t = load_trade(app.app_id, trade_no, out_trade_no);
     if (!t) {
-        Outcome out = trade_error("ACQ.TRADE_NOT_EXIST", out_trade_no);
+        Failure f = trade_error("ACQ.TRADE_NOT_EXIST", out_trade_no);
         for (const char* k : {"buyer_pay_amount", "invoice_amount", "point_amount", "receipt_amount"})
-            out.fields[k] = "0.00";
-        return out;
+            echo(f, k, "0.00");
+        return f;
     }
     bool paid = t->paid_ms > 0;
     std::string paid_amount = paid ? format_amount(t->total_cents) : "0.00";
-    Outcome out;
-    auto& f = out.fields;
+    OrderedJson f;
     f["trade_no"] = t->trade_no;
     f["out_trade_no"] = t->out_trade_no;
     f["buyer_logon_id"] = buyer_logon_id(*t);
@@ -475,36 +443,35 @@ Outcome AlipayService::trade_query(const AppConfig& app, const Json& biz) {
         f["fund_bill_list"] = OrderedJson::array(
             {OrderedJson{{"fund_channel", "ALIPAYACCOUNT"}, {"amount", format_amount(t->total_cents)}}});
     }
-    return out;
+    return Reply(std::move(f));
 }
 
-Outcome AlipayService::trade_refund(const AppConfig& app, const Json& biz) {
-    Outcome err;
+Reply AlipayService::trade_refund(const AppConfig& app, const Json& biz) {
     std::string trade_no, out_trade_no;
-    if (!lookup_keys(biz, &trade_no, &out_trade_no, &err)) return err;
+    if (auto keys = lookup_keys(biz, &trade_no, &out_trade_no); !keys) return keys.error();
     auto amount_it = biz.find("refund_amount");
-    if (amount_it == biz.end()) return trade_error("ACQ.INVALID_PARAMETER", out_trade_no, "参数无效: refund_amount");
+    if (amount_it == biz.end()) return trade_error(invalid_field("refund_amount"), out_trade_no);
     auto amount = parse_amount(*amount_it);
     if (!amount || *amount <= 0) return trade_error("ACQ.REASON_TRADE_REFUND_FEE_ERR", out_trade_no);
     std::string request_no = str(biz, "out_request_no");
     std::string reason = str(biz, "refund_reason");
 
-    return ctx_.db().write([&](state::Conn& c) -> Outcome {
+    return ctx_.db().write([&](state::Conn& c) -> Reply {
         // Read the clock inside the transaction: refund times follow the commit order.
         long long now = ctx_.clock().now_unix_ms();
-        auto t = store::find_trade(c, app.app_id, trade_no, out_trade_no);
+        Store store(c, app.app_id);
+        auto t = store.trade(trade_no, out_trade_no);
         if (!t) return trade_error("ACQ.TRADE_NOT_EXIST", out_trade_no);
         settle_due(c, *t, now);
         std::string req_no = request_no.empty() ? t->out_trade_no : request_no;
         auto echo_failure = [&](const char* sub) {
-            Outcome o = trade_error(sub, t->out_trade_no);
-            o.fields["refund_fee"] = format_amount(t->refunded_cents);
-            o.fields["send_back_fee"] = "0.00";
-            return o;
+            Failure f = trade_error(sub, t->out_trade_no);
+            echo(f, "refund_fee", format_amount(t->refunded_cents));
+            echo(f, "send_back_fee", "0.00");
+            return Reply(std::move(f));
         };
         auto success = [&](bool changed, long long send_back, long long at_ms) {
-            Outcome o;
-            auto& f = o.fields;
+            OrderedJson f;
             f["trade_no"] = t->trade_no;
             f["out_trade_no"] = t->out_trade_no;
             f["buyer_logon_id"] = buyer_logon_id(*t);
@@ -514,9 +481,9 @@ Outcome AlipayService::trade_refund(const AppConfig& app, const Json& biz) {
             f["refund_fee"] = format_amount(t->refunded_cents);
             f["gmt_refund_pay"] = fmt_time(at_ms);
             f["send_back_fee"] = format_amount(send_back);
-            return o;
+            return Reply(std::move(f));
         };
-        if (auto prior = store::find_refund(c, app.app_id, t->trade_no, req_no)) {
+        if (auto prior = store.refund(t->trade_no, req_no)) {
             if (prior->amount_cents != *amount) return echo_failure("ACQ.DISCORDANT_REPEAT_REQUEST");
             return success(false, 0, prior->created_ms);
         }
@@ -529,7 +496,7 @@ Outcome AlipayService::trade_refund(const AppConfig& app, const Json& biz) {
             t->status = "TRADE_CLOSED";
             t->closed_ms = now;
         }
-        store::update_trade(c, *t);
+        store.update_trade(*t);
         Refund r;
         r.app_id = app.app_id;
         r.trade_no = t->trade_no;
@@ -539,68 +506,66 @@ Outcome AlipayService::trade_refund(const AppConfig& app, const Json& biz) {
         r.amount_cents = *amount;
         r.refunded_after_cents = t->refunded_cents;
         r.created_ms = now;
-        store::insert_refund(c, r);
+        store.insert_refund(r);
         notify(c, *t, &r);
         return success(true, *amount, now);
     });
 }
 
-Outcome AlipayService::refund_query(const AppConfig& app, const Json& biz) {
-    Outcome err;
+Reply AlipayService::refund_query(const AppConfig& app, const Json& biz) {
     std::string trade_no, out_trade_no;
-    if (!lookup_keys(biz, &trade_no, &out_trade_no, &err)) return err;
+    if (auto keys = lookup_keys(biz, &trade_no, &out_trade_no); !keys) return keys.error();
     auto t = load_trade(app.app_id, trade_no, out_trade_no);
     if (!t) return trade_error("ACQ.TRADE_NOT_EXIST", out_trade_no);
     std::string req_no = str(biz, "out_request_no");
     if (req_no.empty()) req_no = t->out_trade_no;
-    auto r = ctx_.db().read([&](state::Conn& c) { return store::find_refund(c, app.app_id, t->trade_no, req_no); });
-    Outcome out;
-    auto& f = out.fields;
+    auto r = ctx_.db().read([&](state::Conn& c) { return Store(c, app.app_id).refund(t->trade_no, req_no); });
+    OrderedJson f;
     f["trade_no"] = t->trade_no;
     f["out_trade_no"] = t->out_trade_no;
-    if (!r) return out;  // 10000 without refund fields: "not refunded" [S19]
+    if (!r) return Reply(std::move(f));  // 10000 without refund fields: "not refunded" [S19]
     f["out_request_no"] = r->out_request_no;
     f["total_amount"] = format_amount(t->total_cents);
     f["refund_amount"] = format_amount(r->amount_cents);
     if (!r->reason.empty()) f["refund_reason"] = r->reason;
     f["refund_status"] = "REFUND_SUCCESS";
     if (has_option(biz, "gmt_refund_pay")) f["gmt_refund_pay"] = fmt_time(r->created_ms);
-    return out;
+    return Reply(std::move(f));
 }
 
-Outcome AlipayService::trade_close(const AppConfig& app, const Json& biz) {
-    Outcome err;
+Reply AlipayService::trade_close(const AppConfig& app, const Json& biz) {
     std::string trade_no, out_trade_no;
-    if (!lookup_keys(biz, &trade_no, &out_trade_no, &err)) return err;
+    if (auto keys = lookup_keys(biz, &trade_no, &out_trade_no); !keys) return keys.error();
     long long now = ctx_.clock().now_unix_ms();
-    return ctx_.db().write([&](state::Conn& c) -> Outcome {
-        auto t = store::find_trade(c, app.app_id, trade_no, out_trade_no);
+    return ctx_.db().write([&](state::Conn& c) -> Reply {
+        Store store(c, app.app_id);
+        auto t = store.trade(trade_no, out_trade_no);
         if (!t) return trade_error("ACQ.TRADE_NOT_EXIST", out_trade_no);
         settle_due(c, *t, now);
         if (t->status != "WAIT_BUYER_PAY") {
-            Outcome o = trade_error("ACQ.TRADE_STATUS_ERROR", t->out_trade_no, "交易状态不合法");
-            o.fields["trade_no"] = t->trade_no;
-            return o;
+            Failure f = trade_error(close_status_error(), t->out_trade_no);
+            echo(f, "trade_no", t->trade_no);
+            return Reply(std::move(f));
         }
         t->status = "TRADE_CLOSED";
         t->closed_ms = now;
-        store::update_trade(c, *t);
+        store.update_trade(*t);
         notify(c, *t, nullptr);
-        Outcome ok;
-        ok.fields["trade_no"] = t->trade_no;
-        ok.fields["out_trade_no"] = t->out_trade_no;
-        return ok;
+        OrderedJson ok;
+        ok["trade_no"] = t->trade_no;
+        ok["out_trade_no"] = t->out_trade_no;
+        return Reply(std::move(ok));
     });
 }
 
 int AlipayService::sweep() {
     long long now = ctx_.clock().now_unix_ms();
     // A read first: the sweep runs every second and must not take the write lock for nothing.
-    bool any = ctx_.db().read([&](state::Conn& c) { return !store::due_trades(c, now, refund_window_ms_).empty(); });
+    bool any = ctx_.db().read([&](state::Conn& c) { return !Store::due_trades(c, now, refund_window_ms_).empty(); });
     if (!any) return 0;
     return ctx_.db().write([&](state::Conn& c) {
         int n = 0;
-        for (auto& t : store::due_trades(c, now, refund_window_ms_)) n += settle_due(c, t, now) ? 1 : 0;
+        for (auto& t : Store::due_trades(c, now, refund_window_ms_)) n += settle_due(c, t, now) ? 1 : 0;
         return n;
     });
 }
@@ -720,15 +685,14 @@ core::Json AlipayService::trade_json(const Trade& t) {
     return j;
 }
 
-core::Result<core::Json> AlipayService::mint_auth_code(const std::string& app_id, const std::string& user_id,
-                                                       const std::string& scopes) {
+Outcome<Json> AlipayService::mint_auth_code(const std::string& app_id, const std::string& user_id,
+                                            const std::string& scopes) {
     auto cfg = config();
-    if (!cfg || !cfg->app(app_id))
-        return core::make_error("not_found", "no Alipay app " + app_id + " in the fixture set");
+    if (!cfg || !cfg->app(app_id)) return admin_failure("not_found", "no Alipay app " + app_id + " in the fixture set");
     const UserConfig* u = cfg->user(user_id);
     std::string uid = u ? u->user_id : user_id;
     if (!u && !is_user_id(user_id)) {
-        return core::make_error(
+        return admin_failure(
             "not_found", "no Alipay user " + user_id + " in the fixture set (or give any 16-digit id starting 2088)");
     }
     AuthCode a;
@@ -738,45 +702,40 @@ core::Result<core::Json> AlipayService::mint_auth_code(const std::string& app_id
     a.scopes = scopes.empty() ? "auth_user" : scopes;
     a.created_ms = ctx_.clock().now_unix_ms();
     a.expires_ms = a.created_ms + auth_code_ttl_ms_;
-    ctx_.db().write([&](state::Conn& c) { store::insert_auth_code(c, a); });
-    return Json{{"auth_code", a.code},
-                {"app_id", app_id},
-                {"user_id", uid},
-                {"scopes", a.scopes},
-                {"expires_in", auth_code_ttl_ms_ / 1000}};
+    ctx_.db().write([&](state::Conn& c) { Store(c, app_id).insert_auth_code(a); });
+    return Outcome<Json>(Json{{"auth_code", a.code},
+                              {"app_id", app_id},
+                              {"user_id", uid},
+                              {"scopes", a.scopes},
+                              {"expires_in", auth_code_ttl_ms_ / 1000}});
 }
 
-core::Result<core::Json> AlipayService::admin_pay(const std::string& out_trade_no, const std::string& app_id,
-                                                  const std::string& result) {
+Outcome<Json> AlipayService::admin_pay(const std::string& out_trade_no, const std::string& app_id,
+                                       const std::string& result) {
     if (result != "TRADE_SUCCESS" && result != "TRADE_CLOSED" && result != "TRADE_FINISHED" && result != "CANCEL") {
-        return core::make_error(
-            "bad_request",
-            "result must be TRADE_SUCCESS, TRADE_CLOSED, TRADE_FINISHED or CANCEL, not \"" + result + "\"");
+        return admin_failure("bad_request",
+                             "result must be TRADE_SUCCESS, TRADE_CLOSED, TRADE_FINISHED or CANCEL, "
+                             "not \"" +
+                                 result + "\"");
     }
     long long now = ctx_.clock().now_unix_ms();
-    // Database::write needs a default-constructible result: carry the error beside it.
-    std::optional<core::Error> failure;
-    Json reply = ctx_.db().write([&](state::Conn& c) -> Json {
-        auto fail = [&](core::Error e) {
-            failure = std::move(e);
-            return Json();
-        };
+    return ctx_.db().write([&](state::Conn& c) -> Outcome<Json> {
         std::vector<Trade> found;
         if (!app_id.empty()) {
-            if (auto t = store::find_trade(c, app_id, "", out_trade_no)) found.push_back(*t);
+            if (auto t = Store(c, app_id).trade("", out_trade_no)) found.push_back(*t);
         } else {
-            found = store::find_trades_by_out_trade_no(c, out_trade_no);
+            found = Store::trades_by_out_trade_no(c, out_trade_no);
         }
-        if (found.empty())
-            return fail(core::make_error("not_found", "no Alipay trade with out_trade_no " + out_trade_no));
+        if (found.empty()) return admin_failure("not_found", "no Alipay trade with out_trade_no " + out_trade_no);
         if (found.size() > 1) {
-            return fail(core::make_error("ambiguous", "several apps have a trade " + out_trade_no + "; give app_id"));
+            return admin_failure("ambiguous", "several apps have a trade " + out_trade_no + "; give app_id");
         }
         Trade t = found.front();
         settle_due(c, t, now);
+        Store store(c, t.app_id);
         std::string result_code = "9000";
         auto conflict = [&](const std::string& why) {
-            return fail(core::make_error("conflict", "trade " + out_trade_no + " is " + t.status + ": " + why));
+            return admin_failure("conflict", "trade " + out_trade_no + " is " + t.status + ": " + why);
         };
         if (result == "CANCEL") {
             result_code = "6001";
@@ -784,39 +743,37 @@ core::Result<core::Json> AlipayService::admin_pay(const std::string& out_trade_n
             if (t.status != "WAIT_BUYER_PAY") return conflict("only a WAIT_BUYER_PAY trade can be paid");
             t.status = "TRADE_SUCCESS";
             t.paid_ms = now;
-            store::update_trade(c, t);
+            store.update_trade(t);
             notify(c, t, nullptr);
         } else if (result == "TRADE_CLOSED") {
             if (t.status != "WAIT_BUYER_PAY") return conflict("only an unpaid trade can time out");
             t.status = "TRADE_CLOSED";
             t.closed_ms = now;
-            store::update_trade(c, t);
+            store.update_trade(t);
             notify(c, t, nullptr);
         } else {
             if (t.status != "TRADE_SUCCESS") return conflict("only a TRADE_SUCCESS trade can finish");
             t.status = "TRADE_FINISHED";
-            store::update_trade(c, t);
+            store.update_trade(t);
             notify(c, t, nullptr);
         }
-        return Json{{"result_code", result_code}, {"trade", trade_json(t)}};
+        return Outcome<Json>(Json{{"result_code", result_code}, {"trade", trade_json(t)}});
     });
-    if (failure) return *failure;
-    return reply;
 }
 
-core::Json AlipayService::list_trades(const std::string& app_id) {
+Outcome<Json> AlipayService::list_trades(const std::string& app_id) {
     sweep();
     Json arr = Json::array();
     ctx_.db().read([&](state::Conn& c) {
-        for (const auto& t : store::list_trades(c, app_id)) arr.push_back(trade_json(t));
+        for (const auto& t : Store::trades(c, app_id)) arr.push_back(trade_json(t));
     });
-    return Json{{"trades", arr}};
+    return Outcome<Json>(Json{{"trades", arr}});
 }
 
-core::Json AlipayService::list_refunds(const std::string& app_id, const std::string& out_trade_no) {
+Outcome<Json> AlipayService::list_refunds(const std::string& app_id, const std::string& out_trade_no) {
     Json arr = Json::array();
     ctx_.db().read([&](state::Conn& c) {
-        for (const auto& r : store::list_refunds(c, app_id, out_trade_no)) {
+        for (const auto& r : Store::refunds(c, app_id, out_trade_no)) {
             arr.push_back(Json{{"app_id", r.app_id},
                                {"trade_no", r.trade_no},
                                {"out_trade_no", r.out_trade_no},
@@ -827,7 +784,7 @@ core::Json AlipayService::list_refunds(const std::string& app_id, const std::str
                                {"gmt_refund_pay", core::format_datetime(core::from_unix_ms(r.created_ms))}});
         }
     });
-    return Json{{"refunds", arr}};
+    return Outcome<Json>(Json{{"refunds", arr}});
 }
 
 }  // namespace mpemu::alipay

@@ -1,7 +1,7 @@
 // Alipay's SQLite tables (see store.hpp).
 #include "emulator/alipay/store.hpp"
 
-namespace mpemu::alipay::store {
+namespace mpemu::alipay {
 
 using state::Conn;
 using state::NamedRow;
@@ -98,84 +98,98 @@ Refund refund_from(const NamedRow& r) {
 
 }  // namespace
 
-void insert_auth_code(Conn& c, const AuthCode& a) {
-    c.exec(
+void Store::insert_auth_code(const AuthCode& a) {
+    c_.exec(
         "INSERT INTO alipay_auth_codes(code, app_id, user_id, scopes, created_ms, expires_ms, used) "
         "VALUES(?,?,?,?,?,?,?)",
-        {a.code, a.app_id, a.user_id, a.scopes, a.created_ms, a.expires_ms, a.used});
+        {a.code, app_id_, a.user_id, a.scopes, a.created_ms, a.expires_ms, a.used});
 }
 
-std::optional<AuthCode> find_auth_code(Conn& c, const std::string& code) {
-    auto r = c.query_one("SELECT * FROM alipay_auth_codes WHERE code = ?", {code});
+std::optional<AuthCode> Store::auth_code(const std::string& code) {
+    auto r = c_.query_one("SELECT * FROM alipay_auth_codes WHERE code = ?", {code});
     if (!r) return std::nullopt;
     return auth_code_from(*r);
 }
 
-void mark_auth_code_used(Conn& c, const std::string& code) {
-    c.exec("UPDATE alipay_auth_codes SET used = 1 WHERE code = ?", {code});
+void Store::mark_auth_code_used(const std::string& code) {
+    c_.exec("UPDATE alipay_auth_codes SET used = 1 WHERE code = ?", {code});
 }
 
-void insert_token(Conn& c, const Token& t) {
-    c.exec(
+void Store::insert_token(const Token& t) {
+    c_.exec(
         "INSERT INTO alipay_tokens(access_token, refresh_token, app_id, user_id, scopes, auth_start_ms, "
         "expires_ms, re_expires_ms, revoked) VALUES(?,?,?,?,?,?,?,?,?)",
-        {t.access_token, t.refresh_token, t.app_id, t.user_id, t.scopes, t.auth_start_ms, t.expires_ms, t.re_expires_ms,
+        {t.access_token, t.refresh_token, app_id_, t.user_id, t.scopes, t.auth_start_ms, t.expires_ms, t.re_expires_ms,
          t.revoked});
 }
 
-std::optional<Token> find_token_by_access(Conn& c, const std::string& access_token) {
-    auto r = c.query_one("SELECT * FROM alipay_tokens WHERE access_token = ?", {access_token});
+std::optional<Token> Store::token_by_access(const std::string& access_token) {
+    auto r = c_.query_one("SELECT * FROM alipay_tokens WHERE access_token = ?", {access_token});
     if (!r) return std::nullopt;
     return token_from(*r);
 }
 
-std::optional<Token> find_token_by_refresh(Conn& c, const std::string& refresh_token) {
-    auto r = c.query_one("SELECT * FROM alipay_tokens WHERE refresh_token = ?", {refresh_token});
+std::optional<Token> Store::token_by_refresh(const std::string& refresh_token) {
+    auto r = c_.query_one("SELECT * FROM alipay_tokens WHERE refresh_token = ?", {refresh_token});
     if (!r) return std::nullopt;
     return token_from(*r);
 }
 
-void revoke_token(Conn& c, const std::string& access_token) {
-    c.exec("UPDATE alipay_tokens SET revoked = 1 WHERE access_token = ?", {access_token});
+void Store::revoke_token(const std::string& access_token) {
+    c_.exec("UPDATE alipay_tokens SET revoked = 1 WHERE access_token = ?", {access_token});
 }
 
-std::optional<Trade> find_trade(Conn& c, const std::string& app_id, const std::string& trade_no,
-                                const std::string& out_trade_no) {
+std::optional<Trade> Store::trade(const std::string& trade_no, const std::string& out_trade_no) {
     std::optional<NamedRow> r;
     if (!trade_no.empty()) {
-        r = c.query_one("SELECT * FROM alipay_trades WHERE app_id = ? AND trade_no = ?", {app_id, trade_no});
+        r = c_.query_one("SELECT * FROM alipay_trades WHERE app_id = ? AND trade_no = ?", {app_id_, trade_no});
     } else if (!out_trade_no.empty()) {
-        r = c.query_one("SELECT * FROM alipay_trades WHERE app_id = ? AND out_trade_no = ?", {app_id, out_trade_no});
+        r = c_.query_one("SELECT * FROM alipay_trades WHERE app_id = ? AND out_trade_no = ?", {app_id_, out_trade_no});
     }
     if (!r) return std::nullopt;
     return trade_from(*r);
 }
 
-std::vector<Trade> find_trades_by_out_trade_no(Conn& c, const std::string& out_trade_no) {
+void Store::insert_trade(const Trade& t) {
+    c_.exec(
+        "INSERT INTO alipay_trades(app_id, out_trade_no, trade_no, status, total_cents, refunded_cents, subject, "
+        "body, buyer_id, buyer_open_id, seller_id, product_code, op_app_id, notify_url, passback_params, "
+        "created_ms, paid_ms, closed_ms, expire_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        {app_id_, t.out_trade_no, t.trade_no, t.status, t.total_cents, t.refunded_cents, t.subject, t.body, t.buyer_id,
+         t.buyer_open_id, t.seller_id, t.product_code, t.op_app_id, t.notify_url, t.passback_params, t.created_ms,
+         t.paid_ms, t.closed_ms, t.expire_ms});
+}
+
+void Store::update_trade(const Trade& t) {
+    c_.exec(
+        "UPDATE alipay_trades SET status = ?, refunded_cents = ?, paid_ms = ?, closed_ms = ? "
+        "WHERE app_id = ? AND trade_no = ?",
+        {t.status, t.refunded_cents, t.paid_ms, t.closed_ms, app_id_, t.trade_no});
+}
+
+std::optional<Refund> Store::refund(const std::string& trade_no, const std::string& out_request_no) {
+    auto r = c_.query_one("SELECT * FROM alipay_refunds WHERE app_id = ? AND trade_no = ? AND out_request_no = ?",
+                          {app_id_, trade_no, out_request_no});
+    if (!r) return std::nullopt;
+    return refund_from(*r);
+}
+
+void Store::insert_refund(const Refund& r) {
+    c_.exec(
+        "INSERT INTO alipay_refunds(app_id, trade_no, out_trade_no, out_request_no, reason, amount_cents, "
+        "refunded_after_cents, created_ms) VALUES(?,?,?,?,?,?,?,?)",
+        {app_id_, r.trade_no, r.out_trade_no, r.out_request_no, r.reason, r.amount_cents, r.refunded_after_cents,
+         r.created_ms});
+}
+
+std::vector<Trade> Store::trades_by_out_trade_no(Conn& c, const std::string& out_trade_no) {
     std::vector<Trade> out;
     for (auto& r : c.query("SELECT * FROM alipay_trades WHERE out_trade_no = ? ORDER BY created_ms", {out_trade_no}))
         out.push_back(trade_from(r));
     return out;
 }
 
-void insert_trade(Conn& c, const Trade& t) {
-    c.exec(
-        "INSERT INTO alipay_trades(app_id, out_trade_no, trade_no, status, total_cents, refunded_cents, subject, "
-        "body, buyer_id, buyer_open_id, seller_id, product_code, op_app_id, notify_url, passback_params, "
-        "created_ms, paid_ms, closed_ms, expire_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        {t.app_id, t.out_trade_no, t.trade_no, t.status, t.total_cents, t.refunded_cents, t.subject, t.body, t.buyer_id,
-         t.buyer_open_id, t.seller_id, t.product_code, t.op_app_id, t.notify_url, t.passback_params, t.created_ms,
-         t.paid_ms, t.closed_ms, t.expire_ms});
-}
-
-void update_trade(Conn& c, const Trade& t) {
-    c.exec(
-        "UPDATE alipay_trades SET status = ?, refunded_cents = ?, paid_ms = ?, closed_ms = ? "
-        "WHERE app_id = ? AND trade_no = ?",
-        {t.status, t.refunded_cents, t.paid_ms, t.closed_ms, t.app_id, t.trade_no});
-}
-
-std::vector<Trade> list_trades(Conn& c, const std::string& app_id) {
+std::vector<Trade> Store::trades(Conn& c, const std::string& app_id) {
     std::vector<Trade> out;
     auto rows = app_id.empty() ? c.query("SELECT * FROM alipay_trades ORDER BY rowid")
                                : c.query("SELECT * FROM alipay_trades WHERE app_id = ? ORDER BY rowid", {app_id});
@@ -183,7 +197,7 @@ std::vector<Trade> list_trades(Conn& c, const std::string& app_id) {
     return out;
 }
 
-std::vector<Trade> due_trades(Conn& c, long long now_ms, long long refund_window_ms) {
+std::vector<Trade> Store::due_trades(Conn& c, long long now_ms, long long refund_window_ms) {
     std::vector<Trade> out;
     for (auto& r : c.query("SELECT * FROM alipay_trades WHERE (status = 'WAIT_BUYER_PAY' AND expire_ms <= ?) "
                            "OR (status = 'TRADE_SUCCESS' AND paid_ms > 0 AND paid_ms + ? <= ?)",
@@ -192,23 +206,7 @@ std::vector<Trade> due_trades(Conn& c, long long now_ms, long long refund_window
     return out;
 }
 
-std::optional<Refund> find_refund(Conn& c, const std::string& app_id, const std::string& trade_no,
-                                  const std::string& out_request_no) {
-    auto r = c.query_one("SELECT * FROM alipay_refunds WHERE app_id = ? AND trade_no = ? AND out_request_no = ?",
-                         {app_id, trade_no, out_request_no});
-    if (!r) return std::nullopt;
-    return refund_from(*r);
-}
-
-void insert_refund(Conn& c, const Refund& r) {
-    c.exec(
-        "INSERT INTO alipay_refunds(app_id, trade_no, out_trade_no, out_request_no, reason, amount_cents, "
-        "refunded_after_cents, created_ms) VALUES(?,?,?,?,?,?,?,?)",
-        {r.app_id, r.trade_no, r.out_trade_no, r.out_request_no, r.reason, r.amount_cents, r.refunded_after_cents,
-         r.created_ms});
-}
-
-std::vector<Refund> list_refunds(Conn& c, const std::string& app_id, const std::string& out_trade_no) {
+std::vector<Refund> Store::refunds(Conn& c, const std::string& app_id, const std::string& out_trade_no) {
     std::string sql = "SELECT * FROM alipay_refunds WHERE 1=1";
     std::vector<state::Value> args;
     if (!app_id.empty()) {
@@ -225,4 +223,4 @@ std::vector<Refund> list_refunds(Conn& c, const std::string& app_id, const std::
     return out;
 }
 
-}  // namespace mpemu::alipay::store
+}  // namespace mpemu::alipay

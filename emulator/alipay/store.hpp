@@ -1,5 +1,5 @@
-// Alipay's SQLite tables: auth codes, tokens, trades and refunds, keyed by app_id. Nothing else
-// touches these tables; every call runs inside the caller's read or write transaction.
+// Alipay's SQLite tables: auth codes, tokens, trades and refunds, keyed by app_id. A Store is opened
+// per app on a connection inside Database::read/write; nothing else touches these tables.
 #pragma once
 
 #include <optional>
@@ -34,35 +34,45 @@ struct Refund {
     long long amount_cents = 0, refunded_after_cents = 0, created_ms = 0;
 };
 
-namespace store {
-
 std::vector<state::Migration> migrations();
 
-void insert_auth_code(state::Conn& c, const AuthCode& a);
-std::optional<AuthCode> find_auth_code(state::Conn& c, const std::string& code);
-void mark_auth_code_used(state::Conn& c, const std::string& code);
+class Store {
+public:
+    Store(state::Conn& conn, std::string app_id) : c_(conn), app_id_(std::move(app_id)) {}
 
-void insert_token(state::Conn& c, const Token& t);
-std::optional<Token> find_token_by_access(state::Conn& c, const std::string& access_token);
-std::optional<Token> find_token_by_refresh(state::Conn& c, const std::string& refresh_token);
-void revoke_token(state::Conn& c, const std::string& access_token);
+    // Rows are written for this app whatever their app_id member says.
+    void insert_auth_code(const AuthCode& a);
+    // A code of any app (the caller compares app_ids).
+    std::optional<AuthCode> auth_code(const std::string& code);
+    void mark_auth_code_used(const std::string& code);
 
-// By trade_no when given (it wins), else by out_trade_no; always within the app.
-std::optional<Trade> find_trade(state::Conn& c, const std::string& app_id, const std::string& trade_no,
-                                const std::string& out_trade_no);
-// Across apps (admin pay without app_id): every trade with that out_trade_no.
-std::vector<Trade> find_trades_by_out_trade_no(state::Conn& c, const std::string& out_trade_no);
-void insert_trade(state::Conn& c, const Trade& t);
-// Writes status, refunded_cents, paid_ms, closed_ms.
-void update_trade(state::Conn& c, const Trade& t);
-std::vector<Trade> list_trades(state::Conn& c, const std::string& app_id);
-// Unpaid trades past expire_ms, and paid trades whose refund window has passed.
-std::vector<Trade> due_trades(state::Conn& c, long long now_ms, long long refund_window_ms);
+    void insert_token(const Token& t);
+    // Tokens of any app (the caller compares app_ids).
+    std::optional<Token> token_by_access(const std::string& access_token);
+    std::optional<Token> token_by_refresh(const std::string& refresh_token);
+    void revoke_token(const std::string& access_token);
 
-std::optional<Refund> find_refund(state::Conn& c, const std::string& app_id, const std::string& trade_no,
-                                  const std::string& out_request_no);
-void insert_refund(state::Conn& c, const Refund& r);
-std::vector<Refund> list_refunds(state::Conn& c, const std::string& app_id, const std::string& out_trade_no);
+    // By trade_no when given (it wins), else by out_trade_no.
+    std::optional<Trade> trade(const std::string& trade_no, const std::string& out_trade_no);
+    void insert_trade(const Trade& t);
+    // Writes status, refunded_cents, paid_ms, closed_ms of the trade with t.trade_no.
+    void update_trade(const Trade& t);
 
-}  // namespace store
+    std::optional<Refund> refund(const std::string& trade_no, const std::string& out_request_no);
+    void insert_refund(const Refund& r);
+
+    // Across apps (admin pay without app_id): every trade with that out_trade_no, oldest first.
+    static std::vector<Trade> trades_by_out_trade_no(state::Conn& conn, const std::string& out_trade_no);
+    // Trades of one app, or of every app when app_id is empty, in creation order.
+    static std::vector<Trade> trades(state::Conn& conn, const std::string& app_id);
+    // Unpaid trades past expire_ms, and paid trades whose refund window has passed, of every app.
+    static std::vector<Trade> due_trades(state::Conn& conn, long long now_ms, long long refund_window_ms);
+    // Refunds filtered by app and trade (empty filters match all), in creation order.
+    static std::vector<Refund> refunds(state::Conn& conn, const std::string& app_id, const std::string& out_trade_no);
+
+private:
+    state::Conn& c_;
+    std::string app_id_;
+};
+
 }  // namespace mpemu::alipay
