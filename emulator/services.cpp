@@ -4,18 +4,14 @@
 #include "emulator/backend/service.hpp"
 #include "emulator/service.hpp"
 #include "emulator/wechat/service.hpp"
-#include "emulator/wechatpay/service.hpp"
-#include "emulator/wechatpay/service_v2.hpp"
+#include "emulator/wechatpay/module.hpp"
 
 namespace mpemu::emulator {
 
 std::vector<std::unique_ptr<Service>> make_services() {
     std::vector<std::unique_ptr<Service>> out;
     out.push_back(std::make_unique<wechat::WechatService>());
-    auto wechatpay_v3 = std::make_unique<wechatpay::WechatPay>();
-    auto wechatpay_v2 = std::make_unique<wechatpay::WechatPayV2>(*wechatpay_v3);  // shares v3's orders and merchants
-    out.push_back(std::move(wechatpay_v3));
-    out.push_back(std::move(wechatpay_v2));
+    for (auto& s : wechatpay::make_services()) out.push_back(std::move(s));  // v3, then v2 (shared orders)
     out.push_back(alipay::make_service());
     // The backend mimic stays last: its fixture check looks for the providers' sections loaded before it.
     out.push_back(std::make_unique<backend::BackendService>());

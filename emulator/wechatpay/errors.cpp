@@ -3,7 +3,7 @@
 
 namespace mpemu::wechatpay {
 
-std::string render_error(const ApiError& e) {
+std::string render_error(const Failure& e) {
     core::Json j;  // sorted keys: code, detail, message (real error bodies are alphabetical)
     j["code"] = e.code;
     j["message"] = e.message;
@@ -14,13 +14,37 @@ std::string render_error(const ApiError& e) {
 namespace errors {
 
 namespace {
-ApiError make(int status, std::string code, std::string message, core::Json detail = nullptr, std::string log = {}) {
-    return ApiError{status, std::move(code), std::move(message), std::move(detail), std::move(log)};
+Failure make(int status, std::string code, std::string message, core::Json detail = nullptr, std::string log = {}) {
+    return Failure{status, std::move(code), std::move(message), std::move(detail), std::move(log)};
 }
+
+struct Named {
+    const char* prefix;
+    const char* name;
+};
+// Well-known production operations that mpemu does not emulate, named in the refusal.
+constexpr Named kKnown[] = {
+    {"/v3/pay/transactions/app", "APP下单 (wechatpay.transactions.app)"},
+    {"/v3/pay/transactions/h5", "H5下单 (wechatpay.transactions.h5)"},
+    {"/v3/pay/partner/", "服务商模式支付 (wechatpay.partner)"},
+    {"/v3/pay/combine-transactions", "合单支付 (wechatpay.combine_transactions)"},
+    {"/v3/refund/domestic/abnormal-refunds", "发起异常退款 (wechatpay.refunds.abnormal)"},
+    {"/v3/bill/tradebill", "申请交易账单 (wechatpay.bills.trade)"},
+    {"/v3/bill/fundflowbill", "申请资金账单 (wechatpay.bills.fundflow)"},
+    {"/v3/billdownload/", "下载账单 (wechatpay.bills.download)"},
+    {"/v3/profitsharing/", "分账 (wechatpay.profitsharing)"},
+    {"/v3/marketing/", "营销 (wechatpay.marketing)"},
+    {"/v3/merchant/media/", "图片/视频上传 (wechatpay.media.upload)"},
+    {"/v3/transfer/batches", "商家转账到零钱 (wechatpay.transfer.batches)"},
+    {"/v3/fund-app/mch-transfer/", "商家转账 (wechatpay.transfer.bills)"},
+    {"/v3/merchant-service/", "消费者投诉 (wechatpay.complaints)"},
+    {"/v3/payscore/", "微信支付分 (wechatpay.payscore)"},
+    {"/v3/global/", "跨境支付 (wechatpay.global)"},
+};
 }  // namespace
 
-ApiError sign_error(const std::string& issue, const std::string& method, const std::string& url,
-                    const std::string& sign_message) {
+Failure sign_error(const std::string& issue, const std::string& method, const std::string& url,
+                   const std::string& sign_message) {
     core::Json detail;
     detail["detail"] = {{"issue", issue}};
     detail["field"] = "signature";
@@ -36,73 +60,129 @@ ApiError sign_error(const std::string& issue, const std::string& method, const s
     return make(401, "SIGN_ERROR", "错误的签名，验签失败", detail, issue);
 }
 
-ApiError sign_error_serial() {
+Failure authorization_missing() {
+    Failure e = sign_error("Authorization header is missing");
+    e.message = "Http头缺少Authorization或格式错误，请参考《微信支付商户REST API签名规则》";
+    return e;
+}
+
+Failure authorization_malformed(const std::string& issue) {
+    Failure e = sign_error(issue);
+    e.message = "Http头Authorization值格式错误，请参考《微信支付商户REST API签名规则》";
+    return e;
+}
+
+Failure authorization_mchid_unknown(const std::string& mchid) {
+    Failure e = sign_error("mchid " + mchid + " is not a merchant of the fixture set");
+    e.message = "商户号不存在或Authorization中mchid有误";
+    return e;
+}
+
+Failure signature_rejected(const std::string& issue, bool timestamp, const std::string& method, const std::string& url,
+                           const std::string& sign_message) {
+    Failure e = sign_error(issue, method, url, sign_message);
+    if (timestamp) e.message = "请求的时间戳已过期或不合法，请检查系统时间";
+    return e;
+}
+
+Failure sign_error_serial() {
     return make(401, "SIGN_ERROR", "商户证书序列号有误",
                 {{"field", "serial_no"},
                  {"issue", "merchant certificate serial_no not registered"},
                  {"location", "authorization"}});
 }
 
-ApiError param_error(const std::string& field, const std::string& issue, const std::string& location,
-                     const core::Json& value) {
+Failure param_error(const std::string& field, const std::string& issue, const std::string& location,
+                    const core::Json& value) {
     core::Json d = {{"field", field}, {"issue", issue}, {"location", location}};
     if (!value.is_null()) d["value"] = value;
     return make(400, "PARAM_ERROR", "参数错误", d, issue);
 }
 
-ApiError param_missing(const std::string& pointer, const std::string& label) {
+Failure param_missing(const std::string& pointer, const std::string& label) {
     return make(400, "PARAM_ERROR", "输入源“" + pointer + "”映射到字段“" + label + "”必填性规则校验失败,此字段为必填项",
                 {{"field", pointer}, {"issue", "required field missing"}, {"location", "body"}});
 }
 
-ApiError param_not_int64(const std::string& pointer, const std::string& label, const core::Json& value) {
+Failure param_not_int64(const std::string& pointer, const std::string& label, const core::Json& value) {
     return make(
         400, "PARAM_ERROR",
         "无法将 JSON 输入源“/body" + pointer + "”映射到目标字段“" + label + "”中，此字段需要一个合法的 64 位有符号整数",
         {{"location", "body"}, {"value", value}});
 }
 
-ApiError invalid_request(const std::string& message) {
+Failure body_too_large(const std::string& issue) {
+    Failure e = param_error("/", issue, "body");
+    e.status = 413;
+    return e;
+}
+
+Failure invalid_request(const std::string& message) {
     return make(400, "INVALID_REQUEST", message);
 }
-ApiError appid_mchid_not_match() {
+Failure appid_mchid_not_match() {
     return make(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配,请检查后再试");
 }
-ApiError mch_not_exists(int status) {
+Failure mch_not_exists(int status) {
     return make(status, "MCH_NOT_EXISTS", "商户号不存在");
 }
-ApiError out_trade_no_used() {
+Failure out_trade_no_used() {
     return make(400, "INVALID_REQUEST", "201 商户订单号重复");
 }
-ApiError reentry_mismatch() {
+Failure reentry_mismatch() {
     return make(400, "PARAM_ERROR", "订单重入参数校验失败");
 }
-ApiError order_paid() {
+Failure order_expired() {
+    return invalid_request("订单已过期，请重新下单");
+}
+Failure order_paid() {
     return make(400, "ORDERPAID", "订单已支付");
 }
-ApiError order_closed() {
+Failure order_closed() {
     return make(400, "ORDER_CLOSED", "订单已关闭");
 }
-ApiError order_not_exist() {
+Failure order_not_exist() {
     return make(404, "ORDER_NOT_EXIST", "订单不存在");
 }
-ApiError resource_not_exists(const std::string& message) {
+Failure resource_not_exists(const std::string& message) {
     return make(404, "RESOURCE_NOT_EXISTS", message);
 }
-ApiError not_enough() {
+Failure refund_not_exists() {
+    return resource_not_exists("退款单不存在");
+}
+Failure refund_amount_mismatch() {
+    return invalid_request("订单金额或退款金额与之前请求不一致，请核实后再试");
+}
+Failure refund_period_over() {
+    return invalid_request("订单已经超过可退款的最大期限");
+}
+Failure refund_exceeds_paid() {
+    return invalid_request("申请退款金额超过订单可退金额");
+}
+Failure refund_count_exceeded() {
+    return invalid_request("订单退款次数超过限制");
+}
+Failure not_enough() {
     return make(403, "NOT_ENOUGH", "基本账户余额不足，请充值后重新发起");
 }
-ApiError system_error(const std::string& log) {
+Failure system_error(const std::string& log) {
     return make(500, "SYSTEM_ERROR", "系统错误", nullptr, log);
 }
 
-ApiError not_emulated(const std::string& method, const std::string& path) {
-    return make(
-        404, "NOT_FOUND", "mpemu 未模拟此接口: " + method + " " + path + " (operation not emulated)",
-        {{"location", "path"}, {"field", "url"}, {"value", path}, {"issue", "operation not emulated by mpemu"}});
+Failure not_emulated(const std::string& method, const std::string& path) {
+    Failure e =
+        make(404, "NOT_FOUND", "mpemu 未模拟此接口: " + method + " " + path + " (operation not emulated)",
+             {{"location", "path"}, {"field", "url"}, {"value", path}, {"issue", "operation not emulated by mpemu"}});
+    for (const auto& k : kKnown) {
+        if (path.rfind(k.prefix, 0) == 0) {
+            e.message = "mpemu 未模拟此接口: " + std::string(k.name) + " — " + method + " " + path;
+            e.detail["operation"] = k.name;
+        }
+    }
+    return e;
 }
 
-ApiError method_not_allowed(const std::string& method, const std::string& path) {
+Failure method_not_allowed(const std::string& method, const std::string& path) {
     return make(405, "METHOD_NOT_ALLOWED", "不支持的请求方法: " + method + " " + path,
                 {{"location", "method"}, {"value", method}, {"issue", "method not allowed"}});
 }

@@ -1,70 +1,63 @@
 // WeChat Pay API v3's error catalogue: exact codes, HTTP statuses and message texts
-// (../shared/specs/wechatpay-v3.md §12), and the one place that renders an error body.
+// (../shared/specs/wechatpay-v3.md §12), and the one place that renders an error body. Errors are
+// emulator::Failure: status, code, message (the client's text), detail (the body's "detail"), log.
 #pragma once
 
 #include <string>
-#include <utility>
-#include <variant>
 
 #include "core/json.hpp"
+#include "emulator/outcome.hpp"
 
 namespace mpemu::wechatpay {
 
-// An error as the client sees it: status + {code, message, detail?}. `log` goes only to the log.
-struct ApiError {
-    int status = 400;
-    std::string code;
-    std::string message;
-    core::Json detail;  // null = no "detail" member
-    std::string log;
-};
+using emulator::Failure;
+using emulator::Outcome;
 
 // Renders {"code","detail"?,"message"} compactly, keys alphabetical as real replies are.
-std::string render_error(const ApiError& e);
+std::string render_error(const Failure& e);
 
 namespace errors {
 
 // 401 SIGN_ERROR with WeChat Pay's nested detail (detail.detail.issue + sign_information).
-ApiError sign_error(const std::string& issue, const std::string& method = {}, const std::string& url = {},
-                    const std::string& sign_message = {});
-ApiError sign_error_serial();  // merchant certificate serial unknown
+Failure sign_error(const std::string& issue, const std::string& method = {}, const std::string& url = {},
+                   const std::string& sign_message = {});
+Failure sign_error_serial();  // merchant certificate serial unknown
+// 401 SIGN_ERROR for the Authorization header: missing, malformed, unknown mchid, stale timestamp.
+Failure authorization_missing();
+Failure authorization_malformed(const std::string& issue);
+Failure authorization_mchid_unknown(const std::string& mchid);
+// A failed signature check; `timestamp` says it was the timestamp window, not the signature.
+Failure signature_rejected(const std::string& issue, bool timestamp, const std::string& method, const std::string& url,
+                           const std::string& sign_message);
 // 400 PARAM_ERROR "参数错误" with {field, value?, issue, location}.
-ApiError param_error(const std::string& field, const std::string& issue, const std::string& location = "body",
-                     const core::Json& value = nullptr);
+Failure param_error(const std::string& field, const std::string& issue, const std::string& location = "body",
+                    const core::Json& value = nullptr);
 // 400 PARAM_ERROR for a missing required field (the real "必填性规则校验失败" text).
-ApiError param_missing(const std::string& pointer, const std::string& label);
+Failure param_missing(const std::string& pointer, const std::string& label);
 // 400 PARAM_ERROR for a non-integer amount (the real "64 位有符号整数" text).
-ApiError param_not_int64(const std::string& pointer, const std::string& label, const core::Json& value);
-ApiError invalid_request(const std::string& message);
-ApiError appid_mchid_not_match();
-ApiError mch_not_exists(int status = 400);
-ApiError out_trade_no_used();  // 400 INVALID_REQUEST "201 商户订单号重复" (emulator default, §6.3)
-ApiError reentry_mismatch();   // 400 PARAM_ERROR "订单重入参数校验失败"
-ApiError order_paid();         // 400 ORDERPAID
-ApiError order_closed();       // 400 ORDER_CLOSED
-ApiError order_not_exist();    // 404 ORDER_NOT_EXIST
-ApiError resource_not_exists(const std::string& message = "订单不存在");  // 404 RESOURCE_NOT_EXISTS
-ApiError not_enough();                                                    // 403 NOT_ENOUGH
-ApiError system_error(const std::string& log = {});
-ApiError not_emulated(const std::string& method, const std::string& path);
-ApiError method_not_allowed(const std::string& method, const std::string& path);
+Failure param_not_int64(const std::string& pointer, const std::string& label, const core::Json& value);
+Failure body_too_large(const std::string& issue);  // 413 PARAM_ERROR
+Failure invalid_request(const std::string& message);
+Failure appid_mchid_not_match();
+Failure mch_not_exists(int status = 400);
+Failure out_trade_no_used();  // 400 INVALID_REQUEST "201 商户订单号重复" (emulator default, §6.3)
+Failure reentry_mismatch();   // 400 PARAM_ERROR "订单重入参数校验失败"
+Failure order_expired();      // 400 INVALID_REQUEST "订单已过期，请重新下单"
+Failure order_paid();         // 400 ORDERPAID
+Failure order_closed();       // 400 ORDER_CLOSED
+Failure order_not_exist();    // 404 ORDER_NOT_EXIST
+Failure resource_not_exists(const std::string& message = "订单不存在");  // 404 RESOURCE_NOT_EXISTS
+Failure refund_not_exists();                                             // 404 RESOURCE_NOT_EXISTS "退款单不存在"
+Failure refund_amount_mismatch();  // 400 INVALID_REQUEST: total differs from the order's
+Failure refund_period_over();      // 400 INVALID_REQUEST: paid more than a year ago
+Failure refund_exceeds_paid();     // 400 INVALID_REQUEST: refunds would exceed the amount paid
+Failure refund_count_exceeded();   // 400 INVALID_REQUEST: more than 50 refunds on one order
+Failure not_enough();              // 403 NOT_ENOUGH
+Failure system_error(const std::string& log = {});
+// 404 NOT_FOUND, naming the production operation when the path is a well-known one.
+Failure not_emulated(const std::string& method, const std::string& path);
+Failure method_not_allowed(const std::string& method, const std::string& path);
 
 }  // namespace errors
-
-// A value or an ApiError (service boundary).
-template <class T>
-class Outcome {
-public:
-    Outcome() : v_(T{}) {}                     // for Database::write's result slot
-    Outcome(T v) : v_(std::move(v)) {}         // NOLINT(google-explicit-constructor)
-    Outcome(ApiError e) : v_(std::move(e)) {}  // NOLINT(google-explicit-constructor)
-    bool ok() const { return v_.index() == 0; }
-    T& value() { return std::get<0>(v_); }
-    const T& value() const { return std::get<0>(v_); }
-    const ApiError& error() const { return std::get<1>(v_); }
-
-private:
-    std::variant<T, ApiError> v_;
-};
 
 }  // namespace mpemu::wechatpay

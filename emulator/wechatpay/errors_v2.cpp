@@ -9,7 +9,7 @@ namespace mpemu::wechatpay::v2 {
 namespace fail {
 
 Failure protocol(std::string text, std::string log) {
-    return Failure{true, {}, std::move(text), std::move(log)};
+    return Failure{200, {}, std::move(text), nullptr, std::move(log)};
 }
 Failure not_post() {
     return protocol("请使用post方法");
@@ -42,8 +42,30 @@ Failure length(const std::string& field) {
     return protocol(field + "参数长度有误");
 }
 
+Failure system_error_protocol(std::string log) {
+    return protocol("系统错误", std::move(log));
+}
+
+// Well-known v2 operations that mpemu does not emulate, named in the refusal.
+constexpr std::pair<const char*, const char*> kKnown[] = {
+    {"/pay/micropay", "付款码支付 (wechatpay.v2.micropay)"},
+    {"/secapi/pay/reverse", "撤销订单 (wechatpay.v2.reverse)"},
+    {"/pay/downloadfundflow", "下载资金账单 (wechatpay.v2.downloadfundflow)"},
+    {"/pay/batchquerycomment", "拉取订单评价数据 (wechatpay.v2.batchquerycomment)"},
+    {"/mmpaymkttransfers/", "企业付款/红包 (wechatpay.v2.transfers)"},
+    {"/payitil/report", "交易保障 (wechatpay.v2.report)"},
+};
+
+Failure not_emulated(const std::string& method, const std::string& path) {
+    std::string name = method + " " + path;
+    for (const auto& [prefix, op] : kKnown) {
+        if (path.find(prefix) != std::string::npos) name = std::string(op) + " — " + name;
+    }
+    return protocol("mpemu 未模拟此接口: " + name);
+}
+
 Failure business(std::string code, std::string text, std::string log) {
-    return Failure{false, std::move(code), std::move(text), std::move(log)};
+    return Failure{200, std::move(code), std::move(text), nullptr, std::move(log)};
 }
 Failure lack_params(const std::string& field) {
     return business("LACK_PARAMS", "缺少参数", "missing " + field);
@@ -53,6 +75,9 @@ Failure param_error(std::string text) {
 }
 Failure order_paid(const char* text) {
     return business("ORDERPAID", text);
+}
+Failure order_paid_on_close() {
+    return order_paid("订单已支付");
 }
 Failure order_closed() {
     return business("ORDERCLOSED", "订单已关闭");
@@ -79,7 +104,40 @@ Failure system_error(std::string log) {
     return business("SYSTEMERROR", "系统错误", std::move(log));
 }
 
+Failure jsapi_needs_openid() {
+    return param_error("JSAPI支付必须传openid");
+}
+Failure native_needs_product_id() {
+    return param_error("NATIVE支付必须传product_id");
+}
+Failure time_expire_too_short() {
+    return invalid_request("time_expire时间过短，刷卡至少1分钟，其他5分钟");
+}
+Failure refund_exceeds_paid() {
+    return invalid_request("退款金额大于支付金额");
+}
+Failure refund_count_exceeded() {
+    return invalid_request("订单退款次数超过限制");
+}
+
+Failure bill_invalid(const std::string& field) {
+    return bill_refused("invalid " + field);
+}
+Failure bill_tar_type() {
+    return bill_refused("invalid tar_type, mpemu emulates only the plain text bill");
+}
+Failure no_bill() {
+    return Failure{200, "20002", "No Bill Exist", nullptr, {}};
+}
+Failure bill_refused(std::string return_msg) {
+    return Failure{200, "20001", std::move(return_msg), nullptr, {}};
+}
+
 }  // namespace fail
+
+std::string request_payment_fail(const std::string& why) {
+    return "requestPayment:fail 支付验证签名失败: " + why;
+}
 
 std::string render_protocol_fail(const std::string& return_msg) {
     return render_xml(Params{{"return_code", "FAIL"}, {"return_msg", return_msg}});

@@ -244,4 +244,14 @@ std::string event_summary(std::string_view event_type) {
     return std::string(event_type);
 }
 
+std::string trade_state_desc(std::string_view s) {
+    if (s == "SUCCESS") return "支付成功";
+    if (s == "REFUND") return "订单发生过退款";
+    if (s == "NOTPAY") return "订单未支付";
+    if (s == "CLOSED") return "订单已关闭";
+    if (s == "USERPAYING") return "用户支付中";
+    if (s == "PAYERROR") return "支付失败，请重新下单支付";
+    return std::string(s);
+}
+
 }  // namespace mpemu::wechatpay::protocol

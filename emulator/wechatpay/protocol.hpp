@@ -114,4 +114,7 @@ core::OrderedJson render_encrypted_certificate(const EncryptedResource& r);
 // Summary text per notification event type (§13.2).
 std::string event_summary(std::string_view event_type);
 
+// trade_state_desc of a transaction in this trade_state (§7).
+std::string trade_state_desc(std::string_view trade_state);
+
 }  // namespace mpemu::wechatpay::protocol

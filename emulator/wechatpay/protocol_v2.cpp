@@ -416,6 +416,54 @@ core::Result<std::string> decrypt_req_info(std::string_view req_info, std::strin
     return core::crypto::aes256_ecb_decrypt(core::crypto::md5_hex(api_key), *raw);
 }
 
+std::string sandbox_sign_key(std::string_view mch_id, std::string_view api_key) {
+    return core::crypto::md5_hex("mpemu-sandbox:" + std::string(mch_id) + ":" + std::string(api_key));
+}
+
+std::string trade_state_desc(std::string_view s) {
+    if (s == "SUCCESS") return "支付成功";
+    if (s == "REFUND") return "订单发生过退款，退款详情请查询退款单";
+    if (s == "NOTPAY") return "订单未支付";
+    if (s == "CLOSED") return "订单已关闭";
+    if (s == "USERPAYING") return "用户支付中";
+    if (s == "PAYERROR") return "支付失败，请重新下单支付";
+    return std::string(s);
+}
+
+std::string refund_status(std::string_view s) {
+    if (s == "ABNORMAL") return "CHANGE";
+    if (s == "CLOSED") return "REFUNDCLOSE";
+    return std::string(s);  // PROCESSING, SUCCESS
+}
+
+std::string refund_account(std::string_view funds_account) {
+    return std::string(funds_account.rfind("REFUND_SOURCE_", 0) == 0 ? funds_account : kDefaultRefundAccount);
+}
+
+std::string bill_line(const std::vector<std::string>& cells) {
+    std::string s;
+    for (size_t i = 0; i < cells.size(); ++i) s += (i ? ",`" : "`") + cells[i];
+    return s + "\r\n";
+}
+
+std::string bill_header(std::string_view type) {
+    const bool refunds_only = type == "REFUND" || type == "RECHARGE_REFUND";
+    std::string head =
+        "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,"
+        "货币种类,应结订单金额,代金券金额,";
+    if (type == "ALL") head += "微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,";
+    if (refunds_only)
+        head += "退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,";
+    head += "商品名称,商户数据包,手续费,费率,订单金额";
+    if (type != "SUCCESS") head += ",申请退款金额";
+    head += ",费率备注\r\n";
+    return head;
+}
+
+std::string bill_totals_header() {
+    return "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额\r\n";
+}
+
 bool notification_reply_accepted(int status, std::string_view body, bool lenient, std::string* why) {
     if (status != 200) {
         *why = "HTTP " + std::to_string(status) + " (WeChat Pay needs 200)";

@@ -83,6 +83,26 @@ std::string pay_sign(std::string_view app_id, std::string_view time_stamp, std::
 core::Result<std::string> encrypt_req_info(std::string_view plaintext, std::string_view api_key);
 core::Result<std::string> decrypt_req_info(std::string_view req_info, std::string_view api_key);
 
+// §1.1: the fixed per-merchant key that sandbox-prefixed calls are signed with (what getsignkey
+// answers): lowercase hex MD5 of "mpemu-sandbox:<mch_id>:<API v2 key>".
+std::string sandbox_sign_key(std::string_view mch_id, std::string_view api_key);
+
+// §6: trade_state_desc of an order in this trade_state.
+std::string trade_state_desc(std::string_view trade_state);
+
+// §9: a refund's refund_status from the shared (v3) status: ABNORMAL -> CHANGE, CLOSED -> REFUNDCLOSE.
+std::string refund_status(std::string_view v3_status);
+inline constexpr std::string_view kDefaultRefundAccount = "REFUND_SOURCE_UNSETTLED_FUNDS";
+// §9: refund_account: the recorded REFUND_SOURCE_* value, else the default.
+std::string refund_account(std::string_view funds_account);
+
+// §10: the text bill. One line: every cell prefixed with a backtick, comma separated, "\r\n" ended.
+std::string bill_line(const std::vector<std::string>& cells);
+// The column header line for bill_type ALL, SUCCESS, REFUND or RECHARGE_REFUND ("\r\n" ended).
+std::string bill_header(std::string_view bill_type);
+// The header line of the totals that close a bill ("\r\n" ended).
+std::string bill_totals_header();
+
 // §12.4: whether a merchant's reply to a notification means "received". Strict: HTTP 200 and an XML
 // body whose return_code is SUCCESS. Lenient additionally takes SUCCESS / "SUCCESS" / success and
 // JSON {"return_code"|"code":"SUCCESS"}. `why` says what was wrong.

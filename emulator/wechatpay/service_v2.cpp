@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "core/crypto.hpp"
 #include "core/time_format.hpp"
 #include "core/url.hpp"
 
@@ -14,43 +13,14 @@ namespace mpemu::wechatpay {
 using core::Json;
 using v2::Answer;
 using v2::Call;
+using v2::Failure;
 using v2::Params;
 namespace fail = v2::fail;
 
 namespace {
 
-constexpr long long kMinute = 60 * 1000;
-constexpr long long kDay = 24 * 60 * kMinute;
-constexpr long long kPrepayValidMs = 2 * 60 * kMinute;
 constexpr long long kNoExpiry = 4102444800000LL;  // 2100-01-01: v2 orders without time_expire stay NOTPAY
-constexpr int kMaxRefundsPerOrder = 50;
 constexpr int kRefundQueryPage = 10;
-constexpr const char* kDefaultRefundAccount = "REFUND_SOURCE_UNSETTLED_FUNDS";
-
-bool paid(const std::string& s) {
-    return s == "SUCCESS" || s == "REFUND";
-}
-
-std::string trade_state_desc(const std::string& s) {
-    if (s == "SUCCESS") return "支付成功";
-    if (s == "REFUND") return "订单发生过退款，退款详情请查询退款单";
-    if (s == "NOTPAY") return "订单未支付";
-    if (s == "CLOSED") return "订单已关闭";
-    if (s == "USERPAYING") return "用户支付中";
-    if (s == "PAYERROR") return "支付失败，请重新下单支付";
-    return s;
-}
-
-// v3 refund status -> v2 refund_status.
-std::string refund_status_v2(const std::string& s) {
-    if (s == "ABNORMAL") return "CHANGE";
-    if (s == "CLOSED") return "REFUNDCLOSE";
-    return s;  // PROCESSING, SUCCESS
-}
-
-std::string refund_account_of(const RefundRow& r) {
-    return r.funds_account.rfind("REFUND_SOURCE_", 0) == 0 ? r.funds_account : kDefaultRefundAccount;
-}
 
 // Integer fen: digits only, no sign, no leading zero, 1 ... 2^31-1 (§14).
 bool parse_fen(const std::string& s, long long* out) {
@@ -72,8 +42,7 @@ bool only_chars(const std::string& s, std::string_view extra) {
 }
 
 // Length limits of §5.1 / §8.2, counted in characters: protocol FAIL <field>参数长度有误.
-std::optional<v2::Failure> check_lengths(const Params& p,
-                                         std::initializer_list<std::pair<const char*, long long>> limits) {
+std::optional<Failure> check_lengths(const Params& p, std::initializer_list<std::pair<const char*, long long>> limits) {
     for (const auto& [field, max] : limits) {
         const std::string* v = p.get(field);
         if (!v) continue;
@@ -84,7 +53,7 @@ std::optional<v2::Failure> check_lengths(const Params& p,
     return std::nullopt;
 }
 
-std::optional<v2::Failure> check_required(const Params& p, std::initializer_list<const char*> fields) {
+std::optional<Failure> check_required(const Params& p, std::initializer_list<const char*> fields) {
     for (const char* f : fields) {
         if (!p.has(f)) return fail::lack_params(f);
     }
@@ -118,18 +87,18 @@ std::string new_prepay_id(emulator::ServiceContext& ctx, long long now) {
 
 // ---- merchants -----------------------------------------------------------------------------------
 
-const Merchant* WechatPayV2::merchant(const std::string& mch_id) const {
-    auto cfg = pay_.config();
+const Merchant* ApiV2::merchant(const std::string& mch_id) const {
+    auto cfg = orders_.config();
     const Merchant* m = cfg ? cfg->find(mch_id) : nullptr;
     return m && !m->api_v2_key.empty() ? m : nullptr;
 }
 
-std::string WechatPayV2::sandbox_key(const Merchant& m) {
-    return core::crypto::md5_hex("mpemu-sandbox:" + m.mchid + ":" + m.api_v2_key);
+std::string ApiV2::sandbox_key(const Merchant& m) {
+    return v2::sandbox_sign_key(m.mchid, m.api_v2_key);
 }
 
-bool WechatPayV2::apply_expiry(OrderRow& o, long long now) const {
-    if (o.api_version != "v2") return pay_.apply_expiry(o, now);
+bool ApiV2::apply_expiry(OrderRow& o, long long now) const {
+    if (o.api_version != "v2") return orders_.apply_expiry(o, now);
     if (o.state != "NOTPAY" && o.state != "USERPAYING") return false;
     if (now <= o.time_expire_ms) return false;
     o.state = "CLOSED";
@@ -139,7 +108,7 @@ bool WechatPayV2::apply_expiry(OrderRow& o, long long now) const {
 
 // ---- unifiedorder (§5) ---------------------------------------------------------------------------
 
-Answer WechatPayV2::unified_order(const Call& call) {
+Answer ApiV2::unified_order(const Call& call) {
     const Params& p = call.params;
     const Merchant& m = *call.merchant;
     if (auto f = check_lengths(p, {{"device_info", 32},
@@ -169,14 +138,14 @@ Answer WechatPayV2::unified_order(const Call& call) {
     }
     if (auto f = check_required(p, {"body", "out_trade_no", "total_fee", "notify_url", "trade_type"})) return *f;
     const std::string trade_type = *p.get("trade_type");
-    if (trade_type == "JSAPI" && !p.has("openid")) return fail::param_error("JSAPI支付必须传openid");
-    if (trade_type == "NATIVE" && !p.has("product_id")) return fail::param_error("NATIVE支付必须传product_id");
+    if (trade_type == "JSAPI" && !p.has("openid")) return fail::jsapi_needs_openid();
+    if (trade_type == "NATIVE" && !p.has("product_id")) return fail::native_needs_product_id();
 
-    const long long now = ctx_->clock().now_unix_ms();
+    const long long now = ctx().clock().now_unix_ms();
     long long expire_ms = kNoExpiry;
     if ((v = p.get("time_expire"))) {
         expire_ms = core::to_unix_ms(*core::parse_compact(*v));
-        if (expire_ms < now + kMinute) return fail::invalid_request("time_expire时间过短，刷卡至少1分钟，其他5分钟");
+        if (expire_ms < now + kMinute) return fail::time_expire_too_short();
     }
     // Re-entry compares every parameter except nonce_str, sign and sign_type (§5.3).
     Params canonical = p;
@@ -204,7 +173,7 @@ Answer WechatPayV2::unified_order(const Call& call) {
     o.extra = core::dump(extra);
     o.time_expire_ms = expire_ms;
 
-    return ctx_->db().write([&](state::Conn& c) -> Answer {
+    return ctx().db().write([&](state::Conn& c) -> Answer {
         auto reply = [&](const OrderRow& row) -> Answer {
             Params out{{"prepay_id", row.prepay_id}, {"trade_type", row.trade_type}};
             if (row.trade_type == "NATIVE") out.set("code_url", row.code_url);
@@ -214,43 +183,44 @@ Answer WechatPayV2::unified_order(const Call& call) {
             }
             return out;
         };
-        if (auto e = Store::find_order(c, m.mchid, o.out_trade_no)) {
-            if (apply_expiry(*e, now)) Store::save_order(c, *e);
+        Store store(c, m.mchid);
+        if (auto e = store.order(o.out_trade_no)) {
+            if (apply_expiry(*e, now)) store.save_order(*e);
             if (paid(e->state)) return fail::order_paid();
             if (e->state == "CLOSED") return fail::order_closed();
             if (e->params != params) return fail::out_trade_no_used();
             if (now - e->prepay_ms >= kPrepayValidMs) {
-                e->prepay_id = new_prepay_id(*ctx_, now);
+                e->prepay_id = new_prepay_id(ctx(), now);
                 e->prepay_ms = now;
                 e->updated_ms = now;
-                Store::save_order(c, *e);
+                store.save_order(*e);
             }
             return reply(*e);
         }
         o.created_ms = now;
         o.updated_ms = now;
-        o.prepay_id = new_prepay_id(*ctx_, now);
+        o.prepay_id = new_prepay_id(ctx(), now);
         o.prepay_ms = now;
-        if (trade_type == "NATIVE") o.code_url = "weixin://wxpay/bizpayurl?pr=" + ctx_->ids().base62(7);
-        o.id = Store::insert_order(c, o);
+        if (trade_type == "NATIVE") o.code_url = "weixin://wxpay/bizpayurl?pr=" + ctx().ids().base62(7);
+        o.id = store.insert_order(o);
         return reply(o);
     });
 }
 
 // ---- orderquery (§6) / closeorder (§7) -----------------------------------------------------------
 
-Answer WechatPayV2::order_query(const Call& call) {
+Answer ApiV2::order_query(const Call& call) {
     const Params& p = call.params;
     const std::string* txid = p.get("transaction_id");
     const std::string* no = p.get("out_trade_no");
     if (!txid && !no) return fail::param_error();
-    auto row = ctx_->db().read([&](state::Conn& c) {
-        return txid ? Store::find_order_by_transaction(c, call.merchant->mchid, *txid)
-                    : Store::find_order(c, call.merchant->mchid, *no);
+    auto row = ctx().db().read([&](state::Conn& c) {
+        Store store(c, call.merchant->mchid);
+        return txid ? store.order_by_transaction(*txid) : store.order(*no);
     });
     if (!row) return fail::order_not_exist();
     OrderRow& o = *row;
-    apply_expiry(o, ctx_->clock().now_unix_ms());  // shown; persisted by the next write
+    apply_expiry(o, ctx().clock().now_unix_ms());  // shown; persisted by the next write
     Json extra = extra_of(o);
     Params out;
     if (auto d = extra_str(extra, "device_info"); !d.empty()) out.set("device_info", d);
@@ -270,30 +240,31 @@ Answer WechatPayV2::order_query(const Call& call) {
     out.set("attach", o.attach);
     if (paid(o.state)) out.set("time_end", core::format_compact(core::from_unix_ms(o.success_ms)));
     out.set("trade_state", o.state);
-    out.set("trade_state_desc", trade_state_desc(o.state));
+    out.set("trade_state_desc", v2::trade_state_desc(o.state));
     return out;
 }
 
-Answer WechatPayV2::close_order(const Call& call) {
+Answer ApiV2::close_order(const Call& call) {
     if (auto f = check_required(call.params, {"out_trade_no"})) return *f;
     const std::string no = *call.params.get("out_trade_no");
-    return ctx_->db().write([&](state::Conn& c) -> Answer {
-        auto o = Store::find_order(c, call.merchant->mchid, no);
+    return ctx().db().write([&](state::Conn& c) -> Answer {
+        Store store(c, call.merchant->mchid);
+        auto o = store.order(no);
         if (!o) return fail::order_not_exist();
-        const long long now = ctx_->clock().now_unix_ms();
-        if (apply_expiry(*o, now)) Store::save_order(c, *o);
-        if (paid(o->state)) return fail::order_paid("订单已支付");
+        const long long now = ctx().clock().now_unix_ms();
+        if (apply_expiry(*o, now)) store.save_order(*o);
+        if (paid(o->state)) return fail::order_paid_on_close();
         if (o->state == "CLOSED") return fail::order_closed();
         o->state = "CLOSED";
         o->updated_ms = now;
-        Store::save_order(c, *o);
+        store.save_order(*o);
         return Params{{"result_msg", "OK"}};
     });
 }
 
 // ---- refund (§8) / refundquery (§9) --------------------------------------------------------------
 
-Answer WechatPayV2::refund(const Call& call) {
+Answer ApiV2::refund(const Call& call) {
     const Params& p = call.params;
     const Merchant& m = *call.merchant;
     if (auto f = check_lengths(p, {{"transaction_id", 32},
@@ -310,7 +281,7 @@ Answer WechatPayV2::refund(const Call& call) {
     if ((v = p.get("refund_fee")) && !parse_fen(*v, &refund_fee)) return fail::format("refund_fee");
     if ((v = p.get("refund_fee_type")) && *v != "CNY") return fail::format("refund_fee_type");
     if ((v = p.get("notify_url")) && !core::parse_url(*v)) return fail::format("notify_url");
-    if ((v = p.get("refund_account")) && *v != kDefaultRefundAccount && *v != "REFUND_SOURCE_RECHARGE_FUNDS") {
+    if ((v = p.get("refund_account")) && *v != v2::kDefaultRefundAccount && *v != "REFUND_SOURCE_RECHARGE_FUNDS") {
         return fail::format("refund_account");
     }
     if (auto f = check_required(p, {"out_refund_no", "total_fee", "refund_fee"})) return *f;
@@ -331,11 +302,11 @@ Answer WechatPayV2::refund(const Call& call) {
                       {"coupon_refund_fee", "0"},
                       {"coupon_refund_count", "0"}};
     };
-    return ctx_->db().write([&](state::Conn& c) -> Answer {
-        std::optional<OrderRow> o =
-            txid ? Store::find_order_by_transaction(c, m.mchid, *txid) : Store::find_order(c, m.mchid, *no);
+    return ctx().db().write([&](state::Conn& c) -> Answer {
+        Store store(c, m.mchid);
+        std::optional<OrderRow> o = txid ? store.order_by_transaction(*txid) : store.order(*no);
         if (o && txid && no && o->out_trade_no != *no) o.reset();
-        if (auto existing = Store::find_refund(c, m.mchid, out_refund_no)) {
+        if (auto existing = store.refund(out_refund_no)) {
             // The idempotency key: the same numbers answer the same refund; anything else is refused.
             bool same_order = o && o->id == existing->order_id;
             if (!same_order || existing->refund != refund_fee || existing->total != total)
@@ -345,24 +316,21 @@ Answer WechatPayV2::refund(const Call& call) {
         if (!o) return txid ? fail::invalid_transaction_id() : fail::order_not_exist();
         if (!paid(o->state)) return fail::order_not_exist();
         if (total != o->total) return fail::amount_mismatch();
-        const long long now = ctx_->clock().now_unix_ms();
-        if (Store::refunded_amount(c, o->id) + refund_fee > o->total)
-            return fail::invalid_request("退款金额大于支付金额");
-        if (Store::list_refunds(c, m.mchid, o->out_trade_no, kMaxRefundsPerOrder + 1).size() >= kMaxRefundsPerOrder) {
-            return fail::invalid_request("订单退款次数超过限制");
-        }
+        const long long now = ctx().clock().now_unix_ms();
+        if (store.refunded_amount(o->id) + refund_fee > o->total) return fail::refund_exceeds_paid();
+        if (store.refund_count(o->id) >= kMaxRefundsPerOrder) return fail::refund_count_exceeded();
         RefundRow r;
         r.out_refund_no = out_refund_no;
         r.api_version = "v2";
         r.refund = refund_fee;
         r.reason = p.get_or("refund_desc");
         r.notify_url = p.get_or("notify_url");
-        r.funds_account = p.get_or("refund_account", kDefaultRefundAccount);
-        return reply(pay_.record_refund(c, m, *o, r, now));
+        r.funds_account = p.get_or("refund_account", std::string(v2::kDefaultRefundAccount));
+        return reply(orders_.record_refund(c, m, *o, r, now));
     });
 }
 
-Answer WechatPayV2::refund_query(const Call& call) {
+Answer ApiV2::refund_query(const Call& call) {
     const Params& p = call.params;
     const std::string& mchid = call.merchant->mchid;
     long long offset = 0;
@@ -371,35 +339,36 @@ Answer WechatPayV2::refund_query(const Call& call) {
     if (!p.has("refund_id") && !p.has("out_refund_no") && !p.has("transaction_id") && !p.has("out_trade_no")) {
         return fail::param_error();
     }
-    pay_.settle_due_refunds();
+    orders_.settle_due_refunds();
     struct Found {
         std::optional<OrderRow> order;
         std::vector<RefundRow> refunds;  // creation order
         bool by_order = false;
         bool bad_transaction = false;
     };
-    Found f = ctx_->db().read([&](state::Conn& c) {
+    Found f = ctx().db().read([&](state::Conn& c) {
+        Store store(c, mchid);
         Found out;
         std::optional<RefundRow> one;
         if (const std::string* id = p.get("refund_id")) {
-            for (auto& r : Store::list_refunds(c, mchid, "", 1000000)) {
+            for (auto& r : store.refunds("", 1000000)) {
                 if (r.refund_id == *id) one = r;
             }
         } else if (const std::string* orn = p.get("out_refund_no")) {
-            one = Store::find_refund(c, mchid, *orn);
+            one = store.refund(*orn);
         } else if (const std::string* txid = p.get("transaction_id")) {
-            out.order = Store::find_order_by_transaction(c, mchid, *txid);
+            out.order = store.order_by_transaction(*txid);
             out.bad_transaction = !out.order;
             out.by_order = true;
         } else if (const std::string* no = p.get("out_trade_no")) {
-            out.order = Store::find_order(c, mchid, *no);
+            out.order = store.order(*no);
             out.by_order = true;
         }
         if (one) {
-            out.order = Store::find_order_by_id(c, one->order_id);
+            out.order = Store::order_by_id(c, one->order_id);
             out.refunds.push_back(*one);
         } else if (out.order) {
-            out.refunds = Store::list_refunds(c, mchid, out.order->out_trade_no, kMaxRefundsPerOrder + 10);
+            out.refunds = store.refunds(out.order->out_trade_no, kMaxRefundsPerOrder + 10);
             std::reverse(out.refunds.begin(), out.refunds.end());
         }
         return out;
@@ -426,8 +395,8 @@ Answer WechatPayV2::refund_query(const Call& call) {
         out.set("refund_channel" + s, r.channel);
         out.set("refund_fee" + s, std::to_string(r.refund));
         out.set("settlement_refund_fee" + s, std::to_string(r.refund));
-        out.set("refund_status" + s, refund_status_v2(r.status));
-        out.set("refund_account" + s, refund_account_of(r));
+        out.set("refund_status" + s, v2::refund_status(r.status));
+        out.set("refund_account" + s, v2::refund_account(r.funds_account));
         out.set("refund_recv_accout" + s, r.user_received_account);
         if (r.status == "SUCCESS")
             out.set("refund_success_time" + s, core::format_datetime(core::from_unix_ms(r.success_ms)));
@@ -437,70 +406,52 @@ Answer WechatPayV2::refund_query(const Call& call) {
 
 // ---- downloadbill (§10) --------------------------------------------------------------------------
 
-v2::Bill WechatPayV2::download_bill(const Call& call) {
+v2::Outcome<std::string> ApiV2::download_bill(const Call& call) {
     const Params& p = call.params;
-    v2::Bill bill;
-    auto refuse = [&](std::string msg, std::string code) {
-        bill.return_msg = std::move(msg);
-        bill.error_code = std::move(code);
-        return bill;
-    };
     const std::string date = p.get_or("bill_date");
     auto day = date.size() == 8 ? core::parse_compact(date + "000000") : std::nullopt;
-    if (!day) return refuse("invalid bill_date", "20001");
+    if (!day) return fail::bill_invalid("bill_date");
     const std::string type = p.get_or("bill_type", "ALL");
     if (type != "ALL" && type != "SUCCESS" && type != "REFUND" && type != "RECHARGE_REFUND") {
-        return refuse("invalid bill_type", "20001");
+        return fail::bill_invalid("bill_type");
     }
-    if (p.has("tar_type")) return refuse("invalid tar_type, mpemu emulates only the plain text bill", "20001");
+    if (p.has("tar_type")) return fail::bill_tar_type();
     const long long start = core::to_unix_ms(*day), end = start + kDay;
-    const long long now = ctx_->clock().now_unix_ms();
+    const long long now = ctx().clock().now_unix_ms();
     // Bills for day D exist from 09:00 on D+1 (Beijing) for about three months.
-    if (now < end + 9 * 60 * kMinute || now - start > 92 * kDay) return refuse("No Bill Exist", "20002");
+    if (now < end + 9 * 60 * kMinute || now - start > 92 * kDay) return fail::no_bill();
 
     const std::string& mchid = call.merchant->mchid;
     struct Rows {
         std::vector<OrderRow> orders;
         std::vector<std::pair<RefundRow, OrderRow>> refunds;
     };
-    Rows rows = ctx_->db().read([&](state::Conn& c) {
+    Rows rows = ctx().db().read([&](state::Conn& c) {
+        Store store(c, mchid);
         Rows out;
         if (type == "ALL" || type == "SUCCESS") {
-            for (auto& o : Store::list_orders(c, mchid, "", 1000000)) {
+            for (auto& o : store.orders("", 1000000)) {
                 if (paid(o.state) && o.success_ms >= start && o.success_ms < end) out.orders.push_back(o);
             }
         }
         if (type != "SUCCESS") {
-            for (auto& r : Store::list_refunds(c, mchid, "", 1000000)) {
+            for (auto& r : store.refunds("", 1000000)) {
                 bool recharge = r.funds_account == "REFUND_SOURCE_RECHARGE_FUNDS";
                 if (type == "RECHARGE_REFUND" && !recharge) continue;
                 if (r.created_ms < start || r.created_ms >= end) continue;
-                if (auto o = Store::find_order_by_id(c, r.order_id)) out.refunds.emplace_back(r, *o);
+                if (auto o = Store::order_by_id(c, r.order_id)) out.refunds.emplace_back(r, *o);
             }
         }
         std::reverse(out.orders.begin(), out.orders.end());
         std::reverse(out.refunds.begin(), out.refunds.end());
         return out;
     });
-    if (rows.orders.empty() && rows.refunds.empty()) return refuse("No Bill Exist", "20002");
+    if (rows.orders.empty() && rows.refunds.empty()) return fail::no_bill();
 
-    auto line = [](const std::vector<std::string>& cells) {
-        std::string s;
-        for (size_t i = 0; i < cells.size(); ++i) s += (i ? ",`" : "`") + cells[i];
-        return s + "\r\n";
-    };
+    auto line = [](const std::vector<std::string>& cells) { return v2::bill_line(cells); };
     auto ts = [](long long ms) { return core::format_datetime(core::from_unix_ms(ms)); };
     const bool refunds_only = type == "REFUND" || type == "RECHARGE_REFUND";
-    std::string head =
-        "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,"
-        "货币种类,应结订单金额,代金券金额,";
-    if (type == "ALL") head += "微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,";
-    if (refunds_only)
-        head += "退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,";
-    head += "商品名称,商户数据包,手续费,费率,订单金额";
-    if (type != "SUCCESS") head += ",申请退款金额";
-    head += ",费率备注\r\n";
-    std::string text = head;
+    std::string text = v2::bill_header(type);
     long long settled = 0, refunded = 0, fees = 0, ordered = 0, applied = 0, count = 0;
     auto order_cells = [&](const OrderRow& o, const std::string& state, long long when) {
         return std::vector<std::string>{
@@ -526,7 +477,7 @@ v2::Bill WechatPayV2::download_bill(const Call& call) {
         cells.insert(cells.end(), {"0.00", "0.00"});
         if (refunds_only) cells.insert(cells.end(), {ts(r.created_ms), r.success_ms ? ts(r.success_ms) : ""});
         cells.insert(cells.end(),
-                     {r.refund_id, r.out_refund_no, yuan(r.refund), "0.00", r.channel, refund_status_v2(r.status)});
+                     {r.refund_id, r.out_refund_no, yuan(r.refund), "0.00", r.channel, v2::refund_status(r.status)});
         cells.insert(cells.end(),
                      {o.description, o.attach, yuan(-fee_of(r.refund)), "0.60%", "0.00", yuan(r.refund), ""});
         text += line(cells);
@@ -535,123 +486,10 @@ v2::Bill WechatPayV2::download_bill(const Call& call) {
         applied += r.refund;
         fees -= fee_of(r.refund);
     }
-    text += "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额\r\n";
+    text += v2::bill_totals_header();
     text +=
         line({std::to_string(count), yuan(settled), yuan(refunded), "0.00", yuan(fees), yuan(ordered), yuan(applied)});
-    bill.ok = true;
-    bill.text = std::move(text);
-    return bill;
-}
-
-// ---- notifications (§12, §13) --------------------------------------------------------------------
-
-core::Result<core::HttpRequest> WechatPayV2::render_notification(const state::OutboxMessage& msg) {
-    const Merchant* m = merchant(msg.tenant);
-    if (!m)
-        return core::make_error("merchant", "merchant " + msg.tenant + " has no API v2 key in the loaded fixture set");
-    auto payload = core::parse_json(msg.payload);
-    if (!payload || !payload->is_object())
-        return core::make_error("payload", "notification payload is not a JSON object");
-    const Json& j = *payload;
-    auto s = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
-    auto order = ctx_->db().read([&](state::Conn& c) { return Store::find_order(c, msg.tenant, s("out_trade_no")); });
-    if (!order) return core::make_error("order", "order " + s("out_trade_no") + " is gone (reset?)");
-    Params x;
-    if (msg.event == "TRANSACTION.SUCCESS") {
-        Json extra = extra_of(*order);
-        v2::SignType type = v2::SignType::kMd5;
-        v2::parse_sign_type(extra_str(extra, "sign_type"), &type);
-        const std::string total = std::to_string(j["amount"].value("total", 0LL));
-        auto success = core::parse_rfc3339(s("success_time"));
-        x = Params{{"appid", s("appid")},
-                   {"attach", s("attach")},
-                   {"bank_type", s("bank_type")},
-                   {"cash_fee", total},
-                   {"device_info", extra_str(extra, "device_info")},
-                   {"fee_type", "CNY"},
-                   {"is_subscribe", "N"},
-                   {"mch_id", m->mchid},
-                   {"nonce_str", ctx_->ids().hex(32)},
-                   {"openid", j.contains("payer") ? j["payer"].value("openid", "") : ""},
-                   {"out_trade_no", s("out_trade_no")},
-                   {"result_code", "SUCCESS"},
-                   {"return_code", "SUCCESS"},
-                   {"sign", ""},
-                   {"sign_type", type == v2::SignType::kHmacSha256 ? "HMAC-SHA256" : ""},
-                   {"time_end", success ? core::format_compact(*success) : ""},
-                   {"total_fee", total},
-                   {"trade_type", s("trade_type")},
-                   {"transaction_id", s("transaction_id")}};
-        x.set("sign", v2::sign(x, m->api_v2_key, type));
-    } else {
-        auto refund =
-            ctx_->db().read([&](state::Conn& c) { return Store::find_refund(c, msg.tenant, s("out_refund_no")); });
-        if (!refund) return core::make_error("refund", "refund " + s("out_refund_no") + " is gone (reset?)");
-        const RefundRow& r = *refund;
-        auto success = core::parse_rfc3339(s("success_time"));
-        Params info{{"out_refund_no", r.out_refund_no},
-                    {"out_trade_no", r.out_trade_no},
-                    {"refund_account", refund_account_of(r)},
-                    {"refund_fee", std::to_string(r.refund)},
-                    {"refund_id", r.refund_id},
-                    {"refund_recv_accout", r.user_received_account},
-                    {"refund_request_source", "API"},
-                    {"refund_status", refund_status_v2(s("refund_status"))},
-                    {"settlement_refund_fee", std::to_string(r.refund)},
-                    {"settlement_total_fee", std::to_string(r.total)},
-                    {"success_time", success ? core::format_datetime(*success) : ""},
-                    {"total_fee", std::to_string(r.total)},
-                    {"transaction_id", r.transaction_id}};
-        auto req_info = v2::encrypt_req_info(v2::render_root(info), m->api_v2_key);
-        if (!req_info) return req_info.error();
-        x = Params{{"return_code", "SUCCESS"},
-                   {"appid", order->appid},
-                   {"mch_id", m->mchid},
-                   {"nonce_str", ctx_->ids().base62(16)},
-                   {"req_info", *req_info}};
-    }
-    core::HttpRequest req;
-    req.method = "POST";
-    req.url = msg.url;
-    req.body = v2::render_xml(x);
-    req.headers.emplace_back("Content-Type", "text/xml");
-    req.headers.emplace_back("User-Agent", "Mozilla/4.0");
-    return req;
-}
-
-void WechatPayV2::register_channel() {
-    state::OutboxChannel ch;
-    ch.name = kChannelV2;
-    ch.retry_waits = notification_retry_waits();  // §12.5, the same schedule as v3
-    ch.timeout = std::chrono::milliseconds(5000);
-    ch.render = [this](const state::OutboxMessage& msg) { return render_notification(msg); };
-    ch.accepted = [this](const core::HttpResponse& res, std::string* why) {
-        auto cfg = pay_.config();
-        return v2::notification_reply_accepted(res.status, res.body, cfg && cfg->v2_lenient_notify_replies, why);
-    };
-    ctx_->outbox().register_channel(std::move(ch));
-}
-
-// ---- admin pay with wx.requestPayment values (§11) ----------------------------------------------
-
-std::optional<std::string> v2_request_payment_error(const OrderRow& o, const Merchant& m, const Json& rp) {
-    auto s = [&](const char* k) {
-        return rp.contains(k) && rp[k].is_string() ? rp[k].get<std::string>() : std::string();
-    };
-    const std::string fail = "requestPayment:fail 支付验证签名失败: ";
-    v2::SignType order_type = v2::SignType::kMd5, type = v2::SignType::kMd5;
-    v2::parse_sign_type(extra_str(extra_of(o), "sign_type"), &order_type);
-    if (s("signType").empty() || !v2::parse_sign_type(s("signType"), &type))
-        return fail + "signType must be MD5 or HMAC-SHA256";
-    if (type != order_type)
-        return fail + "signType is not the unifiedorder sign type (" + v2::sign_type_name(order_type) + ")";
-    if (rp.contains("appId") && s("appId") != o.appid) return fail + "appId is not the order's appid";
-    if (s("timeStamp").empty() || s("nonceStr").empty() || s("nonceStr").size() > 32) {
-        return fail + "timeStamp (string) and nonceStr (<= 32 chars) are required";
-    }
-    std::string want = v2::pay_sign(o.appid, s("timeStamp"), s("nonceStr"), s("package"), type, m.api_v2_key);
-    if (s("paySign") != want) return fail + "paySign does not match (API v2 key, " + v2::sign_type_name(type) + ")";
-    return std::nullopt;
+    return text;
 }
 
 }  // namespace mpemu::wechatpay

@@ -156,31 +156,17 @@ CREATE INDEX wechatpay_refunds_due ON wechatpay_refunds (status, settle_at_ms);
 )SQL"}};
 }
 
-std::optional<OrderRow> Store::find_order(Conn& c, const std::string& mchid, const std::string& out_trade_no) {
-    return one_order(c, "mchid = ? AND out_trade_no = ?", {mchid, out_trade_no});
+std::optional<OrderRow> Store::order(const std::string& out_trade_no) {
+    return one_order(c_, "mchid = ? AND out_trade_no = ?", {mchid_, out_trade_no});
 }
 
-std::optional<OrderRow> Store::find_order_by_transaction(Conn& c, const std::string& mchid,
-                                                         const std::string& transaction_id) {
+std::optional<OrderRow> Store::order_by_transaction(const std::string& transaction_id) {
     if (transaction_id.empty()) return std::nullopt;
-    return one_order(c, "mchid = ? AND transaction_id = ?", {mchid, transaction_id});
+    return one_order(c_, "mchid = ? AND transaction_id = ?", {mchid_, transaction_id});
 }
 
-std::optional<OrderRow> Store::find_order_by_id(Conn& c, long long id) {
-    return one_order(c, "id = ?", {id});
-}
-
-std::optional<OrderRow> Store::find_order_by_prepay(Conn& c, const std::string& prepay_id) {
-    if (prepay_id.empty()) return std::nullopt;
-    return one_order(c, "prepay_id = ?", {prepay_id});
-}
-
-std::vector<OrderRow> Store::find_orders_by_number(Conn& c, const std::string& out_trade_no) {
-    return many_orders(c, "WHERE out_trade_no = ? ORDER BY id", {out_trade_no});
-}
-
-long long Store::insert_order(Conn& c, const OrderRow& o) {
-    c.exec(
+long long Store::insert_order(const OrderRow& o) {
+    c_.exec(
         "INSERT INTO wechatpay_orders (mchid, out_trade_no, api_version, appid, trade_type, description, attach, "
         "notify_url, total, currency, openid, params, extra, time_expire_ms, prepay_id, prepay_ms, code_url, state, "
         "transaction_id, bank_type, success_ms, created_ms, updated_ms) "
@@ -189,54 +175,81 @@ long long Store::insert_order(Conn& c, const OrderRow& o) {
          o.attach,         o.notify_url,     o.total,       o.currency,   o.openid,     o.params,
          o.extra,          o.time_expire_ms, o.prepay_id,   o.prepay_ms,  o.code_url,   o.state,
          o.transaction_id, o.bank_type,      o.success_ms,  o.created_ms, o.updated_ms});
-    return c.last_insert_id();
+    return c_.last_insert_id();
 }
 
-void Store::save_order(Conn& c, const OrderRow& o) {
-    c.exec(
+void Store::save_order(const OrderRow& o) {
+    c_.exec(
         "UPDATE wechatpay_orders SET openid = ?, prepay_id = ?, prepay_ms = ?, code_url = ?, state = ?, "
         "transaction_id = ?, bank_type = ?, success_ms = ?, updated_ms = ? WHERE id = ?",
         {o.openid, o.prepay_id, o.prepay_ms, o.code_url, o.state, o.transaction_id, o.bank_type, o.success_ms,
          o.updated_ms, o.id});
 }
 
-std::vector<OrderRow> Store::list_orders(Conn& c, const std::string& mchid, const std::string& st, int limit) {
-    return many_orders(c, "WHERE (? = '' OR mchid = ?) AND (? = '' OR state = ?) ORDER BY id DESC LIMIT ?",
-                       {mchid, mchid, st, st, limit});
+std::vector<OrderRow> Store::orders(const std::string& st, int limit) {
+    return list_orders(c_, mchid_, st, limit);
 }
 
-std::optional<RefundRow> Store::find_refund(Conn& c, const std::string& mchid, const std::string& out_refund_no) {
-    auto v = many_refunds(c, "WHERE mchid = ? AND out_refund_no = ?", {mchid, out_refund_no});
+std::optional<RefundRow> Store::refund(const std::string& out_refund_no) {
+    auto v = many_refunds(c_, "WHERE mchid = ? AND out_refund_no = ?", {mchid_, out_refund_no});
     if (v.empty()) return std::nullopt;
     return v.front();
 }
 
-std::vector<RefundRow> Store::find_refunds_by_number(Conn& c, const std::string& out_refund_no) {
-    return many_refunds(c, "WHERE out_refund_no = ? ORDER BY id", {out_refund_no});
-}
-
-long long Store::insert_refund(Conn& c, const RefundRow& r) {
-    c.exec(
+long long Store::insert_refund(const RefundRow& r) {
+    c_.exec(
         "INSERT INTO wechatpay_refunds (mchid, out_refund_no, api_version, order_id, out_trade_no, transaction_id, "
         "refund_id, refund, total, currency, reason, notify_url, status, channel, user_received_account, "
         "funds_account, created_ms, success_ms, settle_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         {r.mchid, r.out_refund_no, r.api_version, r.order_id, r.out_trade_no, r.transaction_id, r.refund_id, r.refund,
          r.total, r.currency, r.reason, r.notify_url, r.status, r.channel, r.user_received_account, r.funds_account,
          r.created_ms, r.success_ms, r.settle_at_ms});
-    return c.last_insert_id();
+    return c_.last_insert_id();
 }
 
-void Store::save_refund(Conn& c, const RefundRow& r) {
-    c.exec("UPDATE wechatpay_refunds SET status = ?, success_ms = ?, settle_at_ms = ? WHERE id = ?",
-           {r.status, r.success_ms, r.settle_at_ms, r.id});
+void Store::save_refund(const RefundRow& r) {
+    c_.exec("UPDATE wechatpay_refunds SET status = ?, success_ms = ?, settle_at_ms = ? WHERE id = ?",
+            {r.status, r.success_ms, r.settle_at_ms, r.id});
 }
 
-long long Store::refunded_amount(Conn& c, long long order_id) {
-    auto r = c.query_one(
+std::vector<RefundRow> Store::refunds(const std::string& out_trade_no, int limit) {
+    return list_refunds(c_, mchid_, out_trade_no, limit);
+}
+
+long long Store::refunded_amount(long long order_id) {
+    auto r = c_.query_one(
         "SELECT COALESCE(SUM(refund), 0) AS s FROM wechatpay_refunds WHERE order_id = ? AND "
         "status <> 'CLOSED'",
         {order_id});
     return r ? r->at(0).as_int() : 0;
+}
+
+long long Store::refund_count(long long order_id) {
+    auto r = c_.query_one("SELECT COUNT(*) FROM wechatpay_refunds WHERE order_id = ?", {order_id});
+    return r ? r->at(0).as_int() : 0;
+}
+
+long long Store::held_refunds() {
+    auto r = c_.query_one(
+        "SELECT COALESCE(SUM(refund),0) FROM wechatpay_refunds WHERE mchid = ? AND status <> 'CLOSED'", {mchid_});
+    return r ? r->at(0).as_int() : 0;
+}
+
+std::optional<OrderRow> Store::order_by_id(Conn& c, long long id) {
+    return one_order(c, "id = ?", {id});
+}
+
+std::vector<OrderRow> Store::orders_numbered(Conn& c, const std::string& out_trade_no) {
+    return many_orders(c, "WHERE out_trade_no = ? ORDER BY id", {out_trade_no});
+}
+
+std::vector<RefundRow> Store::refunds_numbered(Conn& c, const std::string& out_refund_no) {
+    return many_refunds(c, "WHERE out_refund_no = ? ORDER BY id", {out_refund_no});
+}
+
+std::vector<OrderRow> Store::list_orders(Conn& c, const std::string& mchid, const std::string& st, int limit) {
+    return many_orders(c, "WHERE (? = '' OR mchid = ?) AND (? = '' OR state = ?) ORDER BY id DESC LIMIT ?",
+                       {mchid, mchid, st, st, limit});
 }
 
 std::vector<RefundRow> Store::list_refunds(Conn& c, const std::string& mchid, const std::string& out_trade_no,

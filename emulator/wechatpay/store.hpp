@@ -1,6 +1,6 @@
-// WeChat Pay's SQLite tables: orders and refunds, shared by API v3 and a later v2 (XML) API through
-// the api_version column, so admin calls (pay, refund outcome) work for orders of either version.
-// Nothing else touches these tables; every function runs inside the caller's Database transaction.
+// WeChat Pay's SQLite tables: orders and refunds, shared by API v3 and v2 (XML) through the
+// api_version column, so admin calls (pay, refund outcome) work for orders of either version. All of
+// wechatpay's SQL is here; every function runs inside the caller's Database transaction.
 #pragma once
 
 #include <optional>
@@ -61,33 +61,50 @@ struct RefundRow {
     long long settle_at_ms = 0;  // when a PROCESSING refund turns SUCCESS by itself (0 = only by admin)
 };
 
+// Opened for one merchant (mchid) on a connection inside Database::read/write. The static members
+// reach across merchants: admin calls, refund settlement and notification rendering.
 class Store {
 public:
+    Store(state::Conn& conn, std::string mchid) : c_(conn), mchid_(std::move(mchid)) {}
+
     static std::vector<state::Migration> migrations();
 
-    static std::optional<OrderRow> find_order(state::Conn& c, const std::string& mchid,
-                                              const std::string& out_trade_no);
-    static std::optional<OrderRow> find_order_by_transaction(state::Conn& c, const std::string& mchid,
-                                                             const std::string& transaction_id);
-    static std::optional<OrderRow> find_order_by_id(state::Conn& c, long long id);
-    static std::optional<OrderRow> find_order_by_prepay(state::Conn& c, const std::string& prepay_id);
-    // Orders with this number across merchants (admin pay without mchid).
-    static std::vector<OrderRow> find_orders_by_number(state::Conn& c, const std::string& out_trade_no);
-    static long long insert_order(state::Conn& c, const OrderRow& o);
-    static void save_order(state::Conn& c, const OrderRow& o);  // every mutable column, by id
+    // ---- this merchant ----
+    std::optional<OrderRow> order(const std::string& out_trade_no);
+    std::optional<OrderRow> order_by_transaction(const std::string& transaction_id);
+    long long insert_order(const OrderRow& o);  // o.mchid is this merchant
+    void save_order(const OrderRow& o);         // every mutable column, by id
+    // Newest first; empty state matches all.
+    std::vector<OrderRow> orders(const std::string& state, int limit);
+
+    std::optional<RefundRow> refund(const std::string& out_refund_no);
+    long long insert_refund(const RefundRow& r);
+    void save_refund(const RefundRow& r);
+    // Newest first; empty out_trade_no matches all.
+    std::vector<RefundRow> refunds(const std::string& out_trade_no, int limit);
+    // Sum of refunds on the order that hold money (PROCESSING, SUCCESS, ABNORMAL; CLOSED frees it).
+    long long refunded_amount(long long order_id);
+    // Refunds ever requested on the order, whatever their status.
+    long long refund_count(long long order_id);
+    // Sum of this merchant's refunds that hold money (against its fixture balance).
+    long long held_refunds();
+
+    // ---- any merchant ----
+    static std::optional<OrderRow> order_by_id(state::Conn& c, long long id);
+    // Orders / refunds with this number across merchants (admin calls without mchid).
+    static std::vector<OrderRow> orders_numbered(state::Conn& c, const std::string& out_trade_no);
+    static std::vector<RefundRow> refunds_numbered(state::Conn& c, const std::string& out_refund_no);
+    // Admin lists: empty filters match all.
     static std::vector<OrderRow> list_orders(state::Conn& c, const std::string& mchid, const std::string& state,
                                              int limit);
-
-    static std::optional<RefundRow> find_refund(state::Conn& c, const std::string& mchid,
-                                                const std::string& out_refund_no);
-    static std::vector<RefundRow> find_refunds_by_number(state::Conn& c, const std::string& out_refund_no);
-    static long long insert_refund(state::Conn& c, const RefundRow& r);
-    static void save_refund(state::Conn& c, const RefundRow& r);
-    // Sum of refunds on the order that hold money (PROCESSING, SUCCESS, ABNORMAL; CLOSED frees it).
-    static long long refunded_amount(state::Conn& c, long long order_id);
     static std::vector<RefundRow> list_refunds(state::Conn& c, const std::string& mchid,
                                                const std::string& out_trade_no, int limit);
+    // PROCESSING refunds whose settle_at_ms has come.
     static std::vector<RefundRow> due_refunds(state::Conn& c, long long now_ms);
+
+private:
+    state::Conn& c_;
+    std::string mchid_;
 };
 
 }  // namespace mpemu::wechatpay

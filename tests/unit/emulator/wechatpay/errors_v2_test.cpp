@@ -33,7 +33,7 @@ TEST_CASE("wechatpay v2 errors: texts and layers of the catalogue", "[wechatpay]
         {fail::lack_params("body"), false, "LACK_PARAMS", "缺少参数"},
         {fail::param_error(), false, "PARAM_ERROR", "参数错误"},
         {fail::order_paid(), false, "ORDERPAID", "该订单已支付"},
-        {fail::order_paid("订单已支付"), false, "ORDERPAID", "订单已支付"},
+        {fail::order_paid_on_close(), false, "ORDERPAID", "订单已支付"},
         {fail::order_closed(), false, "ORDERCLOSED", "订单已关闭"},
         {fail::order_not_exist(), false, "ORDERNOTEXIST", "此交易订单号不存在"},
         {fail::out_trade_no_used(), false, "INVALID_REQUEST", "201 商户订单号重复"},
@@ -41,12 +41,28 @@ TEST_CASE("wechatpay v2 errors: texts and layers of the catalogue", "[wechatpay]
         {fail::refund_not_exist(), false, "REFUNDNOTEXIST", "退款订单查询失败"},
         {fail::invalid_transaction_id(), false, "INVALID_TRANSACTIONID", "无效transaction_id"},
         {fail::system_error("x"), false, "SYSTEMERROR", "系统错误"},
+        {fail::system_error_protocol("x"), true, "", "系统错误"},
+        {fail::jsapi_needs_openid(), false, "PARAM_ERROR", "JSAPI支付必须传openid"},
+        {fail::native_needs_product_id(), false, "PARAM_ERROR", "NATIVE支付必须传product_id"},
+        {fail::time_expire_too_short(), false, "INVALID_REQUEST", "time_expire时间过短，刷卡至少1分钟，其他5分钟"},
+        {fail::refund_exceeds_paid(), false, "INVALID_REQUEST", "退款金额大于支付金额"},
+        {fail::refund_count_exceeded(), false, "INVALID_REQUEST", "订单退款次数超过限制"},
+        {fail::bill_invalid("bill_date"), false, "20001", "invalid bill_date"},
+        {fail::no_bill(), false, "20002", "No Bill Exist"},
     };
     for (const auto& r : rows) {
         INFO(r.text);
-        CHECK(r.f.protocol == r.protocol);
+        CHECK(is_protocol(r.f) == r.protocol);
+        CHECK(r.f.status == 200);
         CHECK(r.f.code == r.code);
-        CHECK(r.f.text == r.text);
+        CHECK(r.f.message == r.text);
     }
     CHECK(fail::lack_params("body").log == "missing body");
+}
+
+TEST_CASE("wechatpay v2 errors: refusals name well-known operations", "[wechatpay][v2]") {
+    CHECK(fail::not_emulated("POST", "/pay/micropay").message ==
+          "mpemu 未模拟此接口: 付款码支付 (wechatpay.v2.micropay) — POST /pay/micropay");
+    CHECK(fail::not_emulated("POST", "/pay/other").message == "mpemu 未模拟此接口: POST /pay/other");
+    CHECK(request_payment_fail("x") == "requestPayment:fail 支付验证签名失败: x");
 }
