@@ -1,6 +1,10 @@
 // WeChat Pay v3 error catalogue and its single renderer.
 #include "emulator/wechatpay/errors.hpp"
 
+#include <string_view>
+
+#include "core/json.hpp"
+
 namespace mpemu::wechatpay {
 
 std::string render_error(const Failure& e) {
@@ -97,6 +101,67 @@ Failure param_error(const std::string& field, const std::string& issue, const st
     core::Json d = {{"field", field}, {"issue", issue}, {"location", location}};
     if (!value.is_null()) d["value"] = value;
     return make(400, "PARAM_ERROR", "参数错误", d, issue);
+}
+
+std::string field_label(RequestBody body, const std::string& pointer) {
+    struct Label {
+        RequestBody body;
+        std::string_view pointer;
+        std::string_view label;
+    };
+    static constexpr Label kLabels[] = {
+        {RequestBody::kOrder, "/appid", "公众号ID"},
+        {RequestBody::kOrder, "/mchid", "直连商户号"},
+        {RequestBody::kOrder, "/description", "商品描述"},
+        {RequestBody::kOrder, "/out_trade_no", "商户订单号"},
+        {RequestBody::kOrder, "/time_expire", "交易结束时间"},
+        {RequestBody::kOrder, "/attach", "附加数据"},
+        {RequestBody::kOrder, "/notify_url", "通知地址"},
+        {RequestBody::kOrder, "/goods_tag", "订单优惠标记"},
+        {RequestBody::kOrder, "/amount", "订单金额"},
+        {RequestBody::kOrder, "/amount/total", "总金额"},
+        {RequestBody::kOrder, "/amount/currency", "货币类型"},
+        {RequestBody::kOrder, "/payer", "支付者"},
+        {RequestBody::kOrder, "/payer/openid", "用户标识"},
+        {RequestBody::kOrder, "/detail", "优惠功能"},
+        {RequestBody::kOrder, "/scene_info", "场景信息"},
+        {RequestBody::kOrder, "/settle_info", "结算信息"},
+        {RequestBody::kOrder, "/scene_info/payer_client_ip", "用户终端IP"},
+        {RequestBody::kOrder, "/scene_info/device_id", "商户端设备号"},
+        {RequestBody::kOrder, "/scene_info/store_info", "商户门店信息"},
+        {RequestBody::kOrder, "/scene_info/store_info/id", "门店编号"},
+        {RequestBody::kOrder, "/scene_info/store_info/name", "门店名称"},
+        {RequestBody::kOrder, "/scene_info/store_info/area_code", "地区编码"},
+        {RequestBody::kOrder, "/scene_info/store_info/address", "详细地址"},
+        {RequestBody::kOrder, "/detail/cost_price", "订单原价"},
+        {RequestBody::kOrder, "/detail/invoice_id", "商品小票ID"},
+        {RequestBody::kOrder, "/detail/goods_detail/*/merchant_goods_id", "商户侧商品编码"},
+        {RequestBody::kOrder, "/detail/goods_detail/*/wechatpay_goods_id", "微信支付商品编码"},
+        {RequestBody::kOrder, "/detail/goods_detail/*/goods_name", "商品名称"},
+        {RequestBody::kOrder, "/detail/goods_detail/*/quantity", "商品数量"},
+        {RequestBody::kOrder, "/detail/goods_detail/*/unit_price", "商品单价"},
+        {RequestBody::kClose, "/mchid", "直连商户号"},
+        {RequestBody::kRefund, "/transaction_id", "微信支付订单号"},
+        {RequestBody::kRefund, "/out_trade_no", "商户订单号"},
+        {RequestBody::kRefund, "/out_refund_no", "商户退款单号"},
+        {RequestBody::kRefund, "/reason", "退款原因"},
+        {RequestBody::kRefund, "/notify_url", "退款结果回调url"},
+        {RequestBody::kRefund, "/funds_account", "退款资金来源"},
+        {RequestBody::kRefund, "/amount", "金额信息"},
+        {RequestBody::kRefund, "/amount/refund", "退款金额"},
+        {RequestBody::kRefund, "/amount/total", "原订单金额"},
+        {RequestBody::kRefund, "/amount/currency", "退款币种"},
+    };
+    // Array indexes ("/detail/goods_detail/0/quantity") match the table's "*".
+    std::string pattern;
+    for (const auto& token : core::pointer_tokens(pointer)) {
+        bool index = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
+        pattern += "/" + (index ? std::string("*") : token);
+    }
+    for (const auto& l : kLabels) {
+        if (l.body == body && l.pointer == pattern) return std::string(l.label);
+    }
+    return pointer;
 }
 
 Failure param_missing(const std::string& pointer, const std::string& label) {

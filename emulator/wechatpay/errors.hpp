@@ -34,6 +34,12 @@ Failure param_error(const std::string& field, const std::string& issue, const st
                     const core::Json& value = nullptr);
 // 400 PARAM_ERROR for a missing required field (the real "必填性规则校验失败" text).
 Failure param_missing(const std::string& pointer, const std::string& label);
+
+// The request bodies whose fields PARAM_ERROR texts name by label ("映射到字段“公众号ID”"). The same
+// pointer has different labels in different bodies (/amount/total: 总金额 in an order, 原订单金额 in a refund).
+enum class RequestBody { kOrder, kClose, kRefund };
+// The label of a field of that body (array indexes match any element); the pointer itself when unknown.
+std::string field_label(RequestBody body, const std::string& pointer);
 // 400 PARAM_ERROR for a non-integer amount (the real "64 位有符号整数" text).
 Failure param_not_int64(const std::string& pointer, const std::string& label, const core::Json& value);
 Failure body_too_large(const std::string& issue);  // 413 PARAM_ERROR

@@ -28,15 +28,18 @@ Failure admin_error(int status, const char* code, std::string message) {
 // Field checks over a parsed body, producing the spec's PARAM_ERROR bodies.
 struct Fields {
     const Json& body;
+    errors::RequestBody request;  // names the fields' labels in PARAM_ERROR texts
+
+    std::string label(const std::string& pointer) const { return errors::field_label(request, pointer); }
 
     const Json* at(const std::string& pointer) const { return core::pointer_get(body, pointer); }
 
     // A string field: required/optional, max characters. Sets *err on failure.
-    bool str(const std::string& pointer, const std::string& label, size_t max_chars, bool required, std::string* out,
+    bool str(const std::string& pointer, size_t max_chars, bool required, std::string* out,
              std::optional<Failure>* err) const {
         const Json* v = at(pointer);
         if (!v || v->is_null()) {
-            if (required) *err = errors::param_missing(pointer, label);
+            if (required) *err = errors::param_missing(pointer, label(pointer));
             return !required;
         }
         if (!v->is_string()) {
@@ -50,7 +53,7 @@ struct Fields {
             return false;
         }
         if (required && s.empty()) {
-            *err = errors::param_missing(pointer, label);
+            *err = errors::param_missing(pointer, label(pointer));
             return false;
         }
         if (static_cast<size_t>(n) > max_chars) {
@@ -61,26 +64,24 @@ struct Fields {
         return true;
     }
 
-    bool integer(const std::string& pointer, const std::string& label, bool required, long long* out,
-                 std::optional<Failure>* err) const {
+    bool integer(const std::string& pointer, bool required, long long* out, std::optional<Failure>* err) const {
         const Json* v = at(pointer);
         if (!v || v->is_null()) {
-            if (required) *err = errors::param_missing(pointer, label);
+            if (required) *err = errors::param_missing(pointer, label(pointer));
             return !required;
         }
         if (!v->is_number_integer()) {
-            *err = errors::param_not_int64(pointer, label, *v);
+            *err = errors::param_not_int64(pointer, label(pointer), *v);
             return false;
         }
         *out = v->get<long long>();
         return true;
     }
 
-    bool object(const std::string& pointer, const std::string& label, bool required,
-                std::optional<Failure>* err) const {
+    bool object(const std::string& pointer, bool required, std::optional<Failure>* err) const {
         const Json* v = at(pointer);
         if (!v || v->is_null()) {
-            if (required) *err = errors::param_missing(pointer, label);
+            if (required) *err = errors::param_missing(pointer, label(pointer));
             return !required;
         }
         if (!v->is_object()) {
@@ -160,30 +161,27 @@ Outcome<Json> Api::create_order(const Merchant& m, const std::string& trade_type
     auto parsed = parse_body(raw_body);
     if (!parsed.ok()) return parsed.error();
     const Json& body = parsed.value();
-    Fields f{body};
+    Fields f{body, errors::RequestBody::kOrder};
     std::optional<Failure> err;
     OrderRow o;
     o.trade_type = trade_type;
     std::string mchid, time_expire, goods_tag;
     long long total = 0;
-    bool ok = f.str("/appid", "公众号ID", 32, true, &o.appid, &err) &&
-              f.str("/mchid", "直连商户号", 32, true, &mchid, &err) &&
-              f.str("/description", "商品描述", 127, true, &o.description, &err) &&
-              f.str("/out_trade_no", "商户订单号", 32, true, &o.out_trade_no, &err) &&
-              f.str("/time_expire", "交易结束时间", 64, false, &time_expire, &err) &&
-              f.str("/attach", "附加数据", 128, false, &o.attach, &err) &&
-              f.str("/notify_url", "通知地址", 255, true, &o.notify_url, &err) &&
-              f.str("/goods_tag", "订单优惠标记", 32, false, &goods_tag, &err) &&
-              f.object("/amount", "订单金额", true, &err) && f.integer("/amount/total", "总金额", true, &total, &err);
+    bool ok = f.str("/appid", 32, true, &o.appid, &err) && f.str("/mchid", 32, true, &mchid, &err) &&
+              f.str("/description", 127, true, &o.description, &err) &&
+              f.str("/out_trade_no", 32, true, &o.out_trade_no, &err) &&
+              f.str("/time_expire", 64, false, &time_expire, &err) && f.str("/attach", 128, false, &o.attach, &err) &&
+              f.str("/notify_url", 255, true, &o.notify_url, &err) &&
+              f.str("/goods_tag", 32, false, &goods_tag, &err) && f.object("/amount", true, &err) &&
+              f.integer("/amount/total", true, &total, &err);
     if (!ok) return *err;
     std::string currency = "CNY";
-    if (!f.str("/amount/currency", "货币类型", 16, false, &currency, &err)) return *err;
+    if (!f.str("/amount/currency", 16, false, &currency, &err)) return *err;
     if (currency.empty()) currency = "CNY";
     if (currency != "CNY") return errors::param_error("/amount/currency", "Currency code is invalid", "body", currency);
     if (total < 1) return errors::param_error("/amount/total", "must be at least 1 (fen)", "body", total);
     if (trade_type == "JSAPI") {
-        if (!f.object("/payer", "支付者", true, &err) ||
-            !f.str("/payer/openid", "用户标识", 128, true, &o.openid, &err)) {
+        if (!f.object("/payer", true, &err) || !f.str("/payer/openid", 128, true, &o.openid, &err)) {
             return *err;
         }
     }
@@ -198,22 +196,22 @@ Outcome<Json> Api::create_order(const Merchant& m, const std::string& trade_type
         }
     }
     // Nested objects: detail, scene_info, settle_info.
-    if (!f.object("/detail", "优惠功能", false, &err) || !f.object("/scene_info", "场景信息", false, &err) ||
-        !f.object("/settle_info", "结算信息", false, &err)) {
+    if (!f.object("/detail", false, &err) || !f.object("/scene_info", false, &err) ||
+        !f.object("/settle_info", false, &err)) {
         return *err;
     }
     std::string tmp;
     long long num = 0;
     if (f.at("/scene_info") && f.at("/scene_info")->is_object()) {
-        if (!f.str("/scene_info/payer_client_ip", "用户终端IP", 45, true, &tmp, &err) ||
-            !f.str("/scene_info/device_id", "商户端设备号", 32, false, &tmp, &err)) {
+        if (!f.str("/scene_info/payer_client_ip", 45, true, &tmp, &err) ||
+            !f.str("/scene_info/device_id", 32, false, &tmp, &err)) {
             return *err;
         }
-        if (f.object("/scene_info/store_info", "商户门店信息", false, &err) && f.at("/scene_info/store_info")) {
-            if (!f.str("/scene_info/store_info/id", "门店编号", 32, true, &tmp, &err) ||
-                !f.str("/scene_info/store_info/name", "门店名称", 256, false, &tmp, &err) ||
-                !f.str("/scene_info/store_info/area_code", "地区编码", 32, false, &tmp, &err) ||
-                !f.str("/scene_info/store_info/address", "详细地址", 512, false, &tmp, &err)) {
+        if (f.object("/scene_info/store_info", false, &err) && f.at("/scene_info/store_info")) {
+            if (!f.str("/scene_info/store_info/id", 32, true, &tmp, &err) ||
+                !f.str("/scene_info/store_info/name", 256, false, &tmp, &err) ||
+                !f.str("/scene_info/store_info/area_code", 32, false, &tmp, &err) ||
+                !f.str("/scene_info/store_info/address", 512, false, &tmp, &err)) {
                 return *err;
             }
         } else if (err) {
@@ -221,19 +219,18 @@ Outcome<Json> Api::create_order(const Merchant& m, const std::string& trade_type
         }
     }
     if (f.at("/detail") && f.at("/detail")->is_object()) {
-        if (!f.integer("/detail/cost_price", "订单原价", false, &num, &err) ||
-            !f.str("/detail/invoice_id", "商品小票ID", 32, false, &tmp, &err)) {
+        if (!f.integer("/detail/cost_price", false, &num, &err) ||
+            !f.str("/detail/invoice_id", 32, false, &tmp, &err)) {
             return *err;
         }
         if (const Json* gd = f.at("/detail/goods_detail")) {
             if (!gd->is_array()) return errors::param_error("/detail/goods_detail", "must be an array", "body", *gd);
             for (size_t i = 0; i < gd->size(); ++i) {
                 std::string p = "/detail/goods_detail/" + std::to_string(i);
-                if (!f.str(p + "/merchant_goods_id", "商户侧商品编码", 32, true, &tmp, &err) ||
-                    !f.str(p + "/wechatpay_goods_id", "微信支付商品编码", 32, false, &tmp, &err) ||
-                    !f.str(p + "/goods_name", "商品名称", 256, false, &tmp, &err) ||
-                    !f.integer(p + "/quantity", "商品数量", true, &num, &err) ||
-                    !f.integer(p + "/unit_price", "商品单价", true, &num, &err)) {
+                if (!f.str(p + "/merchant_goods_id", 32, true, &tmp, &err) ||
+                    !f.str(p + "/wechatpay_goods_id", 32, false, &tmp, &err) ||
+                    !f.str(p + "/goods_name", 256, false, &tmp, &err) ||
+                    !f.integer(p + "/quantity", true, &num, &err) || !f.integer(p + "/unit_price", true, &num, &err)) {
                     return *err;
                 }
             }
@@ -331,10 +328,10 @@ Outcome<Json> Api::query_order(const Merchant& m, const std::string& by, const s
 Outcome<bool> Api::close_order(const Merchant& m, const std::string& out_trade_no, const std::string& raw_body) {
     auto parsed = parse_body(raw_body);
     if (!parsed.ok()) return parsed.error();
-    Fields f{parsed.value()};
+    Fields f{parsed.value(), errors::RequestBody::kClose};
     std::optional<Failure> err;
     std::string mchid;
-    if (!f.str("/mchid", "直连商户号", 32, true, &mchid, &err)) return *err;
+    if (!f.str("/mchid", 32, true, &mchid, &err)) return *err;
     if (mchid != m.mchid)
         return errors::param_error("/mchid", "mchid does not match the Authorization mchid", "body", mchid);
     if (!valid_out_trade_no(out_trade_no)) {
@@ -360,20 +357,17 @@ Outcome<Json> Api::create_refund(const Merchant& m, const std::string& raw_body)
     auto parsed = parse_body(raw_body);
     if (!parsed.ok()) return parsed.error();
     const Json& body = parsed.value();
-    Fields f{body};
+    Fields f{body, errors::RequestBody::kRefund};
     std::optional<Failure> err;
     std::string transaction_id, out_trade_no, out_refund_no, reason, notify_url, funds_account, currency;
     long long refund = 0, total = 0;
-    bool ok = f.str("/transaction_id", "微信支付订单号", 32, false, &transaction_id, &err) &&
-              f.str("/out_trade_no", "商户订单号", 32, false, &out_trade_no, &err) &&
-              f.str("/out_refund_no", "商户退款单号", 64, true, &out_refund_no, &err) &&
-              f.str("/reason", "退款原因", 80, false, &reason, &err) &&
-              f.str("/notify_url", "退款结果回调url", 256, false, &notify_url, &err) &&
-              f.str("/funds_account", "退款资金来源", 32, false, &funds_account, &err) &&
-              f.object("/amount", "金额信息", true, &err) &&
-              f.integer("/amount/refund", "退款金额", true, &refund, &err) &&
-              f.integer("/amount/total", "原订单金额", true, &total, &err) &&
-              f.str("/amount/currency", "退款币种", 16, true, &currency, &err);
+    bool ok = f.str("/transaction_id", 32, false, &transaction_id, &err) &&
+              f.str("/out_trade_no", 32, false, &out_trade_no, &err) &&
+              f.str("/out_refund_no", 64, true, &out_refund_no, &err) && f.str("/reason", 80, false, &reason, &err) &&
+              f.str("/notify_url", 256, false, &notify_url, &err) &&
+              f.str("/funds_account", 32, false, &funds_account, &err) && f.object("/amount", true, &err) &&
+              f.integer("/amount/refund", true, &refund, &err) && f.integer("/amount/total", true, &total, &err) &&
+              f.str("/amount/currency", 16, true, &currency, &err);
     if (!ok) return *err;
     if (transaction_id.empty() && out_trade_no.empty()) {
         return errors::param_error("/out_trade_no", "one of transaction_id and out_trade_no is required", "body");
