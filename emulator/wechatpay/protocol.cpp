@@ -70,8 +70,19 @@ core::Result<Authorization> parse_authorization(std::string_view header) {
 }
 
 std::string format_authorization(const Authorization& a) {
-    return std::string(kAuthScheme) + " mchid=\"" + a.mchid + "\",nonce_str=\"" + a.nonce_str + "\",timestamp=\"" +
-           a.timestamp + "\",serial_no=\"" + a.serial_no + "\",signature=\"" + a.signature + "\"";
+    // Appended in place: GCC 12 warns falsely (-Warray-bounds) on a long chain of temporaries here.
+    std::string out(kAuthScheme);
+    for (const auto& [name, value] : {std::pair<const char*, const std::string&>{" mchid", a.mchid},
+                                      {",nonce_str", a.nonce_str},
+                                      {",timestamp", a.timestamp},
+                                      {",serial_no", a.serial_no},
+                                      {",signature", a.signature}}) {
+        out += name;
+        out += "=\"";
+        out += value;
+        out += '"';
+    }
+    return out;
 }
 
 std::string request_message(std::string_view method, std::string_view target, std::string_view timestamp,
