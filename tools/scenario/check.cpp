@@ -120,30 +120,4 @@ std::string Check::label() const {
     return "check";
 }
 
-const char* step_kind_name(StepKind kind) {
-    switch (kind) {
-        case StepKind::kRequest:
-            return "request";
-        case StepKind::kAdmin:
-            return "admin";
-        case StepKind::kInclude:
-            return "include";
-        case StepKind::kWait:
-            return "wait";
-        case StepKind::kWechatpayNotify:
-            return "wechatpay_notify";
-        case StepKind::kAlipayNotify:
-            return "alipay_notify";
-        case StepKind::kWechatpayRequest:
-            return "wechatpay_request";
-        case StepKind::kAlipayRequest:
-            return "alipay_request";
-        case StepKind::kAlipayV3Request:
-            return "alipay_v3_request";
-        case StepKind::kWechatpayV2Request:
-            return "wechatpay_v2_request";
-    }
-    return "request";
-}
-
 }  // namespace mpemu::scenario

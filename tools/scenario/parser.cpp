@@ -18,6 +18,7 @@
 #include "core/time_format.hpp"
 #include "emulator/admin/catalog.hpp"
 #include "tools/scenario/predicate.hpp"
+#include "tools/scenario/steps/step_kind.hpp"
 #include "tools/scenario/template.hpp"
 
 namespace fs = std::filesystem;
@@ -46,12 +47,6 @@ const std::map<std::string, std::string>& admin_aliases() {
     };
     return kAliases;
 }
-
-const std::vector<std::string> kStepKinds = {"request",           "admin",
-                                             "include",           "wait",
-                                             "wechatpay_request", "wechatpay_v2_request",
-                                             "wechatpay_notify",  "alipay_request",
-                                             "alipay_v3_request", "alipay_notify"};
 
 const core::JsonSchema* scenario_schema(core::Diagnostics& diags) {
     static const auto compiled = []() -> std::optional<core::Result<core::JsonSchema>> {
@@ -131,7 +126,7 @@ OrderedJson ordered_member(const core::ParsedJsonDocument& doc, const std::strin
 }
 
 // One file being turned into a Scenario.
-class FileParser {
+class FileParser : public ParseContext {
 public:
     FileParser(const core::ParsedJsonDocument& doc, core::Diagnostics& diags, const LoadOptions& options,
                std::vector<std::string>& include_stack, std::set<std::string>& reported)
@@ -229,7 +224,7 @@ private:
             core::Diagnostic{core::Severity::kError, doc_.source->path(), pos, std::move(message), std::move(hint)});
     }
 
-    void error(const std::string& pointer, std::string message, std::string hint = {}, bool at_key = false) {
+    void report_error(const std::string& pointer, std::string message, std::string hint, bool at_key) override {
         failed_ = true;
         report(at_key ? doc_.key_pos(pointer) : doc_.value_pos(pointer), std::move(message), std::move(hint));
     }
@@ -270,12 +265,37 @@ private:
     }
 
     // An object member in source order (core::Json sorts keys; users expect their own order).
-    OrderedJson ordered(const std::string& pointer) const { return ordered_member(doc_, pointer); }
+    OrderedJson ordered(const std::string& pointer) const override { return ordered_member(doc_, pointer); }
+
+    const Json& at(const std::string& pointer) const override { return *core::pointer_get(doc_.value, pointer); }
+    const std::string& file() const override { return doc_.source->path(); }
+    const std::string& fixtures_dir() const override { return fixtures_dir_; }
+    void check_template(const std::string& text, const std::string& pointer) override {
+        check_template_string(text, pointer, false);
+    }
+
+    bool including(const std::string& canonical_path, size_t* depth) const override {
+        *depth = include_stack_.size();
+        return std::find(include_stack_.begin(), include_stack_.end(), canonical_path) != include_stack_.end();
+    }
+
+    std::shared_ptr<const Scenario> load_include(const std::string& path,
+                                                 const std::set<std::string>& params) override {
+        std::set<std::string> names = known_;
+        names.insert(params.begin(), params.end());
+        std::set<std::string> captured;
+        auto inc = load_file(path, names, &captured);
+        if (!inc) {
+            failed_ = true;
+            return nullptr;
+        }
+        known_.insert(captured.begin(), captured.end());
+        return inc;
+    }
 
     // Compiles one template string found at `pointer` (a value, or the key itself), checking its
     // syntax and that every variable it reads is defined by then.
-    std::optional<Template> check_template_string(const std::string& text, const std::string& pointer, bool at_key,
-                                                  const std::set<std::string>* extra = nullptr) {
+    std::optional<Template> check_template_string(const std::string& text, const std::string& pointer, bool at_key) {
         if (text.find("{{") == std::string::npos) return std::nullopt;
         TemplateError terr;
         auto t = Template::compile(text, &terr);
@@ -284,9 +304,8 @@ private:
             return std::nullopt;
         }
         for (const auto& [name, offset] : t->references()) {
-            if (known_.count(name) || (extra && extra->count(name))) continue;
+            if (known_.count(name)) continue;
             std::vector<std::string> candidates(known_.begin(), known_.end());
-            if (extra) candidates.insert(candidates.end(), extra->begin(), extra->end());
             auto guess = core::did_you_mean(name, candidates);
             error_inside(pointer, at_key, offset, name.size(), "unknown variable \"" + name + "\"",
                          guess
@@ -296,23 +315,21 @@ private:
         return std::move(*t);
     }
 
-    void check_templates(const OrderedJson& value, const std::string& pointer,
-                         const std::set<std::string>* extra = nullptr) {
+    void check_templates(const OrderedJson& value, const std::string& pointer) override {
         if (value.is_string()) {
-            check_template_string(value.get<std::string>(), pointer, false, extra);
+            check_template_string(value.get<std::string>(), pointer, false);
         } else if (value.is_object()) {
             for (auto it = value.begin(); it != value.end(); ++it) {
                 std::string child = core::pointer_append(pointer, it.key());
-                check_template_string(it.key(), child, true, extra);
-                check_templates(it.value(), child, extra);
+                check_template_string(it.key(), child, true);
+                check_templates(it.value(), child);
             }
         } else if (value.is_array()) {
-            for (size_t i = 0; i < value.size(); ++i)
-                check_templates(value[i], core::pointer_append(pointer, i), extra);
+            for (size_t i = 0; i < value.size(); ++i) check_templates(value[i], core::pointer_append(pointer, i));
         }
     }
 
-    std::chrono::milliseconds duration_at(const std::string& pointer) {
+    std::chrono::milliseconds duration(const std::string& pointer) override {
         const Json* v = core::pointer_get(doc_.value, pointer);
         if (v->is_number_integer()) return std::chrono::milliseconds(v->get<long long>());
         auto d = core::parse_duration(v->get<std::string>());
@@ -398,408 +415,42 @@ private:
         }
     }
 
-    // A string field of a step kind's object that may hold templates.
-    std::string template_field(const Json& obj, const std::string& pointer, const char* field) {
-        std::string text = obj[field].get<std::string>();
-        check_template_string(text, core::pointer_append(pointer, field), false);
-        return text;
-    }
-
-    // An object member (in source order) whose strings may hold templates.
-    OrderedJson template_tree(const std::string& pointer, const char* field) {
-        std::string p = core::pointer_append(pointer, field);
-        OrderedJson value = ordered(p);
-        check_templates(value, p);
-        return value;
-    }
-
-    // The HTTP part of a signed call step: `url`, a `json` body, `method` (POST with a body, else
-    // GET) and extra `headers`.
-    template <class Spec>
-    void parse_call(const Json& n, const std::string& np, Spec& spec) {
-        spec.url = template_field(n, np, "url");
-        if (n.contains("json")) spec.json = template_tree(np, "json");
-        spec.method = n.contains("method") ? n["method"].get<std::string>() : (spec.json ? "POST" : "GET");
-        if (n.contains("headers")) spec.headers = template_tree(np, "headers");
-    }
-
-    // The key folder of a signed step: its `keys` (relative to this file), else keys/<subdir> of the
-    // scenario's fixture set.
-    std::optional<std::string> key_folder(const Json& obj, const std::string& pointer, const std::string& subdir,
-                                          const char* what) {
-        if (obj.contains("keys")) return relative_to(doc_.source->path(), obj["keys"].get<std::string>());
-        if (!fixtures_dir_.empty()) return fixtures_dir_ + "/keys/" + subdir;
-        error(pointer, std::string(what) + " needs keys", "give \"keys\": \"<folder>\" or declare \"fixtures\"", true);
-        return std::nullopt;
-    }
-
-    // Reads each named file of a key folder (trimmed), reporting the first that cannot be read.
-    bool read_keys(const Json& obj, const std::string& pointer, const std::string& folder,
-                   std::initializer_list<std::pair<const char*, std::string*>> files) {
-        std::vector<std::string> names;
-        for (const auto& f : files) names.emplace_back(f.first);
-        for (const auto& [name, out] : files) {
-            auto text = core::read_file(folder + "/" + name);
-            if (!text) {
-                bool given = obj.contains("keys");
-                error(given ? core::pointer_append(pointer, "keys") : pointer, "cannot read " + folder + "/" + name,
-                      "the folder needs " + core::join(names, ", "), !given);
-                return false;
-            }
-            *out = std::string(core::trim(*text));
-        }
-        return true;
-    }
-
-    // With a templated id (app_id, mchid) and no `keys`, the keys of every subfolder of keys/<provider>
-    // that `read` accepts, by folder name, so the runner can pick the rendered id's.
-    template <class Keys>
-    std::map<std::string, Keys> keys_by_id(const Json& obj, const std::string& id, const std::string& provider,
-                                           const std::function<std::optional<Keys>(const fs::path&)>& read) const {
-        std::map<std::string, Keys> out;
-        if (obj.contains("keys") || fixtures_dir_.empty() || id.find("{{") == std::string::npos) return out;
-        std::error_code ec;
-        for (const auto& entry : fs::directory_iterator(fixtures_dir_ + "/keys/" + provider, ec)) {
-            if (!entry.is_directory()) continue;
-            if (auto k = read(entry.path())) out[entry.path().filename().string()] = std::move(*k);
-        }
-        return out;
-    }
-
-    std::map<std::string, AlipayAppKeys> alipay_app_keys(const Json& obj, const std::string& app_id,
-                                                         const char* private_file) const {
-        return keys_by_id<AlipayAppKeys>(obj, app_id, "alipay",
-                                         [&](const fs::path& dir) -> std::optional<AlipayAppKeys> {
-                                             auto priv = core::read_file((dir / private_file).string());
-                                             if (!priv) return std::nullopt;
-                                             AlipayAppKeys k;
-                                             k.private_key_pem = std::string(core::trim(*priv));
-                                             if (auto pub = core::read_file((dir / "alipay_public_key.pem").string()))
-                                                 k.alipay_public_key_pem = std::string(core::trim(*pub));
-                                             return k;
-                                         });
-    }
-
-    // The platform keys of a WeChat Pay merchant folder by the Wechatpay-Serial that names them: the
-    // certificate by platform_serial.txt, the public key by platform_public_key_id.txt.
-    static std::map<std::string, std::string> wechatpay_platform_keys(const fs::path& dir) {
-        std::map<std::string, std::string> out;
-        for (auto [key_file, id_file] : {std::pair{"platform_cert.pem", "platform_serial.txt"},
-                                         std::pair{"platform_public_key.pem", "platform_public_key_id.txt"}}) {
-            auto pem = core::read_file((dir / key_file).string());
-            auto id = core::read_file((dir / id_file).string());
-            if (pem && id) out[core::to_upper(core::trim(*id))] = std::string(core::trim(*pem));
-        }
-        return out;
-    }
-
-    std::map<std::string, WechatpayMerchantKeys> wechatpay_merchant_keys(const Json& obj, const std::string& mchid,
-                                                                         bool verify) const {
-        return keys_by_id<WechatpayMerchantKeys>(
-            obj, mchid, "wechatpay", [&](const fs::path& dir) -> std::optional<WechatpayMerchantKeys> {
-                auto priv = core::read_file((dir / "merchant_private_key.pem").string());
-                auto serial = core::read_file((dir / "merchant_cert_serial.txt").string());
-                if (!priv || !serial) return std::nullopt;
-                WechatpayMerchantKeys k{std::string(core::trim(*priv)), std::string(core::trim(*serial)), {}};
-                if (verify) k.platform_keys = wechatpay_platform_keys(dir);
-                return k;
-            });
-    }
-
-    // The keys of an Alipay call (v2 gateway or v3): the app private key that signs it, and the Alipay
-    // public key that checks the reply when the folder has it (`"verify": true` makes it required,
-    // false leaves it out); with a templated app_id, every app folder's too.
-    bool read_alipay_request_keys(const Json& n, const std::string& np, const std::string& app_id,
-                                  std::string* private_pem, std::string* public_pem,
-                                  std::map<std::string, AlipayAppKeys>* app_keys) {
-        auto keys = key_folder(n, np, key_subdir("alipay", app_id, "app_private_key.pem"), "an Alipay request");
-        if (!keys || !read_keys(n, np, *keys, {{"app_private_key.pem", private_pem}})) return false;
-        *app_keys = alipay_app_keys(n, app_id, "app_private_key.pem");
-        if (!n.value("verify", true)) {
-            for (auto& [id, k] : *app_keys) k.alipay_public_key_pem.clear();
-            return true;
-        }
-        if (n.contains("verify")) return read_keys(n, np, *keys, {{"alipay_public_key.pem", public_pem}});
-        if (auto text = core::read_file(*keys + "/alipay_public_key.pem")) *public_pem = std::string(core::trim(*text));
-        return true;
-    }
-
-    // keys/<provider> holds the first app (merchant); further ones have a subfolder named by their id,
-    // recognised by `marker`.
-    std::string key_subdir(const std::string& provider, const std::string& id, const char* marker) const {
-        if (!fixtures_dir_.empty() && id.find("{{") == std::string::npos &&
-            is_file(fixtures_dir_ + "/keys/" + provider + "/" + id + "/" + marker)) {
-            return provider + "/" + id;
-        }
-        return provider;
-    }
-
     std::optional<Step> parse_step(const std::string& ptr) {
         const Json& s = *core::pointer_get(doc_.value, ptr);
         Step step;
         step.where = where(ptr);
-        std::vector<std::string> kinds;
-        for (const auto& k : kStepKinds) {
-            if (s.contains(k)) kinds.push_back(k);
+        std::vector<const StepKind*> kinds;
+        std::vector<std::string> names;
+        for (const auto& k : step_kinds()) {
+            names.emplace_back(k.name);
+            if (s.contains(k.name)) kinds.push_back(&k);
         }
         if (kinds.empty()) {
-            error(ptr, "a step needs a kind", "add one of: " + core::join(kStepKinds, ", "));
+            error(ptr, "a step needs a kind", "add one of: " + core::join(names, ", "));
             return std::nullopt;
         }
         if (kinds.size() > 1) {
-            error(core::pointer_append(ptr, kinds[1]), "a step has one kind; this one also has \"" + kinds[0] + "\"",
+            error(core::pointer_append(ptr, kinds[1]->name),
+                  std::string("a step has one kind; this one also has \"") + kinds[0]->name + "\"",
                   "split it into two steps", true);
             return std::nullopt;
         }
-        const std::string& kind = kinds[0];
-        auto only_for = [&](const char* field, const char* for_kind) {
-            if (s.contains(field) && kind != for_kind) {
-                error(core::pointer_append(ptr, field),
-                      std::string("\"") + field + "\" only applies to " + for_kind + " steps", {}, true);
+        const StepKind& kind = *kinds[0];
+        // Step-level fields of one kind (admin's params, include's vars) are refused on the others.
+        for (const auto& other : step_kinds()) {
+            if (&other == &kind) continue;
+            for (const auto& field : other.step_fields) {
+                if (!s.contains(field)) continue;
+                error(core::pointer_append(ptr, field), "\"" + field + "\" only applies to " + other.name + " steps",
+                      {}, true);
             }
-        };
-        only_for("params", "admin");
-        only_for("query", "admin");
-        only_for("body", "admin");
-        only_for("vars", "include");
+        }
         if (s.contains("skip")) step.skip = s["skip"].get<bool>();
         if (s.contains("name")) {
             step.name = s["name"].get<std::string>();
             check_template_string(step.name, core::pointer_append(ptr, "name"), false);
         }
-
-        if (kind == "request") {
-            std::string rp = core::pointer_append(ptr, "request");
-            const Json& r = s["request"];
-            auto& req = step.request;
-            req.url = r["url"].get<std::string>();
-            check_template_string(req.url, core::pointer_append(rp, "url"), false);
-            if (r.contains("query")) {
-                req.query = ordered(core::pointer_append(rp, "query"));
-                check_templates(req.query, core::pointer_append(rp, "query"));
-            }
-            if (r.contains("headers")) {
-                req.headers = ordered(core::pointer_append(rp, "headers"));
-                check_templates(req.headers, core::pointer_append(rp, "headers"));
-            }
-            int bodies = 0;
-            for (const char* b : {"json", "form", "body"}) {
-                if (!r.contains(b)) continue;
-                if (++bodies > 1) {
-                    error(core::pointer_append(rp, b), "a request has one body: json, form or body", {}, true);
-                }
-                req.body = ordered(core::pointer_append(rp, b));
-                check_templates(req.body, core::pointer_append(rp, b));
-                req.body_kind = std::string(b) == "json"   ? RequestSpec::Body::kJson
-                                : std::string(b) == "form" ? RequestSpec::Body::kForm
-                                                           : RequestSpec::Body::kRaw;
-            }
-            req.method = r.contains("method") ? r["method"].get<std::string>()
-                                              : (req.body_kind == RequestSpec::Body::kNone ? "GET" : "POST");
-            if (r.contains("timeout")) req.timeout = duration_at(core::pointer_append(rp, "timeout"));
-            if (step.name.empty()) step.name = req.method + " " + req.url;
-        } else if (kind == "admin") {
-            std::string name = s["admin"].get<std::string>();
-            std::string id = resolve_admin_alias(name);
-            const auto* op = admin::find_operation(id);
-            if (!op) {
-                auto guess = core::did_you_mean(name, admin_step_names());
-                error(core::pointer_append(ptr, "admin"), "unknown admin operation \"" + name + "\"",
-                      guess ? "did you mean \"" + *guess + "\"?"
-                            : "see GET /__admin/operations or emulator/admin/catalog.cpp");
-                return std::nullopt;
-            }
-            step.admin_op = std::string(op->id);
-            step.admin_method = std::string(op->method);
-            step.admin_path = std::string(op->path);
-            if (s.contains("params")) {
-                step.admin_params = ordered(core::pointer_append(ptr, "params"));
-                check_templates(step.admin_params, core::pointer_append(ptr, "params"));
-            }
-            if (s.contains("query")) {
-                step.admin_query = ordered(core::pointer_append(ptr, "query"));
-                check_templates(step.admin_query, core::pointer_append(ptr, "query"));
-            }
-            if (s.contains("body")) {
-                step.admin_body = ordered(core::pointer_append(ptr, "body"));
-                check_templates(*step.admin_body, core::pointer_append(ptr, "body"));
-            }
-            // Every {placeholder} of the path needs a param; every param needs a placeholder.
-            std::set<std::string> placeholders;
-            for (size_t i = step.admin_path.find('{'); i != std::string::npos; i = step.admin_path.find('{', i + 1)) {
-                size_t e = step.admin_path.find('}', i);
-                placeholders.insert(step.admin_path.substr(i + 1, e - i - 1));
-            }
-            for (const auto& p : placeholders) {
-                if (!step.admin_params.contains(p)) {
-                    error(core::pointer_append(ptr, "admin"), "admin operation " + step.admin_op + " (" +
-                                                                  step.admin_method + " " + step.admin_path +
-                                                                  ") needs \"params\": {\"" + p + "\": ...}");
-                }
-            }
-            for (auto it = step.admin_params.begin(); it != step.admin_params.end(); ++it) {
-                if (!placeholders.count(it.key())) {
-                    std::vector<std::string> c(placeholders.begin(), placeholders.end());
-                    auto guess = core::did_you_mean(it.key(), c);
-                    error(core::pointer_append(core::pointer_append(ptr, "params"), it.key()),
-                          "the path " + step.admin_path + " has no {" + it.key() + "}",
-                          guess ? "did you mean \"" + *guess + "\"?" : std::string(), true);
-                }
-            }
-            if (step.name.empty()) step.name = "admin " + step.admin_op;
-        } else if (kind == "include") {
-            std::string written = s["include"].get<std::string>();
-            std::string path = relative_to(doc_.source->path(), written);
-            step.name = step.name.empty() ? "include " + written : step.name;
-            std::set<std::string> param_names;
-            if (s.contains("vars")) {
-                step.include_vars = ordered(core::pointer_append(ptr, "vars"));
-                check_templates(step.include_vars, core::pointer_append(ptr, "vars"));
-                for (auto it = step.include_vars.begin(); it != step.include_vars.end(); ++it)
-                    param_names.insert(it.key());
-            }
-            if (!is_file(path)) {
-                error(core::pointer_append(ptr, "include"), "included file \"" + written + "\" not found",
-                      "paths are relative to this file (" + dir_of(doc_.source->path()) + ")");
-                return std::nullopt;
-            }
-            std::string canonical = fs::weakly_canonical(path).string();
-            if (std::find(include_stack_.begin(), include_stack_.end(), canonical) != include_stack_.end()) {
-                error(core::pointer_append(ptr, "include"), "\"" + written + "\" includes itself (through " +
-                                                                std::to_string(include_stack_.size()) + " file(s))");
-                return std::nullopt;
-            }
-            std::set<std::string> names = known_;
-            names.insert(param_names.begin(), param_names.end());
-            std::set<std::string> captured;
-            auto inc = load_file(path, names, &captured);
-            if (!inc) {
-                failed_ = true;
-                return std::nullopt;
-            }
-            known_.insert(captured.begin(), captured.end());
-            step.included = inc;
-        } else if (kind == "wait") {
-            step.wait = duration_at(core::pointer_append(ptr, "wait"));
-            if (step.wait > std::chrono::minutes(10))
-                error(core::pointer_append(ptr, "wait"), "waits are limited to 10m");
-            if (step.name.empty()) step.name = "wait " + core::format_duration(step.wait);
-        } else if (kind == "wechatpay_request") {
-            std::string np = core::pointer_append(ptr, "wechatpay_request");
-            const Json& n = s["wechatpay_request"];
-            auto& spec = step.wechatpay_request;
-            parse_call(n, np, spec);
-            spec.mchid = template_field(n, np, "mchid");
-            auto keys = key_folder(n, np, key_subdir("wechatpay", spec.mchid, "merchant_private_key.pem"),
-                                   "a WeChat Pay request");
-            if (!keys || !read_keys(n, np, *keys,
-                                    {{"merchant_private_key.pem", &spec.keys.merchant_private_key_pem},
-                                     {"merchant_cert_serial.txt", &spec.keys.merchant_serial}})) {
-                return std::nullopt;
-            }
-            // A 2xx reply's signature is checked when the folder has a platform key; asking for it
-            // explicitly makes one required.
-            bool verify = n.value("verify", true);
-            if (verify) {
-                spec.keys.platform_keys = wechatpay_platform_keys(*keys);
-                if (n.contains("verify") && spec.keys.platform_keys.empty()) {
-                    error(core::pointer_append(np, "verify"), "no platform key in " + *keys,
-                          "the folder needs platform_cert.pem + platform_serial.txt or platform_public_key.pem + "
-                          "platform_public_key_id.txt",
-                          true);
-                    return std::nullopt;
-                }
-            }
-            spec.merchant_keys = wechatpay_merchant_keys(n, spec.mchid, verify);
-            if (step.name.empty()) step.name = spec.method + " " + spec.url;
-        } else if (kind == "wechatpay_v2_request") {
-            std::string np = core::pointer_append(ptr, "wechatpay_v2_request");
-            const Json& n = s["wechatpay_v2_request"];
-            auto& spec = step.wechatpay_v2_request;
-            spec.url = template_field(n, np, "url");
-            spec.mchid = template_field(n, np, "mchid");
-            if (n.contains("fields")) spec.fields = template_tree(np, "fields");
-            if (n.contains("sign_type")) spec.sign_type = n["sign_type"].get<std::string>();
-            if (n.contains("sign")) spec.sign = template_tree(np, "sign");
-            if (n.contains("headers")) spec.headers = template_tree(np, "headers");
-            spec.verify = n.value("verify", true);
-            auto keys =
-                key_folder(n, np, key_subdir("wechatpay", spec.mchid, "api_v2_key.txt"), "a WeChat Pay v2 request");
-            if (!keys || !read_keys(n, np, *keys, {{"api_v2_key.txt", &spec.api_v2_key}})) return std::nullopt;
-            spec.merchant_keys = keys_by_id<std::string>(
-                n, spec.mchid, "wechatpay", [](const fs::path& dir) -> std::optional<std::string> {
-                    auto key = core::read_file((dir / "api_v2_key.txt").string());
-                    if (!key) return std::nullopt;
-                    return std::string(core::trim(*key));
-                });
-            if (step.name.empty()) step.name = "WeChat Pay v2 " + spec.url;
-        } else if (kind == "wechatpay_notify") {
-            std::string np = core::pointer_append(ptr, "wechatpay_notify");
-            const Json& n = s["wechatpay_notify"];
-            auto& spec = step.wechatpay_notify;
-            spec.url = template_field(n, np, "url");
-            if (n.contains("event_type")) spec.event_type = n["event_type"].get<std::string>();
-            spec.resource = template_tree(np, "resource");
-            if (n.contains("headers")) spec.headers = template_tree(np, "headers");
-            auto keys = key_folder(n, np, "wechatpay", "a WeChat Pay notification");
-            if (!keys || !read_keys(n, np, *keys,
-                                    {{"platform_private_key.pem", &spec.platform_private_key_pem},
-                                     {"platform_serial.txt", &spec.platform_serial},
-                                     {"apiv3_key.txt", &spec.apiv3_key}})) {
-                return std::nullopt;
-            }
-            if (step.name.empty()) step.name = "WeChat Pay notification " + spec.event_type + " to " + spec.url;
-        } else if (kind == "alipay_notify") {
-            std::string np = core::pointer_append(ptr, "alipay_notify");
-            const Json& n = s["alipay_notify"];
-            auto& spec = step.alipay_notify;
-            spec.url = template_field(n, np, "url");
-            spec.app_id = template_field(n, np, "app_id");
-            if (n.contains("sign_type")) spec.sign_type = n["sign_type"].get<std::string>();
-            spec.params = template_tree(np, "params");
-            if (n.contains("headers")) spec.headers = template_tree(np, "headers");
-            auto keys =
-                key_folder(n, np, key_subdir("alipay", spec.app_id, "app_private_key.pem"), "an Alipay notification");
-            if (!keys || !read_keys(n, np, *keys, {{"alipay_private_key.pem", &spec.alipay_private_key_pem}})) {
-                return std::nullopt;
-            }
-            spec.app_keys = alipay_app_keys(n, spec.app_id, "alipay_private_key.pem");
-            if (step.name.empty()) {
-                std::string status = n["params"].value("trade_status", std::string("trade_status_sync"));
-                step.name = "Alipay notification " + status + " to " + spec.url;
-            }
-        } else if (kind == "alipay_request") {
-            std::string np = core::pointer_append(ptr, "alipay_request");
-            const Json& n = s["alipay_request"];
-            auto& spec = step.alipay_request;
-            if (n.contains("url")) spec.url = template_field(n, np, "url");
-            spec.method = template_field(n, np, "method");
-            spec.app_id = template_field(n, np, "app_id");
-            if (n.contains("sign_type")) spec.sign_type = n["sign_type"].get<std::string>();
-            if (n.contains("biz_content")) spec.biz_content = template_tree(np, "biz_content");
-            if (n.contains("params")) spec.params = template_tree(np, "params");
-            if (n.contains("sign")) spec.sign = template_tree(np, "sign");
-            if (n.contains("headers")) spec.headers = template_tree(np, "headers");
-            if (!read_alipay_request_keys(n, np, spec.app_id, &spec.app_private_key_pem, &spec.alipay_public_key_pem,
-                                          &spec.app_keys)) {
-                return std::nullopt;
-            }
-            if (step.name.empty()) step.name = "Alipay " + spec.method;
-        } else if (kind == "alipay_v3_request") {
-            std::string np = core::pointer_append(ptr, "alipay_v3_request");
-            const Json& n = s["alipay_v3_request"];
-            auto& spec = step.alipay_v3_request;
-            parse_call(n, np, spec);
-            spec.app_id = template_field(n, np, "app_id");
-            if (n.contains("query")) spec.query = template_tree(np, "query");
-            if (n.contains("app_auth_token")) spec.app_auth_token = template_field(n, np, "app_auth_token");
-            if (n.contains("sign")) spec.sign = template_tree(np, "sign");
-            if (!read_alipay_request_keys(n, np, spec.app_id, &spec.app_private_key_pem, &spec.alipay_public_key_pem,
-                                          &spec.app_keys)) {
-                return std::nullopt;
-            }
-            if (step.name.empty()) step.name = "Alipay " + spec.method + " " + spec.url;
-        }
+        if (!kind.parse(*this, ptr, step)) return std::nullopt;
 
         // Captures come before assertions, so a step's asserts may read its own captures.
         if (s.contains("capture")) {
@@ -860,24 +511,12 @@ private:
             Retry r;
             std::string rp = core::pointer_append(ptr, "retry");
             r.attempts = s["retry"]["attempts"].get<int>();
-            if (s["retry"].contains("interval")) r.interval = duration_at(core::pointer_append(rp, "interval"));
-            if (step.kind == StepKind::kInclude) error(rp, "an include step cannot be retried", {}, true);
+            if (s["retry"].contains("interval")) r.interval = duration(core::pointer_append(rp, "interval"));
             step.retry = r;
         }
-        step.kind = kind == "request"                ? StepKind::kRequest
-                    : kind == "admin"                ? StepKind::kAdmin
-                    : kind == "include"              ? StepKind::kInclude
-                    : kind == "wechatpay_notify"     ? StepKind::kWechatpayNotify
-                    : kind == "wechatpay_request"    ? StepKind::kWechatpayRequest
-                    : kind == "alipay_notify"        ? StepKind::kAlipayNotify
-                    : kind == "alipay_request"       ? StepKind::kAlipayRequest
-                    : kind == "alipay_v3_request"    ? StepKind::kAlipayV3Request
-                    : kind == "wechatpay_v2_request" ? StepKind::kWechatpayV2Request
-                                                     : StepKind::kWait;
-        if ((step.kind == StepKind::kInclude || step.kind == StepKind::kWait) &&
-            (!step.captures.empty() || !step.checks.empty())) {
+        if (!kind.build && (!step.captures.empty() || !step.checks.empty())) {
             error(core::pointer_append(ptr, step.captures.empty() ? "assert" : "capture"),
-                  std::string("a ") + kind + " step has no response to capture from or assert on", {}, true);
+                  std::string("a ") + kind.name + " step has no response to capture from or assert on", {}, true);
         }
         return step;
     }
@@ -1034,7 +673,7 @@ std::shared_ptr<const Scenario> FileParser::load_file(const std::string& path, c
         std::function<void(const Scenario&)> walk = [&](const Scenario& s) {
             for (const auto& st : s.steps) {
                 for (const auto& c : st.captures) captured->insert(c.name);
-                if (st.included) walk(*st.included);
+                if (const auto* inc = st.as<IncludeSpec>()) walk(*inc->scenario);
             }
         };
         walk(*sc);

@@ -1,6 +1,6 @@
 // {{...}} templates inside scenario strings: variables and captures (`{{openid}}`, `{{order.id}}`,
 // `{{items[0]}}`), the environment (`{{env.HOME}}`) and functions (`{{uuid()}}`, `{{now("+2h")}}`,
-// `{{hmac_sha256(key, body)}}`, ...). Compiled once for checks at load time, evaluated per run.
+// `{{sha256(body)}}`, ...). Compiled once for checks at load time, evaluated per run.
 #pragma once
 
 #include <functional>

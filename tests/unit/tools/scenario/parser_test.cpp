@@ -6,6 +6,7 @@
 #include "core/text.hpp"
 #include "tests/support/emulator_process.hpp"
 #include "tools/scenario/parser.hpp"
+#include "tools/scenario/steps/step_kind.hpp"
 
 using namespace mpemu;
 
@@ -54,9 +55,10 @@ TEST_CASE("parser builds the model with positions", "[scenario][parser]") {
     CHECK(sc.vars.begin().key() == "b");
     REQUIRE(sc.steps.size() == 3);
     const auto& s0 = sc.steps[0];
-    CHECK(s0.kind == scenario::StepKind::kRequest);
-    CHECK(s0.request.method == "POST");  // a body without a method means POST
-    CHECK(s0.request.headers.begin().key() == "Z");
+    REQUIRE(s0.as<scenario::RequestSpec>());
+    CHECK(std::string(scenario::step_kind_name(s0)) == "request");
+    CHECK(s0.as<scenario::RequestSpec>()->method == "POST");  // a body without a method means POST
+    CHECK(s0.as<scenario::RequestSpec>()->headers.begin().key() == "Z");
     CHECK(s0.name == "POST /x");
     CHECK(s0.where.pos.line == 7);
     CHECK(s0.where.pos.column == 5);
@@ -70,10 +72,13 @@ TEST_CASE("parser builds the model with positions", "[scenario][parser]") {
     CHECK(s0.checks[1].predicates[1].where.pos.line == 9);
     CHECK(s0.checks[2].predicates[0].op == "lt");  // a bare time_ms means "less than"
     const auto& s1 = sc.steps[1];
-    CHECK(s1.admin_op == "wechatpay.transactions.pay");
-    CHECK(s1.admin_method == "POST");
-    CHECK(s1.admin_path == "/__admin/wechatpay/transactions/{out_trade_no}/pay");
-    CHECK(sc.steps[2].wait == std::chrono::milliseconds(5));
+    const auto* admin = s1.as<scenario::AdminSpec>();
+    REQUIRE(admin);
+    CHECK(admin->op == "wechatpay.transactions.pay");
+    CHECK(admin->method == "POST");
+    CHECK(admin->path == "/__admin/wechatpay/transactions/{out_trade_no}/pay");
+    REQUIRE(sc.steps[2].as<scenario::WaitSpec>());
+    CHECK(sc.steps[2].as<scenario::WaitSpec>()->duration == std::chrono::milliseconds(5));
 }
 
 TEST_CASE("parser: syntax errors point at the character", "[scenario][parser]") {
@@ -167,6 +172,26 @@ TEST_CASE("parser: include cycles are refused", "[scenario][parser]") {
     CHECK(l.diagnostics.find("\"cycle_a.json\" includes itself") != std::string::npos);
 }
 
+TEST_CASE("parser: an include step cannot be retried", "[scenario][parser]") {
+    // The check used to test the step's kind before it was set, so it never fired.
+    load(R"({"name": "inner", "steps": [{"wait": "1ms"}]})", "retry_inner.json");
+    auto l = load(R"({"name": "x", "steps": [
+  {"include": "retry_inner.json", "retry": {"attempts": 3}}
+]})",
+                  "retry_include.json");
+    CHECK_FALSE(l.scenario);
+    INFO(l.diagnostics);
+    CHECK(l.diagnostics.find("retry_include.json:2:35: error: an include step cannot be retried") != std::string::npos);
+    // Other kinds still take a retry.
+    auto ok =
+        load(R"({"name": "x", "steps": [{"request": {"url": "/"}, "retry": {"attempts": 3, "interval": "5ms"}}]})",
+             "retry_request.json");
+    INFO(ok.diagnostics);
+    REQUIRE(ok.scenario);
+    REQUIRE(ok.scenario->steps[0].retry);
+    CHECK(ok.scenario->steps[0].retry->attempts == 3);
+}
+
 TEST_CASE("expand_scenario_paths: folders sorted, _shared and *.schema.json skipped", "[scenario][parser]") {
     std::string dir = testing::temp_dir();
     std::filesystem::create_directories(dir + "/suite/_lib");
@@ -198,30 +223,30 @@ TEST_CASE("parser: alipay_notify and alipay_request steps", "[scenario][parser][
     REQUIRE(l.scenario);
     REQUIRE(l.scenario->steps.size() == 3);
     const auto& n = l.scenario->steps[0];
-    CHECK(n.kind == scenario::StepKind::kAlipayNotify);
+    REQUIRE(n.as<scenario::AlipayNotifySpec>());
     CHECK(n.name == "Alipay notification TRADE_SUCCESS to /api/pay/alipay/notify");
-    CHECK(n.alipay_notify.sign_type == "RSA2");
-    CHECK(n.alipay_notify.params.begin().key() == "out_trade_no");  // file order
-    CHECK(n.alipay_notify.params["notify_type"].is_null());
-    CHECK(core::starts_with(n.alipay_notify.alipay_private_key_pem, "-----BEGIN"));
+    CHECK(n.as<scenario::AlipayNotifySpec>()->sign_type == "RSA2");
+    CHECK(n.as<scenario::AlipayNotifySpec>()->params.begin().key() == "out_trade_no");  // file order
+    CHECK(n.as<scenario::AlipayNotifySpec>()->params["notify_type"].is_null());
+    CHECK(core::starts_with(n.as<scenario::AlipayNotifySpec>()->alipay_private_key_pem, "-----BEGIN"));
     auto key1 = core::read_file(fixtures + "/keys/alipay/app_private_key.pem");
     auto key2 = core::read_file(fixtures + "/keys/alipay/2021004100000002/app_private_key.pem");
     REQUIRE(key1);
     REQUIRE(key2);
     const auto& r = l.scenario->steps[1];
-    CHECK(r.kind == scenario::StepKind::kAlipayRequest);
+    REQUIRE(r.as<scenario::AlipayRequestSpec>());
     CHECK(r.name == "Alipay alipay.trade.query");
-    CHECK(r.alipay_request.url == "/gateway.do");
+    CHECK(r.as<scenario::AlipayRequestSpec>()->url == "/gateway.do");
     // The second app's keys live in keys/alipay/<app_id>/.
-    CHECK(r.alipay_request.app_private_key_pem == std::string(core::trim(*key2)));
-    CHECK_FALSE(r.alipay_request.alipay_public_key_pem.empty());
-    REQUIRE(r.alipay_request.sign);
-    CHECK(r.alipay_request.sign->is_null());
+    CHECK(r.as<scenario::AlipayRequestSpec>()->app_private_key_pem == std::string(core::trim(*key2)));
+    CHECK_FALSE(r.as<scenario::AlipayRequestSpec>()->alipay_public_key_pem.empty());
+    REQUIRE(r.as<scenario::AlipayRequestSpec>()->sign);
+    CHECK(r.as<scenario::AlipayRequestSpec>()->sign->is_null());
     const auto& q = l.scenario->steps[2];
-    CHECK(q.alipay_request.app_private_key_pem == std::string(core::trim(*key1)));
-    CHECK(q.alipay_request.alipay_public_key_pem.empty());  // verify: false
-    CHECK(q.alipay_request.sign_type == "RSA");
-    CHECK(q.alipay_request.app_keys.empty());  // a literal app_id: its folder was read
+    CHECK(q.as<scenario::AlipayRequestSpec>()->app_private_key_pem == std::string(core::trim(*key1)));
+    CHECK(q.as<scenario::AlipayRequestSpec>()->alipay_public_key_pem.empty());  // verify: false
+    CHECK(q.as<scenario::AlipayRequestSpec>()->sign_type == "RSA");
+    CHECK(q.as<scenario::AlipayRequestSpec>()->app_keys.empty());  // a literal app_id: its folder was read
 
     // A templated app_id: every app folder's keys are kept for the runner to pick from.
     auto t = load(R"({"name": "t", "fixtures": ")" + fixtures + R"(", "vars": {"app": "2021004100000002"}, "steps": [
@@ -229,7 +254,7 @@ TEST_CASE("parser: alipay_notify and alipay_request steps", "[scenario][parser][
                   "alipay_templated.json");
     INFO(t.diagnostics);
     REQUIRE(t.scenario);
-    const auto& keys = t.scenario->steps[0].alipay_request.app_keys;
+    const auto& keys = t.scenario->steps[0].as<scenario::AlipayRequestSpec>()->app_keys;
     REQUIRE(keys.count("2021004100000002"));
     CHECK(keys.at("2021004100000002").private_key_pem == std::string(core::trim(*key2)));
     CHECK_FALSE(keys.at("2021004100000002").alipay_public_key_pem.empty());
@@ -276,7 +301,7 @@ TEST_CASE("parser: wechatpay_request reads the merchant's signing and platform k
         REQUIRE(t);
         return std::string(core::trim(*t));
     };
-    const auto& first = l.scenario->steps[0].wechatpay_request;
+    const auto& first = *l.scenario->steps[0].as<scenario::WechatpayRequestSpec>();
     CHECK(first.method == "GET");
     CHECK(first.keys.merchant_serial == text("merchant_cert_serial.txt"));
     // Both platform keys, by the serial a reply names them with.
@@ -285,17 +310,17 @@ TEST_CASE("parser: wechatpay_request reads the merchant's signing and platform k
     CHECK(first.keys.platform_keys.at(text("platform_public_key_id.txt")) == text("platform_public_key.pem"));
     CHECK(first.merchant_keys.empty());  // a literal mchid
     // Another merchant's keys live in keys/wechatpay/<mchid>/.
-    const auto& second = l.scenario->steps[1].wechatpay_request;
+    const auto& second = *l.scenario->steps[1].as<scenario::WechatpayRequestSpec>();
     CHECK(second.keys.merchant_serial == text("1900000209/merchant_cert_serial.txt"));
     CHECK(second.keys.platform_keys.at(text("1900000209/platform_public_key_id.txt")) ==
           text("1900000209/platform_public_key.pem"));
     // A templated mchid: every merchant subfolder is kept for the runner to pick from.
-    const auto& templated = l.scenario->steps[2].wechatpay_request;
+    const auto& templated = *l.scenario->steps[2].as<scenario::WechatpayRequestSpec>();
     REQUIRE(templated.merchant_keys.count("1900000209"));
     CHECK(templated.merchant_keys.at("1900000209").merchant_private_key_pem ==
           text("1900000209/merchant_private_key.pem"));
     CHECK(templated.merchant_keys.at("1900000209").platform_keys.size() == 2);
-    const auto& unverified = l.scenario->steps[3].wechatpay_request;
+    const auto& unverified = *l.scenario->steps[3].as<scenario::WechatpayRequestSpec>();
     CHECK(unverified.keys.platform_keys.empty());
     CHECK(unverified.merchant_keys.at("1900000209").platform_keys.empty());
 
@@ -336,13 +361,13 @@ TEST_CASE("parser: alipay_v3_request steps", "[scenario][parser][alipay]") {
     auto key2 = core::read_file(fixtures + "/keys/alipay/2021004100000002/app_private_key.pem");
     REQUIRE(key2);
     const auto& q = l.scenario->steps[0];
-    CHECK(q.kind == scenario::StepKind::kAlipayV3Request);
+    REQUIRE(q.as<scenario::AlipayV3RequestSpec>());
     CHECK(q.name == "Alipay GET /v3/alipay/trade/query");  // no body: GET
-    CHECK(q.alipay_v3_request.query["out_trade_no"] == "{{order}}");
-    CHECK(q.alipay_v3_request.app_private_key_pem == std::string(core::trim(*key2)));
-    CHECK_FALSE(q.alipay_v3_request.alipay_public_key_pem.empty());
-    CHECK_FALSE(q.alipay_v3_request.sign);
-    const auto& c = l.scenario->steps[1].alipay_v3_request;
+    CHECK(q.as<scenario::AlipayV3RequestSpec>()->query["out_trade_no"] == "{{order}}");
+    CHECK(q.as<scenario::AlipayV3RequestSpec>()->app_private_key_pem == std::string(core::trim(*key2)));
+    CHECK_FALSE(q.as<scenario::AlipayV3RequestSpec>()->alipay_public_key_pem.empty());
+    CHECK_FALSE(q.as<scenario::AlipayV3RequestSpec>()->sign);
+    const auto& c = *l.scenario->steps[1].as<scenario::AlipayV3RequestSpec>();
     CHECK(c.method == "POST");  // a body: POST
     REQUIRE(c.app_auth_token);
     CHECK(*c.app_auth_token == "t-{{order}}");
@@ -385,15 +410,16 @@ TEST_CASE("parser: wechatpay_v2_request steps", "[scenario][parser][wechatpay]")
     REQUIRE(key1);
     REQUIRE(key2);
     const auto& a = l.scenario->steps[0];
-    CHECK(a.kind == scenario::StepKind::kWechatpayV2Request);
+    REQUIRE(a.as<scenario::WechatpayV2RequestSpec>());
     CHECK(a.name == "WeChat Pay v2 /pay/orderquery");
-    CHECK(a.wechatpay_v2_request.sign_type == "MD5");
-    CHECK(a.wechatpay_v2_request.verify);
-    CHECK(a.wechatpay_v2_request.api_v2_key == std::string(core::trim(*key2)));  // the merchant's subfolder
-    CHECK(a.wechatpay_v2_request.fields.begin().key() == "out_trade_no");        // file order
-    CHECK(a.wechatpay_v2_request.fields["nonce_str"].is_null());
-    CHECK(a.wechatpay_v2_request.merchant_keys.empty());
-    const auto& b = l.scenario->steps[1].wechatpay_v2_request;
+    CHECK(a.as<scenario::WechatpayV2RequestSpec>()->sign_type == "MD5");
+    CHECK(a.as<scenario::WechatpayV2RequestSpec>()->verify);
+    CHECK(a.as<scenario::WechatpayV2RequestSpec>()->api_v2_key ==
+          std::string(core::trim(*key2)));  // the merchant's subfolder
+    CHECK(a.as<scenario::WechatpayV2RequestSpec>()->fields.begin().key() == "out_trade_no");  // file order
+    CHECK(a.as<scenario::WechatpayV2RequestSpec>()->fields["nonce_str"].is_null());
+    CHECK(a.as<scenario::WechatpayV2RequestSpec>()->merchant_keys.empty());
+    const auto& b = *l.scenario->steps[1].as<scenario::WechatpayV2RequestSpec>();
     CHECK(b.sign_type == "HMAC-SHA256");
     CHECK_FALSE(b.verify);
     REQUIRE(b.sign);
