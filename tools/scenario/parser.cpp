@@ -12,7 +12,6 @@
 #include <optional>
 
 #include "core/crypto.hpp"
-#include "core/embedded.hpp"
 #include "core/json_schema.hpp"
 #include "core/text.hpp"
 #include "core/time_format.hpp"
@@ -49,23 +48,9 @@ const std::map<std::string, std::string>& admin_aliases() {
 }
 
 const core::JsonSchema* scenario_schema(core::Diagnostics& diags) {
-    static const auto compiled = []() -> std::optional<core::Result<core::JsonSchema>> {
-        auto text = core::embedded_file("scenario.schema.json");
-        if (!text) return std::nullopt;
-        auto json = core::parse_json(*text, 256);
-        if (!json) return core::Result<core::JsonSchema>(json.error());
-        return core::JsonSchema::compile(*json);
-    }();
-    if (!compiled) {
-        diags.error("schemas/scenario.schema.json",
-                    "internal error: the scenario schema is not embedded in this build");
-        return nullptr;
-    }
-    if (!compiled->ok()) {
-        diags.error("schemas/scenario.schema.json", "internal error: " + compiled->error().message);
-        return nullptr;
-    }
-    return &compiled->value();
+    auto schema = core::embedded_schema("scenario.schema.json");
+    if (!schema) diags.error("schemas/scenario.schema.json", schema.error().message);
+    return schema ? *schema : nullptr;
 }
 
 bool is_file(const std::string& p) {
