@@ -3,7 +3,7 @@
 #include "emulator/alipay/routes.hpp"
 #include "emulator/backend/service.hpp"
 #include "emulator/service.hpp"
-#include "emulator/wechat/service.hpp"
+#include "emulator/wechat/routes.hpp"
 #include "emulator/wechatpay/service.hpp"
 #include "emulator/wechatpay/service_v2.hpp"
 
@@ -11,7 +11,7 @@ namespace mpemu::emulator {
 
 std::vector<std::unique_ptr<Service>> make_services() {
     std::vector<std::unique_ptr<Service>> out;
-    out.push_back(std::make_unique<wechat::WechatService>());
+    out.push_back(wechat::make_service());
     auto wechatpay_v3 = std::make_unique<wechatpay::WechatPay>();
     auto wechatpay_v2 = std::make_unique<wechatpay::WechatPayV2>(*wechatpay_v3);  // shares v3's orders and merchants
     out.push_back(std::move(wechatpay_v3));
