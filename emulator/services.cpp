@@ -1,7 +1,7 @@
 // The list of emulated services in this build, in mount order. The backend mimic stays last: its
 // fixture check looks for the provider sections loaded before it.
 #include "emulator/alipay/routes.hpp"
-#include "emulator/backend/service.hpp"
+#include "emulator/backend/routes.hpp"
 #include "emulator/service.hpp"
 #include "emulator/wechat/routes.hpp"
 #include "emulator/wechatpay/service.hpp"
@@ -18,7 +18,7 @@ std::vector<std::unique_ptr<Service>> make_services() {
     out.push_back(std::move(wechatpay_v2));
     out.push_back(alipay::make_service());
     // The backend mimic stays last: its fixture check looks for the providers' sections loaded before it.
-    out.push_back(std::make_unique<backend::BackendService>());
+    out.push_back(backend::make_service());
     return out;
 }
 

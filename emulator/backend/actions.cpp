@@ -8,10 +8,13 @@
 #include "core/text.hpp"
 #include "core/time_format.hpp"
 #include "core/url.hpp"
+#include "emulator/alipay/protocol.hpp"
 #include "emulator/backend/errors.hpp"
-#include "emulator/backend/jwt.hpp"
+#include "emulator/backend/protocol.hpp"
 #include "emulator/backend/service.hpp"
 #include "emulator/backend/store.hpp"
+#include "emulator/emulator.hpp"
+#include "emulator/wechatpay/protocol.hpp"
 
 namespace mpemu::backend {
 namespace {
@@ -33,43 +36,14 @@ Response provider_failed(const std::string& provider, const std::string& what, c
     return problem(502, "provider-error", provider + " call failed", what, extra);
 }
 
-// Alipay's sign content: every parameter but the excluded ones, non-empty, sorted by byte order.
-std::string alipay_sign_content(const core::Params& params, std::initializer_list<const char*> exclude) {
-    std::vector<std::pair<std::string, std::string>> sorted;
-    for (const auto& [k, v] : params) {
-        if (v.empty()) continue;
-        if (std::any_of(exclude.begin(), exclude.end(), [&](const char* e) { return k == e; })) continue;
-        sorted.emplace_back(k, v);
-    }
-    std::sort(sorted.begin(), sorted.end());
-    std::string out;
-    for (const auto& [k, v] : sorted) {
-        if (!out.empty()) out += '&';
-        out += k + "=" + v;
-    }
-    return out;
-}
-
-// The raw text of `"<node>":{...}` in an Alipay reply (what the gateway signed).
-std::optional<std::string> alipay_node_text(const std::string& body, const std::string& node) {
-    std::string key = "\"" + node + "\":";
-    auto start = body.find(key);
-    if (start == std::string::npos) return std::nullopt;
-    start += key.size();
-    auto sign = body.rfind(",\"sign\":");
-    if (sign == std::string::npos || sign < start) return std::nullopt;
-    return body.substr(start, sign - start);
-}
-
-std::string fen_to_yuan(long long fen) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%lld.%02lld", fen / 100, fen % 100);
-    return buf;
-}
-
 }  // namespace
 
-Response BackendService::run_action(Call& call, const Route& route) {
+std::string Backend::base_url() const {
+    if (auto* emu = dynamic_cast<emulator::Emulator*>(ctx_)) return emu->base_url();
+    return "http://127.0.0.1:" + std::to_string(ctx_->options().port);
+}
+
+Response Backend::run_action(Call& call, const Route& route) {
     const Action& a = route.action;
     if (!a.unavailable.empty())
         return problem(501, "action-unavailable", "Action not available in this build", a.unavailable,
@@ -89,7 +63,7 @@ Response BackendService::run_action(Call& call, const Route& route) {
         if (jwtc.audience) claims["aud"] = *jwtc.audience;
         claims["iat"] = now;
         claims["exp"] = now + jwtc.expires_in_s;
-        return jwt::sign_hs256(claims, jwtc.secret);
+        return protocol::sign_jwt_hs256(claims, jwtc.secret);
     };
 
     if (a.type == ActionType::kWechatLogin) {
@@ -137,7 +111,7 @@ Response BackendService::run_action(Call& call, const Route& route) {
                                {"timestamp", core::format_datetime(clock.now())},
                                {"version", "1.0"}};
         params.insert(params.end(), extra.begin(), extra.end());
-        auto sig = crypto::rsa_sha256_sign_base64(a.app_private_key, alipay_sign_content(params, {"sign"}));
+        auto sig = alipay::sign(a.app_private_key, alipay::SignType::kRSA2, alipay::request_sign_content(params));
         if (!sig) {
             *error = "signing: " + sig.error().message;
             return std::nullopt;
@@ -155,11 +129,11 @@ Response BackendService::run_action(Call& call, const Route& route) {
             return std::nullopt;
         }
         for (const std::string& n : {node, std::string("error_response")}) {
-            auto text = alipay_node_text(rs->body, n);
+            auto text = alipay::extract_signed_node(rs->body, n);
             if (!text) continue;
             auto j = core::parse_json(rs->body);
             if (!j || !j->contains("sign")) break;
-            if (!crypto::rsa_sha256_verify_base64(a.alipay_public_key, *text, (*j)["sign"].get<std::string>())) {
+            if (!alipay::verify(a.alipay_public_key, alipay::SignType::kRSA2, *text, (*j)["sign"].get<std::string>())) {
                 *error = "the gateway's reply signature does not verify with alipay_public_key.pem";
                 return std::nullopt;
             }
@@ -245,11 +219,11 @@ Response BackendService::run_action(Call& call, const Route& route) {
                         {"payer", {{"openid", openid}}}};
             std::string body = core::dump(req);
             std::string path = "/v3/pay/transactions/jsapi";
-            std::string ts = std::to_string(core::Clock::wall_unix());  // SDK-style real time for signatures
+            long long ts = core::Clock::wall_unix();  // SDK-style real time for signatures
             std::string nonce = ids.base62(32);
-            auto sig = crypto::rsa_sha256_sign_base64(a.merchant_key,
-                                                      "POST\n" + path + "\n" + ts + "\n" + nonce + "\n" + body + "\n");
-            if (!sig) return provider_failed("WeChat Pay", "signing: " + sig.error().message);
+            auto authorization = wechatpay::protocol::sign_request(a.merchant_key, a.mchid, a.merchant_serial, "POST",
+                                                                   path, body, ts, nonce);
+            if (!authorization) return provider_failed("WeChat Pay", "signing: " + authorization.error().message);
             core::HttpRequest rq;
             rq.method = "POST";
             rq.url = base + path;
@@ -257,9 +231,7 @@ Response BackendService::run_action(Call& call, const Route& route) {
             rq.headers = {{"Content-Type", "application/json"},
                           {"Accept", "application/json"},
                           {"User-Agent", "mpemu-backend"},
-                          {"Authorization", "WECHATPAY2-SHA256-RSA2048 mchid=\"" + a.mchid + "\",nonce_str=\"" + nonce +
-                                                "\",timestamp=\"" + ts + "\",serial_no=\"" + a.merchant_serial +
-                                                "\",signature=\"" + *sig + "\""}};
+                          {"Authorization", *authorization}};
             rq.timeout = std::chrono::milliseconds(5000);
             auto rs = http.send(rq);
             if (!rs) return provider_failed("WeChat Pay", "jsapi: " + rs.error().message);
@@ -273,8 +245,8 @@ Response BackendService::run_action(Call& call, const Route& route) {
             std::string pts = std::to_string(core::Clock::wall_unix());
             std::string pnonce = ids.base62(32);
             std::string package = "prepay_id=" + prepay_id;
-            auto pay_sig = crypto::rsa_sha256_sign_base64(a.merchant_key,
-                                                          a.appid + "\n" + pts + "\n" + pnonce + "\n" + package + "\n");
+            auto pay_sig = wechatpay::protocol::sign(
+                a.merchant_key, wechatpay::protocol::pay_sign_message(a.appid, pts, pnonce, package));
             if (!pay_sig) return provider_failed("WeChat Pay", "paySign: " + pay_sig.error().message);
             ctx_->db().write([&](state::Conn& c) {
                 Store::put_payment(c, {"wechatpay", out_trade_no, orders->name, order_id, "pending", ""},
@@ -303,7 +275,7 @@ Response BackendService::run_action(Call& call, const Route& route) {
                            "an Alipay trade needs the buyer: log in with Alipay");
         core::OrderedJson biz;
         biz["out_trade_no"] = out_trade_no;
-        biz["total_amount"] = fen_to_yuan(total);
+        biz["total_amount"] = alipay::format_amount(total);
         biz["subject"] = subject;
         if (!buyer_id.empty())
             biz["buyer_id"] = buyer_id;
@@ -369,14 +341,15 @@ Response BackendService::run_action(Call& call, const Route& route) {
             if (core::iequals(s, *serial)) key = &k;
         }
         if (!key) return fail(401, "unknown Wechatpay-Serial " + *serial);
-        if (!crypto::rsa_sha256_verify_base64(*key, *ts + "\n" + *nonce + "\n" + call.req.body + "\n", *sig))
+        if (!wechatpay::protocol::verify(*key, wechatpay::protocol::response_message(*ts, *nonce, call.req.body), *sig))
             return fail(401, "signature does not verify");
         if (!call.body_is_json || !call.body.contains("resource")) return fail(400, "no resource in the notification");
         const Json& res = call.body["resource"];
-        auto ct = crypto::base64_decode(res.value("ciphertext", ""));
-        if (!ct) return fail(400, "ciphertext is not base64");
-        auto plain =
-            crypto::aes256_gcm_decrypt(a.apiv3_key, res.value("nonce", ""), res.value("associated_data", ""), *ct);
+        const std::string ciphertext = res.value("ciphertext", "");
+        // Checked first so that a malformed ciphertext is named as such even when the key is wrong too.
+        if (!crypto::base64_decode(ciphertext)) return fail(400, "ciphertext is not base64");
+        auto plain = wechatpay::protocol::decrypt(a.apiv3_key, res.value("nonce", ""), res.value("associated_data", ""),
+                                                  ciphertext);
         if (!plain) return fail(400, "cannot decrypt the resource with the APIv3 key");
         auto tx = core::parse_json(*plain);
         if (!tx || !tx->is_object()) return fail(400, "the decrypted resource is not JSON");
@@ -392,8 +365,7 @@ Response BackendService::run_action(Call& call, const Route& route) {
     const std::string* sign = core::find_param(form, "sign");
     auto text_reply = [](const std::string& t) { return Response::text(200, t); };
     if (!sign) return text_reply("failure");
-    if (!crypto::rsa_sha256_verify_base64(a.alipay_public_key, alipay_sign_content(form, {"sign", "sign_type"}),
-                                          *sign)) {
+    if (!alipay::verify(a.alipay_public_key, alipay::SignType::kRSA2, alipay::notify_sign_content(form), *sign)) {
         ctx_->log().warn("backend.alipay_notify.bad_signature", {{"route", route.name}});
         return text_reply("failure");
     }

@@ -1,12 +1,14 @@
-// The mimic of the app's own backend: routes requests under the fixture's prefixes to stub routes,
-// CRUD collections and login/pay actions, validated against the app's OpenAPI document.
+// The mimic of the app's own backend: one request at a time (Call), answered by stub routes, CRUD
+// collections (service.cpp) and login/pay actions (actions.cpp), after OpenAPI validation and route
+// matching (routes.cpp). The mimic's answers are HTTP responses in its own format (problem+json), so its
+// operations return emulator::Response rather than emulator::Outcome.
 #pragma once
 
 #include <map>
-#include <memory>
+#include <optional>
 #include <string>
 
-#include "emulator/backend/config.hpp"
+#include "emulator/backend/fixture.hpp"
 #include "emulator/service.hpp"
 
 namespace mpemu::backend {
@@ -22,24 +24,23 @@ struct Call {
     std::optional<core::Json> claims;  // verified JWT claims
 };
 
-class BackendService final : public emulator::Service {
+class Backend {
 public:
-    std::string name() const override { return "backend"; }
-    std::vector<state::Migration> migrations() const override;
-    std::shared_ptr<const state::FixtureSection> load_fixture(state::FixtureReader& reader) const override;
-    void seed(state::Conn& conn, const state::FixtureSet& set) const override;
-    void mount(emulator::Router& router, emulator::ServiceContext& ctx) override;
-    void summarize(const state::FixtureSet& set, core::Json& summary) const override;
+    explicit Backend(emulator::ServiceContext& ctx) : ctx_(&ctx) {}
 
+    // routes.cpp: everything under the backend's prefixes.
     emulator::Response handle(emulator::Request& req);
 
 private:
+    // routes.cpp: validation, matching, stubs, authentication, near-miss 404s.
     emulator::Response dispatch(Call& call);
     emulator::Response serve_route(Call& call, const Route& route);
-    emulator::Response serve_collection(Call& call, const Collection& c, bool item);
     emulator::Response not_found(Call& call);
     std::optional<emulator::Response> authenticate(Call& call, const AuthRule& rule);
     TemplateContext template_context(Call& call);
+    // service.cpp: collection CRUD (filters, sort, pages, owners, protected fields).
+    emulator::Response serve_collection(Call& call, const Collection& c, bool item);
+    // actions.cpp: login and pay actions, notify routes.
     emulator::Response run_action(Call& call, const Route& route);
     std::string base_url() const;
 

@@ -1,6 +1,8 @@
 // SQL for the mimic's rows, users and payments.
 #include "emulator/backend/store.hpp"
 
+#include <algorithm>
+
 namespace mpemu::backend {
 
 std::vector<state::Migration> Store::migrations() {
@@ -132,6 +134,35 @@ void Store::mark_paid(state::Conn& c, const std::string& provider, const std::st
         "UPDATE backend_payments SET status = 'paid', transaction_id = ?, paid_ms = ? WHERE provider = ? AND "
         "out_trade_no = ?",
         {transaction_id, now_ms, provider, out_trade_no});
+}
+
+std::string id_text(const core::Json& v) {
+    return v.is_string() ? v.get<std::string>() : core::dump(v);
+}
+
+void Store::seed(state::Conn& conn, const BackendConfig& cfg) {
+    for (const auto& c : cfg.collections) {
+        long long next = 1;
+        for (const auto& row : c.seed) {
+            core::Json data = row;
+            std::string id;
+            long long num = 0;
+            if (data.contains(c.id_field)) {
+                id = id_text(data[c.id_field]);
+                if (c.integer_ids) num = data[c.id_field].get<long long>();
+            } else if (c.integer_ids) {
+                num = next;
+                id = std::to_string(num);
+                data[c.id_field] = num;
+            } else {
+                id = "seed-" + std::to_string(next);
+                data[c.id_field] = id;
+            }
+            next = std::max(next, num) + 1;
+            std::string owner = c.owned && data.contains(c.owner_field) ? id_text(data[c.owner_field]) : "";
+            insert(conn, c.name, id, num, owner, data, 0);
+        }
+    }
 }
 
 }  // namespace mpemu::backend

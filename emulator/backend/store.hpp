@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/json.hpp"
+#include "emulator/backend/fixture.hpp"
 #include "emulator/state/database.hpp"
 
 namespace mpemu::backend {
@@ -26,9 +27,14 @@ struct Payment {
     std::string transaction_id;
 };
 
+// The text under which a row id is stored: strings as they are, other JSON values as JSON text.
+std::string id_text(const core::Json& v);
+
 class Store {
 public:
     static std::vector<state::Migration> migrations();
+    // The collections' seed rows (integer ids numbered from 1 when absent, string ids "seed-N").
+    static void seed(state::Conn& c, const BackendConfig& cfg);
 
     // Rows (caller holds a transaction when it needs one).
     static std::vector<StoredRow> list(state::Conn& c, const std::string& collection, const std::string* owner);
