@@ -4,7 +4,6 @@
 
 #include "emulator/backend/fixture.hpp"
 #include "emulator/backend/routes.hpp"
-#include "emulator/backend/service.hpp"
 #include "emulator/backend/store.hpp"
 #include "emulator/service.hpp"
 
@@ -25,7 +24,7 @@ private:
 };
 
 std::vector<state::Migration> BackendService::migrations() const {
-    return Store::migrations();
+    return backend::migrations();
 }
 
 std::shared_ptr<const state::FixtureSection> BackendService::load_fixture(state::FixtureReader& reader) const {
@@ -33,7 +32,7 @@ std::shared_ptr<const state::FixtureSection> BackendService::load_fixture(state:
 }
 
 void BackendService::seed(state::Conn& conn, const state::FixtureSet& set) const {
-    if (auto cfg = set.section<BackendConfig>("backend")) Store::seed(conn, *cfg);
+    if (auto cfg = set.section<BackendConfig>("backend")) backend::seed(conn, *cfg);
 }
 
 void BackendService::summarize(const state::FixtureSet& set, core::Json& summary) const {

@@ -1,5 +1,5 @@
 // Request handling of the backend mimic: body parsing, OpenAPI validation, stub route matching (priority,
-// specificity, declaration order), authentication, stub responses and near-miss 404s.
+// specificity, declaration order), authentication, stub responses, collections, actions and near-miss 404s.
 #include "emulator/backend/routes.hpp"
 
 #include <algorithm>
@@ -7,16 +7,22 @@
 
 #include "core/text.hpp"
 #include "emulator/backend/errors.hpp"
-#include "emulator/backend/protocol.hpp"
-#include "emulator/backend/service.hpp"
-#include "emulator/backend/store.hpp"
 #include "emulator/options.hpp"
 
 namespace mpemu::backend {
 
 using core::Json;
+using emulator::Outcome;
 using emulator::Response;
 using emulator::split_path;
+
+namespace {
+
+Response json_reply(int status, const Json& body) {
+    return Response::json(status, core::dump(body));
+}
+
+}  // namespace
 
 void mount_routes(emulator::Router& router, Backend& backend, std::vector<std::string> prefixes) {
     emulator::RouteGroup g;
@@ -26,24 +32,20 @@ void mount_routes(emulator::Router& router, Backend& backend, std::vector<std::s
     g.refuse = [](const emulator::Request& req, const emulator::RefusalInfo& info) {
         using emulator::Refusal;
         switch (info.kind) {
-            case Refusal::kMethodNotAllowed: {
-                auto r = problem(405, "method-not-allowed", "Method not allowed", info.detail);
-                r.set_header("Allow", core::join(info.allowed, ", "));
-                return r;
-            }
+            case Refusal::kMethodNotAllowed:
+                return render(method_not_allowed(info.detail, info.allowed));
             case Refusal::kBodyTooLarge:
-                return problem(413, "body-too-large", "Request body too large", info.detail);
+                return render(body_too_large(info.detail));
             case Refusal::kHeadersTooLarge:
-                return problem(431, "headers-too-large", "Request headers too large", info.detail);
+                return render(headers_too_large(info.detail));
             case Refusal::kTooDeep:
-                return problem(400, "too-deep", "JSON nested too deeply", info.detail);
+                return render(too_deep(info.detail));
             case Refusal::kInternal:
-                return problem(500, "internal", "Internal error", info.detail);
+                return render(internal_error(info.detail));
             case Refusal::kNotEmulated:
-                return problem(404, "not-found", "Not found", info.detail);
+                return render(not_emulated(info.detail));
             default:
-                return problem(400, "bad-request", "Bad request",
-                               info.detail + " (" + req.method + " " + req.path + ")");
+                return render(bad_request(info.detail, req.method, req.path));
         }
     };
     g.fallback = [&backend](emulator::Request& req) { return backend.handle(req); };
@@ -54,8 +56,8 @@ void mount_routes(emulator::Router& router, Backend& backend, std::vector<std::s
 Response Backend::handle(emulator::Request& req) {
     auto set = ctx_->fixtures();
     auto cfg = set ? set->section<BackendConfig>("backend") : nullptr;
-    if (!cfg) return problem(404, "not-found", "Not found", "the loaded fixture set declares no backend");
-    Call call{req, *cfg, {}, nullptr, false, false, std::nullopt};
+    if (!cfg) return render(no_backend());
+    Call call{req, *cfg, {}, {}, std::nullopt};
     if (!req.body.empty()) {
         const std::string* ct = req.header("Content-Type");
         auto first = req.body.find_first_not_of(" \t\r\n");
@@ -63,62 +65,33 @@ Response Backend::handle(emulator::Request& req) {
         if ((ct && core::to_lower(*ct).find("json") != std::string::npos) || (!ct && looks_json)) {
             auto parsed = core::parse_json(req.body, ctx_->options().max_json_depth);
             if (parsed) {
-                call.body = std::move(*parsed);
-                call.body_is_json = true;
+                call.body.value = std::move(*parsed);
+                call.body.is_json = true;
             } else {
-                call.body_parse_failed = true;
+                call.body.parse_failed = true;
             }
         }
     }
     return dispatch(call);
 }
 
-std::optional<Response> Backend::authenticate(Call& call, const AuthRule& rule) {
-    const std::string* h = call.req.header("Authorization");
-    if (!h || !core::starts_with(core::to_lower(*h), "bearer ")) {
-        if (!rule.required) return std::nullopt;
-        auto r = problem(401, "unauthorized", "Unauthorized", "log in first: send Authorization: Bearer <token>");
-        r.set_header("WWW-Authenticate", "Bearer");
-        return r;
-    }
-    protocol::JwtOptions o;
-    o.now_unix = ctx_->clock().now_unix();
-    o.issuer = call.cfg.jwt.issuer;
-    if (call.cfg.jwt.audience) o.audience = *call.cfg.jwt.audience;
-    auto claims = protocol::verify_jwt_hs256(core::trim(std::string_view(*h).substr(7)), call.cfg.jwt.secret, o);
-    if (!claims) {
-        if (!rule.required) return std::nullopt;
-        auto r =
-            problem(401, "invalid-token", "Unauthorized", claims.error().message, {{"reason", claims.error().code}});
-        r.set_header("WWW-Authenticate",
-                     "Bearer error=\"invalid_token\", error_description=\"" + claims.error().message + "\"");
-        return r;
-    }
+Outcome<void> Backend::authenticate(Call& call, const AuthRule& rule) {
+    auto claims = backend::authenticate(call.req.header("Authorization"), call.cfg, rule, ctx_->clock().now_unix());
+    if (!claims) return claims.error();
     call.claims = std::move(*claims);
-    for (auto it = rule.claims.begin(); it != rule.claims.end(); ++it) {
-        auto have = call.claims->find(it.key());
-        if (have == call.claims->end() || *have != it.value()) {
-            return problem(403, "forbidden", "Forbidden",
-                           "the token's claim \"" + it.key() + "\" must be " + core::dump(it.value()),
-                           {{"claim", it.key()},
-                            {"expected", it.value()},
-                            {"actual", have == call.claims->end() ? Json(nullptr) : *have}});
-        }
-    }
-    return std::nullopt;
+    return Outcome<void>::success();
 }
 
 TemplateContext Backend::template_context(Call& call) {
     TemplateContext t;
     t.request = &call.req;
     t.path_params = &call.params;
-    t.body = call.body_is_json ? &call.body : nullptr;
+    t.body = call.body.is_json ? &call.body.value : nullptr;
     t.claims = call.claims ? &*call.claims : nullptr;
     t.clock = &ctx_->clock();
     t.ids = &ctx_->ids();
     t.lookup = [this](const std::string& collection, const std::string& id) -> Json {
-        auto row = ctx_->db().read([&](state::Conn& c) { return Store::get(c, collection, id); });
-        return row ? row->data : Json(nullptr);
+        return collections_.lookup(collection, id);
     };
     return t;
 }
@@ -139,13 +112,13 @@ RouteCheck check_route(const Route& r, Call& call, const std::vector<std::string
     if (!rc.method_ok) {
         rc.ok = false;
         if (!collect) return rc;
-        rc.differences.push_back("method: expected " + r.method + ", got " + call.req.method);
+        rc.differences.push_back(differs("method", r.method, call.req.method));
     }
     rc.path_ok = r.path.match(segs, params, &rc.literals);
     if (!rc.path_ok) {
         rc.ok = false;
         if (!collect) return rc;
-        rc.differences.push_back("path: expected " + r.path.text + ", got " + call.req.path);
+        rc.differences.push_back(differs("path", r.path.text, call.req.path));
     }
     for (const auto& [name, m] : r.query) {
         const std::string* v = call.req.query_param(name);
@@ -153,8 +126,7 @@ RouteCheck check_route(const Route& r, Call& call, const std::vector<std::string
         if (!m.test(v ? &actual : nullptr)) {
             rc.ok = false;
             if (!collect) return rc;
-            rc.differences.push_back("query " + name + ": expected " + m.describe() + ", got " +
-                                     (v ? "\"" + *v + "\"" : std::string("nothing")));
+            rc.differences.push_back(differs("query " + name, m.describe(), received_text(v)));
         }
     }
     for (const auto& [name, m] : r.headers) {
@@ -163,15 +135,14 @@ RouteCheck check_route(const Route& r, Call& call, const std::vector<std::string
         if (!m.test(v ? &actual : nullptr)) {
             rc.ok = false;
             if (!collect) return rc;
-            rc.differences.push_back("header " + name + ": expected " + m.describe() + ", got " +
-                                     (v ? "\"" + *v + "\"" : std::string("nothing")));
+            rc.differences.push_back(differs("header " + name, m.describe(), received_text(v)));
         }
     }
     for (const auto& bm : r.body) {
         const Json* actual = nullptr;
         std::vector<core::JsonPathMatch> hits;
-        if (call.body_is_json) {
-            hits = bm.path.query(call.body);
+        if (call.body.is_json) {
+            hits = bm.path.query(call.body.value);
             if (!hits.empty()) actual = hits[0].value;
         }
         bool ok = false;
@@ -184,8 +155,7 @@ RouteCheck check_route(const Route& r, Call& call, const std::vector<std::string
         if (!ok) {
             rc.ok = false;
             if (!collect) return rc;
-            rc.differences.push_back("body " + bm.path.text() + ": expected " + bm.matcher.describe() + ", got " +
-                                     (actual ? core::dump(*actual) : std::string("nothing")));
+            rc.differences.push_back(differs("body " + bm.path.text(), bm.matcher.describe(), received(actual)));
         }
     }
     return rc;
@@ -201,18 +171,12 @@ Response Backend::dispatch(Call& call) {
         op = call.cfg.openapi->find(call.req.method, segs, &op_params);
         if (op) {
             auto problems = call.cfg.openapi->validate(
-                *op, call.req, op_params, call.body_is_json ? &call.body : nullptr, call.body_parse_failed);
+                *op, call.req, op_params, call.body.is_json ? &call.body.value : nullptr, call.body.parse_failed);
             if (!problems.empty()) {
                 Json errors = Json::array();
-                for (const auto& p : problems)
-                    errors.push_back({{"in", p.in}, {"name", p.name}, {"message", p.message}, {"keyword", p.keyword}});
-                std::string detail = problems.size() == 1 ? problems[0].message
-                                                          : std::to_string(problems.size()) +
-                                                                " problems: " + problems[0].message + "; ...";
-                return problem(
-                    400, "invalid-request", "Request does not match the OpenAPI document", detail,
-                    {{"operation", op->operation_id.empty() ? op->method + " " + op->path : op->operation_id},
-                     {"errors", errors}});
+                for (const auto& p : problems) errors.push_back(problem_item(p.in, p.name, p.message, p.keyword));
+                return render(
+                    invalid_request(op->operation_id.empty() ? op->method + " " + op->path : op->operation_id, errors));
             }
         }
     }
@@ -301,15 +265,12 @@ Response Backend::not_found(Call& call) {
                            {"differences", near[i].diffs}});
     Json collections = Json::array();
     for (const auto& c : call.cfg.collections) collections.push_back(c.path.text);
-    std::string detail =
-        "no stub route, collection or OpenAPI operation matches " + call.req.method + " " + call.req.path;
-    if (!near.empty()) detail += "; nearest: " + near[0].r->name + " (" + core::join(near[0].diffs, "; ") + ")";
-    return problem(404, "no-match", "No route matches", detail, {{"nearest", nearest}, {"collections", collections}});
+    return render(no_match(call.req.method, call.req.path, nearest, collections));
 }
 
 Response Backend::serve_route(Call& call, const Route& route) {
-    if (auto denied = authenticate(call, route.auth)) return std::move(*denied);
-    if (route.action.type != ActionType::kNone) return run_action(call, route);
+    if (auto auth = authenticate(call, route.auth); !auth) return render(auth.error());
+    if (route.action.type != ActionType::kNone) return serve_action(call, route);
     if (route.delay.count() > 0) std::this_thread::sleep_for(route.delay);  // stub delay (real time, by design)
     Response res;
     res.status = route.status;
@@ -335,6 +296,58 @@ Response Backend::serve_route(Call& call, const Route& route) {
     }
     for (const auto& [name, tpl] : route.response_headers) res.set_header(name, tpl.render_string(ctx()));
     return res;
+}
+
+Response Backend::serve_action(Call& call, const Route& route) {
+    const Action& a = route.action;
+    if (!a.unavailable.empty()) return render(action_unavailable(a.unavailable, a.type_name));
+    if (a.type == ActionType::kWechatPayNotify) {
+        auto r = wechatpay_notify(call, route);
+        return r ? Response::empty(204) : render_wechatpay_notify(r.error());
+    }
+    if (a.type == ActionType::kAlipayNotify) return alipay_notify_answer(alipay_notify(call, route).ok());
+    auto r = login_or_pay(call, route);
+    return r ? json_reply(200, *r) : render(r.error());
+}
+
+Response Backend::serve_collection(Call& call, const Collection& c, bool item) {
+    const std::string& m = call.req.method;
+    const bool read = m == "GET" || m == "HEAD";
+    if (!read && !(m == "POST" && !item) && !(item && (m == "PUT" || m == "PATCH" || m == "DELETE")))
+        return render(collection_method_not_allowed(m, item ? c.item_path.text : c.path.text, item));
+    if (auto auth = authenticate(call, read ? c.read_auth : c.write_auth); !auth) return render(auth.error());
+    const std::string owner = Collections::owner_of(c, call.claims);
+    const std::string id = item ? call.params["id"] : "";
+    if (read && !item) {
+        auto page = collections_.list(c, owner, call.req.query);
+        if (!page) return render(page.error());
+        long long total = page->total;
+        auto res = json_reply(200, {{"items", page->items},
+                                    {"total", total},
+                                    {"page", page->page},
+                                    {"pageSize", page->page_size},
+                                    {"pages", (total + page->page_size - 1) / page->page_size}});
+        res.set_header("X-Total-Count", std::to_string(total));
+        return res;
+    }
+    if (read) {
+        auto row = collections_.get(c, owner, id);
+        return row ? json_reply(200, *row) : render(row.error());
+    }
+    if (m == "POST") {
+        auto created = collections_.create(c, owner, call.body);
+        if (!created) return render(created.error());
+        auto res = json_reply(201, created->row);
+        res.set_header("Location", c.path.text + "/" + created->id);
+        return res;
+    }
+    if (m == "DELETE") {
+        auto removed = collections_.remove(c, owner, id, call.body);
+        return removed ? Response::empty(204) : render(removed.error());
+    }
+    auto changed =
+        m == "PUT" ? collections_.replace(c, owner, id, call.body) : collections_.patch(c, owner, id, call.body);
+    return changed ? json_reply(200, *changed) : render(changed.error());
 }
 
 }  // namespace mpemu::backend
