@@ -10,6 +10,14 @@
 namespace mpemu::emulator {
 namespace {
 
+bool is_param(const std::string& seg) {
+    return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
+}
+
+constexpr std::string_view kAnyPrefix = "**";
+
+}  // namespace
+
 std::vector<std::string_view> split_path(std::string_view path) {
     std::vector<std::string_view> out;
     size_t start = 1;  // paths begin with '/'
@@ -22,14 +30,6 @@ std::vector<std::string_view> split_path(std::string_view path) {
     }
     return out;
 }
-
-bool is_param(const std::string& seg) {
-    return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
-}
-
-constexpr std::string_view kAnyPrefix = "**";
-
-}  // namespace
 
 void Router::add_group(RouteGroup group) {
     remove_group(group.name);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emulator/http.hpp"
@@ -14,6 +15,10 @@
 namespace mpemu::emulator {
 
 using Handler = std::function<Response(Request&)>;
+
+// The segments of a path between its slashes, without the leading one: "/api/a/" -> {"api", "a", ""}.
+// Views into `path`. Shared by this router and the backend mimic's path templates, which must split alike.
+std::vector<std::string_view> split_path(std::string_view path);
 
 struct Operation {
     std::string method;  // "GET", "POST", ...

@@ -1,49 +1,71 @@
-// The mimic of the app's own backend: routes requests under the fixture's prefixes to stub routes,
-// CRUD collections and login/pay actions, validated against the app's OpenAPI document.
+// The rules of the backend mimic: who the caller is (JWT claims against a route's or collection's auth
+// rule) and collection CRUD (filters, sort and pages, owners, protected fields, schema checks). No HTTP
+// here: routes.cpp parses requests and renders; every operation returns emulator::Outcome whose failures
+// come from errors.hpp.
 #pragma once
 
-#include <map>
-#include <memory>
+#include <optional>
 #include <string>
 
-#include "emulator/backend/config.hpp"
+#include "core/json.hpp"
+#include "core/url.hpp"
+#include "emulator/backend/fixture.hpp"
+#include "emulator/outcome.hpp"
 #include "emulator/service.hpp"
 
 namespace mpemu::backend {
 
-// One request being served: what handlers, templates and actions need.
-struct Call {
-    emulator::Request& req;
-    const BackendConfig& cfg;
-    std::map<std::string, std::string> params;
-    core::Json body;  // parsed JSON body (null when none or not JSON)
-    bool body_is_json = false;
-    bool body_parse_failed = false;
-    std::optional<core::Json> claims;  // verified JWT claims
+// A request body as the routes parsed it.
+struct JsonBody {
+    core::Json value;  // null when none or not JSON
+    bool is_json = false;
+    bool parse_failed = false;  // sent as JSON but unparsable
 };
 
-class BackendService final : public emulator::Service {
-public:
-    std::string name() const override { return "backend"; }
-    std::vector<state::Migration> migrations() const override;
-    std::shared_ptr<const state::FixtureSection> load_fixture(state::FixtureReader& reader) const override;
-    void seed(state::Conn& conn, const state::FixtureSet& set) const override;
-    void mount(emulator::Router& router, emulator::ServiceContext& ctx) override;
-    void summarize(const state::FixtureSet& set, core::Json& summary) const override;
+// The claims of the caller's token (none when anonymous and the rule allows it), or 401/403.
+// authorization: the Authorization header (null when absent).
+emulator::Outcome<std::optional<core::Json>> authenticate(const std::string* authorization, const BackendConfig& cfg,
+                                                          const AuthRule& rule, long long now_unix);
 
-    emulator::Response handle(emulator::Request& req);
+// One page of a collection list.
+struct Page {
+    core::Json items = core::Json::array();
+    long long total = 0;
+    long long page = 1;
+    long long page_size = 20;
+};
+
+struct Created {
+    core::Json row;
+    std::string id;  // as stored (for Location)
+};
+
+class Collections {
+public:
+    explicit Collections(emulator::ServiceContext& ctx) : ctx_(ctx) {}
+
+    // The owner recorded for rows the caller writes: its "sub" on owned collections, else "".
+    static std::string owner_of(const Collection& c, const std::optional<core::Json>& claims);
+
+    // query: ?field=value, field_ne/_gt/_gte/_lt/_lte/_like, q, sort, page, pageSize (and json-server names).
+    emulator::Outcome<Page> list(const Collection& c, const std::string& owner, const core::Params& query);
+    emulator::Outcome<core::Json> get(const Collection& c, const std::string& owner, const std::string& id);
+    emulator::Outcome<Created> create(const Collection& c, const std::string& owner, const JsonBody& body);
+    emulator::Outcome<core::Json> replace(const Collection& c, const std::string& owner, const std::string& id,
+                                          const JsonBody& body);
+    emulator::Outcome<core::Json> patch(const Collection& c, const std::string& owner, const std::string& id,
+                                        const JsonBody& body);
+    emulator::Outcome<void> remove(const Collection& c, const std::string& owner, const std::string& id,
+                                   const JsonBody& body);
+
+    // A row of any collection for templates' {{lookup}} (null when absent; owners are not checked).
+    core::Json lookup(const std::string& collection, const std::string& id);
 
 private:
-    emulator::Response dispatch(Call& call);
-    emulator::Response serve_route(Call& call, const Route& route);
-    emulator::Response serve_collection(Call& call, const Collection& c, bool item);
-    emulator::Response not_found(Call& call);
-    std::optional<emulator::Response> authenticate(Call& call, const AuthRule& rule);
-    TemplateContext template_context(Call& call);
-    emulator::Response run_action(Call& call, const Route& route);
-    std::string base_url() const;
+    emulator::Outcome<core::Json> change(const Collection& c, const std::string& owner, const std::string& id,
+                                         const JsonBody& body, bool merge);
 
-    emulator::ServiceContext* ctx_ = nullptr;
+    emulator::ServiceContext& ctx_;
 };
 
 }  // namespace mpemu::backend

@@ -74,19 +74,62 @@ std::string_view errmsg(Errc code) {
     return "unknown error";
 }
 
-core::Error make_error(Errc code, std::string detail) {
-    return core::Error{std::to_string(errcode(code)), std::string(errmsg(code)), std::move(detail)};
+emulator::Failure make_error(Errc code, std::string detail) {
+    return make_error_text(code, std::string(errmsg(code)), std::move(detail));
 }
 
-core::Error make_error_text(Errc code, std::string message, std::string detail) {
-    return core::Error{std::to_string(errcode(code)), std::move(message), std::move(detail)};
+emulator::Failure make_error_text(Errc code, std::string message, std::string detail) {
+    return emulator::Failure{200, std::to_string(errcode(code)), std::move(message), nullptr, std::move(detail)};
 }
 
-int errcode_of(const core::Error& e) {
+int errcode_of(const emulator::Failure& f) {
     int v = -1;
-    auto [p, ec] = std::from_chars(e.code.data(), e.code.data() + e.code.size(), v);
-    if (ec != std::errc() || p != e.code.data() + e.code.size()) return -1;
+    auto [p, ec] = std::from_chars(f.code.data(), f.code.data() + f.code.size(), v);
+    if (ec != std::errc() || p != f.code.data() + f.code.size()) return -1;
     return v;
+}
+
+emulator::Failure not_emulated(std::string_view method, std::string_view path) {
+    return make_error_text(Errc::kApiUnauthorized, "api unauthorized: mpemu does not emulate " + std::string(method) +
+                                                       " " + std::string(path) +
+                                                       " (GET /__admin/operations lists what it does)");
+}
+
+emulator::Failure admin_failure(std::string code, std::string message) {
+    // The status is not used: admin::error_response maps the code (admin::status_for).
+    return emulator::Failure{500, std::move(code), std::move(message), nullptr, {}};
+}
+
+emulator::Failure no_app(const std::string& appid) {
+    return admin_failure("not_found", "no WeChat app " + appid + " in the fixture set");
+}
+
+emulator::Failure no_user(const std::string& openid, const std::string& appid) {
+    return admin_failure("not_found", "no user " + openid + " of app " + appid + " in the fixture set");
+}
+
+emulator::Failure no_state_row(const std::string& openid) {
+    return admin_failure("not_found", "user " + openid + " has no state row");
+}
+
+emulator::Failure no_phone(const std::string& openid) {
+    return admin_failure("bad_request", "user " + openid + " has no phone in the fixture set");
+}
+
+emulator::Failure bad_count(size_t max) {
+    return admin_failure("bad_request", "\"count\" must be 1 to " + std::to_string(max));
+}
+
+emulator::Failure bad_count_integer(size_t max) {
+    return admin_failure("bad_request", "\"count\" must be an integer from 1 to " + std::to_string(max));
+}
+
+emulator::Failure bad_kind() {
+    return admin_failure("bad_request", "\"kind\" must be \"userinfo\" or \"phone\"");
+}
+
+emulator::Failure bad_limit() {
+    return admin_failure("bad_request", "\"limit\" must be a number");
 }
 
 }  // namespace mpemu::wechat

@@ -1,11 +1,13 @@
 // The WeChat mini program API's error catalogue: errcode numbers and the exact errmsg texts clients
-// see (before the " rid: ..." suffix that the protocol adds when rendering).
+// see (before the " rid: ..." suffix that the protocol adds when rendering), and the texts of the
+// wechat admin operations' errors.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
-#include "core/result.hpp"
+#include "emulator/outcome.hpp"
 
 namespace mpemu::wechat {
 
@@ -49,11 +51,26 @@ inline int errcode(Errc code) {
     return static_cast<int>(code);
 }
 
-// An error as the service returns it: Error.code is the decimal errcode, Error.message the text the
-// client sees (catalogue text, or a more specific one), Error.detail goes only to the log.
-core::Error make_error(Errc code, std::string detail = {});
-core::Error make_error_text(Errc code, std::string message, std::string detail = {});
-// The errcode of an Error made above (-1 when its code is not a number).
-int errcode_of(const core::Error& e);
+// A failure as the service returns it: HTTP 200 (api.weixin.qq.com answers errors with 200), code the
+// decimal errcode, message the text the client sees (catalogue text, or a more specific one), log the
+// detail that goes only to the log.
+emulator::Failure make_error(Errc code, std::string detail = {});
+emulator::Failure make_error_text(Errc code, std::string message, std::string detail = {});
+// The errcode of a Failure made above (-1 when its code is not a number).
+int errcode_of(const emulator::Failure& f);
+
+// 48001 for a path under /sns, /cgi-bin or /wxa that mpemu does not emulate, naming it.
+emulator::Failure not_emulated(std::string_view method, std::string_view path);
+
+// ---- admin operations: {"error":{"code","message"}}, status from admin::status_for(code) ----
+emulator::Failure admin_failure(std::string code, std::string message);
+emulator::Failure no_app(const std::string& appid);
+emulator::Failure no_user(const std::string& openid, const std::string& appid);
+emulator::Failure no_state_row(const std::string& openid);
+emulator::Failure no_phone(const std::string& openid);
+emulator::Failure bad_count(size_t max);          // "count" out of 1..max (the service's check)
+emulator::Failure bad_count_integer(size_t max);  // "count" not an integer in 1..max (the request's check)
+emulator::Failure bad_kind();                     // encrypted_data "kind"
+emulator::Failure bad_limit();                    // messages "limit"
 
 }  // namespace mpemu::wechat

@@ -22,15 +22,11 @@ Response wx_json(std::string body) {
     return Response::json(200, std::move(body), std::string(protocol::kJsonContentType));
 }
 
-Response wx_error(Api& api, const Request& req, const core::Error& e) {
-    if (!e.detail.empty()) {
-        api.log().debug("wechat.error", {{"operation", req.operation_id}, {"errcode", e.code}, {"detail", e.detail}});
+Response wx_error(Api& api, const Request& req, const emulator::Failure& f) {
+    if (!f.log.empty()) {
+        api.log().debug("wechat.error", {{"operation", req.operation_id}, {"errcode", f.code}, {"detail", f.log}});
     }
-    return wx_json(protocol::render_error(errcode_of(e), e.message, api.rid()));
-}
-
-Response wx_error(Api& api, const Request& req, Errc code, std::string message) {
-    return wx_error(api, req, make_error_text(code, std::move(message)));
+    return wx_json(protocol::render_error(errcode_of(f), f.message, api.rid()));
 }
 
 Param query(const Request& req, std::string_view name) {
@@ -46,7 +42,7 @@ Param query_or_body(const Request& req, const core::Json& body, const char* name
 }
 
 template <class T, class Render>
-Response reply(Api& api, const Request& req, const core::Result<T>& r, Render render) {
+Response reply(Api& api, const Request& req, const emulator::Outcome<T>& r, Render render) {
     if (!r) return wx_error(api, req, r.error());
     return render(*r);
 }
@@ -55,9 +51,7 @@ Response refuse(Api& api, const Request& req, const emulator::RefusalInfo& info)
     using emulator::Refusal;
     switch (info.kind) {
         case Refusal::kNotEmulated:
-            return wx_error(api, req, Errc::kApiUnauthorized,
-                            "api unauthorized: mpemu does not emulate " + req.method + " " + req.path +
-                                " (GET /__admin/operations lists what it does)");
+            return wx_error(api, req, not_emulated(req.method, req.path));
         case Refusal::kMethodNotAllowed: {
             bool get = std::find(info.allowed.begin(), info.allowed.end(), "GET") != info.allowed.end();
             return wx_error(api, req, make_error(get ? Errc::kRequireGet : Errc::kRequirePost));
@@ -93,9 +87,7 @@ void add(emulator::Router& router, const char* method, const char* path, const c
 void mount_admin(emulator::Router& router, Api& api) {
     using admin::error_response;
     using admin::json_response;
-    auto fail = [](const core::Error& e) {
-        return error_response(e);
-    };
+    auto fail = [](const emulator::Failure& f) { return error_response(f); };
     admin::add(router, "wechat.login_codes.create", [&api, fail](Request& req) {
         auto body = admin::body_object(req);
         if (!body) return error_response("bad_request", body.error().message);
@@ -111,8 +103,7 @@ void mount_admin(emulator::Router& router, Api& api) {
             const auto& c = (*body)["count"];
             if (!c.is_number_integer() || c.get<long long>() < 1 ||
                 c.get<long long>() > static_cast<long long>(kMaxBulkCodes)) {
-                return error_response("bad_request",
-                                      "\"count\" must be an integer from 1 to " + std::to_string(kMaxBulkCodes));
+                return error_response(bad_count_integer(kMaxBulkCodes));
             }
             count = static_cast<size_t>(c.get<long long>());
         }
@@ -173,7 +164,7 @@ void mount_admin(emulator::Router& router, Api& api) {
         std::string l = q("limit");
         if (!l.empty()) {
             if (l.size() > 9 || l.find_first_not_of("0123456789") != std::string::npos) {
-                return error_response("bad_request", "\"limit\" must be a number");
+                return error_response(bad_limit());
             }
             limit = std::stoul(l);
         }

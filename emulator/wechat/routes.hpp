@@ -2,7 +2,10 @@
 // refusals in WeChat's {errcode, errmsg} format, and the wechat admin operations.
 #pragma once
 
+#include <memory>
+
 #include "emulator/router.hpp"
+#include "emulator/service.hpp"
 
 namespace mpemu::wechat {
 

@@ -8,19 +8,14 @@
 #include "core/text.hpp"
 #include "emulator/wechat/errors.hpp"
 #include "emulator/wechat/protocol.hpp"
-#include "emulator/wechat/routes.hpp"
 #include "emulator/wechat/store.hpp"
 #include "emulator/wechat/wxacode.hpp"
 
 namespace mpemu::wechat {
 namespace {
 
-core::Error admin_error(const std::string& code, std::string message) {
-    return core::make_error(code, std::move(message));
-}
-
 // A POST body that must be a JSON object: empty -> 44002, anything else -> 47001.
-core::Result<core::Json> json_body(const std::string& body) {
+emulator::Outcome<core::Json> json_body(const std::string& body) {
     if (core::trim(body).empty()) return make_error(Errc::kEmptyPostData);
     auto j = core::parse_json(body);
     if (!j || !j->is_object()) return make_error(Errc::kDataFormatError, "body is not a JSON object");
@@ -86,14 +81,6 @@ int keyword_max_length(const std::string& keyword) {
     return 64;
 }
 
-// Database::write needs a default-constructible result; core::Result is not.
-template <class F>
-auto write_tx(state::Database& db, F&& fn) {
-    std::optional<decltype(fn(std::declval<state::Conn&>()))> out;
-    db.write([&](state::Conn& c) { out.emplace(fn(c)); });
-    return std::move(*out);
-}
-
 }  // namespace
 
 std::shared_ptr<const FixtureConfig> Api::config() const {
@@ -131,8 +118,8 @@ void Api::clear_counters() {
 
 // ---- jscode2session ----------------------------------------------------------------------------
 
-core::Result<Session> Api::code2session(const Param& appid, const Param& secret, const Param& js_code,
-                                        const Param& grant_type) {
+emulator::Outcome<Session> Api::code2session(const Param& appid, const Param& secret, const Param& js_code,
+                                             const Param& grant_type) {
     if (!appid || appid->empty()) return make_error(Errc::kAppidMissing);
     if (!secret || secret->empty()) return make_error(Errc::kAppsecretMissing);
     auto cfg = config();
@@ -142,7 +129,7 @@ core::Result<Session> Api::code2session(const Param& appid, const Param& secret,
     if (grant_type && *grant_type != "authorization_code") return make_error(Errc::kInvalidGrantType);
     if (!js_code || !protocol::is_login_code(*js_code)) return make_error(Errc::kInvalidCode, "malformed js_code");
     const long long now = ctx_.clock().now_unix_ms();
-    return write_tx(ctx_.db(), [&](state::Conn& c) -> core::Result<Session> {
+    return ctx_.db().write([&](state::Conn& c) -> emulator::Outcome<Session> {
         Store store(c, *appid);
         auto code = store.code(*js_code, CodeKind::kLogin);
         if (!code) return make_error(Errc::kInvalidCode, "unknown code");
@@ -170,7 +157,7 @@ core::Result<Session> Api::code2session(const Param& appid, const Param& secret,
 
 // ---- access tokens -----------------------------------------------------------------------------
 
-core::Result<AccessToken> Api::token(const Param& grant_type, const Param& appid, const Param& secret) {
+emulator::Outcome<AccessToken> Api::token(const Param& grant_type, const Param& appid, const Param& secret) {
     if (!appid || appid->empty()) return make_error(Errc::kAppidMissing);
     if (!secret || secret->empty()) return make_error(Errc::kAppsecretMissing);
     if (!grant_type || *grant_type != "client_credential") return make_error(Errc::kInvalidGrantType);
@@ -193,7 +180,7 @@ core::Result<AccessToken> Api::token(const Param& grant_type, const Param& appid
     return AccessToken{row.token, kTokenTtlMs / 1000};
 }
 
-core::Result<AccessToken> Api::stable_token(const std::string& body) {
+emulator::Outcome<AccessToken> Api::stable_token(const std::string& body) {
     auto j = json_body(body);
     if (!j) return j.error();
     bool wrong = false;
@@ -216,7 +203,7 @@ core::Result<AccessToken> Api::stable_token(const std::string& body) {
     if (!app) return make_error(Errc::kInvalidAppid);
     if (!core::crypto::constant_time_equals(*secret, app->secret)) return make_error(Errc::kInvalidAppsecret);
     const long long now = ctx_.clock().now_unix_ms();
-    return write_tx(ctx_.db(), [&](state::Conn& c) -> core::Result<AccessToken> {
+    return ctx_.db().write([&](state::Conn& c) -> emulator::Outcome<AccessToken> {
         Store store(c, *appid);
         auto current = store.latest_token(TokenKind::kStable);
         bool current_valid = current && now < current->expires_ms && now >= current->issued_ms;
@@ -254,7 +241,7 @@ core::Result<AccessToken> Api::stable_token(const std::string& body) {
     });
 }
 
-core::Result<std::string> Api::check_access_token(const Param& access_token) {
+emulator::Outcome<std::string> Api::check_access_token(const Param& access_token) {
     if (!access_token || access_token->empty()) return make_error(Errc::kAccessTokenMissing);
     if (!protocol::is_access_token_syntax(*access_token)) return make_error(Errc::kInvalidAccessToken);
     const long long now = ctx_.clock().now_unix_ms();
@@ -272,7 +259,7 @@ core::Result<std::string> Api::check_access_token(const Param& access_token) {
 
 // ---- phone number ------------------------------------------------------------------------------
 
-core::Result<core::OrderedJson> Api::phone_number(const std::string& appid, const std::string& body) {
+emulator::Outcome<core::OrderedJson> Api::phone_number(const std::string& appid, const std::string& body) {
     auto j = json_body(body);
     if (!j) return j.error();
     bool wrong = false;
@@ -282,7 +269,7 @@ core::Result<core::OrderedJson> Api::phone_number(const std::string& appid, cons
     if (!code || !protocol::is_phone_code(*code)) return make_error(Errc::kInvalidCode, "missing or malformed code");
     auto cfg = config();
     const long long now = ctx_.clock().now_unix_ms();
-    return write_tx(ctx_.db(), [&](state::Conn& c) -> core::Result<core::OrderedJson> {
+    return ctx_.db().write([&](state::Conn& c) -> emulator::Outcome<core::OrderedJson> {
         Store store(c, appid);
         auto row = store.code(*code, CodeKind::kPhone);
         if (!row) return make_error(Errc::kInvalidCode, "unknown code");
@@ -305,8 +292,8 @@ core::Result<core::OrderedJson> Api::phone_number(const std::string& appid, cons
 
 // ---- login state -------------------------------------------------------------------------------
 
-core::Result<core::OrderedJson> Api::check_session(const std::string& appid, const Param& openid,
-                                                   const Param& signature, const Param& sig_method) {
+emulator::Outcome<core::OrderedJson> Api::check_session(const std::string& appid, const Param& openid,
+                                                        const Param& signature, const Param& sig_method) {
     if (!openid || openid->empty()) return make_error(Errc::kInvalidOpenid);
     if (!sig_method || *sig_method != "hmac_sha256") return make_error(Errc::kInvalidSigMethod);
     auto user = ctx_.db().read([&](state::Conn& c) { return Store(c, appid).user(*openid); });
@@ -318,12 +305,12 @@ core::Result<core::OrderedJson> Api::check_session(const std::string& appid, con
     return protocol::ok_object();
 }
 
-core::Result<core::OrderedJson> Api::reset_session_key(const std::string& appid, const Param& openid,
-                                                       const Param& signature, const Param& sig_method) {
+emulator::Outcome<core::OrderedJson> Api::reset_session_key(const std::string& appid, const Param& openid,
+                                                            const Param& signature, const Param& sig_method) {
     if (!openid || openid->empty()) return make_error(Errc::kInvalidOpenid);
     if (!sig_method || *sig_method != "hmac_sha256") return make_error(Errc::kInvalidSigMethod);
     const long long now = ctx_.clock().now_unix_ms();
-    return write_tx(ctx_.db(), [&](state::Conn& c) -> core::Result<core::OrderedJson> {
+    return ctx_.db().write([&](state::Conn& c) -> emulator::Outcome<core::OrderedJson> {
         Store store(c, appid);
         auto user = store.user(*openid);
         if (!user) return make_error(Errc::kInvalidOpenid);
@@ -342,7 +329,7 @@ core::Result<core::OrderedJson> Api::reset_session_key(const std::string& appid,
 
 // ---- msg_sec_check v2 --------------------------------------------------------------------------
 
-core::Result<core::OrderedJson> Api::msg_sec_check(const std::string& appid, const std::string& body) {
+emulator::Outcome<core::OrderedJson> Api::msg_sec_check(const std::string& appid, const std::string& body) {
     auto j = json_body(body);
     if (!j) return j.error();
     const core::Json& b = *j;
@@ -409,7 +396,7 @@ core::Result<core::OrderedJson> Api::msg_sec_check(const std::string& appid, con
 
 // ---- subscribe messages ------------------------------------------------------------------------
 
-core::Result<core::OrderedJson> Api::subscribe_send(const std::string& appid, const std::string& body) {
+emulator::Outcome<core::OrderedJson> Api::subscribe_send(const std::string& appid, const std::string& body) {
     auto j = json_body(body);
     if (!j) return j.error();
     const core::Json& b = *j;
@@ -458,7 +445,7 @@ core::Result<core::OrderedJson> Api::subscribe_send(const std::string& appid, co
         }
     }
     const long long now = ctx_.clock().now_unix_ms();
-    return write_tx(ctx_.db(), [&](state::Conn& c) -> core::Result<core::OrderedJson> {
+    return ctx_.db().write([&](state::Conn& c) -> emulator::Outcome<core::OrderedJson> {
         Store store(c, appid);
         int remaining = store.subscription(*touser, *template_id);
         if (remaining <= 0) return make_error(Errc::kUserRefuseMsg);
@@ -482,7 +469,7 @@ core::Result<core::OrderedJson> Api::subscribe_send(const std::string& appid, co
 
 // ---- getwxacodeunlimit -------------------------------------------------------------------------
 
-core::Result<std::string> Api::wxacode_unlimited(const std::string& appid, const std::string& body) {
+emulator::Outcome<std::string> Api::wxacode_unlimited(const std::string& appid, const std::string& body) {
     auto j = json_body(body);
     if (!j) return j.error();
     const core::Json& b = *j;
@@ -550,16 +537,16 @@ core::Result<std::string> Api::wxacode_unlimited(const std::string& appid, const
 
 // ---- admin -------------------------------------------------------------------------------------
 
-core::Result<std::vector<std::string>> Api::mint_login_codes(const std::string& appid, const std::string& openid,
-                                                             size_t count) {
+emulator::Outcome<std::vector<std::string>> Api::mint_login_codes(const std::string& appid, const std::string& openid,
+                                                                  size_t count) {
     auto cfg = config();
     const AppConfig* app = cfg->app(appid);
-    if (!app) return admin_error("not_found", "no WeChat app " + appid + " in the fixture set");
+    if (!app) return no_app(appid);
     if (!cfg->user(appid, openid)) {
-        return admin_error("not_found", "no user " + openid + " of app " + appid + " in the fixture set");
+        return no_user(openid, appid);
     }
     if (count < 1 || count > kMaxBulkCodes) {
-        return admin_error("bad_request", "\"count\" must be 1 to " + std::to_string(kMaxBulkCodes));
+        return bad_count(kMaxBulkCodes);
     }
     const long long now = ctx_.clock().now_unix_ms();
     // 8 base62 characters of the minting time, then 24 random ones: codes minted together sit together
@@ -574,10 +561,10 @@ core::Result<std::vector<std::string>> Api::mint_login_codes(const std::string& 
     order.reserve(count);
     for (const auto& c : codes) order.push_back(&c);
     std::sort(order.begin(), order.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
-    return write_tx(ctx_.db(), [&](state::Conn& c) -> core::Result<std::vector<std::string>> {
+    return ctx_.db().write([&](state::Conn& c) -> emulator::Outcome<std::vector<std::string>> {
         Store store(c, appid);
         auto user = store.user(openid);
-        if (!user) return admin_error("not_found", "user " + openid + " has no state row");
+        if (!user) return no_state_row(openid);
         if (app->rotate_session_key_on_login || !user->session_key)
             store.set_session_key(user->id, new_session_key(), now);
         for (const auto* code : order) store.insert_code(*code, CodeKind::kLogin, user->id, now);
@@ -585,34 +572,33 @@ core::Result<std::vector<std::string>> Api::mint_login_codes(const std::string& 
     });
 }
 
-core::Result<std::string> Api::mint_phone_code(const std::string& appid, const std::string& openid) {
+emulator::Outcome<std::string> Api::mint_phone_code(const std::string& appid, const std::string& openid) {
     auto cfg = config();
-    if (!cfg->app(appid)) return admin_error("not_found", "no WeChat app " + appid + " in the fixture set");
+    if (!cfg->app(appid)) return no_app(appid);
     const UserConfig* u = cfg->user(appid, openid);
-    if (!u) return admin_error("not_found", "no user " + openid + " of app " + appid + " in the fixture set");
-    if (!u->phone) return admin_error("bad_request", "user " + openid + " has no phone in the fixture set");
+    if (!u) return no_user(openid, appid);
+    if (!u->phone) return no_phone(openid);
     const long long now = ctx_.clock().now_unix_ms();
     std::string code = ctx_.ids().hex(64);
-    return write_tx(ctx_.db(), [&](state::Conn& c) -> core::Result<std::string> {
+    return ctx_.db().write([&](state::Conn& c) -> emulator::Outcome<std::string> {
         Store store(c, appid);
         auto user = store.user(openid);
-        if (!user) return admin_error("not_found", "user " + openid + " has no state row");
+        if (!user) return no_state_row(openid);
         store.insert_code(code, CodeKind::kPhone, user->id, now);
         return code;
     });
 }
 
-core::Result<core::OrderedJson> Api::encrypted_data(const std::string& appid, const std::string& openid,
-                                                    const std::string& kind) {
+emulator::Outcome<core::OrderedJson> Api::encrypted_data(const std::string& appid, const std::string& openid,
+                                                         const std::string& kind) {
     if (kind != "userinfo" && kind != "phone") {
-        return admin_error("bad_request", "\"kind\" must be \"userinfo\" or \"phone\"");
+        return bad_kind();
     }
     auto cfg = config();
-    if (!cfg->app(appid)) return admin_error("not_found", "no WeChat app " + appid + " in the fixture set");
+    if (!cfg->app(appid)) return no_app(appid);
     const UserConfig* u = cfg->user(appid, openid);
-    if (!u) return admin_error("not_found", "no user " + openid + " of app " + appid + " in the fixture set");
-    if (kind == "phone" && !u->phone)
-        return admin_error("bad_request", "user " + openid + " has no phone in the fixture set");
+    if (!u) return no_user(openid, appid);
+    if (kind == "phone" && !u->phone) return no_phone(openid);
     const long long now = ctx_.clock().now_unix_ms();
     std::string session_key = ctx_.db().write([&](state::Conn& c) {
         Store store(c, appid);
@@ -628,7 +614,7 @@ core::Result<core::OrderedJson> Api::encrypted_data(const std::string& appid, co
     std::string raw;
     if (kind == "phone") {
         auto phone = protocol::split_phone(*u->phone);
-        if (!phone) return admin_error("bad_request", phone.error().message);
+        if (!phone) return admin_failure("bad_request", phone.error().message);
         plaintext = core::dump(protocol::phone_payload(*phone, now / 1000, appid));
     } else {
         protocol::UserProfile p;
@@ -645,7 +631,7 @@ core::Result<core::OrderedJson> Api::encrypted_data(const std::string& appid, co
         raw = protocol::user_raw_data(p);
     }
     auto enc = protocol::encrypt_data(session_key, iv, plaintext);
-    if (!enc) return admin_error("internal", enc.error().message);
+    if (!enc) return admin_failure("internal", enc.error().message);
     out["encryptedData"] = *enc;
     out["iv"] = core::crypto::base64_encode(iv);
     if (kind == "userinfo") {
@@ -671,48 +657,6 @@ core::Json Api::messages(const std::string& appid, const std::string& touser, co
                         {"sent_at_ms", m.sent_ms}});
     }
     return list;
-}
-
-// ---- emulator::Service -------------------------------------------------------------------------
-
-std::vector<state::Migration> WechatService::migrations() const {
-    return wechat::migrations();
-}
-
-std::shared_ptr<const state::FixtureSection> WechatService::load_fixture(state::FixtureReader& reader) const {
-    return load_fixture_config(reader);
-}
-
-void WechatService::seed(state::Conn& conn, const state::FixtureSet& set) const {
-    if (auto cfg = set.section<FixtureConfig>("wechat")) wechat::seed(conn, *cfg);
-}
-
-void WechatService::mount(emulator::Router& router, emulator::ServiceContext& ctx) {
-    api_ = std::make_unique<Api>(ctx);
-    mount_routes(router, *api_);
-}
-
-void WechatService::summarize(const state::FixtureSet& set, core::Json& summary) const {
-    auto cfg = set.section<FixtureConfig>("wechat");
-    if (!cfg) return;
-    core::Json apps = core::Json::array();
-    for (const auto& a : cfg->apps) {
-        core::Json app = {{"appid", a.appid}, {"secret", a.secret}};
-        if (!a.name.empty()) app["name"] = a.name;
-        apps.push_back(std::move(app));
-    }
-    summary["wechat"] = {{"apps", apps}};
-    if (!summary.contains("users") || !summary["users"].is_array()) summary["users"] = core::Json::array();
-    for (const auto& u : cfg->users) {
-        core::Json j = {{"openid", u.openid}, {"appid", u.appid}, {"nickname", u.nickname}};
-        if (u.unionid) j["unionid"] = *u.unionid;
-        if (u.phone) j["phone"] = *u.phone;
-        summary["users"].push_back(std::move(j));
-    }
-}
-
-void WechatService::on_reset() {
-    if (api_) api_->clear_counters();
 }
 
 }  // namespace mpemu::wechat

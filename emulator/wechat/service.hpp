@@ -1,8 +1,8 @@
 // The rules of the WeChat mini program API: login codes and sessions, access tokens (token and
 // stable_token worlds), phone codes, legacy open data, login-state checks, content checks, subscribe
 // messages and mini program codes. No HTTP here: routes.cpp parses requests and renders results.
-// Errors are core::Error made by errors.hpp (code = errcode) for API calls, and
-// {code "bad_request"|"not_found", message} for admin calls.
+// Every operation returns emulator::Outcome: API failures are made by errors.hpp (code = errcode,
+// status 200), admin failures carry an admin code ("bad_request", "not_found") for admin::error_response.
 #pragma once
 
 #include <map>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/json.hpp"
-#include "core/result.hpp"
+#include "emulator/outcome.hpp"
 #include "emulator/service.hpp"
 #include "emulator/wechat/fixture.hpp"
 
@@ -45,29 +45,29 @@ public:
     explicit Api(emulator::ServiceContext& ctx) : ctx_(ctx) {}
 
     // ---- API operations ----
-    core::Result<Session> code2session(const Param& appid, const Param& secret, const Param& js_code,
-                                       const Param& grant_type);
-    core::Result<AccessToken> token(const Param& grant_type, const Param& appid, const Param& secret);
-    core::Result<AccessToken> stable_token(const std::string& body);
+    emulator::Outcome<Session> code2session(const Param& appid, const Param& secret, const Param& js_code,
+                                            const Param& grant_type);
+    emulator::Outcome<AccessToken> token(const Param& grant_type, const Param& appid, const Param& secret);
+    emulator::Outcome<AccessToken> stable_token(const std::string& body);
     // The appid owning a valid access token, or 41001/40014/40001/42001.
-    core::Result<std::string> check_access_token(const Param& access_token);
-    core::Result<core::OrderedJson> phone_number(const std::string& appid, const std::string& body);
-    core::Result<core::OrderedJson> check_session(const std::string& appid, const Param& openid, const Param& signature,
-                                                  const Param& sig_method);
-    core::Result<core::OrderedJson> reset_session_key(const std::string& appid, const Param& openid,
-                                                      const Param& signature, const Param& sig_method);
-    core::Result<core::OrderedJson> msg_sec_check(const std::string& appid, const std::string& body);
-    core::Result<core::OrderedJson> subscribe_send(const std::string& appid, const std::string& body);
+    emulator::Outcome<std::string> check_access_token(const Param& access_token);
+    emulator::Outcome<core::OrderedJson> phone_number(const std::string& appid, const std::string& body);
+    emulator::Outcome<core::OrderedJson> check_session(const std::string& appid, const Param& openid,
+                                                       const Param& signature, const Param& sig_method);
+    emulator::Outcome<core::OrderedJson> reset_session_key(const std::string& appid, const Param& openid,
+                                                           const Param& signature, const Param& sig_method);
+    emulator::Outcome<core::OrderedJson> msg_sec_check(const std::string& appid, const std::string& body);
+    emulator::Outcome<core::OrderedJson> subscribe_send(const std::string& appid, const std::string& body);
     // PNG bytes.
-    core::Result<std::string> wxacode_unlimited(const std::string& appid, const std::string& body);
+    emulator::Outcome<std::string> wxacode_unlimited(const std::string& appid, const std::string& body);
 
     // ---- admin operations ----
-    core::Result<std::vector<std::string>> mint_login_codes(const std::string& appid, const std::string& openid,
-                                                            size_t count);
-    core::Result<std::string> mint_phone_code(const std::string& appid, const std::string& openid);
+    emulator::Outcome<std::vector<std::string>> mint_login_codes(const std::string& appid, const std::string& openid,
+                                                                 size_t count);
+    emulator::Outcome<std::string> mint_phone_code(const std::string& appid, const std::string& openid);
     // {encryptedData, iv, rawData?, signature?} for kind "userinfo" or "phone".
-    core::Result<core::OrderedJson> encrypted_data(const std::string& appid, const std::string& openid,
-                                                   const std::string& kind);
+    emulator::Outcome<core::OrderedJson> encrypted_data(const std::string& appid, const std::string& openid,
+                                                        const std::string& kind);
     core::Json messages(const std::string& appid, const std::string& touser, const std::string& template_id,
                         size_t limit);
 
@@ -86,21 +86,6 @@ private:
     emulator::ServiceContext& ctx_;
     std::mutex rate_mu_;
     std::map<std::string, std::pair<long long, int>> login_counts_;  // appid/openid -> (minute, calls)
-};
-
-// The emulator::Service that plugs the API into the emulator (fixtures, tables, routes, summary).
-class WechatService final : public emulator::Service {
-public:
-    std::string name() const override { return "wechat"; }
-    std::vector<state::Migration> migrations() const override;
-    std::shared_ptr<const state::FixtureSection> load_fixture(state::FixtureReader& reader) const override;
-    void seed(state::Conn& conn, const state::FixtureSet& set) const override;
-    void mount(emulator::Router& router, emulator::ServiceContext& ctx) override;
-    void summarize(const state::FixtureSet& set, core::Json& summary) const override;
-    void on_reset() override;
-
-private:
-    std::unique_ptr<Api> api_;
 };
 
 }  // namespace mpemu::wechat

@@ -10,7 +10,7 @@
 
 #include "core/json.hpp"
 #include "core/text.hpp"
-#include "emulator/backend/jwt.hpp"
+#include "emulator/backend/protocol.hpp"
 #include "tests/support/emulator_process.hpp"
 #include "tests/support/process.hpp"
 
@@ -30,7 +30,7 @@ std::string token_for(const std::string& sub, long long exp_offset = 3600, Json 
     Json claims = {{"sub", sub},         {"iss", "mpemu-demo-shop"}, {"iat", now}, {"exp", now + exp_offset},
                    {"role", "customer"}, {"provider", "wechat"}};
     claims.update(extra);
-    return backend::jwt::sign_hs256(claims, kSecret);
+    return backend::protocol::sign_jwt_hs256(claims, kSecret);
 }
 
 core::HeaderList auth(const std::string& token) {
@@ -255,8 +255,8 @@ TEST_CASE("backend: JWT checks: missing, malformed, forged, expired, wrong claim
     CHECK(body_of(r)["reason"] == "malformed");
 
     long long now = static_cast<long long>(std::time(nullptr));
-    std::string forged = backend::jwt::sign_hs256({{"sub", kZhangsan}, {"iss", "mpemu-demo-shop"}, {"exp", now + 60}},
-                                                  "another-secret-of-sufficient-len");
+    std::string forged = backend::protocol::sign_jwt_hs256(
+        {{"sub", kZhangsan}, {"iss", "mpemu-demo-shop"}, {"exp", now + 60}}, "another-secret-of-sufficient-len");
     r = emu.get("/api/me", auth(forged));
     CHECK(r.status == 401);
     CHECK(body_of(r)["reason"] == "signature");

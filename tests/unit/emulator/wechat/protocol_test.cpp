@@ -105,7 +105,7 @@ TEST_CASE("wechat: errors render as {errcode, errmsg} with an 8-8-8 rid suffix",
     CHECK(errmsg(Errc::kInvalidCredential) == "invalid credential, access_token is invalid or not latest");
     CHECK(errcode_of(make_error(Errc::kAccessTokenExpired)) == 42001);
     CHECK(errcode_of(make_error(Errc::kSystemError)) == -1);
-    CHECK(errcode_of(core::make_error("x", "y")) == -1);
+    CHECK(errcode_of(emulator::Failure{200, "x", "y", nullptr, {}}) == -1);
 }
 
 TEST_CASE("wechat: success bodies keep the real key order and carry no errcode", "[wechat][protocol]") {

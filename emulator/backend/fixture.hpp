@@ -1,5 +1,6 @@
-// The backend section of a fixture set, parsed and checked: collections, stub routes, login and pay
-// actions, JWT settings and the app's OpenAPI document. Immutable once loaded.
+// The backend section of a fixture set, parsed and checked (with file:line:column), and summarized for
+// GET /__admin/fixtures: collections, stub routes, login and pay actions, JWT settings and the app's
+// OpenAPI document. Immutable once loaded. Seeding its rows is the store's (store.hpp).
 #pragma once
 
 #include <map>
@@ -28,7 +29,6 @@ struct PathTemplate {
     bool match(const std::vector<std::string_view>& raw_segments, std::map<std::string, std::string>* params,
                int* literals = nullptr) const;
 };
-std::vector<std::string_view> split_path(std::string_view path);
 
 // Who may call a route or collection.
 struct AuthRule {
@@ -136,6 +136,8 @@ struct BackendConfig : state::FixtureSection {
 };
 
 // Reads and checks the "backend" section (null when absent).
-std::shared_ptr<const BackendConfig> load_backend_config(state::FixtureReader& reader);
+std::shared_ptr<const BackendConfig> load_fixture_config(state::FixtureReader& reader);
+// summary["backend"]: prefixes, collections, routes (with actions and why one is unavailable), OpenAPI.
+void summarize(const BackendConfig& cfg, core::Json& summary);
 
 }  // namespace mpemu::backend

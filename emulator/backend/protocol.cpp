@@ -1,19 +1,19 @@
 // HS256 JWT signing and verification on core/crypto's HMAC.
-#include "emulator/backend/jwt.hpp"
+#include "emulator/backend/protocol.hpp"
 
 #include "core/crypto.hpp"
 
-namespace mpemu::backend::jwt {
+namespace mpemu::backend::protocol {
 
 namespace crypto = core::crypto;
 
-std::string sign_hs256(const core::Json& claims, const std::string& secret) {
+std::string sign_jwt_hs256(const core::Json& claims, const std::string& secret) {
     static const std::string kHeader = crypto::base64url_encode(R"({"alg":"HS256","typ":"JWT"})");
     std::string signing_input = kHeader + "." + crypto::base64url_encode(core::dump(claims));
     return signing_input + "." + crypto::base64url_encode(crypto::hmac_sha256(secret, signing_input));
 }
 
-core::Result<core::Json> verify_hs256(std::string_view token, const std::string& secret, const VerifyOptions& o) {
+core::Result<core::Json> verify_jwt_hs256(std::string_view token, const std::string& secret, const JwtOptions& o) {
     auto d1 = token.find('.');
     auto d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);
     if (d1 == std::string_view::npos || d2 == std::string_view::npos ||
@@ -49,4 +49,4 @@ core::Result<core::Json> verify_hs256(std::string_view token, const std::string&
     return *payload;
 }
 
-}  // namespace mpemu::backend::jwt
+}  // namespace mpemu::backend::protocol

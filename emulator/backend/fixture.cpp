@@ -1,14 +1,16 @@
 // Reading the backend section of fixture.json into a BackendConfig, with positioned errors.
-#include "emulator/backend/config.hpp"
+#include "emulator/backend/fixture.hpp"
 
 #include "core/text.hpp"
 #include "core/time_format.hpp"
 #include "core/url.hpp"
+#include "emulator/router.hpp"
 
 namespace mpemu::backend {
 namespace {
 
 using core::Json;
+using emulator::split_path;
 namespace crypto = core::crypto;
 
 std::string ptr(std::string_view base, std::string_view token) {
@@ -364,18 +366,6 @@ struct Loader {
 
 }  // namespace
 
-std::vector<std::string_view> split_path(std::string_view path) {
-    std::vector<std::string_view> out;
-    size_t start = (!path.empty() && path[0] == '/') ? 1 : 0;
-    while (start <= path.size()) {
-        size_t slash = path.find('/', start);
-        out.push_back(path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
-        if (slash == std::string_view::npos) break;
-        start = slash + 1;
-    }
-    return out;
-}
-
 PathTemplate PathTemplate::parse(const std::string& text) {
     PathTemplate t;
     t.text = text;
@@ -447,7 +437,7 @@ const Collection* BackendConfig::collection(const std::string& name) const {
     return nullptr;
 }
 
-std::shared_ptr<const BackendConfig> load_backend_config(state::FixtureReader& reader) {
+std::shared_ptr<const BackendConfig> load_fixture_config(state::FixtureReader& reader) {
     const Json& root = reader.root();
     if (!root.contains("backend")) return nullptr;
     const Json& b = root["backend"];
@@ -547,6 +537,21 @@ std::shared_ptr<const BackendConfig> load_backend_config(state::FixtureReader& r
                          "the backend's paths must not start with " + p + " (a provider or the admin API uses it)");
     }
     return cfg;
+}
+
+void summarize(const BackendConfig& cfg, Json& summary) {
+    Json b = {{"prefixes", cfg.prefixes}, {"collections", Json::array()}, {"routes", Json::array()}};
+    for (const auto& c : cfg.collections)
+        b["collections"].push_back({{"name", c.name}, {"path", c.path.text}, {"owned", c.owned}});
+    for (const auto& r : cfg.routes) {
+        Json j = {{"name", r.name}, {"method", r.method}, {"path", r.path.text}};
+        if (r.action.type != ActionType::kNone) j["action"] = r.action.type_name;
+        if (!r.action.unavailable.empty()) j["unavailable"] = r.action.unavailable;
+        b["routes"].push_back(j);
+    }
+    if (cfg.openapi)
+        b["openapi"] = {{"version", cfg.openapi->version()}, {"operations", cfg.openapi->operations().size()}};
+    summary["backend"] = b;
 }
 
 }  // namespace mpemu::backend
