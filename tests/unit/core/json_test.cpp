@@ -421,7 +421,9 @@ TEST_CASE("JSONPath: compile errors name the problem and its column", "[core][js
 }
 
 TEST_CASE("JSONPath regex filters cope with long strings", "[core][json][jsonpath]") {
-    Json doc = Json::array({std::string(200000, 'a') + "b", "ab"});
+    std::string long_b(200000, 'a');
+    long_b += 'b';  // appended in place: GCC 12 misreports bounds on a temporary here (-Warray-bounds)
+    Json doc = Json::array({long_b, "ab"});
     CHECK(query_pointers("$[?(@ =~ /a*b/)]", doc) == std::vector<std::string>{"/0", "/1"});
     CHECK(query_pointers("$[?(@ =~ /.*c/)]", doc).empty());
 }
