@@ -1527,7 +1527,8 @@ Result<const JsonSchema*> embedded_schema(std::string_view name) {
         it = compiled.emplace(std::string(name), std::move(schema)).first;
     }
     if (!it->second) {
-        return make_error("embedded", "internal error: schemas/" + std::string(name) + ": " + it->second.error().message);
+        return make_error("embedded",
+                          "internal error: schemas/" + std::string(name) + ": " + it->second.error().message);
     }
     return &it->second.value();
 }

@@ -215,9 +215,8 @@ Response Emulator::handle(Request& req) {
         for (const auto& gr : router_.groups()) {
             for (const auto& p : gr->prefixes) prefixes.push_back(p);
         }
-        res = admin::error_response("not_found",
-                                    "no emulated service serves " + req.method + " " + req.path +
-                                        "; emulated paths start with " + core::join(prefixes, ", "));
+        res = admin::error_response("not_found", "no emulated service serves " + req.method + " " + req.path +
+                                                     "; emulated paths start with " + core::join(prefixes, ", "));
     }
     double latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     const bool is_admin = is_admin_group;
