@@ -491,6 +491,9 @@ void Front::accept_loop(const Listener& l) {
             } catch (...) {
                 // Nothing may escape a thread; the connection just ends.
             }
+            // The client sees the end now; the descriptor itself is closed when the connection is reaped,
+            // so stop() never shuts down a number that was reused meanwhile.
+            ::shutdown(ref.fd, SHUT_RDWR);
             ref.done.store(true);
         });
     }
