@@ -7,7 +7,9 @@
 
 #include "core/text.hpp"
 #include "core/time_format.hpp"
+#include "core/tls.hpp"
 #include "emulator/admin/admin_routes.hpp"
+#include "emulator/front.hpp"
 #include "emulator/server.hpp"
 #include "emulator/state/fixture_loader.hpp"
 #include "emulator/version.hpp"
@@ -21,6 +23,7 @@ Emulator::Emulator(const ServeOptions& options)
 }
 
 Emulator::~Emulator() {
+    if (front_) front_->stop();
     for (auto& s : services_) s->stop();
     if (outbox_) outbox_->stop();
 }
@@ -112,25 +115,106 @@ core::Status Emulator::open_state(core::Diagnostics& diags) {
 core::Result<int> Emulator::bind() {
     if (!server_) {
         server_ = std::make_unique<HttpServer>(
-            options_, [this](Request& r) { return handle(r); },
-            [this](Request& r, const RefusalInfo& info) {
+            options_, [this](Request& r, const Arrival& a) { return handle(r, a); },
+            [this](Request& r, const RefusalInfo& info, const Arrival& a) {
                 r.request_id = ids_.hex(16);
                 const RouteGroup* g = router_.group_for(r.path);
                 Response res = g && g->refuse ? g->refuse(r, info) : admin::error_response("refused", info.detail);
-                journal_.record(JournalEntry::of(r, res, g ? g->name : "", core::to_unix_ms(core::Clock::wall_now()),
-                                                 clock_.now_unix_ms()));
+                JournalEntry e = JournalEntry::of(r, res, g ? g->name : "", core::to_unix_ms(core::Clock::wall_now()),
+                                                  clock_.now_unix_ms());
+                e.transport = a.transport;
+                const std::string* host = r.header("Host");
+                e.host = host ? *host : a.host;
+                journal_.record(std::move(e));
                 return res;
             });
     }
+    if (options_.proxy) {
+        // The proxy port takes plain HTTP and CONNECT: the HTTP server moves to an internal loopback port
+        // and the front relays plain requests to it.
+        auto internal = server_->bind("127.0.0.1", 0);
+        if (!internal) return internal.error();
+        server_->set_arrivals(&arrivals_, true);
+        auto st = bind_front("127.0.0.1", *internal);
+        if (!st) return st.error();
+        return port_;
+    }
     auto port = server_->bind(options_.host, options_.port);
-    if (port) port_ = *port;
-    return port;
+    if (!port) return port;
+    port_ = *port;
+    if (options_.tls) {
+        server_->set_arrivals(&arrivals_, false);
+        std::string upstream = options_.host == "0.0.0.0" ? "127.0.0.1" : options_.host == "::" ? "::1" : options_.host;
+        auto st = bind_front(upstream, port_);
+        if (!st) return st.error();
+    }
+    return port_;
+}
+
+std::vector<std::string> Emulator::tls_hosts() const {
+    std::vector<std::string> hosts = provider_hosts();
+    for (const auto& h : options_.tls_hosts) {
+        if (!core::tls::host_covered(hosts, h)) hosts.push_back(h);
+    }
+    return hosts;
+}
+
+core::Status Emulator::bind_front(const std::string& upstream_host, int upstream_port) {
+    ca_dir_ = options_.ca_dir.empty() ? core::tls::default_ca_dir() : options_.ca_dir;
+    if (!core::tls::ca_exists(ca_dir_)) {
+        auto st = core::tls::create_ca(ca_dir_, false);
+        if (!st) return st;
+        log_.info("tls.ca_created", {{"dir", ca_dir_}, {"trust", core::tls::ca_cert_path(ca_dir_)}});
+    }
+    auto hosts = tls_hosts();
+    auto leaf = core::tls::mint_leaf(ca_dir_, hosts);
+    if (!leaf) return leaf.error();
+    auto ctx = core::tls::ServerContext::create(*leaf, hosts);
+    if (!ctx) return ctx.error();
+
+    FrontConfig config;
+    config.upstream_host = upstream_host;
+    config.upstream_port = upstream_port;
+    config.tls = std::shared_ptr<core::tls::ServerContext>(std::move(*ctx));
+    config.policy = {hosts, options_.proxy_only_providers, options_.admin_token};
+    config.handshake_timeout_ms = options_.tls_handshake_timeout_ms;
+    config.idle_timeout_ms = options_.relay_idle_timeout_ms;
+    config.max_connections = options_.max_relays;
+    front_ =
+        std::make_unique<Front>(std::move(config), arrivals_, [this](JournalEntry e) { record_front(std::move(e)); });
+    if (options_.proxy) {
+        auto port = front_->listen(Front::Kind::kProxy, options_.host, options_.port);
+        if (!port) return port.error();
+        port_ = *port;
+    }
+    if (options_.tls) {
+        auto port = front_->listen(Front::Kind::kTls, options_.host, options_.tls_port);
+        if (!port) return port.error();
+        tls_port_ = *port;
+    }
+    return {};
+}
+
+void Emulator::record_front(JournalEntry e) {
+    e.id = ids_.hex(16);
+    e.started_ms = core::to_unix_ms(core::Clock::wall_now());
+    e.emulated_ms = clock_.now_unix_ms();
+    if (e.status != 200) {
+        log_.warn("front.refused", {{"operation", e.operation_id},
+                                    {"target", e.target},
+                                    {"client", e.remote_addr},
+                                    {"status", e.status},
+                                    {"detail", e.response_body}});
+    }
+    journal_.record(std::move(e));
 }
 
 void Emulator::run() {
     for (auto& s : services_) s->start(*this);
     outbox_->start(options_.notify_workers);
+    if (front_) front_->start();
     server_->listen();
+    if (front_) front_->stop();
     // Stopped: in-flight requests have finished. Flush background work and state.
     for (auto& s : services_) s->stop();
     outbox_->stop();
@@ -143,6 +227,8 @@ void Emulator::run() {
 }
 
 void Emulator::stop() {
+    // The front first: its relays end, so the HTTP server's workers see their connections close.
+    if (front_) front_->stop();
     if (server_) server_->stop();
 }
 
@@ -152,7 +238,7 @@ std::string Emulator::base_url() const {
     return "http://" + host + ":" + std::to_string(port_);
 }
 
-Response Emulator::handle(Request& req) {
+Response Emulator::handle(Request& req, const Arrival& arrival) {
     auto started = std::chrono::steady_clock::now();
     long long started_wall = core::to_unix_ms(core::Clock::wall_now());
     if (req.request_id.empty()) req.request_id = ids_.hex(16);
@@ -225,6 +311,9 @@ Response Emulator::handle(Request& req) {
         e.operation_id = req.operation_id;
         e.request_body = req.body;
         e.latency_ms = latency_ms;
+        e.transport = arrival.transport;
+        const std::string* host = req.header("Host");
+        e.host = host ? *host : arrival.host;
         journal_.record(std::move(e));
     }
     if (log_.enabled(is_admin ? core::LogLevel::kDebug : core::LogLevel::kInfo)) {

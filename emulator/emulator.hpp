@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/diagnostic.hpp"
+#include "emulator/arrival.hpp"
 #include "emulator/faults.hpp"
 #include "emulator/journal.hpp"
 #include "emulator/options.hpp"
@@ -21,6 +22,7 @@
 namespace mpemu::emulator {
 
 class HttpServer;
+class Front;
 
 class Emulator final : public ServiceContext {
 public:
@@ -38,9 +40,13 @@ public:
     void stop();
     std::string base_url() const;
     int port() const { return port_; }
+    int tls_port() const { return tls_port_; }  // 0 without --tls
+    const std::string& ca_dir() const { return ca_dir_; }
+    std::vector<std::string> tls_hosts() const;  // the providers' hostnames plus --tls-host
 
     // Handles one request as the HTTP server would (also used by in-process tests and benchmarks).
-    Response handle(Request& req);
+    Response handle(Request& req) { return handle(req, Arrival{}); }
+    Response handle(Request& req, const Arrival& arrival);
 
     // ---- ServiceContext ----
     core::Clock& clock() override { return clock_; }
@@ -73,6 +79,8 @@ private:
     core::Status open_state(core::Diagnostics& diags);
     std::vector<state::Migration> all_migrations() const;
     core::Result<std::unique_ptr<state::Database>> build_pristine(const state::FixtureSet& set);
+    core::Status bind_front(const std::string& upstream_host, int upstream_port);
+    void record_front(JournalEntry e);
 
     ServeOptions options_;
     core::Clock clock_;
@@ -86,6 +94,10 @@ private:
     Journal journal_;
     Faults faults_;
     std::unique_ptr<HttpServer> server_;
+    ArrivalRegistry arrivals_;
+    std::unique_ptr<Front> front_;
+    int tls_port_ = 0;
+    std::string ca_dir_;
 
     mutable std::mutex fixtures_mu_;
     std::shared_ptr<const state::FixtureSet> fixtures_;

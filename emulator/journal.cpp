@@ -104,6 +104,8 @@ core::OrderedJson Journal::to_json(const JournalEntry& e, bool with_bodies) {
     j["status"] = e.status;
     j["latency_ms"] = e.latency_ms;
     j["remote_addr"] = e.remote_addr;
+    j["transport"] = e.transport;
+    j["host"] = e.host;
     if (with_bodies) {
         j["request"] = {{"headers", headers_json(e.request_headers)},
                         {"body", body_json(e.request_body)},
@@ -171,6 +173,8 @@ core::OrderedJson Journal::to_har(const std::vector<JournalEntry>& entries, cons
         entry["timings"] = {{"send", 0}, {"wait", e.latency_ms}, {"receive", 0}};
         entry["_operationId"] = e.operation_id;
         entry["_requestId"] = e.id;
+        entry["_transport"] = e.transport;
+        entry["_host"] = e.host;
         items.push_back(entry);
     }
     log["entries"] = items;

@@ -23,6 +23,8 @@ struct JournalEntry {
     std::string group;         // route group ("wechat", "admin", ...) or "" when none
     std::string operation_id;  // "" when no operation matched
     std::string remote_addr;
+    std::string transport = "plain";  // how it came in: "plain", "tls" (real hostname) or "proxy" (CONNECT)
+    std::string host;                 // the Host it named (header, else SNI or CONNECT target)
     core::HeaderList request_headers;
     std::string request_body;
     bool request_body_truncated = false;

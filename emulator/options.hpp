@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/log.hpp"
 #include "emulator/state/database.hpp"
@@ -36,6 +37,18 @@ struct ServeOptions {
     size_t keep_alive_max = 100000;
     int keep_alive_timeout_s = 5;
     int listen_backlog = 1024;
+
+    // The providers' real hostnames over TLS, and the HTTPS proxy (emulator/front.hpp). Both terminate TLS
+    // with a leaf minted at start from the local CA in ca_dir (created there on first use).
+    std::string ca_dir;                  // empty = core::tls::default_ca_dir()
+    bool tls = false;                    // HTTPS with SNI on tls_port
+    int tls_port = 443;                  // 0 = any free port
+    std::vector<std::string> tls_hosts;  // more hostnames for the certificate (and for interception)
+    bool proxy = false;                  // accept CONNECT on `port` next to plain HTTP
+    bool proxy_only_providers = false;   // refuse CONNECT to any host that is not emulated
+    int tls_handshake_timeout_ms = 10000;
+    int relay_idle_timeout_ms = 120000;
+    size_t max_relays = 1024;  // relayed TLS/proxy connections at once
 
     // Notification retries: 1 = the providers' real schedules; 0.001 = a thousand times faster.
     double notify_time_scale = 1.0;

@@ -111,7 +111,8 @@ HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse re
             ~Done() { --n; }
         } done{inflight_};
         Request req = convert(in);
-        Response res = dispatch_(req);
+        Arrival arrival = arrival_of(req);
+        Response res = dispatch_(req, arrival);
         emit(res, out);
         out.set_header(kHandledHeader, req.request_id);
     };
@@ -127,6 +128,7 @@ HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse re
         httplib::Server::HandlerWithResponse([this](const httplib::Request& in, httplib::Response& out) {
             if (out.has_header(kHandledHeader)) return httplib::Server::HandlerResponse::Unhandled;
             Request req = convert(in);
+            Arrival arrival = arrival_of(req);
             RefusalInfo info;
             switch (out.status) {
                 case 413:
@@ -143,7 +145,7 @@ HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse re
                     break;
             }
             int status = out.status;
-            Response res = refuse_(req, info);
+            Response res = refuse_(req, info, arrival);
             emit(res, out);
             if (res.status == 200 && status >= 400) out.status = res.status;  // providers that always answer 200
             out.set_header(kHandledHeader, req.request_id);
@@ -156,6 +158,23 @@ HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse re
 }
 
 HttpServer::~HttpServer() = default;
+
+Arrival HttpServer::arrival_of(Request& req) const {
+    Arrival a;
+    if (arrivals_ == nullptr) return a;
+    if (!arrivals_->empty()) {
+        if (auto found = arrivals_->find(req.remote_addr, req.remote_port)) {
+            a = std::move(*found);
+            req.remote_addr = a.client_addr;
+            req.remote_port = a.client_port;
+            return a;
+        }
+    }
+    // Fail closed: behind the proxy port only relays reach this listener; anything else is not a client
+    // whose loopback address may be trusted.
+    if (relays_only_) req.remote_addr = "unverified:" + req.remote_addr;
+    return a;
+}
 
 core::Result<int> HttpServer::bind(const std::string& host, int port) {
     int bound = port;

@@ -9,7 +9,8 @@ PACKAGES=(build-essential cmake pkg-config git ca-certificates
           libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev libssl-dev zlib1g-dev libbrotli-dev
           catch2 libbenchmark-dev libcli11-dev
           nodejs npm openssl curl
-          ccache clang-format clang-tidy libxml2-utils)
+          ccache clang-format clang-tidy libxml2-utils
+          php-cli php-curl)  # PHP: tests/integration/tls (a real PHP cURL client)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

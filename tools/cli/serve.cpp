@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/log.hpp"
+#include "core/text.hpp"
 #include "emulator/emulator.hpp"
 #include "tools/cli/commands.hpp"
 
@@ -17,6 +18,17 @@ namespace {
 struct ServeArgs {
     emulator::ServeOptions options;
 };
+
+// After the first line (which tools parse), how to reach the providers' real hostnames.
+void print_tls_banner(const emulator::Emulator& emu, const emulator::ServeOptions& options) {
+    std::string host = options.host == "0.0.0.0" ? "127.0.0.1" : options.host;
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    if (options.tls)
+        std::cout << "mpemu tls listening on https://" << host << ":" << emu.tls_port() << " for "
+                  << core::join(emu.tls_hosts(), ", ") << "\n";
+    if (options.proxy) std::cout << "mpemu proxy: HTTPS_PROXY=" << emu.base_url() << "\n";
+    std::cout << "mpemu trust this CA: " << emu.ca_dir() << "/ca.pem (mpemu tls init prints how)" << std::endl;
+}
 
 int serve(emulator::ServeOptions& options) {
     std::string error;
@@ -45,6 +57,7 @@ int serve(emulator::ServeOptions& options) {
         return 1;
     }
     std::cout << "mpemu listening on " << (*emu)->base_url() << std::endl;
+    if (options.tls || options.proxy) print_tls_banner(**emu, options);
     (*emu)->log().info("serve.started", {{"url", (*emu)->base_url()},
                                          {"fixtures", (*emu)->fixtures()->name},
                                          {"state", options.state_file.empty() ? "memory" : options.state_file}});
@@ -98,6 +111,16 @@ void add_serve_options(CLI::App& cmd, emulator::ServeOptions& o) {
         ->check(CLI::Range(1, 4096));
     cmd.add_option("--read-timeout-ms", o.read_timeout_ms, "Disconnect clients slower than this to send a request")
         ->capture_default_str();
+    cmd.add_flag("--tls", o.tls, "Also serve HTTPS at the providers' real hostnames (map them to this host)");
+    cmd.add_option("--tls-port", o.tls_port, "Port of --tls (0 = any free port)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 65535));
+    cmd.add_option("--tls-host", o.tls_hosts, "One more hostname for the certificate and the proxy (repeatable)");
+    cmd.add_flag("--proxy", o.proxy,
+                 "Accept CONNECT on --port: an HTTPS proxy that serves the providers' hostnames itself");
+    cmd.add_flag("--proxy-only-providers", o.proxy_only_providers,
+                 "With --proxy: refuse to tunnel to any other host (loopback clients may otherwise)");
+    cmd.add_option("--ca-dir", o.ca_dir, "Local CA folder for --tls/--proxy (default: ~/.local/share/mpemu/ca)");
     cmd.add_option_function<std::string>(
            "--sync",
            [&o](const std::string& s) {
@@ -113,6 +136,10 @@ bool finish_serve_options(emulator::ServeOptions& o, std::string* error) {
     }
     if (o.max_json_depth < 1) {
         *error = "--max-json-depth must be at least 1";
+        return false;
+    }
+    if (o.proxy_only_providers && !o.proxy) {
+        *error = "--proxy-only-providers needs --proxy";
         return false;
     }
     if (o.max_body_bytes < 1024) {
@@ -133,6 +160,8 @@ void add_serve(CLI::App& app, int* exit_code) {
         "  mpemu serve --state dev.sqlite                keep state across restarts\n"
         "  mpemu serve --notify-time-scale 0.001         notification retries 1000x faster\n"
         "  mpemu serve --admin-token s3cret --host 0.0.0.0\n"
+        "  mpemu serve --proxy                           also an HTTPS proxy: HTTPS_PROXY=http://127.0.0.1:8787\n"
+        "  mpemu serve --tls --tls-port 443              https://api.weixin.qq.com etc. (map them to 127.0.0.1)\n"
         "Then: curl http://127.0.0.1:8787/__admin/health");
     cmd->callback([args, exit_code] { *exit_code = serve(args->options); });
 }
