@@ -12,8 +12,10 @@
 #include <httplib.h>
 
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <string_view>
 #include <thread>
 
 #include "core/url.hpp"
@@ -151,7 +153,7 @@ HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse re
             out.set_header(kHandledHeader, req.request_id);
             return httplib::Server::HandlerResponse::Handled;
         }));
-    s.set_exception_handler([](const httplib::Request&, httplib::Response& out, std::exception_ptr) {
+    s.set_exception_handler([](const httplib::Request&, httplib::Response& out, const std::exception_ptr&) {
         out.status = 500;
         out.set_content(R"({"error":{"code":"internal","message":"unexpected error"}})", "application/json");
     });
@@ -205,8 +207,11 @@ void HttpServer::stop() {
 void HttpServer::close_idle_connections() {
     DIR* dir = opendir("/proc/self/fd");
     if (!dir) return;
-    while (dirent* e = readdir(dir)) {
-        int fd = std::atoi(e->d_name);
+    // readdir is safe here: this DIR stream is local to the call (glibc guards each stream).
+    while (dirent* e = readdir(dir)) {  // NOLINT(concurrency-mt-unsafe)
+        int fd = -1;
+        std::string_view name(e->d_name);
+        if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
         if (fd <= 2 || fd == dirfd(dir)) continue;
         sockaddr_storage local{};
         socklen_t len = sizeof local;
