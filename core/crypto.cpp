@@ -442,7 +442,7 @@ bool cipher_update(EVP_CIPHER_CTX* ctx, std::string& out, size_t& written, std::
     return true;
 }
 
-Error bad_length(std::string what, size_t expected, size_t got) {
+Error bad_length(const std::string& what, size_t expected, size_t got) {
     return make_error("invalid_argument", what + " must be " + std::to_string(expected) + " bytes",
                       "got " + std::to_string(got) + " bytes");
 }

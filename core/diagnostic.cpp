@@ -128,7 +128,11 @@ std::string Diagnostics::render(bool color) const {
         if (!d.file.empty()) {
             std::string where = d.file;
             if (d.pos.line > 0) where += ":" + std::to_string(d.pos.line) + ":" + std::to_string(d.pos.column);
-            out += pad + paint(kBlue, "-->") + " " + where + "\n";
+            out += pad;
+            out += paint(kBlue, "-->");
+            out += ' ';
+            out += where;
+            out += '\n';
         }
         if (!have_line) {
             if (!d.hint.empty()) out += pad + " " + paint(kBlue, "=") + " " + d.hint + "\n";

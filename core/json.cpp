@@ -234,7 +234,7 @@ bool is_array_index_key(std::string_view key) {
 void write_indent(std::string& out, int indent, int level) {
     if (indent <= 0) return;
     out += '\n';
-    out.append(static_cast<size_t>(indent * level), ' ');
+    out.append(static_cast<size_t>(indent) * static_cast<size_t>(level), ' ');
 }
 
 template <class J>

@@ -180,7 +180,7 @@ std::optional<std::wregex> make_regex(const std::string& pattern) {
 // thread stack (a crash near 20,000 characters with 8 MiB), so long inputs get a thread of their own
 // with a stack sized for them. nullopt: no verdict (too long, or the matcher gave up).
 std::optional<bool> regex_matches(const std::wregex& re, std::string_view text) {
-    constexpr size_t kInline = 2000, kBytesPerChar = 2048, kMaxChars = 256 * 1024;
+    constexpr size_t kInline = 2000, kBytesPerChar = 2048, kMaxChars = size_t{256} * 1024;
     struct Job {
         const std::wregex& re;
         std::wstring text;
@@ -1328,6 +1328,7 @@ bool Validator::alternatives(const Node& n, bool one, const Json& v, const Frame
     }
     if (one && passed.size() > 1) {
         std::vector<std::string> which;
+        which.reserve(passed.size());
         for (size_t i : passed) which.push_back(std::to_string(i));
         std::string names =
             join(std::vector<std::string>(which.begin(), which.end() - 1), ", ") + " and " + which.back();

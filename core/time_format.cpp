@@ -123,7 +123,7 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
         size_t start = pos;
         int scale = 100;
         while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-            ms += (s[pos] - '0') * scale;
+            ms += static_cast<long long>(s[pos] - '0') * scale;
             scale /= 10;
             ++pos;
         }

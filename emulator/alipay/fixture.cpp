@@ -58,9 +58,11 @@ std::shared_ptr<const FixtureConfig> load_fixture_config(state::FixtureReader& r
             auto cpk = client_side ? core::crypto::load_public_key(*client_side)
                                    : core::Result<core::crypto::Key>(core::make_error("read", ""));
             if (!cpk || !sk->same_public_key(*cpk)) {
-                reader.error(pointer,
-                             dir + "alipay_public_key.pem does not belong to " + dir + "alipay_private_key.pem",
-                             "regenerate the pair with scripts/generate-test-keys.sh");
+                std::string message = dir;
+                message += "alipay_public_key.pem does not belong to ";
+                message += dir;
+                message += "alipay_private_key.pem";
+                reader.error(pointer, std::move(message), "regenerate the pair with scripts/generate-test-keys.sh");
             }
         }
         app.app_public_key = *pk;

@@ -68,7 +68,7 @@ std::optional<long long> parse_timeout_express(const std::string& s, long long n
         case 'd':
             return n * 86'400'000;
         case 'c': {
-            const long long day = 86'400'000, offset = 8 * 3'600'000;
+            const long long day = 86'400'000, offset = 8LL * 3'600'000;
             long long local = now_ms + offset;
             return (local / day + 1) * day - local;
         }

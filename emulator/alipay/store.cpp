@@ -193,6 +193,7 @@ std::vector<Trade> Store::trades(Conn& c, const std::string& app_id) {
     std::vector<Trade> out;
     auto rows = app_id.empty() ? c.query("SELECT * FROM alipay_trades ORDER BY rowid")
                                : c.query("SELECT * FROM alipay_trades WHERE app_id = ? ORDER BY rowid", {app_id});
+    out.reserve(rows.size());
     for (auto& r : rows) out.push_back(trade_from(r));
     return out;
 }

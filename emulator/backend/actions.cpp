@@ -48,7 +48,7 @@ Outcome<Json> Backend::login_or_pay(Call& call, const Route& route) {
     auto& ids = ctx_->ids();
     const auto& jwtc = call.cfg.jwt;
 
-    auto issue_token = [&](const std::string& sub, Json extra) {
+    auto issue_token = [&](const std::string& sub, const Json& extra) {
         long long now = clock.now_unix();
         Json claims = jwtc.claims;
         claims.update(extra);

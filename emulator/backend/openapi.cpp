@@ -171,7 +171,7 @@ std::shared_ptr<OpenApiDocument> OpenApiDocument::load(const std::string& path, 
             OpenApiOperation op;
             op.method = core::to_upper(m);
             op.path = tpl;
-            for (auto s : core::split(tpl.substr(1), '/')) op.segments.push_back(s);
+            op.segments = core::split(tpl.substr(1), '/');
             op.pointer = ppointer + "/" + m;
             if (oit->contains("operationId") && (*oit)["operationId"].is_string())
                 op.operation_id = (*oit)["operationId"].get<std::string>();
@@ -240,7 +240,8 @@ std::shared_ptr<OpenApiDocument> OpenApiDocument::load(const std::string& path, 
                 for (auto rit = rs->begin(); rit != rs->end(); ++rit) {
                     const std::string& code = rit.key();
                     if (code.size() == 3 && code[0] == '2' && !chosen) {
-                        op.response_status = code == "2XX" ? 200 : std::atoi(code.c_str());
+                        op.response_status =
+                            code == "2XX" ? 200 : static_cast<int>(std::strtol(code.c_str(), nullptr, 10));
                         chosen = resolve_ref(root, &rit.value());
                     }
                 }

@@ -3,6 +3,7 @@
 #include "emulator/backend/service.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/text.hpp"
@@ -115,9 +116,9 @@ Outcome<Page> Collections::list(const Collection& c, const std::string& owner, c
     std::vector<std::tuple<std::string, std::string, std::string>> filters;  // field, op, value
     for (const auto& [k, v] : query) {
         if (k == "page" || k == "_page")
-            page = std::max(1LL, std::atoll(v.c_str()));
+            page = std::max(1LL, std::strtoll(v.c_str(), nullptr, 10));
         else if (k == "pageSize" || k == "page_size" || k == "_limit" || k == "limit")
-            page_size = std::clamp(std::atoll(v.c_str()), 1LL, 1000LL);
+            page_size = std::clamp(std::strtoll(v.c_str(), nullptr, 10), 1LL, 1000LL);
         else if (k == "sort" || k == "_sort") {
             for (auto f : core::split(v, ',')) {
                 if (f.empty()) continue;

@@ -34,7 +34,7 @@ std::optional<std::string> member_string(const core::Json& o, const char* key, b
 
 // Beijing calendar day of a Unix ms time (force_refresh quota resets at local midnight).
 std::string beijing_day(long long now_ms) {
-    return std::to_string((now_ms / 1000 + 8 * 3600) / 86400);
+    return std::to_string((now_ms / 1000 + 8LL * 3600) / 86400);
 }
 
 struct Verdict {

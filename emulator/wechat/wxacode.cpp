@@ -65,7 +65,12 @@ std::string encode_png(int width, int height, int channels, const std::vector<ui
     ihdr.push_back(0);                      // adaptive filtering
     ihdr.push_back(0);                      // no interlace
     put_chunk(out, "IHDR", ihdr);
-    for (const auto& [key, value] : text) put_chunk(out, "tEXt", key + std::string(1, '\0') + value);
+    for (const auto& [key, value] : text) {
+        std::string data = key;  // tEXt: keyword, a NUL separator, then the text
+        data += '\0';
+        data += value;
+        put_chunk(out, "tEXt", data);
+    }
 
     // Filter type 0 (None) on every row; zlib does the rest.
     const size_t stride = static_cast<size_t>(width) * channels;

@@ -240,7 +240,12 @@ Failure not_emulated(const std::string& method, const std::string& path) {
              {{"location", "path"}, {"field", "url"}, {"value", path}, {"issue", "operation not emulated by mpemu"}});
     for (const auto& k : kKnown) {
         if (path.rfind(k.prefix, 0) == 0) {
-            e.message = "mpemu 未模拟此接口: " + std::string(k.name) + " — " + method + " " + path;
+            e.message = "mpemu 未模拟此接口: ";
+            e.message += k.name;
+            e.message += " — ";
+            e.message += method;
+            e.message += ' ';
+            e.message += path;
             e.detail["operation"] = k.name;
         }
     }

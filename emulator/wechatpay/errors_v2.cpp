@@ -59,7 +59,7 @@ constexpr std::pair<const char*, const char*> kKnown[] = {
 Failure not_emulated(const std::string& method, const std::string& path) {
     std::string name = method + " " + path;
     for (const auto& [prefix, op] : kKnown) {
-        if (path.find(prefix) != std::string::npos) name = std::string(op) + " — " + name;
+        if (path.find(prefix) != std::string::npos) name.insert(0, std::string(op) + " — ");
     }
     return protocol("mpemu 未模拟此接口: " + name);
 }

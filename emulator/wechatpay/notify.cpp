@@ -230,7 +230,7 @@ void register_v3_channel(emulator::ServiceContext& ctx, ConfigSource config) {
     ch.name = kChannelV3;
     ch.retry_waits = retry_waits();
     ch.timeout = std::chrono::milliseconds(5000);
-    ch.render = [&ctx, config](const state::OutboxMessage& msg) -> core::Result<core::HttpRequest> {
+    ch.render = [&ctx, config = std::move(config)](const state::OutboxMessage& msg) -> core::Result<core::HttpRequest> {
         auto cfg = config();
         const Merchant* m = cfg ? cfg->find(msg.tenant) : nullptr;
         if (!m) return core::make_error("merchant", "merchant " + msg.tenant + " is not in the loaded fixture set");
@@ -255,7 +255,7 @@ void register_v2_channel(emulator::ServiceContext& ctx, ConfigSource config) {
         auto cfg = config();
         return render_v2(ctx, cfg.get(), msg);
     };
-    ch.accepted = [config](const core::HttpResponse& res, std::string* why) {
+    ch.accepted = [config = std::move(config)](const core::HttpResponse& res, std::string* why) {
         auto cfg = config();
         return v2::notification_reply_accepted(res.status, res.body, cfg && cfg->v2_lenient_notify_replies, why);
     };

@@ -19,8 +19,8 @@ const std::string* Params::get(std::string_view name) const {
 }
 
 std::string Params::get_or(std::string_view name, std::string fallback) const {
-    const std::string* v = get(name);
-    return v ? *v : std::move(fallback);
+    if (const std::string* v = get(name)) return *v;
+    return fallback;
 }
 
 void Params::set(std::string name, std::string value) {
@@ -59,7 +59,7 @@ public:
     }
 
 private:
-    ParseResult& fail(ParseResult& r, std::string why = {}) {
+    ParseResult& fail(ParseResult& r, const std::string& why = {}) {
         r.ok = false;
         r.error.kind = ParseFailure::kMalformed;
         r.error.detail = (why.empty() ? error_ : why) + " at byte " + std::to_string(pos_);

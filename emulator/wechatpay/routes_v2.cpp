@@ -19,7 +19,7 @@ namespace fail = v2::fail;
 
 namespace {
 
-constexpr size_t kMaxBody = 64 * 1024;  // §2.2: `detail` may hold 6 000 characters
+constexpr size_t kMaxBody = size_t{64} * 1024;  // §2.2: `detail` may hold 6 000 characters
 
 // The sandbox prefixes of wechatpy/tenpay and WxJava (§1.1); "" is production.
 constexpr const char* kPrefixes[] = {"", "/sandboxnew", "/xdc/apiv2sandbox"};

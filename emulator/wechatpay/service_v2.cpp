@@ -419,7 +419,7 @@ v2::Outcome<std::string> ApiV2::download_bill(const Call& call) {
     const long long start = core::to_unix_ms(*day), end = start + kDay;
     const long long now = ctx().clock().now_unix_ms();
     // Bills for day D exist from 09:00 on D+1 (Beijing) for about three months.
-    if (now < end + 9 * 60 * kMinute || now - start > 92 * kDay) return fail::no_bill();
+    if (now < end + 9LL * 60 * kMinute || now - start > 92 * kDay) return fail::no_bill();
 
     const std::string& mchid = call.merchant->mchid;
     struct Rows {

@@ -47,6 +47,7 @@ bool matches(const std::string& expected, const std::string& actual) {
 
 TEST_CASE("CLI golden files", "[cli][golden]") {
     fs::path dir = fs::path(testing::source_dir()) / "tests" / "golden" / "cli";
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): read on the test's own thread; nothing sets the environment
     bool update = std::getenv("MPEMU_UPDATE_GOLDEN") != nullptr;
     std::vector<fs::path> cases;
     for (const auto& e : fs::directory_iterator(dir)) {

@@ -89,7 +89,7 @@ TEST_CASE("robustness: the Alipay gateway answers malformed biz_content with sig
 
 TEST_CASE("robustness: an oversized body is refused in each provider's own format", "[robustness]") {
     EmulatorProcess emu;
-    const std::string big(2 * 1024 * 1024, 'a');
+    const std::string big(size_t{2} * 1024 * 1024, 'a');
     SECTION("WeChat mini program API: errcode JSON, HTTP 200") {
         auto r = emu.post("/wxa/msg_sec_check?access_token=x", big, {{"Content-Type", "application/json"}});
         CHECK(r.status == 200);

@@ -77,6 +77,7 @@ TEST_CASE("run: a failing scenario exits 1 and shows every failed assertion", "[
     CHECK(r.exit_code == 1);
     std::string golden = testing::source_dir() + "/tests/golden/run/failing-mismatch.out";
     std::string out = core::replace_all(r.out, emu.url(), "http://TARGET");
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): read on the test's own thread; nothing sets the environment
     if (std::getenv("MPEMU_UPDATE_GOLDEN")) {
         core::write_file(golden, out);
         WARN("updated " << golden);

@@ -19,7 +19,8 @@ namespace {
 std::string key_folder(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files) {
     std::filesystem::create_directories(dir);
     for (const auto& [file, from] : files) {
-        std::filesystem::copy_file(testing::default_fixtures_dir() + "/keys/" + from + "/" + file, dir + "/" + file,
+        std::filesystem::copy_file(std::filesystem::path(testing::default_fixtures_dir()) / "keys" / from / file,
+                                   std::filesystem::path(dir) / file,
                                    std::filesystem::copy_options::overwrite_existing);
     }
     return dir;

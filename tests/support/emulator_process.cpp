@@ -38,8 +38,8 @@ std::string temp_dir() {
 
 EmulatorProcess::EmulatorProcess(std::vector<std::string> extra_args, std::string fixtures)
     : client_(std::make_unique<core::HttpClient>()) {
-    std::vector<std::string> argv = {MPEMU_BINARY, "serve",  "--port",      "0",
-                                     "--fixtures", fixtures, "--log-level", "warn"};
+    std::vector<std::string> argv = {MPEMU_BINARY,        "serve",       "--port", "0", "--fixtures",
+                                     std::move(fixtures), "--log-level", "warn"};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     REQUIRE(proc_.start(argv));
     auto line = proc_.read_line(std::chrono::seconds(20));

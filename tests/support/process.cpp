@@ -23,7 +23,12 @@ std::vector<std::string> build_env(const std::map<std::string, std::string>& ext
         if (eq != std::string::npos && extra.count(kv.substr(0, eq))) continue;
         env.push_back(kv);
     }
-    for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
+    for (const auto& [k, v] : extra) {
+        std::string kv = k;
+        kv += '=';
+        kv += v;
+        env.push_back(std::move(kv));
+    }
     return env;
 }
 
@@ -36,10 +41,12 @@ pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, st
     posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
     if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     auto env = build_env(extra_env);
     std::vector<char*> envp;
+    envp.reserve(env.size() + 1);
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
     pid_t pid = -1;

@@ -18,7 +18,10 @@ void check_include_blocks(const std::string& readme_path) {
     for (auto it = std::sregex_iterator(readme->begin(), readme->end(), kBlock); it != std::sregex_iterator(); ++it) {
         ++blocks;
         std::string path = (*it)[1];
-        auto file = mpemu::core::read_file(root + "/" + path);
+        std::string file_path = root;
+        file_path += '/';
+        file_path += path;
+        auto file = mpemu::core::read_file(file_path);
         INFO(readme_path << " quotes " << path << "; copy the file's current content into the block");
         REQUIRE(file.has_value());
         CHECK((*it)[2].str() == *file);

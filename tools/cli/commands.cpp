@@ -12,11 +12,21 @@
 
 namespace mpemu::cli {
 
+namespace {
+
+// https://no-color.org: any value turns colour off.
+bool no_color() {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): getenv only races with setenv, and mpemu never sets its environment
+    return std::getenv("NO_COLOR") != nullptr;
+}
+
+}  // namespace
+
 bool color_stderr() {
-    return isatty(2) && std::getenv("NO_COLOR") == nullptr;
+    return isatty(2) && !no_color();
 }
 bool color_stdout() {
-    return isatty(1) && std::getenv("NO_COLOR") == nullptr;
+    return isatty(1) && !no_color();
 }
 
 void add_version(CLI::App& app, int* exit_code) {

@@ -99,6 +99,7 @@ int run_scenarios(RunArgs& a) {
         return kExitInvalid;
     }
     if (a.target.empty()) {
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): startup, on the main thread; mpemu never sets its environment
         if (const char* env = std::getenv("MPEMU_URL")) a.target = env;
     }
     if (a.target.empty()) {
@@ -106,6 +107,7 @@ int run_scenarios(RunArgs& a) {
         return kExitInvalid;
     }
     if (a.admin_token.empty()) {
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): startup, on the main thread; mpemu never sets its environment
         if (const char* env = std::getenv("MPEMU_ADMIN_TOKEN")) a.admin_token = env;
     }
 

@@ -35,6 +35,16 @@ std::string clip(const std::string& body, size_t limit) {
            " shown)";
 }
 
+// "Name: value" lines, one per header, in the order they were sent or received.
+void append_headers(std::string& out, const core::HeaderList& headers) {
+    for (const auto& [k, v] : headers) {
+        out += k;
+        out += ": ";
+        out += v;
+        out += '\n';
+    }
+}
+
 }  // namespace
 
 std::string format_ms(double ms) {
@@ -73,7 +83,7 @@ std::string ConsoleReporter::source_line(const scenario::Where& where, const std
     size_t cp = 0;
     for (size_t i = 0; i < line.size() && cp < col; ++i) {
         if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) {
-            prefix += line[i] == '\t' ? ' ' : ' ';
+            prefix += ' ';  // a tab too: the source line below shows each tab as one space
             ++cp;
         }
     }
@@ -125,13 +135,13 @@ void ConsoleReporter::step(std::string& out, const scenario::StepResult& s, int 
         const auto& ex = *s.exchange;
         out += in + paint(kYellow, "request:") + "\n";
         std::string req = ex.method + " " + ex.url + "\n";
-        for (const auto& [k, v] : ex.request_headers) req += k + ": " + v + "\n";
+        append_headers(req, ex.request_headers);
         if (!ex.request_body.empty()) req += "\n" + clip(ex.request_body, options_.body_limit);
         out += indent_block(core::replace_all(req, "\r", ""), in + "  ");
         if (ex.transport_error.empty()) {
             out += in + paint(kYellow, "response:") + paint(kDim, " (" + format_ms(ex.elapsed_ms) + ")") + "\n";
             std::string resp = "HTTP " + std::to_string(ex.status) + "\n";
-            for (const auto& [k, v] : ex.response_headers) resp += k + ": " + v + "\n";
+            append_headers(resp, ex.response_headers);
             if (!ex.response_body.empty()) resp += "\n" + clip(ex.response_body, options_.body_limit);
             out += indent_block(core::replace_all(resp, "\r", ""), in + "  ");
         }

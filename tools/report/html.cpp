@@ -14,6 +14,16 @@ std::string esc(std::string_view s) {
     return xml_escape(s);
 }
 
+// "Name: value" lines, one per header, in the order they were sent or received.
+void append_headers(std::string& out, const core::HeaderList& headers) {
+    for (const auto& [k, v] : headers) {
+        out += k;
+        out += ": ";
+        out += v;
+        out += '\n';
+    }
+}
+
 constexpr const char* kStyle = R"(
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1d2733;background:#fafbfc}
 h1{font-size:20px;margin:0 0 4px}
@@ -39,7 +49,7 @@ std::string num(double v, const char* fmt = "%.1f") {
 
 void render_exchange(std::string& out, const scenario::Exchange& ex) {
     std::string req = ex.method + " " + ex.url + "\n";
-    for (const auto& [k, v] : ex.request_headers) req += k + ": " + v + "\n";
+    append_headers(req, ex.request_headers);
     if (!ex.request_body.empty()) req += "\n" + ex.request_body.substr(0, 20000);
     out += "<details><summary>request</summary><pre>" + esc(req) + "</pre></details>";
     if (!ex.transport_error.empty()) {
@@ -47,7 +57,7 @@ void render_exchange(std::string& out, const scenario::Exchange& ex) {
         return;
     }
     std::string resp = "HTTP " + std::to_string(ex.status) + "\n";
-    for (const auto& [k, v] : ex.response_headers) resp += k + ": " + v + "\n";
+    append_headers(resp, ex.response_headers);
     if (!ex.response_body.empty()) resp += "\n" + ex.response_body.substr(0, 20000);
     out += "<details><summary>response " + std::to_string(ex.status) + " (" + esc(format_ms(ex.elapsed_ms)) +
            ")</summary><pre>" + esc(resp) + "</pre></details>";

@@ -2,6 +2,8 @@
 // reported on its own with the actual value, never stopping at the first failure.
 #include "tools/scenario/check.hpp"
 
+#include <cmath>
+
 #include "core/json_schema.hpp"
 #include "core/text.hpp"
 #include "tools/scenario/predicate.hpp"
@@ -37,7 +39,7 @@ std::vector<CheckResult> run_check(const Check& check, const ResponseView& respo
             actual = ex.response_body;
             break;
         case CheckSubject::kTime:
-            actual = static_cast<long long>(ex.elapsed_ms + 0.5);
+            actual = std::llround(ex.elapsed_ms);  // elapsed_ms >= 0: half rounds up
             break;
         case CheckSubject::kJsonPath: {
             const core::Json* j = response.json(&unavailable);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -328,8 +329,8 @@ private:
     std::optional<core::JsonPath> compile_path(const std::string& text, const std::string& pointer, bool at_key) {
         auto p = core::JsonPath::compile(text);
         if (!p) {
-            size_t col = static_cast<size_t>(std::atoi(p.error().detail.c_str()));
-            error_inside(pointer, at_key, std::min(col, text.size() ? text.size() - 1 : 0), 1,
+            size_t col = static_cast<size_t>(std::strtol(p.error().detail.c_str(), nullptr, 10));
+            error_inside(pointer, at_key, std::min(col, text.empty() ? 0 : text.size() - 1), 1,
                          "bad JSONPath: " + p.error().message);
             return std::nullopt;
         }

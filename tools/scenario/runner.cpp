@@ -442,6 +442,7 @@ RunSummary run_all(const std::vector<std::shared_ptr<const Scenario>>& scenarios
         worker();
     } else {
         std::vector<std::thread> threads;
+        threads.reserve(static_cast<size_t>(n));
         for (int t = 0; t < n; ++t) threads.emplace_back(worker);
         for (auto& t : threads) t.join();
     }

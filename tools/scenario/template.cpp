@@ -29,6 +29,12 @@ core::Error template_error(std::string message, size_t offset) {
     return core::make_error("template", std::move(message), std::to_string(offset));
 }
 
+// {{env.NAME}} and env(NAME): nullptr when unset. Scenario workers may read at the same time.
+const char* env_var(const std::string& name) {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): getenv only races with setenv, and mpemu never sets its environment
+    return std::getenv(name.c_str());
+}
+
 bool is_ident_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
@@ -280,7 +286,7 @@ core::Result<Json> call(const std::string& fn, const std::vector<Json>& args) {
     if (fn == "lower") return Json(core::to_lower(*text));
     if (fn == "json") return Json(args[0].is_string() ? core::dump(Json(*text)) : core::dump(args[0]));
     if (fn == "env") {
-        const char* v = std::getenv(text->c_str());
+        const char* v = env_var(*text);
         if (!v) return core::make_error("template", "environment variable " + *text + " is not set");
         return Json(std::string(v));
     }
@@ -319,7 +325,7 @@ core::Result<Json> eval(const Expr& e, const Lookup& lookup) {
                 if (e.path.empty() || !e.path[0].is_string())
                     return template_error("write {{env.NAME}} to read an environment variable", e.offset);
                 std::string var = e.path[0].get<std::string>();
-                const char* v = std::getenv(var.c_str());
+                const char* v = env_var(var);
                 if (!v) return template_error("environment variable " + var + " is not set", e.offset);
                 env_holder = std::string(v);
                 cur = &env_holder;
@@ -348,7 +354,11 @@ core::Result<Json> eval(const Expr& e, const Lookup& lookup) {
                         parsed = cur->is_array() ? cur->size() : core::utf8_length(cur->get<std::string>());
                         cur = &parsed;
                     } else {
-                        return template_error(shown + " has no member \"" + key + "\"", e.offset);
+                        std::string message = shown;
+                        message += " has no member \"";
+                        message += key;
+                        message += '"';
+                        return template_error(std::move(message), e.offset);
                     }
                     shown += "." + key;
                 } else {

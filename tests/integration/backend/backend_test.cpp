@@ -25,7 +25,7 @@ const char* kZhangsan = "wechat:obO5FeYx9pM5gNfdKwkEJ3PEVVIP";
 const char* kLisi = "wechat:odcwjOoGUI01iEFT059hgovC9JPn";
 
 // A token as the mimic's WeChat login would issue it (same key and claims).
-std::string token_for(const std::string& sub, long long exp_offset = 3600, Json extra = Json::object()) {
+std::string token_for(const std::string& sub, long long exp_offset = 3600, const Json& extra = Json::object()) {
     long long now = static_cast<long long>(std::time(nullptr));
     Json claims = {{"sub", sub},         {"iss", "mpemu-demo-shop"}, {"iat", now}, {"exp", now + exp_offset},
                    {"role", "customer"}, {"provider", "wechat"}};
@@ -212,6 +212,7 @@ TEST_CASE("backend: concurrent writers never lose or duplicate rows", "[backend]
     const int kThreads = 8, kEach = 25;
     std::atomic<int> created{0}, failed{0};
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     std::mutex ids_mu;
     std::set<long long> ids;
     for (int t = 0; t < kThreads; ++t) {

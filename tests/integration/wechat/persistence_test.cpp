@@ -26,8 +26,12 @@ TEST_CASE("wechat: WeChat state survives a restart with --state", "[wechat][stat
     CHECK(s["session_key"] == session_key);
     // Both tokens are still accepted (87009 = past the token check, the dummy signature fails).
     for (const auto& t : {token, stable}) {
-        auto j = wx(emu.get("/wxa/checksession?access_token=" + t + "&openid=" + kOpenid +
-                            "&signature=00&sig_method=hmac_sha256"));
+        std::string url = "/wxa/checksession?access_token=";
+        url += t;
+        url += "&openid=";
+        url += kOpenid;
+        url += "&signature=00&sig_method=hmac_sha256";
+        auto j = wx(emu.get(url));
         CHECK(j["errcode"] == 87009);
     }
     // The stable token is the same one after the restart.

@@ -126,6 +126,7 @@ TEST_CASE("wechatpay: 100 concurrent refunds never exceed the paid amount", "[we
     s.pay("CONCUR_001");
     std::atomic<int> ok{0}, refused{0}, other{0};
     std::vector<std::thread> threads;
+    threads.reserve(100);
     for (int i = 0; i < 100; ++i) {
         threads.emplace_back([&, i] {
             core::HttpClient http;

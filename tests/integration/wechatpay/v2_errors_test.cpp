@@ -47,7 +47,7 @@ TEST_CASE("wechatpay v2: protocol-layer failures in the spec's order and texts",
     check_protocol_fail(s.raw("/pay/unifiedorder", "<xml><detail>" + std::string(70000, 'x') + "</detail></xml>"),
                         "XML格式错误");
     // Beyond the server's body limit (1 MiB) and JSON nested too deeply: still the v2 format, HTTP 200.
-    check_protocol_fail(s.raw("/pay/unifiedorder", std::string(2 * 1024 * 1024, 'x')), "XML格式错误");
+    check_protocol_fail(s.raw("/pay/unifiedorder", std::string(size_t{2} * 1024 * 1024, 'x')), "XML格式错误");
     check_protocol_fail(s.raw("/pay/unifiedorder", std::string(500, '[') + std::string(500, ']')), "XML格式错误");
     // mch_id unknown / missing.
     check_protocol_fail(s.raw("/pay/orderquery", "<xml><mch_id>123</mch_id></xml>"), "mch_id参数格式错误");
@@ -146,7 +146,13 @@ TEST_CASE("wechatpay v2: lenient XML reading: any root, CDATA or entities, unkno
             else
                 esc += c;
         }
-        xml += "  <" + k + " attr=\"x\">" + esc + "</" + k + ">\n";
+        xml += "  <";
+        xml += k;
+        xml += " attr=\"x\">";
+        xml += esc;
+        xml += "</";
+        xml += k;
+        xml += ">\n";
     }
     xml += "  <device_info/>\n</request>";
     auto r = s.raw("/pay/unifiedorder", xml);

@@ -128,7 +128,15 @@ TEST_CASE("wechatpay v2: orderquery before and after payment; the admin pay work
                  {"out_trade_no", ""}};
         p.set("sign", wechatpay::v2::sign(p, s.key, SignType::kMd5));
         std::string xml = "<queryRequest>";
-        for (const auto& [k, v] : p.fields()) xml += "<" + k + ">" + v + "</" + k + ">";
+        for (const auto& [k, v] : p.fields()) {
+            xml += '<';
+            xml += k;
+            xml += '>';
+            xml += v;
+            xml += "</";
+            xml += k;
+            xml += '>';
+        }
         return xml + "</queryRequest>";
     }());
     REQUIRE(by_tx.ok());

@@ -531,8 +531,7 @@ TEST_CASE("RSA keys load in every supported format", "[core][crypto][rsa][keys]"
     CHECK_FALSE(crypto::Key().same_public_key(a));
 
     // Copies share one OpenSSL object.
-    crypto::Key copy = a;
-    CHECK(copy.get() == a.get());
+    CHECK(crypto::Key(a).get() == a.get());
 }
 
 TEST_CASE("RSA key loading refuses what the header does not promise", "[core][crypto][rsa][keys]") {
@@ -821,7 +820,7 @@ TEST_CASE("AES argument checks", "[core][crypto][aes]") {
         REQUIRE(empty.ok());
         CHECK(empty->size() == 16);
         CHECK(crypto::aes256_gcm_decrypt(key32, kGcmNonce, "aad", *empty).value_or("?").empty());
-        for (std::string nonce : {std::string("n"), std::string(16, 'n'), std::string(64, 'n')}) {
+        for (const std::string& nonce : {std::string("n"), std::string(16, 'n'), std::string(64, 'n')}) {
             auto ct = crypto::aes256_gcm_encrypt(key32, nonce, "", k4cPlaintext);
             REQUIRE(ct.ok());
             CHECK(crypto::aes256_gcm_decrypt(key32, nonce, "", *ct).value_or("?") == k4cPlaintext);

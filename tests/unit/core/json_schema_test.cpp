@@ -18,9 +18,13 @@ namespace fs = std::filesystem;
 namespace {
 
 // MPEMU_SHARED_DIR in the environment wins, for checkouts that do not sit beside shared/.
-const std::string kSuite =
-    std::string(std::getenv("MPEMU_SHARED_DIR") ? std::getenv("MPEMU_SHARED_DIR") : MPEMU_SHARED_DIR) +
-    "/data/json-schema-test-suite";
+std::string shared_dir() {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): read during static initialisation, before any thread starts
+    const char* env = std::getenv("MPEMU_SHARED_DIR");
+    return env ? env : MPEMU_SHARED_DIR;
+}
+
+const std::string kSuite = shared_dir() + "/data/json-schema-test-suite";
 
 // The suite is not part of the repository: a plain clone has no shared/ beside it. Its tests then
 // report themselves skipped (ctest's SKIP_REGULAR_EXPRESSION matches the line printed here).
@@ -194,7 +198,7 @@ TEST_CASE("unknown keys name the member and suggest the declared one", "[core][j
                    {"additionalProperties", false}};
     auto issues = check(schema, {{"secrte", "x"}});
     REQUIRE(issues.size() == 2);
-    CHECK(issues[0].instance_pointer == "");
+    CHECK(issues[0].instance_pointer.empty());
     CHECK(issues[0].keyword == "required");
     CHECK(issues[0].schema_pointer == "/required");
     CHECK(issues[0].message == "missing required key \"appid\"");
@@ -347,7 +351,7 @@ TEST_CASE("issues come in document order and follow refs", "[core][json_schema]"
     for (int i = 0; i < 9; ++i) order["items"].push_back(Json::object());
     auto issues = check(schema, order);
     REQUIRE(issues.size() == 13);
-    CHECK(issues[0].instance_pointer == "");
+    CHECK(issues[0].instance_pointer.empty());
     CHECK(issues[1].instance_pointer == "/amount/total");
     CHECK(issues[1].schema_pointer == "/$defs/fen/minimum");
     CHECK(issues[2].instance_pointer == "/items/1");
@@ -449,6 +453,7 @@ TEST_CASE("a compiled schema is shared across threads", "[core][json_schema]") {
     REQUIRE(schema.ok());
     const JsonSchema shared = *schema;
     std::vector<std::thread> threads;
+    threads.reserve(4);
     std::atomic<int> wrong{0};
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&] {

@@ -48,10 +48,10 @@ TEST_CASE("SourceText maps offsets to lines and code point columns", "[core][jso
     CHECK(p.length == 3);
     CHECK(src.line_text(1) == "ab");
     CHECK(src.line_text(2) == "支付成功x");  // without "\r\n"
-    CHECK(src.line_text(3) == "");
+    CHECK(src.line_text(3).empty());
     CHECK(src.line_text(4) == "last");
-    CHECK(src.line_text(5) == "");
-    CHECK(src.line_text(0) == "");
+    CHECK(src.line_text(5).empty());
+    CHECK(src.line_text(0).empty());
     CHECK(src.path() == "f.json");
 }
 

@@ -196,7 +196,7 @@ TEST_CASE("JSON Pointer escaping and tokens", "[core][json][pointer]") {
     CHECK(pointer_append("", "a/b") == "/a~1b");
     CHECK(pointer_append("/x", size_t{3}) == "/x/3");
     CHECK(pointer_append("/x", "") == "/x/");
-    CHECK(pointer_tokens("") == std::vector<std::string>{});
+    CHECK(pointer_tokens("").empty());
     CHECK(pointer_tokens("/") == std::vector<std::string>{""});
     CHECK(pointer_tokens("/a~1b/~01/c") == std::vector<std::string>{"a/b", "~1", "c"});
     CHECK(pointer_tokens("a/b").empty());   // must start with '/'

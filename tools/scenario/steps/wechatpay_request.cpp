@@ -137,6 +137,7 @@ std::optional<CheckResult> check_wechatpay_reply(const Step& step, const Exchang
     auto pem = platform_keys.find(core::to_upper(h.serial));
     if (pem == platform_keys.end()) {
         std::vector<std::string> known;
+        known.reserve(platform_keys.size());
         for (const auto& [serial, key] : platform_keys) known.push_back(serial);
         cr.actual = "Wechatpay-Serial " + h.serial + " is none of the folder's (" + core::join(known, ", ") + ")";
         return cr;

@@ -93,8 +93,9 @@ TEST_CASE("wechat: the mini program code image is width x width and names its sc
     }
     CHECK(scene);
     CHECK(page);
-    std::string raw = inflate_all(idat, 280 * (280 * 3 + 1));
-    CHECK(raw.size() == 280 * (280 * 3 + 1));
+    constexpr size_t kRawSize = size_t{280} * (280 * 3 + 1);  // 280 rows: a filter byte, then RGB pixels
+    std::string raw = inflate_all(idat, kRawSize);
+    CHECK(raw.size() == kRawSize);
     // Both colours appear: it is a pattern, not a blank square.
     CHECK(raw.find(std::string("\0\0\0", 3), 1) != std::string::npos);
     CHECK(raw.find("\xff\xff\xff") != std::string::npos);

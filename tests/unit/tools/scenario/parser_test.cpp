@@ -18,7 +18,7 @@ struct Loaded {
     std::string path;
 };
 
-Loaded load(const std::string& text, const std::string& name = "s.json", scenario::LoadOptions options = {}) {
+Loaded load(const std::string& text, const std::string& name = "s.json", const scenario::LoadOptions& options = {}) {
     static std::string dir = testing::temp_dir();
     std::string path = dir + "/" + name;
     REQUIRE(core::write_file(path, text));
