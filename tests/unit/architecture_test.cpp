@@ -2,9 +2,11 @@
 // - provider protocol code is pure: it includes only core/ (and its own provider's pure headers), never
 //   cpp-httplib, SQLite or emulator state, so the harness can sign and verify exactly as the emulator does;
 // - core knows no provider, runner or server;
-// - nothing under emulator/ reads the system clock directly (time comes from core::Clock).
+// - nothing under emulator/ reads the system clock directly (time comes from core::Clock);
+// - every test name can reach ctest (no ";").
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <string>
 #include <vector>
@@ -127,4 +129,22 @@ TEST_CASE("nothing under emulator/ reads the system clock directly", "[architect
             CHECK_FALSE(std::regex_search(line, kSystemClock));
         }
     }
+}
+
+TEST_CASE("no test name holds a semicolon, which would keep ctest from ever running it", "[architecture]") {
+    // catch_discover_tests hands names to CMake, where ";" splits a list: such a test is registered under a
+    // truncated name that matches no test case, and "passes" with nothing run (15 did, unnoticed).
+    static const std::regex kName(R"(TEST_CASE\(\s*"((?:[^"\\]|\\.)*)\")");
+    size_t names = 0;
+    for (const auto& file : sources_under(kRoot / "tests")) {
+        std::ifstream in(file);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        for (std::sregex_iterator it(text.begin(), text.end(), kName), end; it != end; ++it) {
+            ++names;
+            std::string name = (*it)[1];
+            INFO(fs::relative(file, kRoot).string() << ": TEST_CASE(\"" << name << "\")");
+            CHECK(name.find(';') == std::string::npos);
+        }
+    }
+    CHECK(names > 100);
 }

@@ -24,7 +24,7 @@ int token_status(EmulatorProcess& emu, const std::string& token) {
 
 }  // namespace
 
-TEST_CASE("wechat: cgi-bin/token: each call rotates; the previous token lives 5 more minutes", "[wechat][token]") {
+TEST_CASE("wechat: cgi-bin/token: each call rotates, the previous token lives 5 more minutes", "[wechat][token]") {
     EmulatorProcess emu;
     freeze(emu);
     auto r = emu.get("/cgi-bin/token?grant_type=client_credential&appid=" + kAppid + "&secret=" + kSecret);

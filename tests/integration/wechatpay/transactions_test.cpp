@@ -274,7 +274,7 @@ TEST_CASE("wechatpay: percent-encoded out_trade_no in the path verifies over the
     CHECK(body_of(q)["out_trade_no"] == "PIPE|0001");
 }
 
-TEST_CASE("wechatpay: close: 204 signed over an empty body; closed and paid orders", "[wechatpay]") {
+TEST_CASE("wechatpay: close: 204 signed over an empty body, closed and paid orders", "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     std::string mch = core::dump(Json{{"mchid", s.k.mchid}});
@@ -305,7 +305,7 @@ TEST_CASE("wechatpay: close: 204 signed over an empty body; closed and paid orde
     CHECK(s.send("POST", "/v3/pay/transactions/out-trade-no/CLOSE_0001/close", "{}").status == 400);
 }
 
-TEST_CASE("wechatpay: native order returns a code_url; the admin pay sets the payer", "[wechatpay]") {
+TEST_CASE("wechatpay: native order returns a code_url, the admin pay sets the payer", "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());
     Json b = order_body(s.k, "NATIVE_001");
@@ -320,7 +320,7 @@ TEST_CASE("wechatpay: native order returns a code_url; the admin pay sets the pa
     CHECK(q["payer"]["openid"] == kOpenid);
 }
 
-TEST_CASE("wechatpay: time_expire runs on the emulator clock; admin pay results and request_payment checks",
+TEST_CASE("wechatpay: time_expire runs on the emulator clock, admin pay results and request_payment checks",
           "[wechatpay]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());

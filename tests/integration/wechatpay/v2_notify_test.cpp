@@ -65,7 +65,7 @@ TEST_CASE("wechatpay v2: payment notification: v2 XML, MD5 over exactly the spec
     CHECK_FALSE(h.params.has("attach"));
 }
 
-TEST_CASE("wechatpay v2: notifications are retried until return_code SUCCESS; tenpay's bare reply is accepted",
+TEST_CASE("wechatpay v2: notifications are retried until return_code SUCCESS, tenpay's bare reply is accepted",
           "[wechatpay][v2][notify]") {
     HttpSink sink;
     sink.script(

@@ -64,7 +64,7 @@ TEST_CASE("wechatpay v2: unifiedorder JSAPI answers a signed prepay_id in the sp
     CHECK(list["transactions"][0]["api_version"] == "v2");
 }
 
-TEST_CASE("wechatpay v2: NATIVE answers code_url; HMAC-SHA256 requests get HMAC-signed replies", "[wechatpay][v2]") {
+TEST_CASE("wechatpay v2: NATIVE answers code_url, HMAC-SHA256 requests get HMAC-signed replies", "[wechatpay][v2]") {
     EmulatorProcess emu;
     V2Session s(emu);
     s.type = SignType::kHmacSha256;
@@ -83,7 +83,7 @@ TEST_CASE("wechatpay v2: NATIVE answers code_url; HMAC-SHA256 requests get HMAC-
     CHECK(s.verified(jo));
 }
 
-TEST_CASE("wechatpay v2: orderquery before and after payment; the admin pay works for v2 orders", "[wechatpay][v2]") {
+TEST_CASE("wechatpay v2: orderquery before and after payment, the admin pay works for v2 orders", "[wechatpay][v2]") {
     EmulatorProcess emu;
     emu.admin("POST", "/__admin/clock", {{"now", "2024-01-01T12:34:56+08:00"}, {"freeze", true}});
     V2Session s(emu);

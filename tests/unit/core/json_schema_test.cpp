@@ -477,7 +477,7 @@ TEST_CASE("patterns on very long strings do not exhaust the stack", "[core][json
     CHECK(only(schema, std::string(300000, 'a')).message == "cannot check 300000 bytes against pattern ^(a|b)*$");
 }
 
-TEST_CASE("schema set: entry points of one document share components; a bad entry spoils no other",
+TEST_CASE("schema set: entry points of one document share components, a bad entry spoils no other",
           "[core][json_schema]") {
     Json doc = Json::parse(R"({
       "components": {"schemas": {

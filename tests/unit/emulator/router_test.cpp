@@ -44,7 +44,7 @@ TEST_CASE("router: literal segments beat parameters and parameters are decoded",
     CHECK(m.params.at("no") == "A1");
 }
 
-TEST_CASE("router: a path served with other methods reports them; unknown paths fall to their prefix's group",
+TEST_CASE("router: a path served with other methods reports them, unknown paths fall to their prefix's group",
           "[router]") {
     Router r = make_router();
     auto m = r.match("GET", "/v3/pay/transactions/out-trade-no/A1/close");

@@ -180,7 +180,7 @@ TEST_CASE("alipay protocol: response nodes: braces inside strings are escaped, s
     CHECK(node_key("alipay.trade.fastpay.refund.query") == "alipay_trade_fastpay_refund_query_response");
 }
 
-TEST_CASE("alipay protocol: RSA (SHA1) sign type round trips; unknown sign types are refused", "[alipay][protocol]") {
+TEST_CASE("alipay protocol: RSA (SHA1) sign type round trips, unknown sign types are refused", "[alipay][protocol]") {
     auto s = sign(alipay_private(), SignType::kRSA, "hello");
     REQUIRE(s);
     CHECK(verify(alipay_public(), SignType::kRSA, "hello", *s));

@@ -6,7 +6,7 @@
 using namespace mpemu;
 using core::Json;
 
-TEST_CASE("template: a lone expression keeps its JSON type; mixed text interpolates", "[backend][template]") {
+TEST_CASE("template: a lone expression keeps its JSON type, mixed text interpolates", "[backend][template]") {
     emulator::Request req;
     req.method = "POST";
     req.path = "/api/x/7";

@@ -134,7 +134,7 @@ TEST_CASE("wechatpay protocol: response, notification and paySign strings V5-V8 
     CHECK(crypto::sha256_hex(v8) == "aec260fe0eb6858f74ac0df96dab2ae8bd62f8d0694bc9ff4774ec749d67582a");
 }
 
-TEST_CASE("wechatpay protocol: Authorization header: any order, whitespace, any nonce; missing parts refused",
+TEST_CASE("wechatpay protocol: Authorization header: any order, whitespace, any nonce, missing parts refused",
           "[wechatpay][protocol]") {
     auto a = protocol::parse_authorization(
         R"(WECHATPAY2-SHA256-RSA2048 mchid="1900009191",nonce_str="593BEC0C930BF1AFEB40B4A08C8FB242",signature="uOVR+/a==",timestamp="1554208460",serial_no="1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C")");
@@ -169,7 +169,7 @@ TEST_CASE("wechatpay protocol: Authorization header: any order, whitespace, any 
     CHECK(round->signature == x.signature);
 }
 
-TEST_CASE("wechatpay protocol: requests signed with the merchant key verify over the raw target; tampering fails",
+TEST_CASE("wechatpay protocol: requests signed with the merchant key verify over the raw target, tampering fails",
           "[wechatpay][protocol]") {
     auto priv = crypto::load_private_key(read_key("merchant_private_key.pem"));
     auto pub = crypto::load_public_key(read_key("merchant_public_key.pem"));

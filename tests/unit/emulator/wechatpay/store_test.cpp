@@ -39,7 +39,7 @@ RefundRow refund(const OrderRow& o, const std::string& no, long long amount, con
 
 }  // namespace
 
-TEST_CASE("wechatpay store: orders and refunds are per merchant; sums and counts", "[wechatpay]") {
+TEST_CASE("wechatpay store: orders and refunds are per merchant, sums and counts", "[wechatpay]") {
     auto db = state::Database::open_memory();
     REQUIRE(db.ok());
     REQUIRE((*db)->migrate(Store::migrations()).ok());

@@ -120,7 +120,7 @@ TEST_CASE("parser: positions inside strings (templates, JSONPath)", "[scenario][
           std::string::npos);
 }
 
-TEST_CASE("parser: variables must be defined before use; --var and captures count", "[scenario][parser]") {
+TEST_CASE("parser: variables must be defined before use, --var and captures count", "[scenario][parser]") {
     std::string text = R"({"name": "x", "steps": [
   {"request": {"url": "/a?t={{token}}&r={{region}}"}},
   {"request": {"url": "/b"}, "capture": {"token": "$.t"}},
