@@ -15,6 +15,7 @@ struct Arrival {
     std::string host;                 // SNI or CONNECT host for tls/proxy; empty for plain
     std::string client_addr;          // the real client, not the front's loopback relay
     int client_port = 0;
+    std::string service;  // a per-service port ("wechat", ...): only that service's routes; empty = all
 };
 
 // The front relays each accepted connection over its own loopback connection to the plain HTTP listener.

@@ -118,7 +118,8 @@ core::Result<int> Emulator::bind() {
             options_, [this](Request& r, const Arrival& a) { return handle(r, a); },
             [this](Request& r, const RefusalInfo& info, const Arrival& a) {
                 r.request_id = ids_.hex(16);
-                const RouteGroup* g = router_.group_for(r.path);
+                const RouteGroup* g = router_.group_for(r.path, a.service);
+                if (!g && !a.service.empty()) g = router_.group_named(a.service);
                 Response res = g && g->refuse ? g->refuse(r, info) : admin::error_response("refused", info.detail);
                 JournalEntry e = JournalEntry::of(r, res, g ? g->name : "", core::to_unix_ms(core::Clock::wall_now()),
                                                   clock_.now_unix_ms());
@@ -142,7 +143,7 @@ core::Result<int> Emulator::bind() {
     auto port = server_->bind(options_.host, options_.port);
     if (!port) return port;
     port_ = *port;
-    if (options_.tls) {
+    if (options_.tls || !service_port_plan().empty()) {
         server_->set_arrivals(&arrivals_, false);
         std::string upstream = options_.host == "0.0.0.0" ? "127.0.0.1" : options_.host == "::" ? "::1" : options_.host;
         auto st = bind_front(upstream, port_);
@@ -159,23 +160,55 @@ std::vector<std::string> Emulator::tls_hosts() const {
     return hosts;
 }
 
-core::Status Emulator::bind_front(const std::string& upstream_host, int upstream_port) {
-    ca_dir_ = options_.ca_dir.empty() ? core::tls::default_ca_dir() : options_.ca_dir;
-    if (!core::tls::ca_exists(ca_dir_)) {
-        auto st = core::tls::create_ca(ca_dir_, false);
-        if (!st) return st;
-        log_.info("tls.ca_created", {{"dir", ca_dir_}, {"trust", core::tls::ca_cert_path(ca_dir_)}});
+std::vector<std::pair<std::string, std::pair<int, int>>> Emulator::service_port_plan() const {
+    // Defaults: plain HTTP on the ports after --port, TLS (with --tls) on 8444 onwards; with --port 0,
+    // any free ports (tests), named on stdout and in /__admin/health.
+    static const char* const kServices[] = {"wechat", "wechatpay", "alipay", "backend"};
+    std::vector<std::pair<std::string, std::pair<int, int>>> plan;
+    const auto& fixed = fixtures()->ports;
+    for (int i = 0; i < 4; ++i) {
+        const std::string name = kServices[i];
+        auto it = fixed.find(name);
+        if (it != fixed.end()) {
+            plan.push_back({name, {it->second.http.value_or(-1), it->second.https.value_or(-1)}});
+        } else if (options_.port_per_service) {
+            int http = options_.port == 0 ? 0 : options_.port + 1 + i;
+            int https = !options_.tls ? -1 : options_.port == 0 ? 0 : 8444 + i;
+            plan.push_back({name, {http, https}});
+        }
     }
-    auto hosts = tls_hosts();
-    auto leaf = core::tls::mint_leaf(ca_dir_, hosts);
-    if (!leaf) return leaf.error();
-    auto ctx = core::tls::ServerContext::create(*leaf, hosts);
-    if (!ctx) return ctx.error();
+    return plan;
+}
 
+core::Status Emulator::bind_front(const std::string& upstream_host, int upstream_port) {
+    const auto plan = service_port_plan();
+    bool service_tls = false;
+    for (const auto& [name, ports] : plan) service_tls = service_tls || ports.second >= 0;
     FrontConfig config;
     config.upstream_host = upstream_host;
     config.upstream_port = upstream_port;
-    config.tls = std::shared_ptr<core::tls::ServerContext>(std::move(*ctx));
+    auto hosts = tls_hosts();
+    if (options_.tls || options_.proxy || service_tls) {
+        ca_dir_ = options_.ca_dir.empty() ? core::tls::default_ca_dir() : options_.ca_dir;
+        if (!core::tls::ca_exists(ca_dir_)) {
+            auto st = core::tls::create_ca(ca_dir_, false);
+            if (!st) return st;
+            log_.info("tls.ca_created", {{"dir", ca_dir_}, {"trust", core::tls::ca_cert_path(ca_dir_)}});
+        }
+        // A per-service TLS port is reached as https://127.0.0.1:PORT or https://localhost:PORT, so the
+        // certificate names those too; the proxy still intercepts only the providers' hostnames.
+        auto cert_hosts = hosts;
+        if (service_tls) {
+            for (const char* local : {"localhost", "127.0.0.1", "::1"}) {
+                if (!core::tls::host_covered(cert_hosts, local)) cert_hosts.emplace_back(local);
+            }
+        }
+        auto leaf = core::tls::mint_leaf(ca_dir_, cert_hosts);
+        if (!leaf) return leaf.error();
+        auto ctx = core::tls::ServerContext::create(*leaf, cert_hosts);
+        if (!ctx) return ctx.error();
+        config.tls = std::shared_ptr<core::tls::ServerContext>(std::move(*ctx));
+    }
     config.policy = {hosts, options_.proxy_only_providers, options_.admin_token};
     config.handshake_timeout_ms = options_.tls_handshake_timeout_ms;
     config.idle_timeout_ms = options_.relay_idle_timeout_ms;
@@ -191,6 +224,21 @@ core::Status Emulator::bind_front(const std::string& upstream_host, int upstream
         auto port = front_->listen(Front::Kind::kTls, options_.host, options_.tls_port);
         if (!port) return port.error();
         tls_port_ = *port;
+    }
+    service_ports_.clear();
+    for (const auto& [name, ports] : plan) {
+        ServicePort bound{name, 0, 0};
+        if (ports.first >= 0) {
+            auto port = front_->listen(Front::Kind::kPlain, options_.host, ports.first, name);
+            if (!port) return core::make_error("bind", name + " port: " + port.error().message);
+            bound.http = *port;
+        }
+        if (ports.second >= 0) {
+            auto port = front_->listen(Front::Kind::kTls, options_.host, ports.second, name);
+            if (!port) return core::make_error("bind", name + " TLS port: " + port.error().message);
+            bound.https = *port;
+        }
+        service_ports_.push_back(bound);
     }
     return {};
 }
@@ -242,8 +290,10 @@ Response Emulator::handle(Request& req, const Arrival& arrival) {
     auto started = std::chrono::steady_clock::now();
     long long started_wall = core::to_unix_ms(core::Clock::wall_now());
     if (req.request_id.empty()) req.request_id = ids_.hex(16);
-    auto m = router_.match(req.method, req.path);
+    auto m = router_.match(req.method, req.path, arrival.service);
     const RouteGroup* g = m.group;
+    // On a service's own port, a path no route of that service owns is refused in that service's protocol.
+    if (!g && !arrival.service.empty()) g = router_.group_named(arrival.service);
     const bool is_admin_group = g && g->name == "admin";
     Response res;
     auto run_guarded = [&](const Handler& h) {
@@ -295,7 +345,15 @@ Response Emulator::handle(Request& req, const Arrival& arrival) {
         req.operation_id = g->fallback_operation_id;
         run_guarded(g->fallback);
     } else if (g) {
-        res = g->refuse(req, {Refusal::kNotEmulated, req.method + " " + req.path + " is not emulated", {}});
+        std::string why = req.method + " " + req.path + " is not emulated";
+        const RouteGroup* owner = arrival.service.empty() ? nullptr : router_.group_for(req.path);
+        if (owner && !Router::in_service(*owner, arrival.service)) {
+            // The provider's own "not emulated" reply does not say why; the log does.
+            why = req.method + " " + req.path + " is " + owner->name + "'s, and this port serves " + arrival.service +
+                  " only: use the main port " + std::to_string(port_) + " or " + owner->name + "'s own port";
+            log_.warn("request.wrong_port", {{"target", req.path}, {"detail", why}});
+        }
+        res = g->refuse(req, {Refusal::kNotEmulated, why, {}});
     } else {
         std::vector<std::string> prefixes;
         for (const auto& gr : router_.groups()) {
@@ -410,6 +468,16 @@ core::Json Emulator::health() const {
     j["version"] = version();
     j["fixtures"] = fixtures()->name;
     j["uptime_ms"] = core::to_unix_ms(core::Clock::wall_now()) - started_wall_ms_;
+    if (!service_ports_.empty()) {
+        core::Json ports = core::Json::object();
+        for (const auto& p : service_ports_) {
+            core::Json one = core::Json::object();
+            if (p.http) one["http"] = p.http;
+            if (p.https) one["https"] = p.https;
+            ports[p.service] = one;
+        }
+        j["ports"] = ports;
+    }
     return j;
 }
 

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/diagnostic.hpp"
@@ -43,6 +44,14 @@ public:
     int tls_port() const { return tls_port_; }  // 0 without --tls
     const std::string& ca_dir() const { return ca_dir_; }
     std::vector<std::string> tls_hosts() const;  // the providers' hostnames plus --tls-host
+
+    // A service on its own ports (--port-per-service, or the fixture's "ports" block); 0 = not served.
+    struct ServicePort {
+        std::string service;
+        int http = 0;
+        int https = 0;
+    };
+    const std::vector<ServicePort>& service_ports() const { return service_ports_; }
 
     // Handles one request as the HTTP server would (also used by in-process tests and benchmarks).
     Response handle(Request& req) { return handle(req, Arrival{}); }
@@ -80,6 +89,8 @@ private:
     std::vector<state::Migration> all_migrations() const;
     core::Result<std::unique_ptr<state::Database>> build_pristine(const state::FixtureSet& set);
     core::Status bind_front(const std::string& upstream_host, int upstream_port);
+    // The ports each service asks for (-1 = not served), from the fixture's "ports" block or the defaults.
+    std::vector<std::pair<std::string, std::pair<int, int>>> service_port_plan() const;
     void record_front(JournalEntry e);
 
     ServeOptions options_;
@@ -98,6 +109,7 @@ private:
     std::unique_ptr<Front> front_;
     int tls_port_ = 0;
     std::string ca_dir_;
+    std::vector<ServicePort> service_ports_;
 
     mutable std::mutex fixtures_mu_;
     std::shared_ptr<const state::FixtureSet> fixtures_;

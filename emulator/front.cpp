@@ -392,7 +392,7 @@ Front::~Front() {
     if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-core::Result<int> Front::listen(Kind kind, const std::string& host, int port) {
+core::Result<int> Front::listen(Kind kind, const std::string& host, int port, const std::string& service) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -415,7 +415,7 @@ core::Result<int> Front::listen(Kind kind, const std::string& host, int port) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-    listeners_.push_back({kind, fd});
+    listeners_.push_back({kind, fd, service});
     return address_of(ss).second;
 }
 
@@ -479,15 +479,15 @@ void Front::accept_loop(const Listener& l) {
         if (conns_.size() >= config_.max_connections) {
             std::string why = "too many relayed connections (" + std::to_string(config_.max_connections) + ")";
             if (l.kind == Kind::kProxy) send_all(fd, http_reply("HTTP/1.1", 503, reason_phrase(503), why));
+            if (l.kind == Kind::kPlain) send_all(fd, http_reply("HTTP/1.1", 503, reason_phrase(503), why));
             journal(*c, "", "", "front.refused", 503, why, l.kind == Kind::kTls ? "tls" : "plain", "");
             continue;  // c closes the socket
         }
         Conn& ref = *c;
         conns_.push_back(std::move(c));
-        Kind kind = l.kind;
-        ref.thread = std::thread([this, &ref, kind] {
+        ref.thread = std::thread([this, &ref, kind = l.kind, service = l.service] {
             try {
-                serve(ref, kind);
+                serve(ref, kind, service);
             } catch (...) {
                 // Nothing may escape a thread; the connection just ends.
             }
@@ -499,13 +499,19 @@ void Front::accept_loop(const Listener& l) {
     }
 }
 
-void Front::serve(Conn& c, Kind kind) {
+void Front::serve(Conn& c, Kind kind, const std::string& service) {
     set_timeouts(c.fd, config_.idle_timeout_ms);
-    if (kind == Kind::kTls) {
-        serve_tls(c, "", "tls");
-        return;
+    switch (kind) {
+        case Kind::kTls:
+            serve_tls(c, "", "tls", service);
+            return;
+        case Kind::kPlain:
+            relay_to_upstream(c, Arrival{"plain", "", c.addr, c.port, service}, nullptr, "");
+            return;
+        case Kind::kProxy:
+            serve_proxy(c);
+            return;
     }
-    serve_proxy(c);
 }
 
 void Front::serve_proxy(Conn& c) {
@@ -513,7 +519,7 @@ void Front::serve_proxy(Conn& c) {
     Head head = read_head(c.fd, config_.handshake_timeout_ms, buf);
     if (head == Head::kClosed || head == Head::kTimeout) return;  // nothing was asked: nothing to answer
     if (head == Head::kPlain) {
-        relay_to_upstream(c, Arrival{"plain", "", c.addr, c.port}, nullptr, buf);
+        relay_to_upstream(c, Arrival{"plain", "", c.addr, c.port, ""}, nullptr, buf);
         return;
     }
     auto refuse = [&](const std::string& version, int status, const std::string& target, const std::string& why,
@@ -550,7 +556,7 @@ void Front::serve_proxy(Conn& c) {
             return;
         }
         if (!send_all(c.fd, req->http_version + " 200 Connection established\r\n\r\n")) return;
-        serve_tls(c, req->host, "proxy");
+        serve_tls(c, req->host, "proxy", "");
         return;
     }
     std::string error;
@@ -568,7 +574,8 @@ void Front::serve_proxy(Conn& c) {
     pipe_both(Side{c.fd, nullptr}, Side{fd, nullptr}, config_.idle_timeout_ms);
 }
 
-void Front::serve_tls(Conn& c, const std::string& connect_host, const std::string& transport) {
+void Front::serve_tls(Conn& c, const std::string& connect_host, const std::string& transport,
+                      const std::string& service) {
     core::tls::SslPtr ssl(SSL_new(config_.tls->get()));
     if (!ssl || SSL_set_fd(ssl.get(), c.fd) != 1) return;
     std::string error;
@@ -579,7 +586,7 @@ void Front::serve_tls(Conn& c, const std::string& connect_host, const std::strin
         return;
     }
     const char* sni = SSL_get_servername(ssl.get(), TLSEXT_NAMETYPE_host_name);
-    relay_to_upstream(c, Arrival{transport, sni ? sni : connect_host, c.addr, c.port}, std::move(ssl), "");
+    relay_to_upstream(c, Arrival{transport, sni ? sni : connect_host, c.addr, c.port, service}, std::move(ssl), "");
 }
 
 bool Front::relay_to_upstream(Conn& c, Arrival arrival, core::tls::SslPtr ssl, const std::string& already_read) {

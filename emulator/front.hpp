@@ -77,15 +77,17 @@ class Front {
 public:
     // Journals refusals and tunnels; the callback fills id and times.
     using Record = std::function<void(JournalEntry)>;
-    enum class Kind { kProxy, kTls };
+    // kProxy: plain HTTP and CONNECT; kTls: TLS with SNI; kPlain: plain HTTP only (a per-service port).
+    enum class Kind { kProxy, kTls, kPlain };
 
     Front(FrontConfig config, ArrivalRegistry& registry, Record record);
     ~Front();
     Front(const Front&) = delete;
     Front& operator=(const Front&) = delete;
 
-    // Binds a listener; returns the bound port (0 = any free port).
-    core::Result<int> listen(Kind kind, const std::string& host, int port);
+    // Binds a listener; returns the bound port (0 = any free port). With a service, requests arriving there
+    // carry it in their Arrival, and the emulator serves only that service's routes on it.
+    core::Result<int> listen(Kind kind, const std::string& host, int port, const std::string& service = {});
     void start();  // one accept thread per listener
     void stop();   // closes listeners and every relayed connection, joins all threads
 
@@ -94,11 +96,12 @@ private:
     struct Listener {
         Kind kind;
         int fd = -1;
+        std::string service;
     };
     void accept_loop(const Listener& l);
-    void serve(Conn& c, Kind kind);
+    void serve(Conn& c, Kind kind, const std::string& service);
     void serve_proxy(Conn& c);
-    void serve_tls(Conn& c, const std::string& connect_host, const std::string& transport);
+    void serve_tls(Conn& c, const std::string& connect_host, const std::string& transport, const std::string& service);
     bool relay_to_upstream(Conn& c, Arrival arrival, core::tls::SslPtr ssl, const std::string& already_read);
     void reap(bool all);
     void journal(const Conn& c, std::string method, std::string target, std::string operation, int status,

@@ -49,6 +49,9 @@ struct ServeOptions {
     int tls_handshake_timeout_ms = 10000;
     int relay_idle_timeout_ms = 120000;
     size_t max_relays = 1024;  // relayed TLS/proxy connections at once
+    // Each service also on its own port (plain, and TLS with --tls) for SDKs that take a host but no path
+    // prefix; a fixture's "ports" block picks the numbers (and turns this on for the services it names).
+    bool port_per_service = false;
 
     // Notification retries: 1 = the providers' real schedules; 0.001 = a thousand times faster.
     double notify_time_scale = 1.0;

@@ -62,7 +62,20 @@ void Router::add(const std::string& group, Operation op) {
     entries_.push_back(std::move(e));
 }
 
-Router::Match Router::match(std::string_view method, std::string_view raw_path) const {
+bool Router::in_service(const RouteGroup& group, std::string_view service) {
+    if (service.empty() || group.name == service) return true;
+    return group.name.size() > service.size() && core::starts_with(group.name, service) &&
+           group.name[service.size()] == '_';
+}
+
+const RouteGroup* Router::group_named(std::string_view name) const {
+    for (const auto& g : groups_) {
+        if (g->name == name) return g.get();
+    }
+    return nullptr;
+}
+
+Router::Match Router::match(std::string_view method, std::string_view raw_path, std::string_view service) const {
     Match m;
     auto segs = split_path(raw_path);
     const Entry* best = nullptr;
@@ -70,6 +83,7 @@ Router::Match Router::match(std::string_view method, std::string_view raw_path) 
     std::vector<std::string> allowed;
     const Entry* any_path_match = nullptr;
     for (const auto& e : entries_) {
+        if (!service.empty() && !in_service(*e->group, service)) continue;
         // With a leading "**" the template's other segments align with the end of the path.
         bool any_prefix = !e->segments.empty() && e->segments[0] == kAnyPrefix;
         size_t fixed = e->segments.size() - (any_prefix ? 1 : 0);
@@ -122,14 +136,15 @@ Router::Match Router::match(std::string_view method, std::string_view raw_path) 
         m.allowed_methods = std::move(allowed);
         return m;
     }
-    m.group = group_for(raw_path);
+    m.group = group_for(raw_path, service);
     return m;
 }
 
-const RouteGroup* Router::group_for(std::string_view raw_path) const {
+const RouteGroup* Router::group_for(std::string_view raw_path, std::string_view service) const {
     const RouteGroup* best = nullptr;
     size_t best_len = 0;
     for (const auto& g : groups_) {
+        if (!in_service(*g, service)) continue;
         for (const auto& p : g->prefixes) {
             bool hit = core::starts_with(raw_path, p) ||
                        (p.size() > 1 && p.back() == '/' && raw_path == p.substr(0, p.size() - 1));
@@ -142,6 +157,7 @@ const RouteGroup* Router::group_for(std::string_view raw_path) const {
     }
     if (best) return best;
     for (const auto& g : groups_) {
+        if (!in_service(*g, service)) continue;
         for (const auto& suffix : g->suffixes) {
             if (core::ends_with(raw_path, suffix)) return g.get();
         }

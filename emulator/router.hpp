@@ -76,10 +76,15 @@ public:
         std::vector<std::string> allowed_methods;   // when the path matched with other methods only
         std::map<std::string, std::string> params;  // decoded path parameters
     };
-    // Finds the operation for a raw path. Thread-safe for concurrent readers.
-    Match match(std::string_view method, std::string_view raw_path) const;
+    // Finds the operation for a raw path. Thread-safe for concurrent readers. With a service ("wechatpay"),
+    // only that service's groups take part (a per-service port): a path another service owns is not matched.
+    Match match(std::string_view method, std::string_view raw_path, std::string_view service = {}) const;
     // The group owning a raw path by prefix (for refusals before routing), or nullptr.
-    const RouteGroup* group_for(std::string_view raw_path) const;
+    const RouteGroup* group_for(std::string_view raw_path, std::string_view service = {}) const;
+    // The group registered under a name, or nullptr.
+    const RouteGroup* group_named(std::string_view name) const;
+    // Whether a group belongs to a service: its name, or the name then "_" ("wechatpay_v2" is wechatpay's).
+    static bool in_service(const RouteGroup& group, std::string_view service);
     const std::vector<std::unique_ptr<RouteGroup>>& groups() const { return groups_; }
     std::vector<const Operation*> operations() const;
 

@@ -3,6 +3,8 @@
 
 #include <sys/stat.h>
 
+#include <map>
+
 #include "core/json_schema.hpp"
 #include "core/text.hpp"
 
@@ -13,6 +15,28 @@ const core::JsonSchema* fixture_schema(core::Diagnostics& diags) {
     auto schema = core::embedded_schema("fixture.schema.json");
     if (!schema) diags.error("schemas/fixture.schema.json", schema.error().message);
     return schema ? *schema : nullptr;
+}
+
+// The "ports" block (its shape is checked by the schema): the same port twice would fail at bind time with
+// no position, so it is refused here, where the fixture author can be told which line.
+void read_ports(FixtureSet& set, core::Diagnostics& diags) {
+    const auto& root = set.doc.value;
+    if (!root.contains("ports")) return;
+    std::map<int, std::string> seen;  // port -> pointer that took it
+    for (const auto& [service, entry] : root["ports"].items()) {
+        ServicePorts& ports = set.ports[service];
+        for (const char* kind : {"http", "https"}) {
+            if (!entry.contains(kind)) continue;
+            int port = entry[kind].get<int>();
+            (std::string(kind) == "http" ? ports.http : ports.https) = port;
+            if (port == 0) continue;
+            std::string pointer = "/ports/" + service + "/" + kind;
+            auto [it, fresh] = seen.emplace(port, pointer);
+            if (!fresh)
+                diags.error(set.doc, pointer, "port " + std::to_string(port) + " is already taken by " + it->second,
+                            "give each service and scheme its own port, or 0 for any free port");
+        }
+    }
 }
 
 bool is_dir(const std::string& p) {
@@ -70,6 +94,9 @@ std::shared_ptr<const FixtureSet> load_fixture_set(const std::string& dir,
         auto slash = d.rfind('/');
         set->name = slash == std::string::npos ? d : d.substr(slash + 1);
     }
+
+    read_ports(*set, diags);
+    if (diags.has_errors()) return nullptr;
 
     FixtureReader reader(*set, diags);
     for (const auto& svc : services) {

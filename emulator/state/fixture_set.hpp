@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/diagnostic.hpp"
@@ -16,11 +17,18 @@ struct FixtureSection {
     virtual ~FixtureSection() = default;
 };
 
+// A service's own ports from the fixture's "ports" block (0 = any free port; absent = not served).
+struct ServicePorts {
+    std::optional<int> http;
+    std::optional<int> https;
+};
+
 struct FixtureSet {
     std::string name;  // "name" in fixture.json, else the folder name
     std::string dir;   // folder as given (absolute or relative to the working directory)
     core::ParsedJsonDocument doc;
     std::map<std::string, std::shared_ptr<const FixtureSection>> sections;  // by service name
+    std::map<std::string, ServicePorts> ports;                              // the "ports" block, by service
 
     template <class T>
     std::shared_ptr<const T> section(const std::string& service) const {

@@ -27,7 +27,19 @@ void print_tls_banner(const emulator::Emulator& emu, const emulator::ServeOption
         std::cout << "mpemu tls listening on https://" << host << ":" << emu.tls_port() << " for "
                   << core::join(emu.tls_hosts(), ", ") << "\n";
     if (options.proxy) std::cout << "mpemu proxy: HTTPS_PROXY=" << emu.base_url() << "\n";
-    std::cout << "mpemu trust this CA: " << emu.ca_dir() << "/ca.pem (mpemu tls init prints how)" << std::endl;
+}
+
+// One line per service with its own ports: "mpemu wechatpay on http://127.0.0.1:8789 https://127.0.0.1:8445".
+void print_service_ports(const emulator::Emulator& emu, const emulator::ServeOptions& options) {
+    std::string host = options.host == "0.0.0.0" ? "127.0.0.1" : options.host == "::" ? "::1" : options.host;
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    for (const auto& p : emu.service_ports()) {
+        std::cout << "mpemu " << p.service << " on";
+        if (p.http) std::cout << " http://" << host << ":" << p.http;
+        if (p.https) std::cout << " https://" << host << ":" << p.https;
+        std::cout << "\n";
+    }
+    std::cout << std::flush;
 }
 
 int serve(emulator::ServeOptions& options) {
@@ -58,6 +70,9 @@ int serve(emulator::ServeOptions& options) {
     }
     std::cout << "mpemu listening on " << (*emu)->base_url() << std::endl;
     if (options.tls || options.proxy) print_tls_banner(**emu, options);
+    print_service_ports(**emu, options);
+    if (!(*emu)->ca_dir().empty())
+        std::cout << "mpemu trust this CA: " << (*emu)->ca_dir() << "/ca.pem (mpemu tls init prints how)" << std::endl;
     (*emu)->log().info("serve.started", {{"url", (*emu)->base_url()},
                                          {"fixtures", (*emu)->fixtures()->name},
                                          {"state", options.state_file.empty() ? "memory" : options.state_file}});
@@ -121,6 +136,9 @@ void add_serve_options(CLI::App& cmd, emulator::ServeOptions& o) {
                  "Accept CONNECT on --port: an HTTPS proxy that serves the providers' hostnames itself");
     cmd.add_flag("--proxy-only-providers", o.proxy_only_providers,
                  "With --proxy: refuse to tunnel to any other host (loopback clients may otherwise)");
+    cmd.add_flag("--port-per-service", o.port_per_service,
+                 "Also serve each service on its own port: --port+1.. (wechat, wechatpay, alipay, backend), and with "
+                 "--tls on 8444.. (a fixture's \"ports\" block picks others)");
     cmd.add_option("--ca-dir", o.ca_dir, "Local CA folder for --tls/--proxy (default: ~/.local/share/mpemu/ca)");
     cmd.add_option_function<std::string>(
            "--sync",
@@ -163,6 +181,8 @@ void add_serve(CLI::App& app, int* exit_code) {
         "  mpemu serve --admin-token s3cret --host 0.0.0.0\n"
         "  mpemu serve --proxy                           also an HTTPS proxy: HTTPS_PROXY=http://127.0.0.1:8787\n"
         "  mpemu serve --tls --tls-port 443              https://api.weixin.qq.com etc. (map them to 127.0.0.1)\n"
+        "  mpemu serve --port-per-service                also wechat on :8788, wechatpay :8789, alipay :8790, backend "
+        ":8791\n"
         "Then: curl http://127.0.0.1:8787/__admin/health");
     cmd->callback([args, exit_code] { *exit_code = serve(args->options); });
 }

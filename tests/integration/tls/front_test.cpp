@@ -6,7 +6,11 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <thread>
+
+#include "core/http_client.hpp"
+#include "core/text.hpp"
 
 #include "tests/support/emulator_process.hpp"
 
@@ -210,4 +214,140 @@ TEST_CASE("tls: mpemu tls init creates a CA once, refuses to overwrite, and --fo
     CHECK(second.exit_code == 1);
     CHECK(second.err.find("--force") != std::string::npos);
     CHECK(run_command({MPEMU_BINARY, "tls", "init", "--ca-dir", dir, "--force"}).exit_code == 0);
+}
+
+namespace {
+
+// "mpemu wechatpay on http://127.0.0.1:P https://127.0.0.1:Q" lines after the first: service -> (P, Q).
+std::map<std::string, std::pair<int, int>> read_service_ports(EmulatorProcess& emu, size_t services) {
+    std::map<std::string, std::pair<int, int>> out;
+    while (out.size() < services) {
+        auto line = emu.process().read_line(std::chrono::seconds(10));
+        REQUIRE(line);
+        if (line->rfind("mpemu ", 0) != 0) continue;
+        std::string service = line->substr(6, line->find(' ', 6) - 6);
+        if (line->compare(6 + service.size(), 9, " on http:") != 0) continue;  // not "mpemu tls listening on"
+        auto port_after = [&](const std::string& scheme) {
+            size_t at = line->find(scheme + "://");
+            if (at == std::string::npos) return 0;
+            return std::stoi(line->substr(line->find(':', at + scheme.size() + 3) + 1));
+        };
+        out[service] = {port_after("http"), port_after("https")};
+    }
+    return out;
+}
+
+core::HttpResponse plain_call(int port, const std::string& method, const std::string& target,
+                              const std::string& body = {}, const std::string& content_type = {}) {
+    core::HttpClient client;
+    core::HttpRequest req;
+    req.method = method;
+    req.url = "http://127.0.0.1:" + std::to_string(port) + target;
+    req.body = body;
+    if (!content_type.empty()) req.headers.emplace_back("Content-Type", content_type);
+    auto r = client.send(req);
+    REQUIRE(r);
+    return *r;
+}
+
+core::HttpResponse plain_get(int port, const std::string& target) {
+    return plain_call(port, "GET", target);
+}
+
+// A copy of fixtures/default with a "ports" block.
+std::string fixtures_with_ports(const core::Json& ports) {
+    std::string dir = temp_dir() + "/fixtures";
+    REQUIRE(run_command({"cp", "-r", default_fixtures_dir(), dir}).exit_code == 0);
+    auto text = core::read_file(dir + "/fixture.json");
+    REQUIRE(text);
+    auto doc = core::Json::parse(*text);
+    doc["ports"] = ports;
+    REQUIRE(core::write_file(dir + "/fixture.json", doc.dump(2)));
+    return dir;
+}
+
+}  // namespace
+
+TEST_CASE("ports: --port-per-service serves each service on its own plain and TLS port, and only it", "[tls][ports]") {
+    std::string ca_dir = temp_dir() + "/ca";
+    EmulatorProcess emu({"--port-per-service", "--tls", "--tls-port", "0", "--ca-dir", ca_dir});
+    auto ports = read_service_ports(emu, 4);
+    for (const char* s : {"wechat", "wechatpay", "alipay", "backend"}) {
+        INFO(s);
+        REQUIRE(ports.count(s) == 1);
+        CHECK(ports[s].first > 0);
+        CHECK(ports[s].second > 0);
+    }
+    auto health = emu.admin("GET", "/__admin/health");
+    CHECK(health["ports"]["wechatpay"]["http"] == ports["wechatpay"].first);
+    CHECK(health["ports"]["alipay"]["https"] == ports["alipay"].second);
+
+    // The service's own routes work on its port, with the real client address in the journal.
+    std::string code =
+        emu.admin("POST", "/__admin/wechat/login-codes", {{"appid", kAppid}, {"openid", kOpenid}})["code"];
+    std::string session = std::string("/sns/jscode2session?appid=") + kAppid + "&secret=" + kSecret +
+                          "&js_code=" + code + "&grant_type=authorization_code";
+    auto ok = plain_get(ports["wechat"].first, session);
+    CHECK(ok.status == 200);
+    CHECK(ok.body.find(kOpenid) != std::string::npos);
+    auto last = emu.admin("GET", "/__admin/requests?limit=1")["requests"][0];
+    CHECK(last["transport"] == "plain");
+    CHECK(last["remote_addr"] == "127.0.0.1");
+    CHECK(last["group"] == "wechat");
+
+    // Another service's path is refused in the protocol of the port's service, and changes nothing.
+    auto other = plain_get(ports["wechatpay"].first, session);
+    CHECK(other.status == 404);
+    CHECK(core::Json::parse(other.body)["code"] == "NOT_FOUND");  // WeChat Pay v3's error shape
+    auto admin = plain_get(ports["wechat"].first, "/__admin/health");
+    CHECK(admin.status == 200);                                        // WeChat answers errors with 200
+    CHECK(core::Json::parse(admin.body)["errcode"] != core::Json(0));  // ... and an errcode
+    // v2 paths belong to WeChat Pay too.
+    auto v2 = plain_call(ports["wechatpay"].first, "POST", "/pay/orderquery", "<xml></xml>", "text/xml");
+    CHECK(v2.body.find("<return_code>") != std::string::npos);
+
+    // TLS on the service's port, reached as 127.0.0.1 (the certificate names it).
+    if (have_curl()) {
+        std::string code2 =
+            emu.admin("POST", "/__admin/wechat/login-codes", {{"appid", kAppid}, {"openid", kOpenid}})["code"];
+        std::string session2 = std::string("/sns/jscode2session?appid=") + kAppid + "&secret=" + kSecret +
+                               "&js_code=" + code2 + "&grant_type=authorization_code";
+        auto r = curl(
+            {"--cacert", ca_dir + "/ca.pem", "https://127.0.0.1:" + std::to_string(ports["wechat"].second) + session2});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK(r.out.find(kOpenid) != std::string::npos);
+        auto e = emu.admin("GET", "/__admin/requests?limit=1")["requests"][0];
+        CHECK(e["transport"] == "tls");
+        auto https_local = curl({"--cacert", ca_dir + "/ca.pem", "-o", "/dev/null", "-w", "%{http_code}",
+                                 "https://localhost:" + std::to_string(ports["alipay"].second) + "/gateway.do"});
+        CHECK(https_local.exit_code == 0);
+        CHECK(https_local.out == "200");  // Alipay's gateway answers its errors with 200
+    }
+}
+
+TEST_CASE("ports: a fixture's ports block picks the services and ports, and a port used twice is refused",
+          "[tls][ports]") {
+    std::string dir = fixtures_with_ports({{"alipay", {{"http", 0}}}});
+    EmulatorProcess emu({}, dir);
+    auto ports = read_service_ports(emu, 1);
+    REQUIRE(ports.count("alipay") == 1);
+    CHECK(ports["alipay"].second == 0);  // no https asked for
+    auto r = plain_call(ports["alipay"].first, "POST", "/gateway.do", "method=alipay.trade.query",
+                        "application/x-www-form-urlencoded");
+    CHECK(r.status == 200);
+    CHECK(r.body.find("alipay_trade_query_response") != std::string::npos);
+    auto health = emu.admin("GET", "/__admin/health");
+    CHECK(health["ports"].size() == 1);
+
+    std::string twice =
+        fixtures_with_ports({{"wechat", {{"http", 18788}}}, {"alipay", {{"http", 18790}, {"https", 18788}}}});
+    auto refused = run_command({MPEMU_BINARY, "serve", "--port", "0", "--fixtures", twice});
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("fixture.json:") != std::string::npos);
+    CHECK(refused.err.find("port 18788 is already taken by /ports/") != std::string::npos);
+    std::string unknown = fixtures_with_ports({{"wechat", {{"htp", 1}}}});
+    refused = run_command({MPEMU_BINARY, "serve", "--port", "0", "--fixtures", unknown});
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("htp") != std::string::npos);
 }

@@ -79,4 +79,32 @@ TEST_CASE("router: a leading /** matches the same path under any prefix, and suf
     CHECK(r.group_for("/proxy/gateway.do")->name == "gateway");
 }
 
+TEST_CASE("router: with a service, only that service's groups match (a per-service port)", "[router][ports]") {
+    Router r = make_router();
+    RouteGroup v2;
+    v2.name = "pay_v2";  // "pay_"-prefixed: pay's too
+    v2.prefixes = {"/pay/"};
+    v2.refuse = [](const Request&, const RefusalInfo&) { return Response{}; };
+    r.add_group(std::move(v2));
+    r.add("pay_v2", Operation{"POST", "/pay/orderquery", "v2-query", [](Request&) { return Response{}; }});
+
+    auto m = r.match("POST", "/pay/orderquery", "pay");
+    REQUIRE(m.operation);
+    CHECK(m.operation->id == "v2-query");
+    m = r.match("POST", "/gateway.do", "pay");
+    CHECK_FALSE(m.operation);
+    CHECK_FALSE(m.group);  // the gateway's path is not pay's, even by suffix
+    CHECK(r.match("POST", "/gateway.do", "gateway").operation);
+    CHECK(r.match("POST", "/gateway.do").operation);  // no service: every group
+    CHECK_FALSE(r.group_for("/v3/pay/x", "gateway"));
+    CHECK(r.group_for("/v3/pay/x", "pay"));
+    // A name that merely starts the same is not the service's.
+    RouteGroup payroll;
+    payroll.name = "payroll";
+    CHECK_FALSE(Router::in_service(payroll, "pay"));
+    REQUIRE(r.group_named("pay_v2"));
+    CHECK(Router::in_service(*r.group_named("pay_v2"), "pay"));
+    CHECK_FALSE(r.group_named("nope"));
+}
+
 }  // namespace mpemu::emulator
