@@ -9,6 +9,7 @@
 #include "core/time_format.hpp"
 #include "core/tls.hpp"
 #include "emulator/admin/admin_routes.hpp"
+#include "emulator/admission.hpp"
 #include "emulator/front.hpp"
 #include "emulator/server.hpp"
 #include "emulator/state/fixture_loader.hpp"
@@ -277,7 +278,14 @@ void Emulator::run() {
 void Emulator::stop() {
     // The front first: its relays end, so the HTTP server's workers see their connections close.
     if (front_) front_->stop();
-    if (server_) server_->stop();
+    if (!server_) return;
+    auto drain = std::chrono::milliseconds(options_.drain_timeout_ms);
+    size_t cut = server_->stop(drain, [this] {
+        std::lock_guard lock(cut_mu_);
+        cut_ = true;
+        cut_cv_.notify_all();
+    });
+    if (cut > 0) log_.warn("serve.drain_cut", {{"requests", cut}, {"drain_timeout_ms", options_.drain_timeout_ms}});
 }
 
 std::string Emulator::base_url() const {
@@ -315,7 +323,16 @@ Response Emulator::handle(Request& req, const Arrival& arrival) {
         }
         if (!is_admin_group && !faults_.empty()) {
             if (auto fault = faults_.match(req)) {
-                if (fault->delay.count() > 0) std::this_thread::sleep_for(fault->delay);
+                if (fault->delay.count() > 0) {
+                    // Waiting is not work: other requests may run meanwhile. A graceful stop that outlasts
+                    // --drain-timeout cuts the wait, and the connection.
+                    AdmissionGate::Unheld unheld;
+                    std::unique_lock lock(cut_mu_);
+                    if (cut_cv_.wait_for(lock, fault->delay, [&] { return cut_; })) {
+                        res.drop = true;
+                        return;
+                    }
+                }
                 if (fault->drop) {
                     res.drop = true;
                     return;

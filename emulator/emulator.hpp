@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -110,6 +111,10 @@ private:
     int tls_port_ = 0;
     std::string ca_dir_;
     std::vector<ServicePort> service_ports_;
+    // Graceful stop: after --drain-timeout, fault delays still sleeping are cut short.
+    std::mutex cut_mu_;
+    std::condition_variable cut_cv_;
+    bool cut_ = false;
 
     mutable std::mutex fixtures_mu_;
     std::shared_ptr<const state::FixtureSet> fixtures_;

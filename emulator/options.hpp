@@ -31,12 +31,18 @@ struct ServeOptions {
     int read_timeout_ms = 5000;  // a client slower than this to send a request is disconnected
     int write_timeout_ms = 5000;
 
-    // cpp-httplib tuning (see emulator/server.cpp): one worker thread serves one
-    // keep-alive connection at a time, so threads bound the concurrent connections served.
-    size_t threads = 64;
+    // The connection model (emulator/connection.hpp): one worker thread serves one keep-alive connection at a
+    // time, so the pool grows with the connections up to `threads` and shrinks back to `min_threads` when idle.
+    size_t threads = 1024;
+    size_t min_threads = 8;
     size_t keep_alive_max = 100000;
     int keep_alive_timeout_s = 5;
     int listen_backlog = 1024;
+    int head_timeout_ms = 10000;  // request line and headers must arrive whole within this
+    size_t min_body_rate = 1024;  // bytes/s a request body must keep up after --read-timeout-ms
+    // Handlers running at once (0 = the number of cores, at least 2): the rest wait their turn in order.
+    size_t max_running = 0;
+    int drain_timeout_ms = 30000;  // graceful stop: how long in-flight requests may still take
 
     // The providers' real hostnames over TLS, and the HTTPS proxy (emulator/front.hpp). Both terminate TLS
     // with a leaf minted at start from the local CA in ca_dir (created there on first use).

@@ -1,7 +1,8 @@
 // cpp-httplib binding. Settings measured on Debian's libcpp-httplib (library defaults serve ~300 requests/s
-// on 2 cores, tuned ~85k: see bench/README.md): TCP_NODELAY, a high keep-alive
-// count, a worker per expected connection, and a listen backlog of 1024 set after bind (the library's
-// built-in backlog is 5 and has no setter).
+// on 2 cores, tuned ~85k: see bench/README.md): TCP_NODELAY, a high keep-alive count, a listen backlog of
+// 1024 set after bind (the library's built-in backlog is 5 and has no setter). The connection model —
+// elastic workers, whole-request deadlines, early refusals — is emulator/connection.*; bodies are read here,
+// under the body limit for every transfer encoding.
 #include "emulator/server.hpp"
 
 #include <dirent.h>
@@ -11,14 +12,18 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <limits>
 #include <string_view>
 #include <thread>
 
+#include "core/text.hpp"
 #include "core/url.hpp"
+#include "emulator/connection.hpp"
 
 namespace mpemu::emulator {
 namespace {
@@ -39,7 +44,7 @@ std::string origin_form(std::string target) {
     return target.substr(path);
 }
 
-Request convert(const httplib::Request& in) {
+Request convert(const httplib::Request& in, std::string body) {
     Request r;
     r.method = in.method;
     r.target = origin_form(in.target.empty() ? in.path : in.target);
@@ -51,9 +56,14 @@ Request convert(const httplib::Request& in) {
     for (const auto& [k, v] : in.headers) {
         // cpp-httplib adds these itself; they were not sent by the client.
         if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
+        // A multipart Content-Type travels renamed through cpp-httplib (emulator/connection.hpp).
+        if (k == kRawMultipartHeader) {
+            r.headers.emplace_back("Content-Type", v);
+            continue;
+        }
         r.headers.emplace_back(k, v);
     }
-    r.body = in.body;
+    r.body = std::move(body);
     r.remote_addr = in.remote_addr;
     r.remote_port = in.remote_port;
     return r;
@@ -82,23 +92,92 @@ void emit(const Response& from, httplib::Response& to) {
     }
 }
 
+const char* reason_phrase(int status) {
+    switch (status) {
+        case 200:
+            return "OK";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 413:
+            return "Payload Too Large";
+        case 414:
+            return "URI Too Long";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        default:
+            return "Error";
+    }
+}
+
+// A whole HTTP/1.1 reply that ends the connection, for refusals written before cpp-httplib parsed anything.
+std::string raw_reply(const Response& res, int status) {
+    std::string out = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) + "\r\n";
+    bool has_type = false;
+    for (const auto& [k, v] : res.headers) {
+        if (core::iequals(k, "Content-Length") || core::iequals(k, "Connection")) continue;
+        has_type = has_type || core::iequals(k, "Content-Type");
+        out += k + ": " + v + "\r\n";
+    }
+    if (!has_type && !res.body.empty()) out += "Content-Type: application/octet-stream\r\n";
+    out += "Content-Length: " + std::to_string(res.body.size()) + "\r\nConnection: close\r\n\r\n";
+    return out + res.body;
+}
+
+// The method and target of a refused head, as far as they can be read: the refusal goes to the service
+// the path names.
+Request request_of_head(const std::string& head) {
+    Request r;
+    std::string_view line(head);
+    line = line.substr(0, std::min(line.find_first_of("\r\n"), size_t{8192}));
+    size_t sp1 = line.find(' ');
+    if (sp1 != std::string_view::npos && sp1 <= 32) {
+        r.method = std::string(line.substr(0, sp1));
+        std::string_view rest = line.substr(sp1 + 1);
+        r.target = origin_form(std::string(rest.substr(0, rest.find(' '))));
+    }
+    if (r.target.empty() || r.target[0] != '/') r.target = "/";
+    auto [path, query] = core::split_target(r.target);
+    r.path = std::string(path);
+    r.raw_query = std::string(query);
+    return r;
+}
+
 }  // namespace
 
 HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse refuse)
     : options_(options),
       dispatch_(std::move(dispatch)),
       refuse_(std::move(refuse)),
-      server_(std::make_unique<httplib::Server>()) {
+      gate_(options.max_running ? options.max_running : std::max(2U, std::thread::hardware_concurrency())) {
+    StreamLimits limits;
+    limits.head_timeout = std::chrono::milliseconds(options_.head_timeout_ms);
+    limits.read_timeout = std::chrono::milliseconds(options_.read_timeout_ms);
+    limits.write_timeout = std::chrono::milliseconds(options_.write_timeout_ms);
+    limits.min_body_rate = options_.min_body_rate;
+    server_ = std::make_unique<CoreServer>(limits, [this](const RequestStream& s) { return refuse_head(s); });
     auto& s = *server_;
     s.set_tcp_nodelay(true);
     s.set_keep_alive_max_count(options_.keep_alive_max);
     s.set_keep_alive_timeout(options_.keep_alive_timeout_s);
-    s.set_read_timeout(std::chrono::milliseconds(options_.read_timeout_ms));
-    s.set_write_timeout(std::chrono::milliseconds(options_.write_timeout_ms));
-    s.set_payload_max_length(options_.max_body_bytes);
-    size_t threads = options_.threads;
+    // Bodies are read by serve_with_body under --max-body, for every transfer encoding; cpp-httplib's own
+    // check skips chunked bodies and caps form bodies at 8 KiB.
+    s.set_payload_max_length(std::numeric_limits<size_t>::max());
     // cpp-httplib owns and deletes the queue it gets from this factory.
-    s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    s.new_task_queue = [this] {
+        auto* pool = new ElasticPool(options_.min_threads, options_.threads, std::chrono::seconds(30));
+        pool_ = pool;
+        return pool;
+    };
     s.set_socket_options([this](int sock) {
         int one = 1;
         setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -106,31 +185,25 @@ HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse re
         fd_ = sock;
     });
 
-    auto handler = [this](const httplib::Request& in, httplib::Response& out) {
-        ++inflight_;
-        struct Done {
-            std::atomic<int>& n;
-            ~Done() { --n; }
-        } done{inflight_};
-        Request req = convert(in);
-        Arrival arrival = arrival_of(req);
-        Response res = dispatch_(req, arrival);
-        emit(res, out);
-        out.set_header(kHandledHeader, req.request_id);
+    auto plain = [this](const httplib::Request& in, httplib::Response& out) { serve(in, {}, out); };
+    auto with_body = [this](const httplib::Request& in, httplib::Response& out, const httplib::ContentReader& read) {
+        serve_with_body(in, out, read);
     };
-    s.Get(".*", handler);
-    s.Post(".*", handler);
-    s.Put(".*", handler);
-    s.Patch(".*", handler);
-    s.Delete(".*", handler);
-    s.Options(".*", handler);
+    s.Get(".*", plain);
+    s.Options(".*", plain);
+    s.Post(".*", with_body);
+    s.Put(".*", with_body);
+    s.Patch(".*", with_body);
+    s.Delete(".*", with_body);
 
     // Refusals produced by cpp-httplib itself (no handler ran): render them in the caller's protocol.
     s.set_error_handler(
         httplib::Server::HandlerWithResponse([this](const httplib::Request& in, httplib::Response& out) {
             if (out.has_header(kHandledHeader)) return httplib::Server::HandlerResponse::Unhandled;
-            Request req = convert(in);
-            Arrival arrival = arrival_of(req);
+            // A head the stream refused is answered by refuse_head, once.
+            if (RequestStream* strm = CoreServer::current_stream(); strm && strm->closing())
+                return httplib::Server::HandlerResponse::Handled;
+            Request req = convert(in, in.body);
             RefusalInfo info;
             switch (out.status) {
                 case 413:
@@ -146,17 +219,121 @@ HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse re
                     info = {Refusal::kBadRequest, "malformed HTTP request", {}};
                     break;
             }
-            int status = out.status;
-            Response res = refuse_(req, info, arrival);
-            emit(res, out);
-            if (res.status == 200 && status >= 400) out.status = res.status;  // providers that always answer 200
-            out.set_header(kHandledHeader, req.request_id);
+            refuse_before_dispatch(req, info, out.status, out);
             return httplib::Server::HandlerResponse::Handled;
         }));
     s.set_exception_handler([](const httplib::Request&, httplib::Response& out, const std::exception_ptr&) {
         out.status = 500;
         out.set_content(R"({"error":{"code":"internal","message":"unexpected error"}})", "application/json");
     });
+}
+
+void HttpServer::serve(const httplib::Request& in, std::string body, httplib::Response& out) {
+    ++inflight_;
+    struct Done {
+        std::atomic<int>& n;
+        ~Done() { --n; }
+    } done{inflight_};
+    Request req = convert(in, std::move(body));
+    Arrival arrival = arrival_of(req);
+    Response res;
+    {
+        AdmissionGate::Permit permit(gate_);
+        res = dispatch_(req, arrival);
+    }
+    emit(res, out);
+    out.set_header(kHandledHeader, req.request_id);
+}
+
+void HttpServer::serve_with_body(const httplib::Request& in, httplib::Response& out,
+                                 const httplib::ContentReader& read) {
+    // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body; cpp-httplib
+    // would read one until the client closes (`curl -X POST`, WeChat's POST /cgi-bin/token waited 5 s).
+    if (!in.has_header("Content-Length") && !in.has_header("Transfer-Encoding")) {
+        serve(in, {}, out);
+        return;
+    }
+    const size_t limit = options_.max_body_bytes;
+    bool too_large = false;
+    if (in.has_header("Content-Length")) {
+        const std::string& declared = in.get_header_value("Content-Length");
+        unsigned long long n = 0;
+        auto [end, ec] = std::from_chars(declared.data(), declared.data() + declared.size(), n);
+        too_large = ec != std::errc() || end != declared.data() + declared.size() || n > limit;
+    }
+    std::string body;
+    bool complete = !too_large && read([&](const char* data, size_t n) {
+        if (body.size() + n > limit) {
+            too_large = true;
+            return false;
+        }
+        body.append(data, n);
+        return true;
+    });
+    if (complete) {
+        serve(in, std::move(body), out);
+        return;
+    }
+    // The rest of the body is never read, so the connection cannot carry another request.
+    if (RequestStream* strm = CoreServer::current_stream()) strm->close_after();
+    out.set_header("Connection", "close");
+    Request req = convert(in, {});
+    if (too_large) {
+        refuse_before_dispatch(
+            req, {Refusal::kBodyTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes", {}},
+            413, out);
+    } else {
+        refuse_before_dispatch(req, {Refusal::kBadRequest, "the request body ended early or is malformed", {}}, 400,
+                               out);
+    }
+}
+
+void HttpServer::refuse_before_dispatch(Request& req, const RefusalInfo& info, int status, httplib::Response& out) {
+    Arrival arrival = arrival_of(req);
+    Response res = refuse_(req, info, arrival);
+    emit(res, out);
+    if (res.status == 200 && status >= 400) out.status = res.status;  // providers that always answer 200
+    out.set_header(kHandledHeader, req.request_id);
+}
+
+std::string HttpServer::refuse_head(const RequestStream& stream) {
+    RefusalInfo info;
+    int status = 400;
+    switch (stream.problem()) {
+        case HeadProblem::kLineTooLong:
+            info = {Refusal::kHeadersTooLarge, "the request line is longer than 8192 bytes", {}};
+            status = 414;
+            break;
+        case HeadProblem::kHeadTooLarge:
+            info = {Refusal::kHeadersTooLarge, "the request headers exceed 65536 bytes", {}};
+            status = 431;
+            break;
+        case HeadProblem::kMalformedLine:
+            info = {Refusal::kBadRequest, "malformed request line: expected \"METHOD /path HTTP/1.1\"", {}};
+            break;
+        case HeadProblem::kBareLf:
+            info = {Refusal::kBadRequest, "a request line or header ends with LF alone: HTTP needs CRLF", {}};
+            break;
+        default:
+            return {};  // timeouts and closed connections: nobody is listening for an answer
+    }
+    Request req = request_of_head(stream.head());
+    std::string ip;
+    int port = 0;
+    stream.get_remote_ip_and_port(ip, port);
+    req.remote_addr = ip;
+    req.remote_port = port;
+    Arrival arrival = arrival_of(req);
+    Response res = refuse_(req, info, arrival);
+    return raw_reply(res, status);
+}
+
+size_t HttpServer::worker_threads() const {
+    return pool_ ? pool_->threads() : 0;
+}
+
+size_t HttpServer::worker_peak() const {
+    return pool_ ? pool_->peak() : 0;
 }
 
 HttpServer::~HttpServer() = default;
@@ -196,12 +373,15 @@ void HttpServer::listen() {
     server_->listen_after_bind();
 }
 
-void HttpServer::stop() {
-    server_->stop();  // no new connections
-    // Let in-flight requests finish, then end idle keep-alive connections: cpp-httplib would otherwise
-    // keep each worker waiting for its client's next request until the keep-alive timeout.
-    for (int i = 0; i < 1000 && inflight_.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+size_t HttpServer::stop(std::chrono::milliseconds drain, const std::function<void()>& cut) {
+    server_->stop();  // no new connections; idle keep-alive connections end within 100 ms
+    auto until = std::chrono::steady_clock::now() + drain;  // clock-ok: a real-time drain, not emulator time
+    while (inflight_.load() > 0 && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto left = static_cast<size_t>(std::max(0, inflight_.load()));
+    if (left > 0 && cut) cut();
     close_idle_connections();
+    return left;
 }
 
 void HttpServer::close_idle_connections() {

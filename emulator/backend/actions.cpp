@@ -9,6 +9,7 @@
 #include "core/text.hpp"
 #include "core/time_format.hpp"
 #include "core/url.hpp"
+#include "emulator/admission.hpp"
 #include "emulator/alipay/protocol.hpp"
 #include "emulator/backend/errors.hpp"
 #include "emulator/backend/protocol.hpp"
@@ -23,6 +24,13 @@ namespace {
 using core::Json;
 using emulator::Outcome;
 namespace crypto = core::crypto;
+
+// The providers are this same emulator: while a call waits on one, it leaves the admission gate, so the
+// nested request can run even when every permit is taken by requests like this one.
+core::Result<core::HttpResponse> send_unheld(core::HttpClient& http, const core::HttpRequest& rq) {
+    emulator::AdmissionGate::Unheld unheld;
+    return http.send(rq);
+}
 
 std::string body_string(const Call& call, std::initializer_list<const char*> keys) {
     if (!call.body.is_json || !call.body.value.is_object()) return {};
@@ -69,7 +77,7 @@ Outcome<Json> Backend::login_or_pay(Call& call, const Route& route) {
             core::build_query(
                 {{"appid", a.appid}, {"secret", a.secret}, {"js_code", code}, {"grant_type", "authorization_code"}});
         rq.timeout = std::chrono::milliseconds(5000);
-        auto rs = http.send(rq);
+        auto rs = send_unheld(http, rq);
         if (!rs) return wechat_unreachable(rs.error().message);
         auto j = core::parse_json(rs->body);
         if (!j || !j->is_object()) return wechat_bad_reply(rs->status, rs->body);
@@ -107,7 +115,7 @@ Outcome<Json> Backend::login_or_pay(Call& call, const Route& route) {
         rq.headers = {{"Content-Type", "application/x-www-form-urlencoded;charset=utf-8"}};
         rq.body = core::build_form(params);
         rq.timeout = std::chrono::milliseconds(5000);
-        auto rs = http.send(rq);
+        auto rs = send_unheld(http, rq);
         if (!rs) return alipay_unreachable(rs.error().message);
         for (const std::string& n : {node, std::string("error_response")}) {
             auto text = alipay::extract_signed_node(rs->body, n);
@@ -193,7 +201,7 @@ Outcome<Json> Backend::login_or_pay(Call& call, const Route& route) {
                           {"User-Agent", "mpemu-backend"},
                           {"Authorization", *authorization}};
             rq.timeout = std::chrono::milliseconds(5000);
-            auto rs = http.send(rq);
+            auto rs = send_unheld(http, rq);
             if (!rs) return wechatpay_unreachable(rs.error().message);
             auto j = core::parse_json(rs->body);
             if (rs->status != 200 || !j || !j->contains("prepay_id")) return wechatpay_rejected(rs->status, rs->body);

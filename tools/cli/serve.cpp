@@ -122,11 +122,29 @@ void add_serve_options(CLI::App& cmd, emulator::ServeOptions& o) {
         ->check(CLI::PositiveNumber);
     cmd.add_option("--max-body", o.max_body_bytes, "Largest request body in bytes")->capture_default_str();
     cmd.add_option("--max-json-depth", o.max_json_depth, "Deepest JSON nesting accepted")->capture_default_str();
-    cmd.add_option("--threads", o.threads, "Worker threads (one per concurrent keep-alive connection)")
+    cmd.add_option("--threads", o.threads,
+                   "Most worker threads (one per open connection; the pool grows to this and shrinks when idle)")
         ->capture_default_str()
         ->check(CLI::Range(1, 4096));
-    cmd.add_option("--read-timeout-ms", o.read_timeout_ms, "Disconnect clients slower than this to send a request")
-        ->capture_default_str();
+    cmd.add_option("--max-running", o.max_running,
+                   "Requests handled at once; the rest wait their turn in order (0 = number of cores, at least 2)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 4096));
+    cmd.add_option("--read-timeout-ms", o.read_timeout_ms,
+                   "Longest wait for the next bytes of a request (and a body's grace period)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600000));
+    cmd.add_option("--head-timeout-ms", o.head_timeout_ms,
+                   "A request line and headers must arrive whole within this, or the connection is closed")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600000));
+    cmd.add_option("--min-body-rate", o.min_body_rate, "Bytes per second a request body must keep up")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{1}, size_t{1} << 40));
+    cmd.add_option_function<int>(
+           "--drain-timeout", [&o](const int& s) { o.drain_timeout_ms = s * 1000; },
+           "Seconds a graceful stop waits for requests in flight before cutting them (default 30)")
+        ->check(CLI::Range(0, 3600));
     cmd.add_flag("--tls", o.tls, "Also serve HTTPS at the providers' real hostnames (map them to this host)");
     cmd.add_option("--tls-port", o.tls_port, "Port of --tls (0 = any free port)")
         ->capture_default_str()
