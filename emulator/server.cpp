@@ -124,6 +124,18 @@ HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse re
     s.Patch(".*", handler);
     s.Delete(".*", handler);
     s.Options(".*", handler);
+    // RFC 9112 section 6.3: a request with neither Content-Length nor Transfer-Encoding has no body. cpp-httplib
+    // 0.11 reads such a POST/PUT/PATCH body until the client closes instead, so a client waiting for its reply
+    // got a refusal after the read timeout (`curl -X POST`, WeChat's POST /cgi-bin/token). Dispatch it at once
+    // with an empty body; the pre-routing handler runs before the library reads any body.
+    s.set_pre_routing_handler([handler](const httplib::Request& in, httplib::Response& out) {
+        bool body_method = in.method == "POST" || in.method == "PUT" || in.method == "PATCH";
+        if (!body_method || in.has_header("Content-Length") || in.has_header("Transfer-Encoding")) {
+            return httplib::Server::HandlerResponse::Unhandled;
+        }
+        handler(in, out);
+        return httplib::Server::HandlerResponse::Handled;
+    });
 
     // Refusals produced by cpp-httplib itself (no handler ran): render them in the caller's protocol.
     s.set_error_handler(

@@ -85,8 +85,12 @@ bool is_phone_code(std::string_view s) {
 }
 
 bool is_access_token_syntax(std::string_view s) {
-    return s.size() > 3 && s.size() <= 512 && is_digit(s[0]) && is_digit(s[1]) && s[2] == '_' &&
-           all_of(s.substr(3), is_url_safe);
+    return !s.empty() && s.size() <= kMaxAccessTokenLength && all_of(s, is_url_safe);
+}
+
+std::string normalize_page(std::string_view path) {
+    if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    return std::string(path);
 }
 
 bool is_valid_scene(std::string_view s) {

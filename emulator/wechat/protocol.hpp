@@ -31,8 +31,13 @@ bool is_appid(std::string_view s);       // wx + 16 lowercase hex
 bool is_openid(std::string_view s);      // o + 27 of [A-Za-z0-9_-]
 bool is_login_code(std::string_view s);  // 32 of [A-Za-z0-9]
 bool is_phone_code(std::string_view s);  // 64 lowercase hex
-// <2 digits>_<[A-Za-z0-9_-]+>, at most 512 characters.
+// Issued tokens look like <2 digits>_<[A-Za-z0-9_-]+>. What WeChat cannot parse at all (40014) is a
+// token with characters outside that alphabet or longer than the 512 characters the docs reserve; any
+// other string is only unknown (40001), like the docs' placeholder "ACCESS_TOKEN".
+inline constexpr size_t kMaxAccessTokenLength = 512;
 bool is_access_token_syntax(std::string_view s);
+// A mini program page path without its leading slash ("/pages/a" and "pages/a" name the same page).
+std::string normalize_page(std::string_view path);
 // getwxacodeunlimit scene: 1-32 visible characters from [0-9A-Za-z] and !#$&'()*+,/:;=?@-._~
 bool is_valid_scene(std::string_view s);
 
