@@ -37,6 +37,8 @@ const std::vector<AdminOperation>& catalog() {
         {"wechat.messages.list", "GET", "/__admin/wechat/messages", "subscribe messages sent through the API"},
         {"wechat.subscriptions.create", "POST", "/__admin/wechat/subscriptions",
          "{appid, openid, template_id, count?} -> {remaining}: the user accepts wx.requestSubscribeMessage"},
+        {"wechat.jsapi_config.verify", "POST", "/__admin/wechat/jsapi-config/verify",
+         "{appid, url, nonceStr, timestamp, signature}: what wx.config checks (400 when it would fail)"},
         {"wechat.service_events.create", "POST", "/__admin/wechat/customer-service/events",
          "{appid, openid, action: user_message|user_enter}: the user messages or enters customer service"},
         {"wechat.custom_messages.list", "GET", "/__admin/wechat/custom-messages",

@@ -125,6 +125,14 @@ core::Result<std::string> decrypt_data(std::string_view session_key_b64, std::st
     return core::crypto::aes128_cbc_decrypt(*key, *iv, *ct);
 }
 
+std::string jsapi_signature(std::string_view ticket, std::string_view noncestr, std::string_view timestamp,
+                            std::string_view url) {
+    url = url.substr(0, url.find('#'));
+    std::string msg = "jsapi_ticket=" + std::string(ticket) + "&noncestr=" + std::string(noncestr) +
+                      "&timestamp=" + std::string(timestamp) + "&url=" + std::string(url);
+    return core::crypto::sha1_hex(msg);
+}
+
 std::string raw_data_signature(std::string_view raw_data, std::string_view session_key_b64) {
     std::string msg(raw_data);
     msg += session_key_b64;

@@ -50,6 +50,10 @@ core::Result<std::string> decrypt_data(std::string_view session_key_b64, std::st
                                        std::string_view encrypted_b64);
 // lowercase_hex(SHA1(rawData || session_key)); the session_key as its base64 text.
 std::string raw_data_signature(std::string_view raw_data, std::string_view session_key_b64);
+// JS-SDK wx.config signature: lowercase_hex(SHA1("jsapi_ticket=T&noncestr=N&timestamp=S&url=U")), the url
+// without its #fragment.
+std::string jsapi_signature(std::string_view ticket, std::string_view noncestr, std::string_view timestamp,
+                            std::string_view url);
 // lowercase_hex(HMAC-SHA256(key = session_key base64 text, message = post body or "")).
 std::string login_state_signature(std::string_view session_key_b64, std::string_view message);
 

@@ -247,6 +247,29 @@ void mount_admin(emulator::Router& router, Api& api) {
         if (!r) return fail(r.error());
         return json_response(201, *r);
     });
+    admin::add(router, "wechat.jsapi_config.verify", [&api, fail](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return error_response("bad_request", body.error().message);
+        std::string appid, url, nonce, signature, timestamp;
+        Response err;
+        if (!admin::require_string(*body, "appid", &appid, &err) || !admin::require_string(*body, "url", &url, &err) ||
+            !admin::require_string(*body, "nonceStr", &nonce, &err) ||
+            !admin::require_string(*body, "signature", &signature, &err)) {
+            return err;
+        }
+        // wx.config takes the timestamp as a number or a string; both sign the same text.
+        const auto& ts = body->contains("timestamp") ? (*body)["timestamp"] : core::Json();
+        if (ts.is_number_integer()) {
+            timestamp = std::to_string(ts.get<long long>());
+        } else if (ts.is_string()) {
+            timestamp = ts.get<std::string>();
+        } else {
+            return error_response("bad_request", "\"timestamp\" must be a number or a string");
+        }
+        auto r = api.verify_jsapi_config(appid, url, nonce, timestamp, signature);
+        if (!r) return fail(r.error());
+        return json_response(200, *r);
+    });
     admin::add(router, "wechat.service_events.create", [&api, fail](Request& req) {
         auto body = admin::body_object(req);
         if (!body) return error_response("bad_request", body.error().message);

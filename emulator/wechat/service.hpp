@@ -96,6 +96,10 @@ public:
                                                         const std::string& kind);
     core::Json messages(const std::string& appid, const std::string& touser, const std::string& template_id,
                         size_t limit);
+    // What wx.config checks in the WeChat client: the signature over a live jsapi ticket of the app.
+    emulator::Outcome<core::Json> verify_jsapi_config(const std::string& appid, const std::string& url,
+                                                      const std::string& noncestr, const std::string& timestamp,
+                                                      const std::string& signature);
     // A user action that opens a customer service reply window: "user_message" or "user_enter".
     emulator::Outcome<core::Json> open_service_window(const std::string& appid, const std::string& openid,
                                                       const std::string& action);

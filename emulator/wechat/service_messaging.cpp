@@ -91,6 +91,29 @@ emulator::Outcome<core::OrderedJson> Api::ticket(const std::string& appid, const
     });
 }
 
+emulator::Outcome<core::Json> Api::verify_jsapi_config(const std::string& appid, const std::string& url,
+                                                       const std::string& noncestr, const std::string& timestamp,
+                                                       const std::string& signature) {
+    if (!config()->app(appid)) return no_app(appid);
+    if (url.empty() || noncestr.empty() || timestamp.empty() || signature.empty()) {
+        return admin_failure("bad_request", "\"url\", \"nonceStr\", \"timestamp\" and \"signature\" are required");
+    }
+    const long long now = ctx_.clock().now_unix_ms();
+    auto tickets = ctx_.db().read([&](state::Conn& c) { return Store(c, appid).live_tickets("jsapi", now); });
+    if (tickets.empty()) {
+        return admin_failure("bad_request", "wx.config fails: app " + appid + " has no valid jsapi ticket");
+    }
+    for (const auto& t : tickets) {
+        if (protocol::jsapi_signature(t.ticket, noncestr, timestamp, url) == core::to_lower(signature)) {
+            return core::Json{{"valid", true}, {"ticket", t.ticket}, {"ticket_expires_at_ms", t.expires_ms}};
+        }
+    }
+    return admin_failure("bad_request",
+                         "wx.config fails with invalid signature: it matches no valid jsapi ticket of app " + appid +
+                             " (signed: jsapi_ticket=...&noncestr=" + noncestr + "&timestamp=" + timestamp +
+                             "&url=" + url.substr(0, url.find('#')) + ")");
+}
+
 // ---- customer service messages -----------------------------------------------------------------
 
 emulator::Outcome<core::OrderedJson> Api::custom_send(const std::string& appid, const std::string& body) {

@@ -305,6 +305,17 @@ void Store::put_ticket(const std::string& access_token, const std::string& type,
         {access_token, type, appid_, row.ticket, row.issued_ms, row.expires_ms});
 }
 
+std::vector<TicketRow> Store::live_tickets(const std::string& type, long long now_ms) {
+    auto rows = c_.query(
+        "SELECT ticket, issued_ms, expires_ms FROM wechat_tickets WHERE appid = ? AND type = ? AND issued_ms <= ? "
+        "AND expires_ms > ? ORDER BY issued_ms DESC",
+        {appid_, type, now_ms, now_ms});
+    std::vector<TicketRow> out;
+    for (const auto& r : rows)
+        out.push_back({r["ticket"].as_text(), r["issued_ms"].as_int(), r["expires_ms"].as_int()});
+    return out;
+}
+
 // ---- customer service messages -----------------------------------------------------------------
 
 std::optional<ServiceWindow> Store::service_window(const std::string& openid) {

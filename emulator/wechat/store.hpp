@@ -153,6 +153,8 @@ public:
     // ---- JS-SDK tickets: one per access token and type ----
     std::optional<TicketRow> ticket(const std::string& access_token, const std::string& type);
     void put_ticket(const std::string& access_token, const std::string& type, const TicketRow& row);
+    // This app's tickets of a type still valid at now_ms, newest first.
+    std::vector<TicketRow> live_tickets(const std::string& type, long long now_ms);
 
     // ---- customer service messages ----
     std::optional<ServiceWindow> service_window(const std::string& openid);

@@ -1,6 +1,7 @@
 // JS-SDK tickets (/cgi-bin/ticket/getticket) and customer service messages (/cgi-bin/message/custom/send):
 // ticket lifetime per access token, the reply windows user actions open (45015, 45047), message types and
 // their errors.
+#include "emulator/wechat/protocol.hpp"
 #include "tests/integration/wechat/wechat_helpers.hpp"
 
 using namespace wxtest;
@@ -57,6 +58,34 @@ TEST_CASE("wechat: getticket gives one ticket per access token and type, valid 7
     auto d = ticket(emu, access_token(emu));
     CHECK(d["ticket"] != c["ticket"]);
     CHECK(d["expires_in"] == 7200);
+}
+
+TEST_CASE("wechat: wx.config signatures are checked against the app's live jsapi tickets", "[wechat][ticket]") {
+    EmulatorProcess emu;
+    freeze(emu);
+    auto verify = [&](const Json& body) {
+        return emu.request("POST", "/__admin/wechat/jsapi-config/verify", body.dump());
+    };
+    const std::string url = "https://shop.example.com/pay?order=42";
+    Json cfg = {{"appid", kAppid}, {"url", url}, {"nonceStr", "Wm3WZYTPz0wzccnW"}, {"timestamp", 1414587457}};
+    cfg["signature"] = std::string(40, '0');
+    CHECK(verify(cfg).status == 400);  // no ticket yet
+    auto t = ticket(emu, access_token(emu));
+    cfg["signature"] =
+        mpemu::wechat::protocol::jsapi_signature(t["ticket"].get<std::string>(), "Wm3WZYTPz0wzccnW", "1414587457", url);
+    auto ok = verify(cfg);
+    REQUIRE(ok.status == 200);
+    CHECK(Json::parse(ok.body)["valid"] == true);
+    cfg["url"] = url + "#section";  // the fragment is not signed
+    CHECK(verify(cfg).status == 200);
+    cfg["url"] = "https://shop.example.com/pay?order=43";
+    auto bad = verify(cfg);
+    CHECK(bad.status == 400);
+    CHECK(Json::parse(bad.body)["error"]["message"].get<std::string>().find("invalid signature") != std::string::npos);
+    // Past its 7200 s the ticket no longer signs a valid config.
+    cfg["url"] = url;
+    advance(emu, "2h");
+    CHECK(verify(cfg).status == 400);
 }
 
 TEST_CASE("wechat: getticket errors", "[wechat][ticket]") {

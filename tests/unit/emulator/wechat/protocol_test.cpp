@@ -140,6 +140,17 @@ TEST_CASE("wechat: phone numbers split into country code and national number", "
     CHECK_FALSE(protocol::split_phone("+").ok());
 }
 
+TEST_CASE("wechat: JS-SDK config signature, the docs' vector", "[wechat][protocol]") {
+    // JS-SDK docs, appendix 1 (signature algorithm): ticket, noncestr, timestamp and url as given there.
+    const std::string ticket = "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg";
+    CHECK(protocol::jsapi_signature(ticket, "Wm3WZYTPz0wzccnW", "1414587457", "http://mp.weixin.qq.com?params=value") ==
+          "0f9de62fce790f9a083d5c99e95740ceb90c27ed");
+    // The #fragment is not signed.
+    CHECK(protocol::jsapi_signature(ticket, "Wm3WZYTPz0wzccnW", "1414587457",
+                                    "http://mp.weixin.qq.com?params=value#top") ==
+          "0f9de62fce790f9a083d5c99e95740ceb90c27ed");
+}
+
 TEST_CASE("wechat: identifier shapes", "[wechat][protocol]") {
     CHECK(protocol::is_appid("wx8f3b6c2a1d4e5f60"));
     CHECK_FALSE(protocol::is_appid("wx8f3b6c2a1d4e5f6"));
