@@ -60,7 +60,9 @@ constexpr size_t kMaxTextBytes = 2048;
 
 std::string template_content(const std::vector<std::pair<std::string, std::string>>& named_keys) {
     std::string out;
-    for (const auto& [name, key] : named_keys) out += name + "{{" + key + ".DATA}}\n";
+    for (const auto& [name, key] : named_keys) {
+        out.append(name).append("{{").append(key).append(".DATA}}\n");
+    }
     return out;
 }
 

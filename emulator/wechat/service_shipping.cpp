@@ -223,7 +223,8 @@ emulator::Outcome<core::OrderedJson> Api::upload_shipping(const std::string& app
     const core::Json& b = *j;
     auto tp = parse_time_and_payer(b);
     if (!tp) return tp.error();
-    const auto& [upload_s, payer] = *tp;
+    const long long upload_s = tp->first;
+    const std::string payer = tp->second;
     std::vector<Upload> uploads;
     if (combined) {
         // The combined order's own key is checked for shape; each sub-order is shipped on its own.

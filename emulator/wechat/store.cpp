@@ -311,6 +311,7 @@ std::vector<TicketRow> Store::live_tickets(const std::string& type, long long no
         "AND expires_ms > ? ORDER BY issued_ms DESC",
         {appid_, type, now_ms, now_ms});
     std::vector<TicketRow> out;
+    out.reserve(rows.size());
     for (const auto& r : rows)
         out.push_back({r["ticket"].as_text(), r["issued_ms"].as_int(), r["expires_ms"].as_int()});
     return out;
@@ -483,6 +484,7 @@ std::vector<ShippingOrder> Store::shipping_orders(const std::string& openid, int
         {appid_, after_id, openid, openid, state, state, begin_ms, begin_ms, end_ms, end_ms,
          static_cast<long long>(limit)});
     std::vector<ShippingOrder> out;
+    out.reserve(rows.size());
     for (const auto& r : rows) out.push_back(to_shipping(r));
     return out;
 }
@@ -491,6 +493,7 @@ std::vector<ShippingOrder> Store::all_shipping_orders(state::Conn& conn, const s
     auto rows =
         conn.query("SELECT * FROM wechat_shipping_orders WHERE (? = '' OR appid = ?) ORDER BY id", {appid, appid});
     std::vector<ShippingOrder> out;
+    out.reserve(rows.size());
     for (const auto& r : rows) out.push_back(to_shipping(r));
     return out;
 }
