@@ -28,6 +28,9 @@ JournalEntry JournalEntry::of(const Request& req, const Response& res, std::stri
 
 void Journal::record(JournalEntry entry) {
     if (capacity_ == 0) return;
+    // A request that reached a provider but matched none of its operations (unknown path, or a known path
+    // with another method) is still findable by operation: "<group>.not_emulated".
+    if (entry.operation_id.empty() && !entry.group.empty()) entry.operation_id = entry.group + ".not_emulated";
     if (entry.request_body.size() > max_body_) {
         entry.request_body.resize(max_body_);
         entry.request_body_truncated = true;

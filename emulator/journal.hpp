@@ -21,7 +21,7 @@ struct JournalEntry {
     std::string method;
     std::string target;
     std::string group;         // route group ("wechat", "admin", ...) or "" when none
-    std::string operation_id;  // "" when no operation matched
+    std::string operation_id;  // "<group>.not_emulated" when none matched in a group, "" when no group
     std::string remote_addr;
     std::string transport = "plain";  // how it came in: "plain", "tls" (real hostname) or "proxy" (CONNECT)
     std::string host;                 // the Host it named (header, else SNI or CONNECT target)

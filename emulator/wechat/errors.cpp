@@ -1,5 +1,6 @@
-// WeChat errcode catalogue. Texts follow the spec (specs/wechat-miniprogram.md §11); the ones the spec
-// marks unconfirmed (40002, 41004, 43001/43002, 44002, 47003) use the commonly reported wording.
+// WeChat errcode catalogue. Texts follow the spec (specs/wechat-miniprogram.md §11) and
+// docs/specs/wechat-miniprogram-additions.md; the ones marked unconfirmed there (40002, 41004, 43001/43002,
+// 44002, 47003, 40097, 44004, 200012, 200017, 200018, 200021) use the commonly reported wording.
 #include "emulator/wechat/errors.hpp"
 
 #include <charconv>
@@ -13,11 +14,50 @@ std::string_view errmsg(Errc code) {
         case Errc::kOk:
             return "ok";
         case Errc::kInvalidCredential:
-            return "invalid credential, access_token is invalid or not latest";
+            // The text api.weixin.qq.com gives on /cgi-bin and /wxa since 2023 (README: access tokens).
+            return "invalid credential, access_token is invalid or not latest, could get access_token by "
+                   "getStableAccessToken, more details at https://mmbizurl.cn/s/JtxxFh33r";
         case Errc::kInvalidGrantType:
             return "invalid grant_type";
         case Errc::kInvalidOpenid:
             return "invalid openid";
+        case Errc::kInvalidMediaId:
+            return "invalid media_id";
+        case Errc::kInvalidMessageType:
+            return "invalid message type";
+        case Errc::kInvalidArgs:
+            return "invalid args";
+        case Errc::kEmptyContent:
+            return "empty content";
+        case Errc::kResponseOutOfTime:
+            return "response out of time limit or subscription is canceled";
+        case Errc::kResponseCountLimit:
+            return "out of response count limit";
+        case Errc::kTemplateLimit:
+            return "template count reach limit";
+        case Errc::kTidNotExist:
+            return "tid does not exist";
+        case Errc::kInvalidStart:
+            return "invalid parameter start";
+        case Errc::kInvalidLimit:
+            return "invalid parameter limit";
+        case Errc::kMissingIds:
+            return "missing parameter ids";
+        case Errc::kInvalidIds:
+            return "invalid parameter ids";
+        case Errc::kInvalidKeywords:
+            return "invalid keywords";
+        case Errc::kInvalidSceneDesc:
+            return "invalid parameter sceneDesc";
+        // The shipping service answers in Chinese (replies quoted in the developer community).
+        case Errc::kPaymentNotExist:
+            return "支付单不存在";
+        case Errc::kReshipUsed:
+            return "支付单已使用重新发货机会";
+        case Errc::kNotShippable:
+            return "支付单处于不可发货的状态";
+        case Errc::kUnifiedListLength:
+            return "统一发货模式下,物流信息列表长度必须为1";
         case Errc::kInvalidAppid:
             return "invalid appid";
         case Errc::kInvalidAccessToken:

@@ -2,9 +2,11 @@
 // duplicates and cross references, reported at their position in fixture.json.
 #include "emulator/wechat/fixture.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "core/json.hpp"
+#include "emulator/wechat/protocol.hpp"
 
 namespace mpemu::wechat {
 
@@ -13,6 +15,29 @@ const TemplateConfig* AppConfig::find_template(const std::string& id) const {
         if (t.template_id == id) return &t;
     }
     return nullptr;
+}
+
+const LibraryKeyword* LibraryTitle::keyword(int kid) const {
+    for (const auto& k : keywords) {
+        if (k.kid == kid) return &k;
+    }
+    return nullptr;
+}
+
+const LibraryTitle* FixtureConfig::library_title(long long tid) const {
+    for (const auto& t : template_library) {
+        if (t.tid == tid) return &t;
+    }
+    return nullptr;
+}
+
+std::vector<TemplateCategory> FixtureConfig::categories_of(const AppConfig& app) const {
+    if (app.categories.empty()) return template_categories;
+    std::vector<TemplateCategory> out;
+    for (const auto& c : template_categories) {
+        if (std::find(app.categories.begin(), app.categories.end(), c.id) != app.categories.end()) out.push_back(c);
+    }
+    return out;
 }
 
 const AppConfig* FixtureConfig::app(const std::string& appid) const {
@@ -45,6 +70,52 @@ std::shared_ptr<const FixtureConfig> load_fixture_config(state::FixtureReader& r
         return o.contains(k) ? o[k].get<std::string>() : std::string();
     };
 
+    // The template library first: apps name its categories.
+    std::set<int> category_ids;
+    if (w.contains("template_categories")) {
+        for (size_t i = 0; i < w["template_categories"].size(); ++i) {
+            const core::Json& c = w["template_categories"][i];
+            TemplateCategory tc{c["id"].get<int>(), str(c, "name")};
+            if (!category_ids.insert(tc.id).second) {
+                reader.error("/wechat/template_categories/" + std::to_string(i) + "/id",
+                             "duplicate category id " + std::to_string(tc.id), "each category appears once");
+            }
+            cfg->template_categories.push_back(std::move(tc));
+        }
+    }
+    std::set<long long> tids;
+    if (w.contains("template_library")) {
+        for (size_t i = 0; i < w["template_library"].size(); ++i) {
+            const core::Json& t = w["template_library"][i];
+            std::string ptr = "/wechat/template_library/" + std::to_string(i);
+            LibraryTitle lt;
+            lt.tid = t["tid"].get<long long>();
+            lt.title = str(t, "title");
+            lt.type = t.value("type", 2);
+            lt.category_id = t["category_id"].get<int>();
+            if (!tids.insert(lt.tid).second) {
+                reader.error(ptr + "/tid", "duplicate tid " + std::to_string(lt.tid),
+                             "each library title appears once");
+            }
+            if (!category_ids.count(lt.category_id)) {
+                reader.error(ptr + "/category_id", "category " + std::to_string(lt.category_id) + " is not declared",
+                             "add it to wechat.template_categories or fix the id");
+            }
+            std::set<int> kids;
+            for (size_t k = 0; k < t["keywords"].size(); ++k) {
+                const core::Json& kj = t["keywords"][k];
+                LibraryKeyword kw{kj["kid"].get<int>(), str(kj, "name"), str(kj, "rule"), str(kj, "example")};
+                if (!kids.insert(kw.kid).second) {
+                    reader.error(ptr + "/keywords/" + std::to_string(k) + "/kid",
+                                 "duplicate kid " + std::to_string(kw.kid) + " in tid " + std::to_string(lt.tid),
+                                 "each keyword appears once in a title");
+                }
+                lt.keywords.push_back(std::move(kw));
+            }
+            cfg->template_library.push_back(std::move(lt));
+        }
+    }
+
     std::set<std::string> appids;
     for (size_t i = 0; i < w["apps"].size(); ++i) {
         const core::Json& a = w["apps"][i];
@@ -57,7 +128,8 @@ std::shared_ptr<const FixtureConfig> load_fixture_config(state::FixtureReader& r
             reader.error(ptr + "/appid", "duplicate appid \"" + app.appid + "\"", "each app appears once");
         }
         if (a.contains("pages")) {
-            for (const auto& p : a["pages"]) app.pages.push_back(p.get<std::string>());
+            // "/pages/a" and "pages/a" are the same page; requests are compared without the slash.
+            for (const auto& p : a["pages"]) app.pages.push_back(protocol::normalize_page(p.get<std::string>()));
         }
         std::set<std::string> template_ids;
         if (a.contains("templates")) {
@@ -72,6 +144,17 @@ std::shared_ptr<const FixtureConfig> load_fixture_config(state::FixtureReader& r
                                  "duplicate template_id \"" + tc.template_id + "\"");
                 }
                 app.templates.push_back(std::move(tc));
+            }
+        }
+        if (a.contains("categories")) {
+            for (size_t c = 0; c < a["categories"].size(); ++c) {
+                int id = a["categories"][c].get<int>();
+                if (!category_ids.count(id)) {
+                    reader.error(ptr + "/categories/" + std::to_string(c),
+                                 "category " + std::to_string(id) + " is not in wechat.template_categories",
+                                 "declare it there or remove it");
+                }
+                app.categories.push_back(id);
             }
         }
         app.rotate_session_key_on_login = a.value("rotate_session_key_on_login", false);

@@ -85,8 +85,12 @@ bool is_phone_code(std::string_view s) {
 }
 
 bool is_access_token_syntax(std::string_view s) {
-    return s.size() > 3 && s.size() <= 512 && is_digit(s[0]) && is_digit(s[1]) && s[2] == '_' &&
-           all_of(s.substr(3), is_url_safe);
+    return !s.empty() && s.size() <= kMaxAccessTokenLength && all_of(s, is_url_safe);
+}
+
+std::string normalize_page(std::string_view path) {
+    if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    return std::string(path);
 }
 
 bool is_valid_scene(std::string_view s) {
@@ -119,6 +123,14 @@ core::Result<std::string> decrypt_data(std::string_view session_key_b64, std::st
         return core::make_error("bad_data", "encryptedData must be base64 of a non-zero multiple of 16 bytes");
     }
     return core::crypto::aes128_cbc_decrypt(*key, *iv, *ct);
+}
+
+std::string jsapi_signature(std::string_view ticket, std::string_view noncestr, std::string_view timestamp,
+                            std::string_view url) {
+    url = url.substr(0, url.find('#'));
+    std::string msg = "jsapi_ticket=" + std::string(ticket) + "&noncestr=" + std::string(noncestr) +
+                      "&timestamp=" + std::string(timestamp) + "&url=" + std::string(url);
+    return core::crypto::sha1_hex(msg);
 }
 
 std::string raw_data_signature(std::string_view raw_data, std::string_view session_key_b64) {

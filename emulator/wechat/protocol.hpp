@@ -31,8 +31,13 @@ bool is_appid(std::string_view s);       // wx + 16 lowercase hex
 bool is_openid(std::string_view s);      // o + 27 of [A-Za-z0-9_-]
 bool is_login_code(std::string_view s);  // 32 of [A-Za-z0-9]
 bool is_phone_code(std::string_view s);  // 64 lowercase hex
-// <2 digits>_<[A-Za-z0-9_-]+>, at most 512 characters.
+// Issued tokens look like <2 digits>_<[A-Za-z0-9_-]+>. What WeChat cannot parse at all (40014) is a
+// token with characters outside that alphabet or longer than the 512 characters the docs reserve; any
+// other string is only unknown (40001), like the docs' placeholder "ACCESS_TOKEN".
+inline constexpr size_t kMaxAccessTokenLength = 512;
 bool is_access_token_syntax(std::string_view s);
+// A mini program page path without its leading slash ("/pages/a" and "pages/a" name the same page).
+std::string normalize_page(std::string_view path);
 // getwxacodeunlimit scene: 1-32 visible characters from [0-9A-Za-z] and !#$&'()*+,/:;=?@-._~
 bool is_valid_scene(std::string_view s);
 
@@ -45,6 +50,10 @@ core::Result<std::string> decrypt_data(std::string_view session_key_b64, std::st
                                        std::string_view encrypted_b64);
 // lowercase_hex(SHA1(rawData || session_key)); the session_key as its base64 text.
 std::string raw_data_signature(std::string_view raw_data, std::string_view session_key_b64);
+// JS-SDK wx.config signature: lowercase_hex(SHA1("jsapi_ticket=T&noncestr=N&timestamp=S&url=U")), the url
+// without its #fragment.
+std::string jsapi_signature(std::string_view ticket, std::string_view noncestr, std::string_view timestamp,
+                            std::string_view url);
 // lowercase_hex(HMAC-SHA256(key = session_key base64 text, message = post body or "")).
 std::string login_state_signature(std::string_view session_key_b64, std::string_view message);
 

@@ -84,6 +84,73 @@ void add(emulator::Router& router, const char* method, const char* path, const c
     router.add("wechat", {method, path, id, std::move(h)});
 }
 
+// A form body (application/x-www-form-urlencoded), which the template docs recommend; JSON otherwise.
+bool is_form(const Request& req) {
+    const std::string* ct = req.header("Content-Type");
+    return ct && core::to_lower(*ct).find("application/x-www-form-urlencoded") != std::string::npos;
+}
+
+void mount_messaging(emulator::Router& router, Api& api) {
+    add(router, "GET", "/cgi-bin/ticket/getticket", "wechat.ticket.get",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req, api.ticket(appid, query(req, "access_token").value_or(""), query(req, "type")),
+                         ordered);
+        }));
+    add(router, "POST", "/cgi-bin/message/custom/send", "wechat.custom.send",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req, api.custom_send(appid, req.body), ordered);
+        }));
+    add(router, "GET", "/wxaapi/newtmpl/getcategory", "wechat.templates.categories",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req, api.template_categories(appid), ordered);
+        }));
+    add(router, "GET", "/wxaapi/newtmpl/getpubtemplatetitles", "wechat.templates.library_titles",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req,
+                         api.pub_template_titles(appid, query(req, "ids"), query(req, "start"), query(req, "limit")),
+                         ordered);
+        }));
+    add(router, "GET", "/wxaapi/newtmpl/getpubtemplatekeywords", "wechat.templates.library_keywords",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req, api.pub_template_keywords(appid, query(req, "tid")), ordered);
+        }));
+    add(router, "POST", "/wxaapi/newtmpl/addtemplate", "wechat.templates.add",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req, api.add_template(appid, req.body, is_form(req)), ordered);
+        }));
+    add(router, "POST", "/wxaapi/newtmpl/deltemplate", "wechat.templates.delete",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req, api.del_template(appid, req.body, is_form(req)), ordered);
+        }));
+    add(router, "GET", "/wxaapi/newtmpl/gettemplate", "wechat.templates.list",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req, api.list_templates(appid), ordered);
+        }));
+}
+
+void mount_shipping(emulator::Router& router, Api& api) {
+    using Op = emulator::Outcome<core::OrderedJson> (Api::*)(const std::string&, const std::string&);
+    auto post = [&](const char* path, const char* id, Op op) {
+        add(router, "POST", path, id, with_token(api, [&api, op](Request& req, const std::string& appid) {
+                return reply(api, req, (api.*op)(appid, req.body), ordered);
+            }));
+    };
+    add(router, "POST", "/wxa/sec/order/upload_shipping_info", "wechat.shipping.upload",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req, api.upload_shipping(appid, req.body, false), ordered);
+        }));
+    add(router, "POST", "/wxa/sec/order/upload_combined_shipping_info", "wechat.shipping.upload_combined",
+        with_token(api, [&api](Request& req, const std::string& appid) {
+            return reply(api, req, api.upload_shipping(appid, req.body, true), ordered);
+        }));
+    post("/wxa/sec/order/get_order", "wechat.shipping.get_order", &Api::shipping_get_order);
+    post("/wxa/sec/order/get_order_list", "wechat.shipping.get_order_list", &Api::shipping_order_list);
+    post("/wxa/sec/order/is_trade_managed", "wechat.shipping.is_trade_managed", &Api::shipping_is_trade_managed);
+    post("/wxa/sec/order/notify_confirm_receive", "wechat.shipping.notify_confirm_receive",
+         &Api::shipping_notify_confirm);
+    post("/wxa/sec/order/set_msg_jump_path", "wechat.shipping.set_msg_jump_path", &Api::shipping_set_jump_path);
+}
+
 void mount_admin(emulator::Router& router, Api& api) {
     using admin::error_response;
     using admin::json_response;
@@ -158,6 +225,98 @@ void mount_admin(emulator::Router& router, Api& api) {
         if (!data) return fail(data.error());
         return admin::ordered_json_response(201, *data);
     });
+    admin::add(router, "wechat.subscriptions.create", [&api, fail](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return error_response("bad_request", body.error().message);
+        std::string appid, openid, template_id;
+        Response err;
+        if (!admin::require_string(*body, "appid", &appid, &err) ||
+            !admin::require_string(*body, "openid", &openid, &err) ||
+            !admin::require_string(*body, "template_id", &template_id, &err)) {
+            return err;
+        }
+        int count = 1;
+        if (body->contains("count")) {
+            const auto& c = (*body)["count"];
+            if (!c.is_number_integer() || c.get<long long>() < 1 || c.get<long long>() > 1000) {
+                return error_response("bad_request", "\"count\" must be an integer from 1 to 1000");
+            }
+            count = static_cast<int>(c.get<long long>());
+        }
+        auto r = api.add_subscription(appid, openid, template_id, count);
+        if (!r) return fail(r.error());
+        return json_response(201, *r);
+    });
+    admin::add(router, "wechat.jsapi_config.verify", [&api, fail](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return error_response("bad_request", body.error().message);
+        std::string appid, url, nonce, signature, timestamp;
+        Response err;
+        if (!admin::require_string(*body, "appid", &appid, &err) || !admin::require_string(*body, "url", &url, &err) ||
+            !admin::require_string(*body, "nonceStr", &nonce, &err) ||
+            !admin::require_string(*body, "signature", &signature, &err)) {
+            return err;
+        }
+        // wx.config takes the timestamp as a number or a string; both sign the same text.
+        const auto& ts = body->contains("timestamp") ? (*body)["timestamp"] : core::Json();
+        if (ts.is_number_integer()) {
+            timestamp = std::to_string(ts.get<long long>());
+        } else if (ts.is_string()) {
+            timestamp = ts.get<std::string>();
+        } else {
+            return error_response("bad_request", "\"timestamp\" must be a number or a string");
+        }
+        auto r = api.verify_jsapi_config(appid, url, nonce, timestamp, signature);
+        if (!r) return fail(r.error());
+        return json_response(200, *r);
+    });
+    admin::add(router, "wechat.service_events.create", [&api, fail](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return error_response("bad_request", body.error().message);
+        std::string appid, openid, action;
+        Response err;
+        if (!admin::require_string(*body, "appid", &appid, &err) ||
+            !admin::require_string(*body, "openid", &openid, &err) ||
+            !admin::require_string(*body, "action", &action, &err)) {
+            return err;
+        }
+        auto r = api.open_service_window(appid, openid, action);
+        if (!r) return fail(r.error());
+        return json_response(201, *r);
+    });
+    admin::add(router, "wechat.custom_messages.list", [&api](Request& req) {
+        auto q = [&](const char* k) { return query(req, k).value_or(""); };
+        size_t limit = 0;
+        std::string l = q("limit");
+        if (!l.empty()) {
+            if (l.size() > 9 || l.find_first_not_of("0123456789") != std::string::npos) {
+                return error_response(bad_limit());
+            }
+            limit = std::stoul(l);
+        }
+        return json_response(200, {{"messages", api.custom_messages(q("appid"), q("touser"), limit)}});
+    });
+    admin::add(router, "wechat.shipping.confirm", [&api, fail](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return error_response("bad_request", body.error().message);
+        std::string appid, transaction_id, mchid, out_trade_no;
+        Response err;
+        if (!admin::require_string(*body, "appid", &appid, &err) ||
+            !admin::optional_string(*body, "transaction_id", &transaction_id, &err) ||
+            !admin::optional_string(*body, "mchid", &mchid, &err) ||
+            !admin::optional_string(*body, "out_trade_no", &out_trade_no, &err)) {
+            return err;
+        }
+        auto r = api.shipping_confirm_receipt(appid, transaction_id, mchid, out_trade_no);
+        if (!r) return fail(r.error());
+        return json_response(200, *r);
+    });
+    admin::add(router, "wechat.shipping.orders", [&api](Request& req) {
+        return json_response(200, {{"orders", api.shipping_orders_admin(query(req, "appid").value_or(""))}});
+    });
+    admin::add(router, "wechat.shipping.events", [&api](Request& req) {
+        return json_response(200, {{"events", api.shipping_events_admin(query(req, "appid").value_or(""))}});
+    });
     admin::add(router, "wechat.messages.list", [&api](Request& req) {
         auto q = [&](const char* k) { return query(req, k).value_or(""); };
         size_t limit = 0;
@@ -177,7 +336,7 @@ void mount_admin(emulator::Router& router, Api& api) {
 void mount_routes(emulator::Router& router, Api& api) {
     emulator::RouteGroup group;
     group.name = "wechat";
-    group.prefixes = {"/sns/", "/cgi-bin/", "/wxa/"};
+    group.prefixes = {"/sns/", "/cgi-bin/", "/wxa/", "/wxaapi/"};
     group.refuse = [&api](const Request& req, const emulator::RefusalInfo& info) { return refuse(api, req, info); };
     router.add_group(std::move(group));
 
@@ -191,10 +350,14 @@ void mount_routes(emulator::Router& router, Api& api) {
     auto render_token = [](const AccessToken& t) {
         return wx_json(protocol::render_token(t.access_token, t.expires_in));
     };
-    add(router, "GET", "/cgi-bin/token", "wechat.auth.token", [&api, render_token](Request& req) {
+    auto token_handler = [&api, render_token](Request& req) {
         return reply(api, req, api.token(query(req, "grant_type"), query(req, "appid"), query(req, "secret")),
                      render_token);
-    });
+    };
+    add(router, "GET", "/cgi-bin/token", "wechat.auth.token", token_handler);
+    // Production serves a POST with the parameters in the query string like the GET (shops ship it); the
+    // body, empty or not, is not read.
+    add(router, "POST", "/cgi-bin/token", "wechat.auth.token", token_handler);
     add(router, "POST", "/cgi-bin/stable_token", "wechat.auth.stable_token",
         [&api, render_token](Request& req) { return reply(api, req, api.stable_token(req.body), render_token); });
     add(router, "POST", "/wxa/business/getuserphonenumber", "wechat.phone.get",
@@ -233,6 +396,8 @@ void mount_routes(emulator::Router& router, Api& api) {
                          [](const std::string& png) { return Response::json(200, png, "image/png"); });
         }));
 
+    mount_messaging(router, api);
+    mount_shipping(router, api);
     mount_admin(router, api);
 }
 

@@ -410,11 +410,16 @@ emulator::Outcome<core::OrderedJson> Api::subscribe_send(const std::string& appi
     auto cfg = config();
     const AppConfig* app = cfg->app(appid);
     if (!touser || !cfg->user(appid, *touser)) return make_error(Errc::kInvalidOpenid);
-    const TemplateConfig* tpl = template_id && app ? app->find_template(*template_id) : nullptr;
-    if (!tpl) return make_error(Errc::kInvalidTemplateId);
+    // Fixture templates and those added with addtemplate (not deleted).
+    std::optional<std::vector<std::string>> keywords;
+    if (template_id && app) {
+        keywords = ctx_.db().read([&](state::Conn& c) { return template_keywords(c, *app, *template_id); });
+    }
+    if (!keywords) return make_error(Errc::kInvalidTemplateId);
     if (page && !page->empty()) {
-        std::string path = page->substr(0, page->find('?'));
-        if (path.empty() || path.front() == '/' ||
+        // The real API takes "/pages/a?x=1" as well as "pages/a?x=1": compare the path without them.
+        std::string path = protocol::normalize_page(page->substr(0, page->find('?')));
+        if (path.empty() ||
             (!app->pages.empty() && std::find(app->pages.begin(), app->pages.end(), path) == app->pages.end())) {
             return make_error(Errc::kInvalidPage);
         }
@@ -431,7 +436,7 @@ emulator::Outcome<core::OrderedJson> Api::subscribe_send(const std::string& appi
         return make_error(Errc::kArgumentInvalid, "data must be an object of template keywords");
     }
     for (auto it = b["data"].begin(); it != b["data"].end(); ++it) {
-        if (std::find(tpl->keywords.begin(), tpl->keywords.end(), it.key()) == tpl->keywords.end()) {
+        if (std::find(keywords->begin(), keywords->end(), it.key()) == keywords->end()) {
             return make_error(Errc::kArgumentInvalid, "keyword " + it.key() + " not in the template");
         }
         const core::Json& v = it.value();

@@ -15,6 +15,7 @@
 #include "core/json.hpp"
 #include "emulator/outcome.hpp"
 #include "emulator/service.hpp"
+#include "emulator/state/database.hpp"
 #include "emulator/wechat/fixture.hpp"
 
 namespace mpemu::wechat {
@@ -25,6 +26,7 @@ inline constexpr long long kTokenOverlapMs = 5 * 60 * 1000;
 inline constexpr long long kForceRefreshSpacingMs = 30 * 1000;
 inline constexpr int kForceRefreshPerDay = 20;
 inline constexpr size_t kMaxBulkCodes = 100000;
+inline constexpr long long kTicketTtlMs = 7200 * 1000;
 
 struct Session {
     std::string session_key;
@@ -61,6 +63,30 @@ public:
     // PNG bytes.
     emulator::Outcome<std::string> wxacode_unlimited(const std::string& appid, const std::string& body);
 
+    // ---- messaging (service_messaging.cpp) ----
+    // The JS-SDK ticket of this access token for type "jsapi" or "wx_card".
+    emulator::Outcome<core::OrderedJson> ticket(const std::string& appid, const std::string& access_token,
+                                                const Param& type);
+    emulator::Outcome<core::OrderedJson> custom_send(const std::string& appid, const std::string& body);
+    emulator::Outcome<core::OrderedJson> template_categories(const std::string& appid);
+    emulator::Outcome<core::OrderedJson> pub_template_titles(const std::string& appid, const Param& ids,
+                                                             const Param& start, const Param& limit);
+    emulator::Outcome<core::OrderedJson> pub_template_keywords(const std::string& appid, const Param& tid);
+    // `form`: the body is application/x-www-form-urlencoded (else JSON).
+    emulator::Outcome<core::OrderedJson> add_template(const std::string& appid, const std::string& body, bool form);
+    emulator::Outcome<core::OrderedJson> del_template(const std::string& appid, const std::string& body, bool form);
+    emulator::Outcome<core::OrderedJson> list_templates(const std::string& appid);
+
+    // ---- order shipping management (service_shipping.cpp) ----
+    // upload_shipping_info, or upload_combined_shipping_info when `combined`.
+    emulator::Outcome<core::OrderedJson> upload_shipping(const std::string& appid, const std::string& body,
+                                                         bool combined);
+    emulator::Outcome<core::OrderedJson> shipping_get_order(const std::string& appid, const std::string& body);
+    emulator::Outcome<core::OrderedJson> shipping_order_list(const std::string& appid, const std::string& body);
+    emulator::Outcome<core::OrderedJson> shipping_is_trade_managed(const std::string& appid, const std::string& body);
+    emulator::Outcome<core::OrderedJson> shipping_notify_confirm(const std::string& appid, const std::string& body);
+    emulator::Outcome<core::OrderedJson> shipping_set_jump_path(const std::string& appid, const std::string& body);
+
     // ---- admin operations ----
     emulator::Outcome<std::vector<std::string>> mint_login_codes(const std::string& appid, const std::string& openid,
                                                                  size_t count);
@@ -70,6 +96,22 @@ public:
                                                         const std::string& kind);
     core::Json messages(const std::string& appid, const std::string& touser, const std::string& template_id,
                         size_t limit);
+    // What wx.config checks in the WeChat client: the signature over a live jsapi ticket of the app.
+    emulator::Outcome<core::Json> verify_jsapi_config(const std::string& appid, const std::string& url,
+                                                      const std::string& noncestr, const std::string& timestamp,
+                                                      const std::string& signature);
+    // A user action that opens a customer service reply window: "user_message" or "user_enter".
+    emulator::Outcome<core::Json> open_service_window(const std::string& appid, const std::string& openid,
+                                                      const std::string& action);
+    core::Json custom_messages(const std::string& appid, const std::string& touser, size_t limit);
+    // The user confirms receipt of a shipped order (by transaction_id, or mchid + out_trade_no).
+    emulator::Outcome<core::Json> shipping_confirm_receipt(const std::string& appid, const std::string& transaction_id,
+                                                           const std::string& mchid, const std::string& out_trade_no);
+    core::Json shipping_orders_admin(const std::string& appid);
+    core::Json shipping_events_admin(const std::string& appid);
+    // The user accepts `count` more sends of a template (wx.requestSubscribeMessage).
+    emulator::Outcome<core::Json> add_subscription(const std::string& appid, const std::string& openid,
+                                                   const std::string& template_id, int count);
 
     // In-memory state a reset must clear (per-minute login counters).
     void clear_counters();
@@ -79,6 +121,9 @@ public:
 
 private:
     std::shared_ptr<const FixtureConfig> config() const;
+    // The keywords of a live subscribe template of the app (fixture or added with addtemplate).
+    std::optional<std::vector<std::string>> template_keywords(state::Conn& c, const AppConfig& app,
+                                                              const std::string& template_id);
     std::string new_session_key();
     std::string new_access_token();
     bool over_login_rate(const AppConfig& app, const std::string& openid, long long now_ms);

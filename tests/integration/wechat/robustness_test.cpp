@@ -38,6 +38,15 @@ TEST_CASE("wechat: malformed requests get WeChat errors and change nothing", "[w
         {"POST", "/wxa/getwxacodeunlimit?access_token=" + token},
         {"POST", "/wxa/resetusersessionkey?access_token=" + token},
         {"POST", "/cgi-bin/stable_token"},
+        {"POST", "/cgi-bin/message/custom/send?access_token=" + token},
+        {"POST", "/wxaapi/newtmpl/addtemplate?access_token=" + token},
+        {"POST", "/wxaapi/newtmpl/deltemplate?access_token=" + token},
+        {"POST", "/wxa/sec/order/upload_shipping_info?access_token=" + token},
+        {"POST", "/wxa/sec/order/upload_combined_shipping_info?access_token=" + token},
+        {"POST", "/wxa/sec/order/get_order?access_token=" + token},
+        {"POST", "/wxa/sec/order/notify_confirm_receive?access_token=" + token},
+        {"POST", "/wxa/sec/order/set_msg_jump_path?access_token=" + token},
+        {"POST", "/wxa/sec/order/is_trade_managed?access_token=" + token},
     };
     for (const auto& [method, target] : endpoints) {
         for (const auto& body : bodies) {
@@ -55,6 +64,11 @@ TEST_CASE("wechat: malformed requests get WeChat errors and change nothing", "[w
         "/cgi-bin/token?grant_type[]=client_credential&appid=" + kAppid,
         "/wxa/checksession?access_token=" + token + "&openid=" + kOpenid + "&signature=%FF%FE&sig_method=hmac_sha256",
         "/wxa/checksession?access_token=" + token + "%00",
+        "/cgi-bin/ticket/getticket?access_token=" + token + "&type=%FF",
+        "/wxaapi/newtmpl/getpubtemplatetitles?access_token=" + token + "&ids=307,,x&start=1e9&limit=-1",
+        "/wxaapi/newtmpl/getpubtemplatetitles?access_token=" + token + "&ids=" + std::string(5000, '9') +
+            "&start=0&limit=1",
+        "/wxaapi/newtmpl/getpubtemplatekeywords?access_token=" + token + "&tid=99999999999999999999999",
         "/wxa/resetusersessionkey?access_token=" + token + "&openid=" + kOpenid +
             "&sig_method=hmac_sha256&signature=" + std::string(300, 'f'),
     };
@@ -72,6 +86,9 @@ TEST_CASE("wechat: malformed requests get WeChat errors and change nothing", "[w
     CHECK(wx(emu.post("/wxa/business/getuserphonenumber?access_token=" + token,
                       Json{{"code", pcode}}.dump()))["errcode"] == 0);
     CHECK(emu.admin("GET", "/__admin/wechat/messages")["messages"].empty());
+    CHECK(emu.admin("GET", "/__admin/wechat/custom-messages")["messages"].empty());
+    CHECK(emu.admin("GET", "/__admin/wechat/shipping/orders")["orders"].empty());
+    CHECK(wx(emu.get("/wxaapi/newtmpl/gettemplate?access_token=" + token))["data"].size() == 2);
     Json msg = {{"touser", kOpenid}, {"template_id", kTemplate}, {"data", {{"thing2", {{"value", "ok"}}}}}};
     for (int i = 0; i < 3; ++i) {
         CHECK(wx(emu.post("/cgi-bin/message/subscribe/send?access_token=" + token, msg.dump()))["errcode"] == 0);

@@ -2,7 +2,11 @@
 // WeChat-format error checks.
 #pragma once
 
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <regex>
+#include <sstream>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -27,6 +31,10 @@ inline const std::string kAppid2 = "wx051b3a21b3d6ae57";
 inline const std::string kSecret2 = "6af839deb628abd4321a607b18096efb";
 inline const std::string kOpenid2 = "oDq3mZ8KxV2nYc7LwR5tB1pH9sJe";
 inline const std::string kTemplate = "Xs8CgXTUwh2x-JhGKq9FFv_W4KF0T9obHRp_N9NIbUY";
+// 40001 as api.weixin.qq.com words it on /cgi-bin and /wxa since 2023.
+inline const std::string kInvalidCredential =
+    "invalid credential, access_token is invalid or not latest, could get access_token by getStableAccessToken, "
+    "more details at https://mmbizurl.cn/s/JtxxFh33r";
 
 // A WeChat reply: HTTP 200, WeChat's JSON content type, parsed body.
 inline Json wx(const mpemu::core::HttpResponse& r) {
@@ -82,6 +90,27 @@ inline void advance(EmulatorProcess& emu, const std::string& by) {
 }
 inline void freeze(EmulatorProcess& emu) {
     emu.admin("POST", "/__admin/clock", {{"freeze", true}});
+}
+
+// A copy of the default fixture set with fixture.json edited; returns its folder.
+inline std::string fixtures_with(const std::function<void(Json&)>& edit) {
+    namespace fs = std::filesystem;
+    std::string dir = mpemu::testing::temp_dir() + "/fixtures";
+    fs::copy(mpemu::testing::default_fixtures_dir(), dir, fs::copy_options::recursive);
+    std::ifstream in(dir + "/fixture.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    Json j = Json::parse(text.str());
+    edit(j);
+    std::ofstream(dir + "/fixture.json") << j.dump(2);
+    return dir;
+}
+
+// The newest journal entry (REQUIREs one).
+inline Json last_request(EmulatorProcess& emu) {
+    auto list = emu.admin("GET", "/__admin/requests?limit=1")["requests"];
+    REQUIRE(list.size() == 1);
+    return list[0];
 }
 
 }  // namespace wxtest

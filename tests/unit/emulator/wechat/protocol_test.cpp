@@ -102,7 +102,9 @@ TEST_CASE("wechat: errors render as {errcode, errmsg} with an 8-8-8 rid suffix",
           R"({"errcode":-1,"errmsg":"system error rid: x"})");
     CHECK(errmsg(Errc::kMinuteQuota) == "api minute-quota reach limit mustslower retry next minute");
     CHECK(errmsg(Errc::kCodeBeenUsed) == "code been used");
-    CHECK(errmsg(Errc::kInvalidCredential) == "invalid credential, access_token is invalid or not latest");
+    CHECK(errmsg(Errc::kInvalidCredential) ==
+          "invalid credential, access_token is invalid or not latest, could get access_token by getStableAccessToken, "
+          "more details at https://mmbizurl.cn/s/JtxxFh33r");
     CHECK(errcode_of(make_error(Errc::kAccessTokenExpired)) == 42001);
     CHECK(errcode_of(make_error(Errc::kSystemError)) == -1);
     CHECK(errcode_of(emulator::Failure{200, "x", "y", nullptr, {}}) == -1);
@@ -138,6 +140,17 @@ TEST_CASE("wechat: phone numbers split into country code and national number", "
     CHECK_FALSE(protocol::split_phone("+").ok());
 }
 
+TEST_CASE("wechat: JS-SDK config signature, the docs' vector", "[wechat][protocol]") {
+    // JS-SDK docs, appendix 1 (signature algorithm): ticket, noncestr, timestamp and url as given there.
+    const std::string ticket = "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg";
+    CHECK(protocol::jsapi_signature(ticket, "Wm3WZYTPz0wzccnW", "1414587457", "http://mp.weixin.qq.com?params=value") ==
+          "0f9de62fce790f9a083d5c99e95740ceb90c27ed");
+    // The #fragment is not signed.
+    CHECK(protocol::jsapi_signature(ticket, "Wm3WZYTPz0wzccnW", "1414587457",
+                                    "http://mp.weixin.qq.com?params=value#top") ==
+          "0f9de62fce790f9a083d5c99e95740ceb90c27ed");
+}
+
 TEST_CASE("wechat: identifier shapes", "[wechat][protocol]") {
     CHECK(protocol::is_appid("wx8f3b6c2a1d4e5f60"));
     CHECK_FALSE(protocol::is_appid("wx8f3b6c2a1d4e5f6"));
@@ -149,9 +162,15 @@ TEST_CASE("wechat: identifier shapes", "[wechat][protocol]") {
     CHECK(protocol::is_phone_code("e31968a7f94cc5ee25fafc2aef2773f0bb8c3937b22520eb8ee345274d00c144"));
     CHECK_FALSE(protocol::is_phone_code("E31968a7f94cc5ee25fafc2aef2773f0bb8c3937b22520eb8ee345274d00c144"));
     CHECK(protocol::is_access_token_syntax("69_0lLZo2Bs-x_y"));
-    CHECK_FALSE(protocol::is_access_token_syntax("ACCESS_TOKEN"));
-    CHECK_FALSE(protocol::is_access_token_syntax("69_"));
-    CHECK_FALSE(protocol::is_access_token_syntax("69_" + std::string(600, 'a')));
+    // Unknown but parseable (40001, not 40014): the docs' placeholder and other strings of the alphabet.
+    CHECK(protocol::is_access_token_syntax("ACCESS_TOKEN"));
+    CHECK(protocol::is_access_token_syntax("69_"));
+    CHECK(protocol::is_access_token_syntax(std::string(512, 'a')));
+    CHECK_FALSE(protocol::is_access_token_syntax(std::string(513, 'a')));
+    CHECK_FALSE(protocol::is_access_token_syntax("69_abc.def"));
+    CHECK_FALSE(protocol::is_access_token_syntax("69_abc def"));
+    CHECK_FALSE(protocol::is_access_token_syntax("69_abc+def="));
+    CHECK_FALSE(protocol::is_access_token_syntax(""));
     CHECK(protocol::is_valid_scene("id=42&from=share"));
     CHECK(protocol::is_valid_scene(std::string(32, 'a')));
     CHECK_FALSE(protocol::is_valid_scene(std::string(33, 'a')));
