@@ -46,6 +46,8 @@ const std::vector<AdminOperation>& catalog() {
         {"alipay.trades.list", "GET", "/__admin/alipay/trades", "Alipay trades"},
         {"alipay.trades.pay", "POST", "/__admin/alipay/trades/{out_trade_no}/pay",
          "the buyer pays: {\"result\":\"TRADE_SUCCESS\", app_id?}"},
+        {"alipay.trades.cashier", "GET", "/__admin/alipay/trades/{out_trade_no}/cashier",
+         "where the buyer pays a trade in a browser (my.tradePay, page/wap pay): {cashier_path, cashier_url}"},
         {"alipay.refunds.list", "GET", "/__admin/alipay/refunds", "Alipay refunds"},
         {"alipay.keys.get", "GET", "/__admin/alipay/keys",
          "each app's Alipay public key (PEM and bare base64, for alipayPublicKey)"},

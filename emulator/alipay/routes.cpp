@@ -52,6 +52,25 @@ const std::array kMethods{
            [](AlipayService& s, const AppConfig& a, const Call& c) { return s.trade_close(a, c.args); }},
 };
 
+// Page methods answer a browser: the cashier page, or an HTML error page (alipay-additions.md §1).
+bool is_page_method(std::string_view name) {
+    return name == "alipay.trade.page.pay" || name == "alipay.trade.wap.pay";
+}
+
+Response html(int status, std::string body) {
+    return Response::text(status, std::move(body), "text/html;charset=utf-8");
+}
+
+// The gateway's error page for a page method: Alipay names the code without its isv./aop. prefix.
+Response html_error(const Failure& f) {
+    return html(200, render_error_page(v3_code(f), f.message, gateway_code(f)));
+}
+
+// A cashier failure (admin codes) as a page a person can read.
+Response cashier_error(const Failure& f) {
+    return html(admin::status_for(f.code), render_message_page("无法完成操作", f.message));
+}
+
 const Method* find_method(std::string_view name) {
     for (const auto& m : kMethods) {
         if (m.name == name) return &m;
@@ -92,7 +111,7 @@ void SignatureCache::clear() {
 void Routes::mount(emulator::Router& router) {
     emulator::RouteGroup group;
     group.name = "alipay";
-    group.prefixes = {"/gateway.do", "/v3/alipay/"};
+    group.prefixes = {"/gateway.do", "/v3/alipay/", "/__alipay/"};
     group.suffixes = {"/gateway.do"};  // the gateway may sit under a path prefix (spec §2.1)
     group.refuse = [this](const Request& req, const emulator::RefusalInfo& info) { return refuse(req, info); };
     router.add_group(std::move(group));
@@ -108,6 +127,19 @@ void Routes::mount(emulator::Router& router) {
         }
     }
 
+    for (const char* verb : {"GET", "POST"}) {
+        router.add("alipay", {verb, std::string(kCashierPath) + "{trade_no}", "alipay.cashier",
+                              [this](Request& req) { return cashier(req); }});
+    }
+    admin::add(router, "alipay.trades.cashier", [this](Request& req) {
+        const std::string* app_id = req.query_param("app_id");
+        auto r = service_.cashier_link(req.path_param("out_trade_no"), app_id ? *app_id : "");
+        if (!r) return admin::error_response(r.error());
+        Json j = *r;
+        std::string host = req.header_or("Host");
+        if (!host.empty()) j["cashier_url"] = "http://" + host + j["cashier_path"].get<std::string>();
+        return admin::json_response(200, j);
+    });
     admin::add(router, "alipay.auth_codes.create", [this](Request& req) {
         auto body = admin::body_object(req);
         if (!body) return admin::error_response("bad_request", body.error().message);
@@ -155,6 +187,7 @@ Response Routes::gateway(Request& req) {
         ctx_.log().warn("alipay.param.conflict", {{"param", k}, {"note", "sent in query and body; the query wins"}});
     }
     const std::string* method = param(merged.params, "method");
+    if (method && is_page_method(*method)) return page_gateway(req, merged.params, *method);
     const Method* m = method ? find_method(*method) : nullptr;
     if (m) req.operation_id = std::string(m->name);
     GatewayAuth auth;
@@ -185,6 +218,61 @@ Response Routes::gateway(Request& req) {
     }
     log_error(req, reply);
     return render_v2(auth, m ? method : nullptr, reply);
+}
+
+Response Routes::page_gateway(Request& req, const core::Params& params, const std::string& method) {
+    req.operation_id = method;
+    GatewayAuth auth;
+    auto authenticated = service_.authenticate_gateway(params, true, &auth);
+    if (!authenticated) {
+        log_error(req, Reply(authenticated.error()));
+        return html_error(authenticated.error());
+    }
+    Json biz = Json::object();
+    if (const std::string* text = param(params, "biz_content"); text && !text->empty()) {
+        auto parsed = core::parse_json(*text);
+        if (!parsed || !parsed->is_object()) return html_error(biz_content_not_object());
+        biz = std::move(*parsed);
+    }
+    PagePayArgs args;
+    args.method = method;
+    args.sign_type = auth.sign_type;
+    if (const std::string* n = param(params, "notify_url")) args.notify_url = *n;
+    if (const std::string* r = param(params, "return_url")) args.return_url = *r;
+    auto trade = service_.page_pay(*auth.app, biz, args);
+    if (!trade) {
+        log_error(req, Reply(trade.error()));
+        return html_error(trade.error());
+    }
+    auto view = service_.cashier_view(trade->trade_no, std::string(kCashierPath) + trade->trade_no);
+    if (!view) return cashier_error(view.error());
+    return html(200, render_cashier_page(*view));
+}
+
+Response Routes::cashier(Request& req) {
+    std::string trade_no = req.path_param("trade_no");
+    std::string path = std::string(kCashierPath) + trade_no;
+    if (req.method == "GET") {
+        auto view = service_.cashier_view(trade_no, path);
+        if (!view) return cashier_error(view.error());
+        return html(200, render_cashier_page(*view));
+    }
+    // The cashier's own form (application/x-www-form-urlencoded); a JSON body works for scripts too.
+    core::Params form = core::parse_query(req.body);
+    auto field = [&](const char* k) -> std::string {
+        if (const std::string* v = core::find_param(form, k)) return *v;
+        if (const std::string* v = req.query_param(k)) return *v;
+        return {};
+    };
+    auto out = service_.cashier_act(trade_no, field("action"), field("buyer_id"));
+    if (!out) return cashier_error(out.error());
+    if (!out->location.empty()) {
+        Response r = Response::empty(302);
+        r.set_header("Location", out->location);
+        return r;
+    }
+    return html(200, render_message_page(out->title, out->message + " (resultCode " + out->result_code + ")",
+                                         "返回收银台 Back to the cashier", path));
 }
 
 Response Routes::render_v2(const GatewayAuth& auth, const std::string* method, const Reply& reply) {

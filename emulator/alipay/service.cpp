@@ -314,7 +314,8 @@ std::optional<Trade> AlipayService::load_trade(const std::string& app_id, const 
     });
 }
 
-Reply AlipayService::trade_create(const AppConfig& app, const Json& biz, const std::string& notify_url) {
+Outcome<Trade> AlipayService::new_trade(const AppConfig& app, const Json& biz, const std::string& notify_url,
+                                        bool buyer_required) {
     std::string out_trade_no = str(biz, "out_trade_no");
     if (out_trade_no.empty() || out_trade_no.size() > 64) {
         return invalid_field("out_trade_no");
@@ -330,7 +331,7 @@ Reply AlipayService::trade_create(const AppConfig& app, const Json& biz, const s
     std::string buyer_id = str(biz, "buyer_id");
     std::string buyer_open_id = str(biz, "buyer_open_id");
     std::string op_app_id = str(biz, "op_app_id");
-    if (buyer_id.empty() && buyer_open_id.empty()) {
+    if (buyer_required && buyer_id.empty() && buyer_open_id.empty()) {
         return trade_error(missing_both("buyer_id", "buyer_open_id"), out_trade_no);
     }
     if (!buyer_id.empty() && !is_user_id(buyer_id)) {
@@ -384,13 +385,17 @@ Reply AlipayService::trade_create(const AppConfig& app, const Json& biz, const s
     t.passback_params = str(biz, "passback_params");
     t.created_ms = now;
     t.expire_ms = expire;
+    return Outcome<Trade>(std::move(t));
+}
 
+Outcome<Trade> AlipayService::save_trade(const AppConfig& app, Trade t) {
     std::string new_no = new_trade_no();
-    return ctx_.db().write([&](state::Conn& c) -> Reply {
+    const std::string& out_trade_no = t.out_trade_no;
+    return ctx_.db().write([&](state::Conn& c) -> Outcome<Trade> {
         Store store(c, app.app_id);
         auto existing = store.trade("", out_trade_no);
         if (existing) {
-            settle_due(c, *existing, now);
+            settle_due(c, *existing, t.created_ms);
             if (existing->status == "TRADE_SUCCESS" || existing->status == "TRADE_FINISHED")
                 return trade_error("ACQ.TRADE_HAS_SUCCESS", out_trade_no);
             if (existing->status == "TRADE_CLOSED") return trade_error("ACQ.TRADE_HAS_CLOSE", out_trade_no);
@@ -398,18 +403,36 @@ Reply AlipayService::trade_create(const AppConfig& app, const Json& biz, const s
                 return trade_error("ACQ.TRADE_BUYER_NOT_MATCH", out_trade_no);
             if (existing->total_cents != t.total_cents || existing->subject != t.subject)
                 return trade_error("ACQ.CONTEXT_INCONSISTENT", out_trade_no);
-            OrderedJson ok;
-            ok["out_trade_no"] = out_trade_no;
-            ok["trade_no"] = existing->trade_no;
-            return Reply(std::move(ok));
+            return Outcome<Trade>(std::move(*existing));
         }
         t.trade_no = new_no;
         store.insert_trade(t);
-        OrderedJson ok;
-        ok["out_trade_no"] = out_trade_no;
-        ok["trade_no"] = t.trade_no;
-        return Reply(std::move(ok));
+        return Outcome<Trade>(t);
     });
+}
+
+Reply AlipayService::trade_create(const AppConfig& app, const Json& biz, const std::string& notify_url) {
+    auto t = new_trade(app, biz, notify_url, true);
+    if (!t) return t.error();
+    auto saved = save_trade(app, std::move(*t));
+    if (!saved) return saved.error();
+    OrderedJson ok;
+    ok["out_trade_no"] = saved->out_trade_no;
+    ok["trade_no"] = saved->trade_no;
+    return Reply(std::move(ok));
+}
+
+Outcome<Trade> AlipayService::page_pay(const AppConfig& app, const Json& biz, const PagePayArgs& args) {
+    auto t = new_trade(app, biz, args.notify_url, false);
+    if (!t) return t.error();
+    if (t->product_code == "FACE_TO_FACE_PAYMENT") {
+        t->product_code = args.method == "alipay.trade.wap.pay" ? "QUICK_WAP_WAY" : "FAST_INSTANT_TRADE_PAY";
+    }
+    t->pay_method = args.method;
+    t->return_url = args.return_url;
+    t->quit_url = str(biz, "quit_url");
+    t->sign_type = std::string(sign_type_name(args.sign_type));
+    return save_trade(app, std::move(*t));
 }
 
 Reply AlipayService::trade_query(const AppConfig& app, const Json& biz) {
@@ -680,6 +703,9 @@ core::Json AlipayService::trade_json(const Trade& t) {
            {"gmt_create", core::format_datetime(core::from_unix_ms(t.created_ms))},
            {"time_expire", core::format_datetime(core::from_unix_ms(t.expire_ms))}};
     if (!t.op_app_id.empty()) j["op_app_id"] = t.op_app_id;
+    if (!t.pay_method.empty()) j["method"] = t.pay_method;
+    if (!t.return_url.empty()) j["return_url"] = t.return_url;
+    if (!t.quit_url.empty()) j["quit_url"] = t.quit_url;
     if (t.paid_ms) j["gmt_payment"] = core::format_datetime(core::from_unix_ms(t.paid_ms));
     if (t.closed_ms) j["gmt_close"] = core::format_datetime(core::from_unix_ms(t.closed_ms));
     return j;
@@ -785,6 +811,157 @@ Outcome<Json> AlipayService::list_refunds(const std::string& app_id, const std::
         }
     });
     return Outcome<Json>(Json{{"refunds", arr}});
+}
+
+}  // namespace mpemu::alipay
+
+// ---- the cashier (redirect payments, my.tradePay) --------------------------------------------------
+
+namespace mpemu::alipay {
+
+std::optional<Trade> AlipayService::cashier_trade(const std::string& trade_no) {
+    if (trade_no.empty() || trade_no.size() > 64) return std::nullopt;
+    auto t = ctx_.db().read([&](state::Conn& c) { return Store::trade_by_no(c, trade_no); });
+    if (!t) return t;
+    return load_trade(t->app_id, t->trade_no, "");  // applies a due timeout first
+}
+
+Outcome<CashierView> AlipayService::cashier_view(const std::string& trade_no, const std::string& action) {
+    auto t = cashier_trade(trade_no);
+    if (!t) return admin_failure("not_found", "no Alipay trade " + trade_no);
+    auto cfg = config();
+    const AppConfig* app = cfg ? cfg->app(t->app_id) : nullptr;
+    CashierView v;
+    v.merchant = app ? app->name : "";
+    v.app_id = t->app_id;
+    v.subject = t->subject;
+    v.body = t->body;
+    v.amount = format_amount(t->total_cents);
+    v.out_trade_no = t->out_trade_no;
+    v.trade_no = t->trade_no;
+    v.status = t->status;
+    v.time_expire = fmt_time(t->expire_ms);
+    v.method = t->pay_method.empty() ? "alipay.trade.create" : t->pay_method;
+    v.action = action;
+    auto label = [](const UserConfig& u) {
+        std::string l = u.nick_name.empty() ? u.user_id : u.nick_name + " (" + u.user_id + ")";
+        return l;
+    };
+    std::string fixed = t->buyer_id.empty() ? t->buyer_open_id : t->buyer_id;
+    if (!fixed.empty()) {
+        const UserConfig* u = cfg ? cfg->user(fixed) : nullptr;
+        v.buyers.push_back({fixed, u ? label(*u) : fixed});
+        v.buyer_fixed = true;
+    } else if (cfg) {
+        // Users of this app first, then the rest: any fixture buyer may pay a page / wap trade.
+        for (int pass = 0; pass < 2; ++pass) {
+            for (const auto& u : cfg->users) {
+                if ((u.app_id == t->app_id) != (pass == 0) || u.user_id.empty()) continue;
+                if (std::any_of(v.buyers.begin(), v.buyers.end(),
+                                [&](const CashierBuyer& b) { return b.user_id == u.user_id; }))
+                    continue;
+                v.buyers.push_back({u.user_id, label(u)});
+            }
+        }
+    }
+    if (v.buyers.empty()) v.buyers.push_back({"2088000000000001", "2088000000000001 (no fixture user)"});
+    return v;
+}
+
+Outcome<CashierOutcome> AlipayService::cashier_act(const std::string& trade_no, const std::string& action,
+                                                   const std::string& buyer) {
+    if (action != "pay" && action != "cancel" && action != "fail") {
+        return admin_failure("bad_request", "action must be pay, cancel or fail, not \"" + action + "\"");
+    }
+    auto found = cashier_trade(trade_no);
+    if (!found) return admin_failure("not_found", "no Alipay trade " + trade_no);
+    CashierOutcome out;
+    if (action == "cancel") {
+        if (!found->quit_url.empty()) {
+            out.location = found->quit_url;
+            return out;
+        }
+        out.title = "已取消支付";
+        out.message = "The buyer left the cashier; trade " + found->out_trade_no + " stays WAIT_BUYER_PAY.";
+        out.result_code = "6001";
+        return out;
+    }
+    if (action == "fail") {
+        if (found->status != "WAIT_BUYER_PAY") {
+            return admin_failure("conflict", "trade " + found->out_trade_no + " is " + found->status);
+        }
+        out.title = "支付失败";
+        out.message =
+            "The payment failed; trade " + found->out_trade_no + " stays WAIT_BUYER_PAY and may be paid again.";
+        out.result_code = "4000";
+        return out;
+    }
+    auto cfg = config();
+    const AppConfig* app = cfg ? cfg->app(found->app_id) : nullptr;
+    if (!app) return admin_failure("not_found", "app " + found->app_id + " is not in the loaded fixture set");
+    std::string buyer_id;
+    if (found->buyer_id.empty() && found->buyer_open_id.empty()) {
+        const UserConfig* u = cfg->user(buyer);
+        buyer_id = u ? u->user_id : buyer;
+        if (!is_user_id(buyer_id)) {
+            return admin_failure("bad_request",
+                                 "buyer_id must be a fixture user or 2088 + 12 digits, not \"" + buyer + "\"");
+        }
+        if (buyer_id == app->seller_id) return admin_failure("bad_request", "the buyer cannot be the seller");
+    }
+    long long now = ctx_.clock().now_unix_ms();
+    auto paid = ctx_.db().write([&](state::Conn& c) -> Outcome<Trade> {
+        auto t = Store(c, found->app_id).trade(found->trade_no, "");
+        if (!t) return admin_failure("not_found", "no Alipay trade " + trade_no);
+        settle_due(c, *t, now);
+        if (t->status != "WAIT_BUYER_PAY") {
+            return admin_failure("conflict", "trade " + t->out_trade_no + " is " + t->status +
+                                                 ": only a WAIT_BUYER_PAY trade can be paid");
+        }
+        if (!buyer_id.empty()) t->buyer_id = buyer_id;
+        t->status = "TRADE_SUCCESS";
+        t->paid_ms = now;
+        Store(c, t->app_id).update_trade(*t);
+        notify(c, *t, nullptr);
+        return Outcome<Trade>(std::move(*t));
+    });
+    if (!paid) return paid.error();
+    out.result_code = "9000";
+    out.trade = *paid;
+    if (!paid->return_url.empty()) {
+        ReturnFields f{paid->app_id,   return_method(paid->pay_method),  paid->out_trade_no,
+                       paid->trade_no, format_amount(paid->total_cents), paid->seller_id,
+                       fmt_time(now)};
+        SignType type = parse_sign_type(paid->sign_type).value_or(SignType::kRSA2);
+        auto params = return_params(f, app->alipay_private_key, type);
+        if (!params)
+            return admin_failure("internal", "signing the return parameters failed: " + params.error().message);
+        out.location = return_location(paid->return_url, *params);
+        return out;
+    }
+    out.title = "支付成功";
+    out.message = "Paid " + format_amount(paid->total_cents) + " for " + paid->out_trade_no +
+                  "; the notification goes to the notify_url.";
+    return out;
+}
+
+Outcome<Json> AlipayService::cashier_link(const std::string& out_trade_no, const std::string& app_id) {
+    std::vector<Trade> found = ctx_.db().read([&](state::Conn& c) {
+        if (app_id.empty()) return Store::trades_by_out_trade_no(c, out_trade_no);
+        std::vector<Trade> v;
+        if (auto t = Store(c, app_id).trade("", out_trade_no)) v.push_back(*t);
+        return v;
+    });
+    if (found.empty()) return admin_failure("not_found", "no Alipay trade with out_trade_no " + out_trade_no);
+    if (found.size() > 1) {
+        return admin_failure("ambiguous", "several apps have a trade " + out_trade_no + "; give app_id");
+    }
+    const Trade& t = found.front();
+    return Outcome<Json>(Json{{"app_id", t.app_id},
+                              {"out_trade_no", t.out_trade_no},
+                              {"trade_no", t.trade_no},
+                              {"trade_status", t.status},
+                              {"cashier_path", std::string(kCashierPath) + t.trade_no}});
 }
 
 }  // namespace mpemu::alipay

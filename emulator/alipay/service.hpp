@@ -12,6 +12,7 @@
 #include "emulator/alipay/errors.hpp"
 #include "emulator/alipay/fixture.hpp"
 #include "emulator/alipay/protocol.hpp"
+#include "emulator/alipay/protocol_cashier.hpp"
 #include "emulator/alipay/store.hpp"
 #include "emulator/outcome.hpp"
 #include "emulator/service.hpp"
@@ -30,6 +31,23 @@ struct GatewayAuth {
 };
 
 inline constexpr const char* kChannel = "alipay";
+// Where the cashier lives: kCashierPath + trade_no (GET shows it, POST acts).
+inline constexpr std::string_view kCashierPath = "/__alipay/cashier/";
+
+// A page / wap pay request's public parameters that shape the trade.
+struct PagePayArgs {
+    std::string method;  // alipay.trade.page.pay or alipay.trade.wap.pay
+    std::string notify_url, return_url;
+    SignType sign_type = SignType::kRSA2;
+};
+
+// What a cashier button leads to: a redirect (location) or a page (title, message).
+struct CashierOutcome {
+    std::string location;
+    std::string title, message;
+    std::string result_code;  // as my.tradePay reports it: 9000 paid, 6001 cancelled, 4000 failed
+    Trade trade;
+};
 
 class AlipayService {
 public:
@@ -54,6 +72,16 @@ public:
     Reply trade_refund(const AppConfig& app, const core::Json& biz);
     Reply refund_query(const AppConfig& app, const core::Json& biz);
     Reply trade_close(const AppConfig& app, const core::Json& biz);
+    // page.pay / wap.pay: the trade (new, or the unpaid one with that out_trade_no) to show the cashier for.
+    emulator::Outcome<Trade> page_pay(const AppConfig& app, const core::Json& biz, const PagePayArgs& args);
+
+    // The cashier page of a trade by trade_no (admin codes on failure); `action` is where it posts.
+    emulator::Outcome<CashierView> cashier_view(const std::string& trade_no, const std::string& action);
+    // A cashier button: pay (as `buyer` when the trade names none), cancel or fail.
+    emulator::Outcome<CashierOutcome> cashier_act(const std::string& trade_no, const std::string& action,
+                                                  const std::string& buyer);
+    // Admin: where the cashier of a trade is (the my.tradePay flow).
+    emulator::Outcome<core::Json> cashier_link(const std::string& out_trade_no, const std::string& app_id);
 
     // Admin controls: failures carry admin codes (bad_request, not_found, conflict, ambiguous).
     emulator::Outcome<core::Json> mint_auth_code(const std::string& app_id, const std::string& user_id,
@@ -77,6 +105,12 @@ private:
     static emulator::Failure trade_error(emulator::Failure f, const std::string& out_trade_no = {});
     static emulator::Failure trade_error(const char* sub_code, const std::string& out_trade_no = {});
     // Reads trade_no / out_trade_no; a failure when both are missing.
+    // A trade.create / page.pay trade from biz_content, checked; not yet stored.
+    emulator::Outcome<Trade> new_trade(const AppConfig& app, const core::Json& biz, const std::string& notify_url,
+                                       bool buyer_required);
+    // Stores it, or returns the unpaid trade already there for that out_trade_no (idempotent create).
+    emulator::Outcome<Trade> save_trade(const AppConfig& app, Trade t);
+    std::optional<Trade> cashier_trade(const std::string& trade_no);
     static emulator::Outcome<void> lookup_keys(const core::Json& biz, std::string* trade_no, std::string* out_trade_no);
     std::optional<Trade> load_trade(const std::string& app_id, const std::string& trade_no,
                                     const std::string& out_trade_no);

@@ -27,6 +27,9 @@ struct Trade {
     long long total_cents = 0, refunded_cents = 0;
     std::string subject, body, buyer_id, buyer_open_id, seller_id, product_code, op_app_id, notify_url, passback_params;
     long long created_ms = 0, paid_ms = 0, closed_ms = 0, expire_ms = 0;
+    // Redirect payments (page / wap pay): the gateway method that created the trade, where the browser
+    // goes after paying or quitting, and the sign type the return parameters use.
+    std::string pay_method, return_url, quit_url, sign_type;
 };
 
 struct Refund {
@@ -55,12 +58,14 @@ public:
     // By trade_no when given (it wins), else by out_trade_no.
     std::optional<Trade> trade(const std::string& trade_no, const std::string& out_trade_no);
     void insert_trade(const Trade& t);
-    // Writes status, refunded_cents, paid_ms, closed_ms of the trade with t.trade_no.
+    // Writes status, refunded_cents, paid_ms, closed_ms, buyer_id of the trade with t.trade_no.
     void update_trade(const Trade& t);
 
     std::optional<Refund> refund(const std::string& trade_no, const std::string& out_request_no);
     void insert_refund(const Refund& r);
 
+    // Across apps by Alipay's trade number (unique everywhere): the cashier knows only that.
+    static std::optional<Trade> trade_by_no(state::Conn& conn, const std::string& trade_no);
     // Across apps (admin pay without app_id): every trade with that out_trade_no, oldest first.
     static std::vector<Trade> trades_by_out_trade_no(state::Conn& conn, const std::string& out_trade_no);
     // Trades of one app, or of every app when app_id is empty, in creation order.
