@@ -45,7 +45,10 @@ const std::vector<AdminOperation>& catalog() {
          "{app_id, user_id} -> {auth_code}: what my.getAuthCode() hands the mini program"},
         {"alipay.trades.list", "GET", "/__admin/alipay/trades", "Alipay trades"},
         {"alipay.trades.pay", "POST", "/__admin/alipay/trades/{out_trade_no}/pay",
-         "the buyer pays: {\"result\":\"TRADE_SUCCESS\", app_id?}"},
+         "the buyer pays: {\"result\":\"TRADE_SUCCESS\", app_id?, buyer_id?}"},
+        {"alipay.app_pay", "POST", "/__admin/alipay/app-pay",
+         "the Alipay app runs an app.pay order string: {order_string, buyer_id?, action: pay|cancel|open} -> "
+         "{resultStatus, result, memo}"},
         {"alipay.trades.cashier", "GET", "/__admin/alipay/trades/{out_trade_no}/cashier",
          "where the buyer pays a trade in a browser (my.tradePay, page/wap pay): {cashier_path, cashier_url}"},
         {"alipay.refunds.list", "GET", "/__admin/alipay/refunds", "Alipay refunds"},

@@ -113,6 +113,25 @@ std::string return_location(std::string_view return_url, const core::Params& par
     return out;
 }
 
+std::string render_app_pay_result(std::string_view node_bytes, std::string_view sign_b64, SignType type) {
+    std::string out = "{\"alipay_trade_app_pay_response\":";
+    out += node_bytes;
+    out += ",\"sign\":\"";
+    out += sign_b64;
+    out += "\",\"sign_type\":\"";
+    out += sign_type_name(type);
+    out += "\"}";
+    return out;
+}
+
+core::Result<std::string> signed_app_pay_result(const core::crypto::Key& alipay_private_key, SignType type,
+                                                const core::OrderedJson& node) {
+    std::string bytes = render_node(node);
+    auto s = sign(alipay_private_key, type, bytes);
+    if (!s) return s.error();
+    return render_app_pay_result(bytes, *s, type);
+}
+
 std::string render_cashier_page(const CashierView& v) {
     std::string c = "<div class=\"card\">";
     c += "<p class=\"merchant\">" + html_escape(v.merchant.empty() ? v.app_id : v.merchant) + "</p>";

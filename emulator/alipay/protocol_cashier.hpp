@@ -33,6 +33,13 @@ core::Result<core::Params> return_params(const ReturnFields& f, const core::cryp
 // return_url with the parameters appended ('?' or '&' as the URL needs).
 std::string return_location(std::string_view return_url, const core::Params& params);
 
+// What the Alipay app hands the merchant's app after alipay.trade.app.pay (the `result` string):
+// {"alipay_trade_app_pay_response":<node>,"sign":"..","sign_type":"RSA2"}, the signature over the
+// node's exact bytes as in a gateway reply.
+std::string render_app_pay_result(std::string_view node_bytes, std::string_view sign_b64, SignType type);
+core::Result<std::string> signed_app_pay_result(const core::crypto::Key& alipay_private_key, SignType type,
+                                                const core::OrderedJson& node);
+
 struct CashierBuyer {
     std::string user_id;  // the value posted back
     std::string label;    // what the page shows (nick name and masked phone)

@@ -21,6 +21,7 @@ using emulator::Response;
 struct Call {
     Json args = Json::object();  // biz_content, or the top-level parameters of oauth / user.info.share
     std::string notify_url;
+    std::string origin;  // scheme://host the client reached, for URLs the reply hands out (qr_code)
 };
 
 struct Method {
@@ -42,6 +43,10 @@ const std::array kMethods{
            }},
     Method{"alipay.trade.create", "/v3/alipay/trade/create", false,
            [](AlipayService& s, const AppConfig& a, const Call& c) { return s.trade_create(a, c.args, c.notify_url); }},
+    Method{"alipay.trade.precreate", "/v3/alipay/trade/precreate", false,
+           [](AlipayService& s, const AppConfig& a, const Call& c) {
+               return s.trade_precreate(a, c.args, c.notify_url, c.origin);
+           }},
     Method{"alipay.trade.query", "/v3/alipay/trade/query", true,
            [](AlipayService& s, const AppConfig& a, const Call& c) { return s.trade_query(a, c.args); }},
     Method{"alipay.trade.refund", "/v3/alipay/trade/refund", false,
@@ -69,6 +74,13 @@ Response html_error(const Failure& f) {
 // A cashier failure (admin codes) as a page a person can read.
 Response cashier_error(const Failure& f) {
     return html(admin::status_for(f.code), render_message_page("无法完成操作", f.message));
+}
+
+// Where the client reached us: the Host header; https for Alipay's own hostnames (the TLS front).
+std::string origin_of(const Request& req) {
+    std::string host = req.header_or("Host", "127.0.0.1");
+    bool tls = core::ends_with(host, ".alipay.com") || host.find(".alipay.com:") != std::string::npos;
+    return (tls ? "https://" : "http://") + host;
 }
 
 const Method* find_method(std::string_view name) {
@@ -157,12 +169,23 @@ void Routes::mount(emulator::Router& router) {
     admin::add(router, "alipay.trades.pay", [this](Request& req) {
         auto body = admin::body_object(req);
         if (!body) return admin::error_response("bad_request", body.error().message);
-        std::string result, app_id;
+        std::string result, app_id, buyer;
         Response err;
         if (!admin::optional_string(*body, "result", &result, &err)) return err;
         if (!admin::optional_string(*body, "app_id", &app_id, &err)) return err;
+        if (!admin::optional_string(*body, "buyer_id", &buyer, &err)) return err;
         if (result.empty()) result = "TRADE_SUCCESS";
-        return admin_result(service_.admin_pay(req.path_param("out_trade_no"), app_id, result));
+        return admin_result(service_.admin_pay(req.path_param("out_trade_no"), app_id, result, buyer));
+    });
+    admin::add(router, "alipay.app_pay", [this](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return admin::error_response("bad_request", body.error().message);
+        std::string order_string, buyer, action;
+        Response err;
+        if (!admin::require_string(*body, "order_string", &order_string, &err)) return err;
+        if (!admin::optional_string(*body, "buyer_id", &buyer, &err)) return err;
+        if (!admin::optional_string(*body, "action", &action, &err)) return err;
+        return admin_result(service_.app_pay(order_string, buyer, action.empty() ? "pay" : action));
     });
     admin::add(router, "alipay.keys.get", [this](Request&) {
         auto cfg = service_.config();
@@ -199,6 +222,7 @@ Response Routes::gateway(Request& req) {
         Call call;
         bool parsed_ok = true;
         if (const std::string* n = param(merged.params, "notify_url")) call.notify_url = *n;
+        call.origin = origin_of(req);
         if (m->name == "alipay.system.oauth.token") {
             for (const char* k : {"grant_type", "code", "refresh_token"}) {
                 if (const std::string* v = param(merged.params, k)) call.args[k] = *v;
@@ -328,6 +352,7 @@ Response Routes::v3(Request& req, const Method& m) {
                 call.args = std::move(*parsed);
             }
         }
+        call.origin = origin_of(req);
         if (auto it = call.args.find("notify_url"); it != call.args.end() && it->is_string()) {
             call.notify_url = it->get<std::string>();
         }

@@ -737,7 +737,7 @@ Outcome<Json> AlipayService::mint_auth_code(const std::string& app_id, const std
 }
 
 Outcome<Json> AlipayService::admin_pay(const std::string& out_trade_no, const std::string& app_id,
-                                       const std::string& result) {
+                                       const std::string& result, const std::string& buyer) {
     if (result != "TRADE_SUCCESS" && result != "TRADE_CLOSED" && result != "TRADE_FINISHED" && result != "CANCEL") {
         return admin_failure("bad_request",
                              "result must be TRADE_SUCCESS, TRADE_CLOSED, TRADE_FINISHED or CANCEL, "
@@ -767,6 +767,14 @@ Outcome<Json> AlipayService::admin_pay(const std::string& out_trade_no, const st
             result_code = "6001";
         } else if (result == "TRADE_SUCCESS") {
             if (t.status != "WAIT_BUYER_PAY") return conflict("only a WAIT_BUYER_PAY trade can be paid");
+            if (t.buyer_id.empty() && t.buyer_open_id.empty()) {
+                // precreate / page / app trades: the buyer is whoever scans or logs in.
+                t.buyer_id = default_buyer(t.app_id, buyer);
+                if (!is_user_id(t.buyer_id)) {
+                    return admin_failure("bad_request",
+                                         "buyer_id must be a fixture user or 2088 + 12 digits, not \"" + buyer + "\"");
+                }
+            }
             t.status = "TRADE_SUCCESS";
             t.paid_ms = now;
             store.update_trade(t);
@@ -901,37 +909,21 @@ Outcome<CashierOutcome> AlipayService::cashier_act(const std::string& trade_no, 
     if (!app) return admin_failure("not_found", "app " + found->app_id + " is not in the loaded fixture set");
     std::string buyer_id;
     if (found->buyer_id.empty() && found->buyer_open_id.empty()) {
-        const UserConfig* u = cfg->user(buyer);
-        buyer_id = u ? u->user_id : buyer;
+        buyer_id = default_buyer(found->app_id, buyer);
         if (!is_user_id(buyer_id)) {
             return admin_failure("bad_request",
                                  "buyer_id must be a fixture user or 2088 + 12 digits, not \"" + buyer + "\"");
         }
         if (buyer_id == app->seller_id) return admin_failure("bad_request", "the buyer cannot be the seller");
     }
-    long long now = ctx_.clock().now_unix_ms();
-    auto paid = ctx_.db().write([&](state::Conn& c) -> Outcome<Trade> {
-        auto t = Store(c, found->app_id).trade(found->trade_no, "");
-        if (!t) return admin_failure("not_found", "no Alipay trade " + trade_no);
-        settle_due(c, *t, now);
-        if (t->status != "WAIT_BUYER_PAY") {
-            return admin_failure("conflict", "trade " + t->out_trade_no + " is " + t->status +
-                                                 ": only a WAIT_BUYER_PAY trade can be paid");
-        }
-        if (!buyer_id.empty()) t->buyer_id = buyer_id;
-        t->status = "TRADE_SUCCESS";
-        t->paid_ms = now;
-        Store(c, t->app_id).update_trade(*t);
-        notify(c, *t, nullptr);
-        return Outcome<Trade>(std::move(*t));
-    });
+    auto paid = pay_now(found->app_id, found->trade_no, buyer_id);
     if (!paid) return paid.error();
     out.result_code = "9000";
     out.trade = *paid;
     if (!paid->return_url.empty()) {
-        ReturnFields f{paid->app_id,   return_method(paid->pay_method),  paid->out_trade_no,
-                       paid->trade_no, format_amount(paid->total_cents), paid->seller_id,
-                       fmt_time(now)};
+        ReturnFields f{paid->app_id,           return_method(paid->pay_method),  paid->out_trade_no,
+                       paid->trade_no,         format_amount(paid->total_cents), paid->seller_id,
+                       fmt_time(paid->paid_ms)};
         SignType type = parse_sign_type(paid->sign_type).value_or(SignType::kRSA2);
         auto params = return_params(f, app->alipay_private_key, type);
         if (!params)
@@ -962,6 +954,125 @@ Outcome<Json> AlipayService::cashier_link(const std::string& out_trade_no, const
                               {"trade_no", t.trade_no},
                               {"trade_status", t.status},
                               {"cashier_path", std::string(kCashierPath) + t.trade_no}});
+}
+
+}  // namespace mpemu::alipay
+
+// ---- precreate (QR) and app pay ------------------------------------------------------------------
+
+namespace mpemu::alipay {
+
+std::string AlipayService::default_buyer(const std::string& app_id, const std::string& given) const {
+    auto cfg = config();
+    if (!given.empty()) {
+        const UserConfig* u = cfg ? cfg->user(given) : nullptr;
+        return u ? u->user_id : given;
+    }
+    if (cfg) {
+        for (const auto& u : cfg->users) {
+            if (u.app_id == app_id && !u.user_id.empty()) return u.user_id;
+        }
+        for (const auto& u : cfg->users) {
+            if (!u.user_id.empty()) return u.user_id;
+        }
+    }
+    return "2088000000000001";
+}
+
+Reply AlipayService::trade_precreate(const AppConfig& app, const Json& biz, const std::string& notify_url,
+                                     const std::string& origin) {
+    auto t = new_trade(app, biz, notify_url, false);
+    if (!t) return t.error();
+    t->pay_method = "alipay.trade.precreate";
+    auto saved = save_trade(app, std::move(*t));
+    if (!saved) return saved.error();
+    OrderedJson ok;
+    ok["out_trade_no"] = saved->out_trade_no;
+    ok["qr_code"] = origin + std::string(kCashierPath) + saved->trade_no;
+    return Reply(std::move(ok));
+}
+
+Outcome<Trade> AlipayService::pay_now(const std::string& app_id, const std::string& trade_no,
+                                      const std::string& buyer_id) {
+    long long now = ctx_.clock().now_unix_ms();
+    return ctx_.db().write([&](state::Conn& c) -> Outcome<Trade> {
+        auto t = Store(c, app_id).trade(trade_no, "");
+        if (!t) return admin_failure("not_found", "no Alipay trade " + trade_no);
+        settle_due(c, *t, now);
+        if (t->status != "WAIT_BUYER_PAY") {
+            return admin_failure("conflict", "trade " + t->out_trade_no + " is " + t->status +
+                                                 ": only a WAIT_BUYER_PAY trade can be paid");
+        }
+        if (t->buyer_id.empty() && t->buyer_open_id.empty()) t->buyer_id = buyer_id;
+        t->status = "TRADE_SUCCESS";
+        t->paid_ms = now;
+        Store(c, t->app_id).update_trade(*t);
+        notify(c, *t, nullptr);
+        return Outcome<Trade>(std::move(*t));
+    });
+}
+
+Outcome<Json> AlipayService::app_pay(const std::string& order_string, const std::string& buyer,
+                                     const std::string& action) {
+    if (action != "pay" && action != "cancel" && action != "open") {
+        return admin_failure("bad_request", "action must be pay, cancel or open, not \"" + action + "\"");
+    }
+    if (order_string.empty()) return admin_failure("bad_request", "order_string is empty: pass what sdkExec returned");
+    // What the Alipay app answers when it refuses the order string: resultStatus 4000 and the reason.
+    auto refused = [](const Failure& f) {
+        return Outcome<Json>(Json{
+            {"resultStatus", "4000"}, {"memo", v3_code(f) + ": " + f.message}, {"result", ""}, {"sub_code", f.code}});
+    };
+    core::Params params = core::parse_query(order_string);
+    const std::string* method = param(params, "method");
+    GatewayAuth auth;
+    auto authenticated = authenticate_gateway(params, method && *method == "alipay.trade.app.pay", &auth);
+    if (!authenticated) return refused(authenticated.error());
+    Json biz = Json::object();
+    if (const std::string* text = param(params, "biz_content"); text && !text->empty()) {
+        auto parsed = core::parse_json(*text);
+        if (!parsed || !parsed->is_object()) return refused(biz_content_not_object());
+        biz = std::move(*parsed);
+    }
+    const std::string* notify_url = param(params, "notify_url");
+    auto t = new_trade(*auth.app, biz, notify_url ? *notify_url : "", false);
+    if (!t) return refused(t.error());
+    if (t->product_code == "FACE_TO_FACE_PAYMENT") t->product_code = "QUICK_MSECURITY_PAY";
+    t->pay_method = "alipay.trade.app.pay";
+    t->sign_type = std::string(sign_type_name(auth.sign_type));
+    auto saved = save_trade(*auth.app, std::move(*t));
+    if (!saved) return refused(saved.error());
+    if (action == "open") {
+        return Outcome<Json>(
+            Json{{"trade", trade_json(*saved)}, {"cashier_path", std::string(kCashierPath) + saved->trade_no}});
+    }
+    if (action == "cancel") {
+        return Outcome<Json>(Json{{"resultStatus", "6001"}, {"memo", "用户中途取消"}, {"result", ""}});
+    }
+    std::string buyer_id = default_buyer(saved->app_id, buyer);
+    if (saved->buyer_id.empty() && saved->buyer_open_id.empty()) {
+        if (!is_user_id(buyer_id)) {
+            return admin_failure("bad_request",
+                                 "buyer_id must be a fixture user or 2088 + 12 digits, not \"" + buyer + "\"");
+        }
+        if (buyer_id == auth.app->seller_id) return admin_failure("bad_request", "the buyer cannot be the seller");
+    }
+    auto paid = pay_now(saved->app_id, saved->trade_no, buyer_id);
+    if (!paid) return paid.error();
+    OrderedJson node;
+    node["code"] = "10000";
+    node["msg"] = "Success";
+    node["app_id"] = paid->app_id;
+    node["auth_app_id"] = paid->app_id;
+    node["charset"] = "utf-8";
+    node["timestamp"] = fmt_time(paid->paid_ms);
+    node["out_trade_no"] = paid->out_trade_no;
+    node["total_amount"] = format_amount(paid->total_cents);
+    node["trade_no"] = paid->trade_no;
+    node["seller_id"] = paid->seller_id;
+    auto result = signed_app_pay_result(auth.app->alipay_private_key, auth.sign_type, node);
+    if (!result) return admin_failure("internal", "signing the app pay result failed: " + result.error().message);
+    return Outcome<Json>(Json{{"resultStatus", "9000"}, {"result", *result}, {"memo", ""}});
 }
 
 }  // namespace mpemu::alipay

@@ -72,6 +72,9 @@ public:
     Reply trade_refund(const AppConfig& app, const core::Json& biz);
     Reply refund_query(const AppConfig& app, const core::Json& biz);
     Reply trade_close(const AppConfig& app, const core::Json& biz);
+    // precreate: an unpaid trade without a buyer; qr_code is the cashier under `origin` (scheme://host).
+    Reply trade_precreate(const AppConfig& app, const core::Json& biz, const std::string& notify_url,
+                          const std::string& origin);
     // page.pay / wap.pay: the trade (new, or the unpaid one with that out_trade_no) to show the cashier for.
     emulator::Outcome<Trade> page_pay(const AppConfig& app, const core::Json& biz, const PagePayArgs& args);
 
@@ -80,6 +83,13 @@ public:
     // A cashier button: pay (as `buyer` when the trade names none), cancel or fail.
     emulator::Outcome<CashierOutcome> cashier_act(const std::string& trade_no, const std::string& action,
                                                   const std::string& buyer);
+    // Admin: the Alipay app handed the order string sdkExec signed for alipay.trade.app.pay. Verifies it
+    // like a gateway request, creates the trade, and (action "pay") pays it as `buyer` (default: the
+    // app's first fixture user), answering {resultStatus, result, memo} as the Alipay app gives the
+    // merchant's app; "cancel" answers 6001, "open" returns the cashier instead. A refused order
+    // string is resultStatus 4000 naming the error.
+    emulator::Outcome<core::Json> app_pay(const std::string& order_string, const std::string& buyer,
+                                          const std::string& action);
     // Admin: where the cashier of a trade is (the my.tradePay flow).
     emulator::Outcome<core::Json> cashier_link(const std::string& out_trade_no, const std::string& app_id);
 
@@ -87,8 +97,10 @@ public:
     emulator::Outcome<core::Json> mint_auth_code(const std::string& app_id, const std::string& user_id,
                                                  const std::string& scopes);
     // result: TRADE_SUCCESS (pay), TRADE_CLOSED (timeout), TRADE_FINISHED (refund window passed), CANCEL.
+    // buyer: who pays a trade that names no buyer (precreate, page / wap pay); default the app's first
+    // fixture user.
     emulator::Outcome<core::Json> admin_pay(const std::string& out_trade_no, const std::string& app_id,
-                                            const std::string& result);
+                                            const std::string& result, const std::string& buyer = {});
     emulator::Outcome<core::Json> list_trades(const std::string& app_id);
     emulator::Outcome<core::Json> list_refunds(const std::string& app_id, const std::string& out_trade_no);
 
@@ -111,6 +123,12 @@ private:
     // Stores it, or returns the unpaid trade already there for that out_trade_no (idempotent create).
     emulator::Outcome<Trade> save_trade(const AppConfig& app, Trade t);
     std::optional<Trade> cashier_trade(const std::string& trade_no);
+    // WAIT_BUYER_PAY -> TRADE_SUCCESS with the notify, one transaction; the buyer fills a trade that
+    // names none. Admin codes on failure (not_found, conflict).
+    emulator::Outcome<Trade> pay_now(const std::string& app_id, const std::string& trade_no,
+                                     const std::string& buyer_id);
+    // `given` (a fixture user's user_id or open_id, or a 2088 id) or the app's first fixture user.
+    std::string default_buyer(const std::string& app_id, const std::string& given) const;
     static emulator::Outcome<void> lookup_keys(const core::Json& biz, std::string* trade_no, std::string* out_trade_no);
     std::optional<Trade> load_trade(const std::string& app_id, const std::string& trade_no,
                                     const std::string& out_trade_no);
