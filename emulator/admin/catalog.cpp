@@ -46,6 +46,8 @@ const std::vector<AdminOperation>& catalog() {
         {"alipay.trades.list", "GET", "/__admin/alipay/trades", "Alipay trades"},
         {"alipay.trades.pay", "POST", "/__admin/alipay/trades/{out_trade_no}/pay",
          "the buyer pays: {\"result\":\"TRADE_SUCCESS\", app_id?, buyer_id?}"},
+        {"alipay.payment_codes.create", "POST", "/__admin/alipay/payment-codes",
+         "{user_id, result?: SUCCESS|WAIT_BUYER_PAY|ACQ.*} -> {payment_code}: the buyer's barcode for trade.pay"},
         {"alipay.app_pay", "POST", "/__admin/alipay/app-pay",
          "the Alipay app runs an app.pay order string: {order_string, buyer_id?, action: pay|cancel|open} -> "
          "{resultStatus, result, memo}"},

@@ -47,6 +47,11 @@ const std::array kMethods{
            [](AlipayService& s, const AppConfig& a, const Call& c) {
                return s.trade_precreate(a, c.args, c.notify_url, c.origin);
            }},
+    // trade.pay: v2 only here (its 10003 has no v3 rendering in mpemu).
+    Method{"alipay.trade.pay", "", false,
+           [](AlipayService& s, const AppConfig& a, const Call& c) { return s.trade_pay(a, c.args, c.notify_url); }},
+    Method{"alipay.trade.cancel", "/v3/alipay/trade/cancel", false,
+           [](AlipayService& s, const AppConfig& a, const Call& c) { return s.trade_cancel(a, c.args); }},
     Method{"alipay.trade.query", "/v3/alipay/trade/query", true,
            [](AlipayService& s, const AppConfig& a, const Call& c) { return s.trade_query(a, c.args); }},
     Method{"alipay.trade.refund", "/v3/alipay/trade/refund", false,
@@ -131,6 +136,7 @@ void Routes::mount(emulator::Router& router) {
         router.add("alipay", {verb, "/**/gateway.do", "alipay.gateway", [this](Request& req) { return gateway(req); }});
     }
     for (const auto& m : kMethods) {
+        if (m.v3_path.empty()) continue;
         router.add("alipay", {"POST", std::string(m.v3_path), std::string(m.name),
                               [this, &m](Request& req) { return v3(req, m); }});
         if (m.v3_get) {
@@ -176,6 +182,15 @@ void Routes::mount(emulator::Router& router) {
         if (!admin::optional_string(*body, "buyer_id", &buyer, &err)) return err;
         if (result.empty()) result = "TRADE_SUCCESS";
         return admin_result(service_.admin_pay(req.path_param("out_trade_no"), app_id, result, buyer));
+    });
+    admin::add(router, "alipay.payment_codes.create", [this](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return admin::error_response("bad_request", body.error().message);
+        std::string user_id, result;
+        Response err;
+        if (!admin::require_string(*body, "user_id", &user_id, &err)) return err;
+        if (!admin::optional_string(*body, "result", &result, &err)) return err;
+        return admin_result(service_.mint_payment_code(user_id, result));
     });
     admin::add(router, "alipay.app_pay", [this](Request& req) {
         auto body = admin::body_object(req);

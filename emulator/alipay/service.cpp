@@ -1076,3 +1076,167 @@ Outcome<Json> AlipayService::app_pay(const std::string& order_string, const std:
 }
 
 }  // namespace mpemu::alipay
+
+// ---- barcode payment (trade.pay) and cancel ------------------------------------------------------
+
+namespace mpemu::alipay {
+
+namespace {
+
+// What a payment code makes trade.pay do: pay at once, wait for the buyer's password, or fail.
+bool is_code_result(const std::string& r) {
+    return r == "SUCCESS" || r == "WAIT_BUYER_PAY" || r == "ACQ.BUYER_BALANCE_NOT_ENOUGH" ||
+           r == "ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR" || r == "ACQ.BUYER_PAYMENT_AMOUNT_MONTH_LIMIT_ERROR";
+}
+
+}  // namespace
+
+Outcome<Json> AlipayService::mint_payment_code(const std::string& user_id, const std::string& result) {
+    std::string r = result.empty() ? "SUCCESS" : result;
+    if (!is_code_result(r)) {
+        return admin_failure(
+            "bad_request",
+            "result must be SUCCESS, WAIT_BUYER_PAY, ACQ.BUYER_BALANCE_NOT_ENOUGH, "
+            "ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR or ACQ.BUYER_PAYMENT_AMOUNT_MONTH_LIMIT_ERROR, not \"" +
+                result + "\"");
+    }
+    auto cfg = config();
+    const UserConfig* u = cfg ? cfg->user(user_id) : nullptr;
+    std::string uid = u ? u->user_id : user_id;
+    if (!u && !is_user_id(user_id)) {
+        return admin_failure(
+            "not_found", "no Alipay user " + user_id + " in the fixture set (or give any 16-digit id starting 2088)");
+    }
+    PaymentCode p;
+    p.code = "28" + ctx_.ids().digits(16);
+    p.user_id = uid;
+    p.result = r;
+    p.created_ms = ctx_.clock().now_unix_ms();
+    p.expires_ms = p.created_ms + payment_code_ttl_ms_;
+    ctx_.db().write([&](state::Conn& c) { Store::insert_payment_code(c, p); });
+    return Outcome<Json>(
+        Json{{"payment_code", p.code}, {"user_id", uid}, {"result", r}, {"expires_in", payment_code_ttl_ms_ / 1000}});
+}
+
+Reply AlipayService::trade_pay(const AppConfig& app, const Json& biz, const std::string& notify_url) {
+    std::string out_trade_no = str(biz, "out_trade_no");
+    std::string scene = str(biz, "scene");
+    if (scene != "bar_code" && scene != "security_code") return trade_error(invalid_field("scene"), out_trade_no);
+    std::string auth_code = str(biz, "auth_code");
+    if (auth_code.empty()) return trade_error(invalid_field("auth_code"), out_trade_no);
+    auto built = new_trade(app, biz, notify_url, false);
+    if (!built) return built.error();
+    Trade t = std::move(*built);
+    t.pay_method = "alipay.trade.pay";
+    std::string new_no = new_trade_no();
+    long long now = t.created_ms;
+    return ctx_.db().write([&](state::Conn& c) -> Reply {
+        auto code = Store::payment_code(c, auth_code);
+        if (!code || code->used || code->expires_ms <= now) {
+            return trade_error("ACQ.PAYMENT_AUTH_CODE_INVALID", out_trade_no);
+        }
+        if (code->user_id == app.seller_id) return trade_error("ACQ.BUYER_SELLER_EQUAL", out_trade_no);
+        Store store(c, app.app_id);
+        auto existing = store.trade("", out_trade_no);
+        if (existing) {
+            settle_due(c, *existing, now);
+            if (existing->status == "TRADE_SUCCESS" || existing->status == "TRADE_FINISHED")
+                return trade_error("ACQ.TRADE_HAS_SUCCESS", out_trade_no);
+            if (existing->status == "TRADE_CLOSED") return trade_error("ACQ.TRADE_HAS_CLOSE", out_trade_no);
+            if (existing->total_cents != t.total_cents || existing->subject != t.subject)
+                return trade_error("ACQ.CONTEXT_INCONSISTENT", out_trade_no);
+        }
+        // The buyer has shown the code: it is spent whatever follows (Alipay asks for a fresh one).
+        Store::mark_payment_code_used(c, auth_code);
+        if (core::starts_with(code->result, "ACQ.")) {
+            Failure f = trade_error(code->result.c_str(), out_trade_no);
+            return f;
+        }
+        if (existing) {
+            t = *existing;
+        } else {
+            t.trade_no = new_no;
+        }
+        t.buyer_id = code->user_id;
+        if (!existing) store.insert_trade(t);
+        bool wait = code->result == "WAIT_BUYER_PAY";
+        if (!wait) {
+            t.status = "TRADE_SUCCESS";
+            t.paid_ms = now;
+            notify(c, t, nullptr);
+        }
+        store.update_trade(t);
+        OrderedJson f;
+        if (wait) {
+            f["code"] = "10003";
+            f["msg"] = "Order success pay inprocess";
+        }
+        f["trade_no"] = t.trade_no;
+        f["out_trade_no"] = t.out_trade_no;
+        f["buyer_logon_id"] = buyer_logon_id(t);
+        f["total_amount"] = format_amount(t.total_cents);
+        std::string paid = wait ? "0.00" : format_amount(t.total_cents);
+        f["receipt_amount"] = paid;
+        f["buyer_pay_amount"] = paid;
+        f["point_amount"] = "0.00";
+        f["invoice_amount"] = paid;
+        if (!wait) {
+            f["gmt_payment"] = fmt_time(now);
+            f["fund_bill_list"] =
+                OrderedJson::array({OrderedJson{{"fund_channel", "ALIPAYACCOUNT"}, {"amount", paid}}});
+        }
+        f["buyer_user_id"] = t.buyer_id;
+        return Reply(std::move(f));
+    });
+}
+
+Reply AlipayService::trade_cancel(const AppConfig& app, const Json& biz) {
+    std::string trade_no, out_trade_no;
+    if (auto keys = lookup_keys(biz, &trade_no, &out_trade_no); !keys) return keys.error();
+    return ctx_.db().write([&](state::Conn& c) -> Reply {
+        long long now = ctx_.clock().now_unix_ms();
+        Store store(c, app.app_id);
+        auto t = store.trade(trade_no, out_trade_no);
+        if (!t) return trade_error("ACQ.TRADE_NOT_EXIST", out_trade_no);
+        settle_due(c, *t, now);
+        OrderedJson ok;
+        ok["trade_no"] = t->trade_no;
+        ok["out_trade_no"] = t->out_trade_no;
+        ok["retry_flag"] = "N";
+        if (t->status == "WAIT_BUYER_PAY") {
+            t->status = "TRADE_CLOSED";
+            t->closed_ms = now;
+            store.update_trade(*t);
+            notify(c, *t, nullptr);
+            ok["action"] = "close";
+            return Reply(std::move(ok));
+        }
+        if (t->status == "TRADE_SUCCESS" && t->refunded_cents == 0) {
+            // A paid trade is cancelled by refunding it in full.
+            t->refunded_cents = t->total_cents;
+            t->status = "TRADE_CLOSED";
+            t->closed_ms = now;
+            store.update_trade(*t);
+            Refund r;
+            r.app_id = app.app_id;
+            r.trade_no = t->trade_no;
+            r.out_trade_no = t->out_trade_no;
+            r.out_request_no = t->out_trade_no;
+            r.reason = "cancel";
+            r.amount_cents = t->total_cents;
+            r.refunded_after_cents = t->total_cents;
+            r.created_ms = now;
+            store.insert_refund(r);
+            notify(c, *t, &r);
+            ok["action"] = "refund";
+            ok["gmt_refund_pay"] = fmt_time(now);
+            return Reply(std::move(ok));
+        }
+        if (t->status == "TRADE_CLOSED") return Reply(std::move(ok));  // cancelled before: nothing to do
+        Failure f = trade_error("ACQ.TRADE_STATUS_ERROR", t->out_trade_no);
+        echo(f, "retry_flag", "N");
+        return f;
+    });
+}
+
+}  // namespace mpemu::alipay

@@ -75,6 +75,10 @@ public:
     // precreate: an unpaid trade without a buyer; qr_code is the cashier under `origin` (scheme://host).
     Reply trade_precreate(const AppConfig& app, const core::Json& biz, const std::string& notify_url,
                           const std::string& origin);
+    // trade.pay (scene bar_code / security_code): the buyer's payment code decides (mint_payment_code).
+    Reply trade_pay(const AppConfig& app, const core::Json& biz, const std::string& notify_url);
+    // trade.cancel: closes an unpaid trade, refunds a paid one in full (action close / refund).
+    Reply trade_cancel(const AppConfig& app, const core::Json& biz);
     // page.pay / wap.pay: the trade (new, or the unpaid one with that out_trade_no) to show the cashier for.
     emulator::Outcome<Trade> page_pay(const AppConfig& app, const core::Json& biz, const PagePayArgs& args);
 
@@ -90,6 +94,9 @@ public:
     // string is resultStatus 4000 naming the error.
     emulator::Outcome<core::Json> app_pay(const std::string& order_string, const std::string& buyer,
                                           const std::string& action);
+    // Admin: a payment code for a buyer, and what paying with it does (SUCCESS, WAIT_BUYER_PAY, or an
+    // ACQ.* failure); single use, 2 minutes.
+    emulator::Outcome<core::Json> mint_payment_code(const std::string& user_id, const std::string& result);
     // Admin: where the cashier of a trade is (the my.tradePay flow).
     emulator::Outcome<core::Json> cashier_link(const std::string& out_trade_no, const std::string& app_id);
 
@@ -145,6 +152,7 @@ private:
     long long access_ttl_s_ = 1296000;
     long long refresh_ttl_s_ = 2592000;
     long long unpaid_timeout_ms_ = 90 * 60 * 1000LL;
+    long long payment_code_ttl_ms_ = 2 * 60 * 1000LL;
     long long refund_window_ms_ = 90LL * 24 * 3600 * 1000;
 };
 

@@ -34,6 +34,11 @@ ALTER TABLE alipay_trades ADD COLUMN pay_method TEXT NOT NULL DEFAULT '';
 ALTER TABLE alipay_trades ADD COLUMN return_url TEXT NOT NULL DEFAULT '';
 ALTER TABLE alipay_trades ADD COLUMN quit_url TEXT NOT NULL DEFAULT '';
 ALTER TABLE alipay_trades ADD COLUMN sign_type TEXT NOT NULL DEFAULT '';
+)SQL"},
+            {"alipay", 3, R"SQL(
+CREATE TABLE alipay_payment_codes (
+  code TEXT PRIMARY KEY, user_id TEXT NOT NULL, result TEXT NOT NULL, created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
 )SQL"}};
 }
 
@@ -192,6 +197,28 @@ void Store::insert_refund(const Refund& r) {
         "refunded_after_cents, created_ms) VALUES(?,?,?,?,?,?,?,?)",
         {app_id_, r.trade_no, r.out_trade_no, r.out_request_no, r.reason, r.amount_cents, r.refunded_after_cents,
          r.created_ms});
+}
+
+void Store::insert_payment_code(Conn& c, const PaymentCode& p) {
+    c.exec("INSERT INTO alipay_payment_codes(code, user_id, result, created_ms, expires_ms, used) VALUES(?,?,?,?,?,?)",
+           {p.code, p.user_id, p.result, p.created_ms, p.expires_ms, p.used});
+}
+
+std::optional<PaymentCode> Store::payment_code(Conn& c, const std::string& code) {
+    auto r = c.query_one("SELECT * FROM alipay_payment_codes WHERE code = ?", {code});
+    if (!r) return std::nullopt;
+    PaymentCode p;
+    p.code = (*r)["code"].as_text();
+    p.user_id = (*r)["user_id"].as_text();
+    p.result = (*r)["result"].as_text();
+    p.created_ms = (*r)["created_ms"].as_int();
+    p.expires_ms = (*r)["expires_ms"].as_int();
+    p.used = (*r)["used"].as_int() != 0;
+    return p;
+}
+
+void Store::mark_payment_code_used(Conn& c, const std::string& code) {
+    c.exec("UPDATE alipay_payment_codes SET used = 1 WHERE code = ?", {code});
 }
 
 std::optional<Trade> Store::trade_by_no(Conn& c, const std::string& trade_no) {

@@ -37,6 +37,14 @@ struct Refund {
     long long amount_cents = 0, refunded_after_cents = 0, created_ms = 0;
 };
 
+// A buyer's payment code (付款码, "28" + 16 digits) minted by the admin API, and what trade.pay does
+// with it: SUCCESS, WAIT_BUYER_PAY (10003, the buyer must confirm) or an ACQ.* failure.
+struct PaymentCode {
+    std::string code, user_id, result;
+    long long created_ms = 0, expires_ms = 0;
+    bool used = false;
+};
+
 std::vector<state::Migration> migrations();
 
 class Store {
@@ -64,6 +72,10 @@ public:
     std::optional<Refund> refund(const std::string& trade_no, const std::string& out_request_no);
     void insert_refund(const Refund& r);
 
+    // Payment codes belong to a buyer, not to an app: any merchant can scan them.
+    static void insert_payment_code(state::Conn& conn, const PaymentCode& p);
+    static std::optional<PaymentCode> payment_code(state::Conn& conn, const std::string& code);
+    static void mark_payment_code_used(state::Conn& conn, const std::string& code);
     // Across apps by Alipay's trade number (unique everywhere): the cashier knows only that.
     static std::optional<Trade> trade_by_no(state::Conn& conn, const std::string& trade_no);
     // Across apps (admin pay without app_id): every trade with that out_trade_no, oldest first.

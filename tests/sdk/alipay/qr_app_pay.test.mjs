@@ -1,7 +1,8 @@
-// alipay-sdk 4.14.0 against mpemu for the app and QR payments: exec('alipay.trade.precreate') with
+// alipay-sdk 4.14.0 against mpemu for the app, QR and barcode payments: exec('alipay.trade.precreate') with
 // validateSign returns a qr_code that opens the cashier; sdkExec('alipay.trade.app.pay') builds the
 // order string the app hands the Alipay app, which the admin API runs like the Alipay app: the result
-// string passes the SDK's checkResponseSign, and the notification passes checkNotifySignV2.
+// string passes the SDK's checkResponseSign, and the notification passes checkNotifySignV2; trade.pay
+// with minted payment codes (10000 and 10003, validateSign) and trade.cancel.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -76,6 +77,34 @@ const ok = await runChecks([
     const q = await sdk.exec('alipay.trade.query', { bizContent: { outTradeNo } }, V);
     assert.equal(q.tradeStatus, 'TRADE_SUCCESS');
     assert.equal(q.buyerUserId, buyer);
+  }],
+  ['trade.pay bar_code, validateSign: SUCCESS at once; 10003 then the buyer confirms; cancel', async () => {
+    const mint = async (result) => (await emu.admin('POST', '/__admin/alipay/payment-codes', { user_id: buyer, result })).payment_code;
+    const o1 = `BC${Date.now()}`;
+    const r = await sdk.exec('alipay.trade.pay', {
+      notifyUrl,
+      bizContent: { outTradeNo: o1, scene: 'bar_code', authCode: await mint('SUCCESS'), totalAmount: '9.90', subject: '条码支付' },
+    }, V);
+    assert.equal(r.code, '10000');
+    assert.equal(r.buyerUserId, buyer);
+    assert.equal(r.fundBillList[0].fundChannel, 'ALIPAYACCOUNT');
+    await listener.waitFor((x) => x.body.includes(o1));
+    const o2 = `BW${Date.now()}`;
+    const w = await sdk.exec('alipay.trade.pay', {
+      bizContent: { outTradeNo: o2, scene: 'bar_code', authCode: await mint('WAIT_BUYER_PAY'), totalAmount: '1.00', subject: 'x' },
+    }, V);
+    assert.equal(w.code, '10003');
+    assert.equal(w.msg, 'Order success pay inprocess');
+    await emu.admin('POST', `/__admin/alipay/trades/${o2}/pay`, {});
+    const q = await sdk.exec('alipay.trade.query', { bizContent: { outTradeNo: o2 } }, V);
+    assert.equal(q.tradeStatus, 'TRADE_SUCCESS');
+    const c = await sdk.exec('alipay.trade.cancel', { bizContent: { outTradeNo: o1 } }, V);
+    assert.equal(c.action, 'refund');
+    assert.equal(c.retryFlag, 'N');
+    const bad = await sdk.exec('alipay.trade.pay', {
+      bizContent: { outTradeNo: `BX${Date.now()}`, scene: 'bar_code', authCode: '280000000000000000', totalAmount: '1.00', subject: 'x' },
+    });
+    assert.equal(bad.subCode, 'ACQ.PAYMENT_AUTH_CODE_INVALID');
   }],
   ['a tampered order string: resultStatus 4000, no trade', async () => {
     const outTradeNo = `AX${Date.now()}`;
