@@ -125,7 +125,7 @@ TEST_CASE("alipay app.pay: the admin API runs sdkExec's order string like the Al
 
     auto ok = emu.admin("POST", "/__admin/alipay/app-pay", {{"order_string", order}, {"buyer_id", kUser2}});
     REQUIRE(ok["resultStatus"] == "9000");
-    CHECK(ok["memo"] == "");
+    CHECK(ok["memo"].get<std::string>().empty());
     std::string result = ok["result"].get<std::string>();
     INFO(result);
     auto rj = core::parse_json(result);
