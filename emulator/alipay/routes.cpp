@@ -154,8 +154,7 @@ void Routes::mount(emulator::Router& router) {
         auto r = service_.cashier_link(req.path_param("out_trade_no"), app_id ? *app_id : "");
         if (!r) return admin::error_response(r.error());
         Json j = *r;
-        std::string host = req.header_or("Host");
-        if (!host.empty()) j["cashier_url"] = "http://" + host + j["cashier_path"].get<std::string>();
+        j["cashier_url"] = origin_of(req) + j["cashier_path"].get<std::string>();
         return admin::json_response(200, j);
     });
     admin::add(router, "alipay.auth_codes.create", [this](Request& req) {
@@ -296,7 +295,7 @@ Response Routes::cashier(Request& req) {
         if (!view) return cashier_error(view.error());
         return html(200, render_cashier_page(*view));
     }
-    // The cashier's own form (application/x-www-form-urlencoded); a JSON body works for scripts too.
+    // The cashier's own form (application/x-www-form-urlencoded); scripts may put the fields in the query.
     core::Params form = core::parse_query(req.body);
     auto field = [&](const char* k) -> std::string {
         if (const std::string* v = core::find_param(form, k)) return *v;
