@@ -10,7 +10,9 @@ PACKAGES=(build-essential cmake pkg-config git ca-certificates
           catch2 libbenchmark-dev libcli11-dev
           nodejs npm openssl curl
           ccache clang-format clang-tidy libxml2-utils
-          php-cli php-curl)  # PHP: tests/integration/tls (a real PHP cURL client)
+          php-cli php-curl  # PHP: tests/integration/tls (a real PHP cURL client)
+          chromium fonts-wqy-zenhei)  # tests/browser: headless Chromium (playwright-core); a CJK font
+                                      # so the cashier's screenshots show Chinese text
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -88,6 +88,10 @@ constexpr std::array kSubs{
     SubEntry{"ACQ.REASON_TRADE_STATUS_INVALID", "40004", "交易状态异常"},
     SubEntry{"ACQ.NOT_ALLOW_PARTIAL_REFUND", "40004", "不支持部分退款"},
     SubEntry{"ACQ.REASON_ILLEGAL_STATUS", "40004", "交易状态非法"},
+    SubEntry{"ACQ.PAYMENT_AUTH_CODE_INVALID", "40004", "支付失败，获取顾客账户信息失败，请顾客刷新付款码后重新收款"},
+    SubEntry{"ACQ.BUYER_BALANCE_NOT_ENOUGH", "40004", "买家余额不足"},
+    SubEntry{"ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR", "40004", "买家付款日限额超限"},
+    SubEntry{"ACQ.BUYER_PAYMENT_AMOUNT_MONTH_LIMIT_ERROR", "40004", "买家付款月限额超限"},
 };
 
 const SubEntry* find_sub(std::string_view sub_code) {
@@ -162,9 +166,13 @@ core::OrderedJson reply_node(const emulator::Outcome<core::OrderedJson>& outcome
         }
         return node;
     }
-    node["code"] = "10000";
-    node["msg"] = std::string(code_msg("10000"));
-    for (auto& [k, v] : outcome.value().items()) node[k] = v;
+    // A success other than 10000 (trade.pay's 10003 "Order success pay inprocess") names its code and msg.
+    const core::OrderedJson& value = outcome.value();
+    node["code"] = value.contains("code") ? value["code"] : core::OrderedJson("10000");
+    node["msg"] = value.contains("msg") ? value["msg"] : core::OrderedJson(std::string(code_msg("10000")));
+    for (auto& [k, v] : value.items()) {
+        if (k != "code" && k != "msg") node[k] = v;
+    }
     return node;
 }
 

@@ -40,7 +40,8 @@ emulator::Failure in_error_response(emulator::Failure f);
 bool renders_in_error_response(const emulator::Failure& f);
 
 // The v2 reply node: code and msg ("10000" / "Success", or the error's gateway code, msg, sub_code,
-// sub_msg and echoed fields), then the business fields.
+// sub_msg and echoed fields), then the business fields. A success whose fields carry "code" and "msg"
+// (10003) keeps them.
 core::OrderedJson reply_node(const emulator::Outcome<core::OrderedJson>& outcome);
 
 // OpenAPI v3 rendering of an error: HTTP status and `code` (business ACQ.* codes keep their name;

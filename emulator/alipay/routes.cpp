@@ -21,6 +21,7 @@ using emulator::Response;
 struct Call {
     Json args = Json::object();  // biz_content, or the top-level parameters of oauth / user.info.share
     std::string notify_url;
+    std::string origin;  // scheme://host the client reached, for URLs the reply hands out (qr_code)
 };
 
 struct Method {
@@ -42,6 +43,15 @@ const std::array kMethods{
            }},
     Method{"alipay.trade.create", "/v3/alipay/trade/create", false,
            [](AlipayService& s, const AppConfig& a, const Call& c) { return s.trade_create(a, c.args, c.notify_url); }},
+    Method{"alipay.trade.precreate", "/v3/alipay/trade/precreate", false,
+           [](AlipayService& s, const AppConfig& a, const Call& c) {
+               return s.trade_precreate(a, c.args, c.notify_url, c.origin);
+           }},
+    // trade.pay: v2 only here (its 10003 has no v3 rendering in mpemu).
+    Method{"alipay.trade.pay", "", false,
+           [](AlipayService& s, const AppConfig& a, const Call& c) { return s.trade_pay(a, c.args, c.notify_url); }},
+    Method{"alipay.trade.cancel", "/v3/alipay/trade/cancel", false,
+           [](AlipayService& s, const AppConfig& a, const Call& c) { return s.trade_cancel(a, c.args); }},
     Method{"alipay.trade.query", "/v3/alipay/trade/query", true,
            [](AlipayService& s, const AppConfig& a, const Call& c) { return s.trade_query(a, c.args); }},
     Method{"alipay.trade.refund", "/v3/alipay/trade/refund", false,
@@ -51,6 +61,32 @@ const std::array kMethods{
     Method{"alipay.trade.close", "/v3/alipay/trade/close", false,
            [](AlipayService& s, const AppConfig& a, const Call& c) { return s.trade_close(a, c.args); }},
 };
+
+// Page methods answer a browser: the cashier page, or an HTML error page (alipay-additions.md §1).
+bool is_page_method(std::string_view name) {
+    return name == "alipay.trade.page.pay" || name == "alipay.trade.wap.pay";
+}
+
+Response html(int status, std::string body) {
+    return Response::text(status, std::move(body), "text/html;charset=utf-8");
+}
+
+// The gateway's error page for a page method: Alipay names the code without its isv./aop. prefix.
+Response html_error(const Failure& f) {
+    return html(200, render_error_page(v3_code(f), f.message, gateway_code(f)));
+}
+
+// A cashier failure (admin codes) as a page a person can read.
+Response cashier_error(const Failure& f) {
+    return html(admin::status_for(f.code), render_message_page("无法完成操作", f.message));
+}
+
+// Where the client reached us: the Host header; https for Alipay's own hostnames (the TLS front).
+std::string origin_of(const Request& req) {
+    std::string host = req.header_or("Host", "127.0.0.1");
+    bool tls = core::ends_with(host, ".alipay.com") || host.find(".alipay.com:") != std::string::npos;
+    return (tls ? "https://" : "http://") + host;
+}
 
 const Method* find_method(std::string_view name) {
     for (const auto& m : kMethods) {
@@ -92,7 +128,7 @@ void SignatureCache::clear() {
 void Routes::mount(emulator::Router& router) {
     emulator::RouteGroup group;
     group.name = "alipay";
-    group.prefixes = {"/gateway.do", "/v3/alipay/"};
+    group.prefixes = {"/gateway.do", "/v3/alipay/", "/__alipay/"};
     group.suffixes = {"/gateway.do"};  // the gateway may sit under a path prefix (spec §2.1)
     group.refuse = [this](const Request& req, const emulator::RefusalInfo& info) { return refuse(req, info); };
     router.add_group(std::move(group));
@@ -100,6 +136,7 @@ void Routes::mount(emulator::Router& router) {
         router.add("alipay", {verb, "/**/gateway.do", "alipay.gateway", [this](Request& req) { return gateway(req); }});
     }
     for (const auto& m : kMethods) {
+        if (m.v3_path.empty()) continue;
         router.add("alipay", {"POST", std::string(m.v3_path), std::string(m.name),
                               [this, &m](Request& req) { return v3(req, m); }});
         if (m.v3_get) {
@@ -108,6 +145,18 @@ void Routes::mount(emulator::Router& router) {
         }
     }
 
+    for (const char* verb : {"GET", "POST"}) {
+        router.add("alipay", {verb, std::string(kCashierPath) + "{trade_no}", "alipay.cashier",
+                              [this](Request& req) { return cashier(req); }});
+    }
+    admin::add(router, "alipay.trades.cashier", [this](Request& req) {
+        const std::string* app_id = req.query_param("app_id");
+        auto r = service_.cashier_link(req.path_param("out_trade_no"), app_id ? *app_id : "");
+        if (!r) return admin::error_response(r.error());
+        Json j = *r;
+        j["cashier_url"] = origin_of(req) + j["cashier_path"].get<std::string>();
+        return admin::json_response(200, j);
+    });
     admin::add(router, "alipay.auth_codes.create", [this](Request& req) {
         auto body = admin::body_object(req);
         if (!body) return admin::error_response("bad_request", body.error().message);
@@ -125,12 +174,32 @@ void Routes::mount(emulator::Router& router) {
     admin::add(router, "alipay.trades.pay", [this](Request& req) {
         auto body = admin::body_object(req);
         if (!body) return admin::error_response("bad_request", body.error().message);
-        std::string result, app_id;
+        std::string result, app_id, buyer;
         Response err;
         if (!admin::optional_string(*body, "result", &result, &err)) return err;
         if (!admin::optional_string(*body, "app_id", &app_id, &err)) return err;
+        if (!admin::optional_string(*body, "buyer_id", &buyer, &err)) return err;
         if (result.empty()) result = "TRADE_SUCCESS";
-        return admin_result(service_.admin_pay(req.path_param("out_trade_no"), app_id, result));
+        return admin_result(service_.admin_pay(req.path_param("out_trade_no"), app_id, result, buyer));
+    });
+    admin::add(router, "alipay.payment_codes.create", [this](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return admin::error_response("bad_request", body.error().message);
+        std::string user_id, result;
+        Response err;
+        if (!admin::require_string(*body, "user_id", &user_id, &err)) return err;
+        if (!admin::optional_string(*body, "result", &result, &err)) return err;
+        return admin_result(service_.mint_payment_code(user_id, result));
+    });
+    admin::add(router, "alipay.app_pay", [this](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return admin::error_response("bad_request", body.error().message);
+        std::string order_string, buyer, action;
+        Response err;
+        if (!admin::require_string(*body, "order_string", &order_string, &err)) return err;
+        if (!admin::optional_string(*body, "buyer_id", &buyer, &err)) return err;
+        if (!admin::optional_string(*body, "action", &action, &err)) return err;
+        return admin_result(service_.app_pay(order_string, buyer, action.empty() ? "pay" : action));
     });
     admin::add(router, "alipay.keys.get", [this](Request&) {
         auto cfg = service_.config();
@@ -155,6 +224,7 @@ Response Routes::gateway(Request& req) {
         ctx_.log().warn("alipay.param.conflict", {{"param", k}, {"note", "sent in query and body; the query wins"}});
     }
     const std::string* method = param(merged.params, "method");
+    if (method && is_page_method(*method)) return page_gateway(req, merged.params, *method);
     const Method* m = method ? find_method(*method) : nullptr;
     if (m) req.operation_id = std::string(m->name);
     GatewayAuth auth;
@@ -166,6 +236,7 @@ Response Routes::gateway(Request& req) {
         Call call;
         bool parsed_ok = true;
         if (const std::string* n = param(merged.params, "notify_url")) call.notify_url = *n;
+        call.origin = origin_of(req);
         if (m->name == "alipay.system.oauth.token") {
             for (const char* k : {"grant_type", "code", "refresh_token"}) {
                 if (const std::string* v = param(merged.params, k)) call.args[k] = *v;
@@ -185,6 +256,61 @@ Response Routes::gateway(Request& req) {
     }
     log_error(req, reply);
     return render_v2(auth, m ? method : nullptr, reply);
+}
+
+Response Routes::page_gateway(Request& req, const core::Params& params, const std::string& method) {
+    req.operation_id = method;
+    GatewayAuth auth;
+    auto authenticated = service_.authenticate_gateway(params, true, &auth);
+    if (!authenticated) {
+        log_error(req, Reply(authenticated.error()));
+        return html_error(authenticated.error());
+    }
+    Json biz = Json::object();
+    if (const std::string* text = param(params, "biz_content"); text && !text->empty()) {
+        auto parsed = core::parse_json(*text);
+        if (!parsed || !parsed->is_object()) return html_error(biz_content_not_object());
+        biz = std::move(*parsed);
+    }
+    PagePayArgs args;
+    args.method = method;
+    args.sign_type = auth.sign_type;
+    if (const std::string* n = param(params, "notify_url")) args.notify_url = *n;
+    if (const std::string* r = param(params, "return_url")) args.return_url = *r;
+    auto trade = service_.page_pay(*auth.app, biz, args);
+    if (!trade) {
+        log_error(req, Reply(trade.error()));
+        return html_error(trade.error());
+    }
+    auto view = service_.cashier_view(trade->trade_no, std::string(kCashierPath) + trade->trade_no);
+    if (!view) return cashier_error(view.error());
+    return html(200, render_cashier_page(*view));
+}
+
+Response Routes::cashier(Request& req) {
+    std::string trade_no = req.path_param("trade_no");
+    std::string path = std::string(kCashierPath) + trade_no;
+    if (req.method == "GET") {
+        auto view = service_.cashier_view(trade_no, path);
+        if (!view) return cashier_error(view.error());
+        return html(200, render_cashier_page(*view));
+    }
+    // The cashier's own form (application/x-www-form-urlencoded); scripts may put the fields in the query.
+    core::Params form = core::parse_query(req.body);
+    auto field = [&](const char* k) -> std::string {
+        if (const std::string* v = core::find_param(form, k)) return *v;
+        if (const std::string* v = req.query_param(k)) return *v;
+        return {};
+    };
+    auto out = service_.cashier_act(trade_no, field("action"), field("buyer_id"));
+    if (!out) return cashier_error(out.error());
+    if (!out->location.empty()) {
+        Response r = Response::empty(302);
+        r.set_header("Location", out->location);
+        return r;
+    }
+    return html(200, render_message_page(out->title, out->message + " (resultCode " + out->result_code + ")",
+                                         "返回收银台 Back to the cashier", path));
 }
 
 Response Routes::render_v2(const GatewayAuth& auth, const std::string* method, const Reply& reply) {
@@ -240,6 +366,7 @@ Response Routes::v3(Request& req, const Method& m) {
                 call.args = std::move(*parsed);
             }
         }
+        call.origin = origin_of(req);
         if (auto it = call.args.find("notify_url"); it != call.args.end() && it->is_string()) {
             call.notify_url = it->get<std::string>();
         }

@@ -42,6 +42,10 @@ public:
 
 private:
     emulator::Response gateway(emulator::Request& req);
+    // alipay.trade.page.pay / wap.pay: a browser's request; answers the cashier page or an error page.
+    emulator::Response page_gateway(emulator::Request& req, const core::Params& params, const std::string& method);
+    // GET / POST kCashierPath{trade_no}: the cashier page and its buttons.
+    emulator::Response cashier(emulator::Request& req);
     emulator::Response v3(emulator::Request& req, const Method& m);
     emulator::Response render_v2(const GatewayAuth& auth, const std::string* method, const Reply& reply);
     emulator::Response render_v3(const GatewayAuth& auth, const Reply& reply);

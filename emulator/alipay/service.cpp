@@ -314,7 +314,8 @@ std::optional<Trade> AlipayService::load_trade(const std::string& app_id, const 
     });
 }
 
-Reply AlipayService::trade_create(const AppConfig& app, const Json& biz, const std::string& notify_url) {
+Outcome<Trade> AlipayService::new_trade(const AppConfig& app, const Json& biz, const std::string& notify_url,
+                                        bool buyer_required) {
     std::string out_trade_no = str(biz, "out_trade_no");
     if (out_trade_no.empty() || out_trade_no.size() > 64) {
         return invalid_field("out_trade_no");
@@ -330,7 +331,7 @@ Reply AlipayService::trade_create(const AppConfig& app, const Json& biz, const s
     std::string buyer_id = str(biz, "buyer_id");
     std::string buyer_open_id = str(biz, "buyer_open_id");
     std::string op_app_id = str(biz, "op_app_id");
-    if (buyer_id.empty() && buyer_open_id.empty()) {
+    if (buyer_required && buyer_id.empty() && buyer_open_id.empty()) {
         return trade_error(missing_both("buyer_id", "buyer_open_id"), out_trade_no);
     }
     if (!buyer_id.empty() && !is_user_id(buyer_id)) {
@@ -384,13 +385,17 @@ Reply AlipayService::trade_create(const AppConfig& app, const Json& biz, const s
     t.passback_params = str(biz, "passback_params");
     t.created_ms = now;
     t.expire_ms = expire;
+    return Outcome<Trade>(std::move(t));
+}
 
+Outcome<Trade> AlipayService::save_trade(const AppConfig& app, Trade t) {
     std::string new_no = new_trade_no();
-    return ctx_.db().write([&](state::Conn& c) -> Reply {
+    const std::string& out_trade_no = t.out_trade_no;
+    return ctx_.db().write([&](state::Conn& c) -> Outcome<Trade> {
         Store store(c, app.app_id);
         auto existing = store.trade("", out_trade_no);
         if (existing) {
-            settle_due(c, *existing, now);
+            settle_due(c, *existing, t.created_ms);
             if (existing->status == "TRADE_SUCCESS" || existing->status == "TRADE_FINISHED")
                 return trade_error("ACQ.TRADE_HAS_SUCCESS", out_trade_no);
             if (existing->status == "TRADE_CLOSED") return trade_error("ACQ.TRADE_HAS_CLOSE", out_trade_no);
@@ -398,18 +403,36 @@ Reply AlipayService::trade_create(const AppConfig& app, const Json& biz, const s
                 return trade_error("ACQ.TRADE_BUYER_NOT_MATCH", out_trade_no);
             if (existing->total_cents != t.total_cents || existing->subject != t.subject)
                 return trade_error("ACQ.CONTEXT_INCONSISTENT", out_trade_no);
-            OrderedJson ok;
-            ok["out_trade_no"] = out_trade_no;
-            ok["trade_no"] = existing->trade_no;
-            return Reply(std::move(ok));
+            return Outcome<Trade>(std::move(*existing));
         }
         t.trade_no = new_no;
         store.insert_trade(t);
-        OrderedJson ok;
-        ok["out_trade_no"] = out_trade_no;
-        ok["trade_no"] = t.trade_no;
-        return Reply(std::move(ok));
+        return Outcome<Trade>(t);
     });
+}
+
+Reply AlipayService::trade_create(const AppConfig& app, const Json& biz, const std::string& notify_url) {
+    auto t = new_trade(app, biz, notify_url, true);
+    if (!t) return t.error();
+    auto saved = save_trade(app, std::move(*t));
+    if (!saved) return saved.error();
+    OrderedJson ok;
+    ok["out_trade_no"] = saved->out_trade_no;
+    ok["trade_no"] = saved->trade_no;
+    return Reply(std::move(ok));
+}
+
+Outcome<Trade> AlipayService::page_pay(const AppConfig& app, const Json& biz, const PagePayArgs& args) {
+    auto t = new_trade(app, biz, args.notify_url, false);
+    if (!t) return t.error();
+    if (t->product_code == "FACE_TO_FACE_PAYMENT") {
+        t->product_code = args.method == "alipay.trade.wap.pay" ? "QUICK_WAP_WAY" : "FAST_INSTANT_TRADE_PAY";
+    }
+    t->pay_method = args.method;
+    t->return_url = args.return_url;
+    t->quit_url = str(biz, "quit_url");
+    t->sign_type = std::string(sign_type_name(args.sign_type));
+    return save_trade(app, std::move(*t));
 }
 
 Reply AlipayService::trade_query(const AppConfig& app, const Json& biz) {
@@ -680,6 +703,9 @@ core::Json AlipayService::trade_json(const Trade& t) {
            {"gmt_create", core::format_datetime(core::from_unix_ms(t.created_ms))},
            {"time_expire", core::format_datetime(core::from_unix_ms(t.expire_ms))}};
     if (!t.op_app_id.empty()) j["op_app_id"] = t.op_app_id;
+    if (!t.pay_method.empty()) j["method"] = t.pay_method;
+    if (!t.return_url.empty()) j["return_url"] = t.return_url;
+    if (!t.quit_url.empty()) j["quit_url"] = t.quit_url;
     if (t.paid_ms) j["gmt_payment"] = core::format_datetime(core::from_unix_ms(t.paid_ms));
     if (t.closed_ms) j["gmt_close"] = core::format_datetime(core::from_unix_ms(t.closed_ms));
     return j;
@@ -711,7 +737,7 @@ Outcome<Json> AlipayService::mint_auth_code(const std::string& app_id, const std
 }
 
 Outcome<Json> AlipayService::admin_pay(const std::string& out_trade_no, const std::string& app_id,
-                                       const std::string& result) {
+                                       const std::string& result, const std::string& buyer) {
     if (result != "TRADE_SUCCESS" && result != "TRADE_CLOSED" && result != "TRADE_FINISHED" && result != "CANCEL") {
         return admin_failure("bad_request",
                              "result must be TRADE_SUCCESS, TRADE_CLOSED, TRADE_FINISHED or CANCEL, "
@@ -741,6 +767,14 @@ Outcome<Json> AlipayService::admin_pay(const std::string& out_trade_no, const st
             result_code = "6001";
         } else if (result == "TRADE_SUCCESS") {
             if (t.status != "WAIT_BUYER_PAY") return conflict("only a WAIT_BUYER_PAY trade can be paid");
+            if (t.buyer_id.empty() && t.buyer_open_id.empty()) {
+                // precreate / page / app trades: the buyer is whoever scans or logs in.
+                t.buyer_id = default_buyer(t.app_id, buyer);
+                if (!is_user_id(t.buyer_id)) {
+                    return admin_failure("bad_request",
+                                         "buyer_id must be a fixture user or 2088 + 12 digits, not \"" + buyer + "\"");
+                }
+            }
             t.status = "TRADE_SUCCESS";
             t.paid_ms = now;
             store.update_trade(t);
@@ -785,6 +819,424 @@ Outcome<Json> AlipayService::list_refunds(const std::string& app_id, const std::
         }
     });
     return Outcome<Json>(Json{{"refunds", arr}});
+}
+
+}  // namespace mpemu::alipay
+
+// ---- the cashier (redirect payments, my.tradePay) --------------------------------------------------
+
+namespace mpemu::alipay {
+
+std::optional<Trade> AlipayService::cashier_trade(const std::string& trade_no) {
+    if (trade_no.empty() || trade_no.size() > 64) return std::nullopt;
+    auto t = ctx_.db().read([&](state::Conn& c) { return Store::trade_by_no(c, trade_no); });
+    if (!t) return t;
+    return load_trade(t->app_id, t->trade_no, "");  // applies a due timeout first
+}
+
+Outcome<CashierView> AlipayService::cashier_view(const std::string& trade_no, const std::string& action) {
+    auto t = cashier_trade(trade_no);
+    if (!t) return admin_failure("not_found", "no Alipay trade " + trade_no);
+    auto cfg = config();
+    const AppConfig* app = cfg ? cfg->app(t->app_id) : nullptr;
+    CashierView v;
+    v.merchant = app ? app->name : "";
+    v.app_id = t->app_id;
+    v.subject = t->subject;
+    v.body = t->body;
+    v.amount = format_amount(t->total_cents);
+    v.out_trade_no = t->out_trade_no;
+    v.trade_no = t->trade_no;
+    v.status = t->status;
+    v.time_expire = fmt_time(t->expire_ms);
+    v.method = t->pay_method.empty() ? "alipay.trade.create" : t->pay_method;
+    v.action = action;
+    auto label = [](const UserConfig& u) {
+        std::string l = u.nick_name.empty() ? u.user_id : u.nick_name + " (" + u.user_id + ")";
+        return l;
+    };
+    std::string fixed = t->buyer_id.empty() ? t->buyer_open_id : t->buyer_id;
+    if (!fixed.empty()) {
+        const UserConfig* u = cfg ? cfg->user(fixed) : nullptr;
+        v.buyers.push_back({fixed, u ? label(*u) : fixed});
+        v.buyer_fixed = true;
+    } else if (cfg) {
+        // Users of this app first, then the rest: any fixture buyer may pay a page / wap trade.
+        for (int pass = 0; pass < 2; ++pass) {
+            for (const auto& u : cfg->users) {
+                if ((u.app_id == t->app_id) != (pass == 0) || u.user_id.empty()) continue;
+                if (std::any_of(v.buyers.begin(), v.buyers.end(),
+                                [&](const CashierBuyer& b) { return b.user_id == u.user_id; }))
+                    continue;
+                v.buyers.push_back({u.user_id, label(u)});
+            }
+        }
+    }
+    if (v.buyers.empty()) v.buyers.push_back({"2088000000000001", "2088000000000001 (no fixture user)"});
+    return v;
+}
+
+Outcome<CashierOutcome> AlipayService::cashier_act(const std::string& trade_no, const std::string& action,
+                                                   const std::string& buyer) {
+    if (action != "pay" && action != "cancel" && action != "fail") {
+        return admin_failure("bad_request", "action must be pay, cancel or fail, not \"" + action + "\"");
+    }
+    auto found = cashier_trade(trade_no);
+    if (!found) return admin_failure("not_found", "no Alipay trade " + trade_no);
+    CashierOutcome out;
+    if (action == "cancel") {
+        if (!found->quit_url.empty()) {
+            out.location = found->quit_url;
+            return out;
+        }
+        out.title = "已取消支付";
+        out.message = "The buyer left the cashier; trade " + found->out_trade_no + " stays WAIT_BUYER_PAY.";
+        out.result_code = "6001";
+        return out;
+    }
+    if (action == "fail") {
+        if (found->status != "WAIT_BUYER_PAY") {
+            return admin_failure("conflict", "trade " + found->out_trade_no + " is " + found->status);
+        }
+        out.title = "支付失败";
+        out.message =
+            "The payment failed; trade " + found->out_trade_no + " stays WAIT_BUYER_PAY and may be paid again.";
+        out.result_code = "4000";
+        return out;
+    }
+    auto cfg = config();
+    const AppConfig* app = cfg ? cfg->app(found->app_id) : nullptr;
+    if (!app) return admin_failure("not_found", "app " + found->app_id + " is not in the loaded fixture set");
+    std::string buyer_id;
+    if (found->buyer_id.empty() && found->buyer_open_id.empty()) {
+        buyer_id = default_buyer(found->app_id, buyer);
+        if (!is_user_id(buyer_id)) {
+            return admin_failure("bad_request",
+                                 "buyer_id must be a fixture user or 2088 + 12 digits, not \"" + buyer + "\"");
+        }
+        if (buyer_id == app->seller_id) return admin_failure("bad_request", "the buyer cannot be the seller");
+    }
+    auto paid = pay_now(found->app_id, found->trade_no, buyer_id);
+    if (!paid) return paid.error();
+    out.result_code = "9000";
+    out.trade = *paid;
+    if (!paid->return_url.empty()) {
+        ReturnFields f{paid->app_id,           return_method(paid->pay_method),  paid->out_trade_no,
+                       paid->trade_no,         format_amount(paid->total_cents), paid->seller_id,
+                       fmt_time(paid->paid_ms)};
+        SignType type = parse_sign_type(paid->sign_type).value_or(SignType::kRSA2);
+        auto params = return_params(f, app->alipay_private_key, type);
+        if (!params)
+            return admin_failure("internal", "signing the return parameters failed: " + params.error().message);
+        out.location = return_location(paid->return_url, *params);
+        return out;
+    }
+    out.title = "支付成功";
+    out.message = "Paid " + format_amount(paid->total_cents) + " for " + paid->out_trade_no +
+                  "; the notification goes to the notify_url.";
+    return out;
+}
+
+Outcome<Json> AlipayService::cashier_link(const std::string& out_trade_no, const std::string& app_id) {
+    std::vector<Trade> found = ctx_.db().read([&](state::Conn& c) {
+        if (app_id.empty()) return Store::trades_by_out_trade_no(c, out_trade_no);
+        std::vector<Trade> v;
+        if (auto t = Store(c, app_id).trade("", out_trade_no)) v.push_back(*t);
+        return v;
+    });
+    if (found.empty()) return admin_failure("not_found", "no Alipay trade with out_trade_no " + out_trade_no);
+    if (found.size() > 1) {
+        return admin_failure("ambiguous", "several apps have a trade " + out_trade_no + "; give app_id");
+    }
+    const Trade& t = found.front();
+    return Outcome<Json>(Json{{"app_id", t.app_id},
+                              {"out_trade_no", t.out_trade_no},
+                              {"trade_no", t.trade_no},
+                              {"trade_status", t.status},
+                              {"cashier_path", std::string(kCashierPath) + t.trade_no}});
+}
+
+}  // namespace mpemu::alipay
+
+// ---- precreate (QR) and app pay ------------------------------------------------------------------
+
+namespace mpemu::alipay {
+
+std::string AlipayService::default_buyer(const std::string& app_id, const std::string& given) const {
+    auto cfg = config();
+    if (!given.empty()) {
+        const UserConfig* u = cfg ? cfg->user(given) : nullptr;
+        return u ? u->user_id : given;
+    }
+    if (cfg) {
+        for (const auto& u : cfg->users) {
+            if (u.app_id == app_id && !u.user_id.empty()) return u.user_id;
+        }
+        for (const auto& u : cfg->users) {
+            if (!u.user_id.empty()) return u.user_id;
+        }
+    }
+    return "2088000000000001";
+}
+
+Reply AlipayService::trade_precreate(const AppConfig& app, const Json& biz, const std::string& notify_url,
+                                     const std::string& origin) {
+    auto t = new_trade(app, biz, notify_url, false);
+    if (!t) return t.error();
+    t->pay_method = "alipay.trade.precreate";
+    auto saved = save_trade(app, std::move(*t));
+    if (!saved) return saved.error();
+    OrderedJson ok;
+    ok["out_trade_no"] = saved->out_trade_no;
+    ok["qr_code"] = origin + std::string(kCashierPath) + saved->trade_no;
+    return Reply(std::move(ok));
+}
+
+Outcome<Trade> AlipayService::pay_now(const std::string& app_id, const std::string& trade_no,
+                                      const std::string& buyer_id) {
+    long long now = ctx_.clock().now_unix_ms();
+    return ctx_.db().write([&](state::Conn& c) -> Outcome<Trade> {
+        auto t = Store(c, app_id).trade(trade_no, "");
+        if (!t) return admin_failure("not_found", "no Alipay trade " + trade_no);
+        settle_due(c, *t, now);
+        if (t->status != "WAIT_BUYER_PAY") {
+            return admin_failure("conflict", "trade " + t->out_trade_no + " is " + t->status +
+                                                 ": only a WAIT_BUYER_PAY trade can be paid");
+        }
+        if (t->buyer_id.empty() && t->buyer_open_id.empty()) t->buyer_id = buyer_id;
+        t->status = "TRADE_SUCCESS";
+        t->paid_ms = now;
+        Store(c, t->app_id).update_trade(*t);
+        notify(c, *t, nullptr);
+        return Outcome<Trade>(std::move(*t));
+    });
+}
+
+Outcome<Json> AlipayService::app_pay(const std::string& order_string, const std::string& buyer,
+                                     const std::string& action) {
+    if (action != "pay" && action != "cancel" && action != "open") {
+        return admin_failure("bad_request", "action must be pay, cancel or open, not \"" + action + "\"");
+    }
+    if (order_string.empty()) return admin_failure("bad_request", "order_string is empty: pass what sdkExec returned");
+    // What the Alipay app answers when it refuses the order string: resultStatus 4000 and the reason.
+    auto refused = [](const Failure& f) {
+        return Outcome<Json>(Json{
+            {"resultStatus", "4000"}, {"memo", v3_code(f) + ": " + f.message}, {"result", ""}, {"sub_code", f.code}});
+    };
+    core::Params params = core::parse_query(order_string);
+    const std::string* method = param(params, "method");
+    GatewayAuth auth;
+    auto authenticated = authenticate_gateway(params, method && *method == "alipay.trade.app.pay", &auth);
+    if (!authenticated) return refused(authenticated.error());
+    Json biz = Json::object();
+    if (const std::string* text = param(params, "biz_content"); text && !text->empty()) {
+        auto parsed = core::parse_json(*text);
+        if (!parsed || !parsed->is_object()) return refused(biz_content_not_object());
+        biz = std::move(*parsed);
+    }
+    const std::string* notify_url = param(params, "notify_url");
+    auto t = new_trade(*auth.app, biz, notify_url ? *notify_url : "", false);
+    if (!t) return refused(t.error());
+    if (t->product_code == "FACE_TO_FACE_PAYMENT") t->product_code = "QUICK_MSECURITY_PAY";
+    t->pay_method = "alipay.trade.app.pay";
+    t->sign_type = std::string(sign_type_name(auth.sign_type));
+    auto saved = save_trade(*auth.app, std::move(*t));
+    if (!saved) return refused(saved.error());
+    if (action == "open") {
+        return Outcome<Json>(
+            Json{{"trade", trade_json(*saved)}, {"cashier_path", std::string(kCashierPath) + saved->trade_no}});
+    }
+    if (action == "cancel") {
+        return Outcome<Json>(Json{{"resultStatus", "6001"}, {"memo", "用户中途取消"}, {"result", ""}});
+    }
+    std::string buyer_id = default_buyer(saved->app_id, buyer);
+    if (saved->buyer_id.empty() && saved->buyer_open_id.empty()) {
+        if (!is_user_id(buyer_id)) {
+            return admin_failure("bad_request",
+                                 "buyer_id must be a fixture user or 2088 + 12 digits, not \"" + buyer + "\"");
+        }
+        if (buyer_id == auth.app->seller_id) return admin_failure("bad_request", "the buyer cannot be the seller");
+    }
+    auto paid = pay_now(saved->app_id, saved->trade_no, buyer_id);
+    if (!paid) return paid.error();
+    OrderedJson node;
+    node["code"] = "10000";
+    node["msg"] = "Success";
+    node["app_id"] = paid->app_id;
+    node["auth_app_id"] = paid->app_id;
+    node["charset"] = "utf-8";
+    node["timestamp"] = fmt_time(paid->paid_ms);
+    node["out_trade_no"] = paid->out_trade_no;
+    node["total_amount"] = format_amount(paid->total_cents);
+    node["trade_no"] = paid->trade_no;
+    node["seller_id"] = paid->seller_id;
+    auto result = signed_app_pay_result(auth.app->alipay_private_key, auth.sign_type, node);
+    if (!result) return admin_failure("internal", "signing the app pay result failed: " + result.error().message);
+    return Outcome<Json>(Json{{"resultStatus", "9000"}, {"result", *result}, {"memo", ""}});
+}
+
+}  // namespace mpemu::alipay
+
+// ---- barcode payment (trade.pay) and cancel ------------------------------------------------------
+
+namespace mpemu::alipay {
+
+namespace {
+
+// What a payment code makes trade.pay do: pay at once, wait for the buyer's password, or fail.
+bool is_code_result(const std::string& r) {
+    return r == "SUCCESS" || r == "WAIT_BUYER_PAY" || r == "ACQ.BUYER_BALANCE_NOT_ENOUGH" ||
+           r == "ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR" || r == "ACQ.BUYER_PAYMENT_AMOUNT_MONTH_LIMIT_ERROR";
+}
+
+}  // namespace
+
+Outcome<Json> AlipayService::mint_payment_code(const std::string& user_id, const std::string& result) {
+    std::string r = result.empty() ? "SUCCESS" : result;
+    if (!is_code_result(r)) {
+        return admin_failure(
+            "bad_request",
+            "result must be SUCCESS, WAIT_BUYER_PAY, ACQ.BUYER_BALANCE_NOT_ENOUGH, "
+            "ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR or ACQ.BUYER_PAYMENT_AMOUNT_MONTH_LIMIT_ERROR, not \"" +
+                result + "\"");
+    }
+    auto cfg = config();
+    const UserConfig* u = cfg ? cfg->user(user_id) : nullptr;
+    std::string uid = u ? u->user_id : user_id;
+    if (!u && !is_user_id(user_id)) {
+        return admin_failure(
+            "not_found", "no Alipay user " + user_id + " in the fixture set (or give any 16-digit id starting 2088)");
+    }
+    PaymentCode p;
+    p.code = "28" + ctx_.ids().digits(16);
+    p.user_id = uid;
+    p.result = r;
+    p.created_ms = ctx_.clock().now_unix_ms();
+    p.expires_ms = p.created_ms + payment_code_ttl_ms_;
+    ctx_.db().write([&](state::Conn& c) { Store::insert_payment_code(c, p); });
+    return Outcome<Json>(
+        Json{{"payment_code", p.code}, {"user_id", uid}, {"result", r}, {"expires_in", payment_code_ttl_ms_ / 1000}});
+}
+
+Reply AlipayService::trade_pay(const AppConfig& app, const Json& biz, const std::string& notify_url) {
+    std::string out_trade_no = str(biz, "out_trade_no");
+    std::string scene = str(biz, "scene");
+    if (scene != "bar_code" && scene != "security_code") return trade_error(invalid_field("scene"), out_trade_no);
+    std::string auth_code = str(biz, "auth_code");
+    if (auth_code.empty()) return trade_error(invalid_field("auth_code"), out_trade_no);
+    auto built = new_trade(app, biz, notify_url, false);
+    if (!built) return built.error();
+    Trade t = std::move(*built);
+    t.pay_method = "alipay.trade.pay";
+    std::string new_no = new_trade_no();
+    long long now = t.created_ms;
+    return ctx_.db().write([&](state::Conn& c) -> Reply {
+        auto code = Store::payment_code(c, auth_code);
+        if (!code || code->used || code->expires_ms <= now) {
+            return trade_error("ACQ.PAYMENT_AUTH_CODE_INVALID", out_trade_no);
+        }
+        if (code->user_id == app.seller_id) return trade_error("ACQ.BUYER_SELLER_EQUAL", out_trade_no);
+        Store store(c, app.app_id);
+        auto existing = store.trade("", out_trade_no);
+        if (existing) {
+            settle_due(c, *existing, now);
+            if (existing->status == "TRADE_SUCCESS" || existing->status == "TRADE_FINISHED")
+                return trade_error("ACQ.TRADE_HAS_SUCCESS", out_trade_no);
+            if (existing->status == "TRADE_CLOSED") return trade_error("ACQ.TRADE_HAS_CLOSE", out_trade_no);
+            if (existing->total_cents != t.total_cents || existing->subject != t.subject)
+                return trade_error("ACQ.CONTEXT_INCONSISTENT", out_trade_no);
+        }
+        // The buyer has shown the code: it is spent whatever follows (Alipay asks for a fresh one).
+        Store::mark_payment_code_used(c, auth_code);
+        if (core::starts_with(code->result, "ACQ.")) {
+            Failure f = trade_error(code->result.c_str(), out_trade_no);
+            return f;
+        }
+        if (existing) {
+            t = *existing;
+        } else {
+            t.trade_no = new_no;
+        }
+        t.buyer_id = code->user_id;
+        if (!existing) store.insert_trade(t);
+        bool wait = code->result == "WAIT_BUYER_PAY";
+        if (!wait) {
+            t.status = "TRADE_SUCCESS";
+            t.paid_ms = now;
+            notify(c, t, nullptr);
+        }
+        store.update_trade(t);
+        OrderedJson f;
+        if (wait) {
+            f["code"] = "10003";
+            f["msg"] = "Order success pay inprocess";
+        }
+        f["trade_no"] = t.trade_no;
+        f["out_trade_no"] = t.out_trade_no;
+        f["buyer_logon_id"] = buyer_logon_id(t);
+        f["total_amount"] = format_amount(t.total_cents);
+        std::string paid = wait ? "0.00" : format_amount(t.total_cents);
+        f["receipt_amount"] = paid;
+        f["buyer_pay_amount"] = paid;
+        f["point_amount"] = "0.00";
+        f["invoice_amount"] = paid;
+        if (!wait) {
+            f["gmt_payment"] = fmt_time(now);
+            f["fund_bill_list"] =
+                OrderedJson::array({OrderedJson{{"fund_channel", "ALIPAYACCOUNT"}, {"amount", paid}}});
+        }
+        f["buyer_user_id"] = t.buyer_id;
+        return Reply(std::move(f));
+    });
+}
+
+Reply AlipayService::trade_cancel(const AppConfig& app, const Json& biz) {
+    std::string trade_no, out_trade_no;
+    if (auto keys = lookup_keys(biz, &trade_no, &out_trade_no); !keys) return keys.error();
+    return ctx_.db().write([&](state::Conn& c) -> Reply {
+        long long now = ctx_.clock().now_unix_ms();
+        Store store(c, app.app_id);
+        auto t = store.trade(trade_no, out_trade_no);
+        if (!t) return trade_error("ACQ.TRADE_NOT_EXIST", out_trade_no);
+        settle_due(c, *t, now);
+        OrderedJson ok;
+        ok["trade_no"] = t->trade_no;
+        ok["out_trade_no"] = t->out_trade_no;
+        ok["retry_flag"] = "N";
+        if (t->status == "WAIT_BUYER_PAY") {
+            t->status = "TRADE_CLOSED";
+            t->closed_ms = now;
+            store.update_trade(*t);
+            notify(c, *t, nullptr);
+            ok["action"] = "close";
+            return Reply(std::move(ok));
+        }
+        if (t->status == "TRADE_SUCCESS" && t->refunded_cents == 0) {
+            // A paid trade is cancelled by refunding it in full.
+            t->refunded_cents = t->total_cents;
+            t->status = "TRADE_CLOSED";
+            t->closed_ms = now;
+            store.update_trade(*t);
+            Refund r;
+            r.app_id = app.app_id;
+            r.trade_no = t->trade_no;
+            r.out_trade_no = t->out_trade_no;
+            r.out_request_no = t->out_trade_no;
+            r.reason = "cancel";
+            r.amount_cents = t->total_cents;
+            r.refunded_after_cents = t->total_cents;
+            r.created_ms = now;
+            store.insert_refund(r);
+            notify(c, *t, &r);
+            ok["action"] = "refund";
+            ok["gmt_refund_pay"] = fmt_time(now);
+            return Reply(std::move(ok));
+        }
+        if (t->status == "TRADE_CLOSED") return Reply(std::move(ok));  // cancelled before: nothing to do
+        Failure f = trade_error("ACQ.TRADE_STATUS_ERROR", t->out_trade_no);
+        echo(f, "retry_flag", "N");
+        return f;
+    });
 }
 
 }  // namespace mpemu::alipay

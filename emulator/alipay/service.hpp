@@ -12,6 +12,7 @@
 #include "emulator/alipay/errors.hpp"
 #include "emulator/alipay/fixture.hpp"
 #include "emulator/alipay/protocol.hpp"
+#include "emulator/alipay/protocol_cashier.hpp"
 #include "emulator/alipay/store.hpp"
 #include "emulator/outcome.hpp"
 #include "emulator/service.hpp"
@@ -30,6 +31,23 @@ struct GatewayAuth {
 };
 
 inline constexpr const char* kChannel = "alipay";
+// Where the cashier lives: kCashierPath + trade_no (GET shows it, POST acts).
+inline constexpr std::string_view kCashierPath = "/__alipay/cashier/";
+
+// A page / wap pay request's public parameters that shape the trade.
+struct PagePayArgs {
+    std::string method;  // alipay.trade.page.pay or alipay.trade.wap.pay
+    std::string notify_url, return_url;
+    SignType sign_type = SignType::kRSA2;
+};
+
+// What a cashier button leads to: a redirect (location) or a page (title, message).
+struct CashierOutcome {
+    std::string location;
+    std::string title, message;
+    std::string result_code;  // as my.tradePay reports it: 9000 paid, 6001 cancelled, 4000 failed
+    Trade trade;
+};
 
 class AlipayService {
 public:
@@ -54,13 +72,42 @@ public:
     Reply trade_refund(const AppConfig& app, const core::Json& biz);
     Reply refund_query(const AppConfig& app, const core::Json& biz);
     Reply trade_close(const AppConfig& app, const core::Json& biz);
+    // precreate: an unpaid trade without a buyer; qr_code is the cashier under `origin` (scheme://host).
+    Reply trade_precreate(const AppConfig& app, const core::Json& biz, const std::string& notify_url,
+                          const std::string& origin);
+    // trade.pay (scene bar_code / security_code): the buyer's payment code decides (mint_payment_code).
+    Reply trade_pay(const AppConfig& app, const core::Json& biz, const std::string& notify_url);
+    // trade.cancel: closes an unpaid trade, refunds a paid one in full (action close / refund).
+    Reply trade_cancel(const AppConfig& app, const core::Json& biz);
+    // page.pay / wap.pay: the trade (new, or the unpaid one with that out_trade_no) to show the cashier for.
+    emulator::Outcome<Trade> page_pay(const AppConfig& app, const core::Json& biz, const PagePayArgs& args);
+
+    // The cashier page of a trade by trade_no (admin codes on failure); `action` is where it posts.
+    emulator::Outcome<CashierView> cashier_view(const std::string& trade_no, const std::string& action);
+    // A cashier button: pay (as `buyer` when the trade names none), cancel or fail.
+    emulator::Outcome<CashierOutcome> cashier_act(const std::string& trade_no, const std::string& action,
+                                                  const std::string& buyer);
+    // Admin: the Alipay app handed the order string sdkExec signed for alipay.trade.app.pay. Verifies it
+    // like a gateway request, creates the trade, and (action "pay") pays it as `buyer` (default: the
+    // app's first fixture user), answering {resultStatus, result, memo} as the Alipay app gives the
+    // merchant's app; "cancel" answers 6001, "open" returns the cashier instead. A refused order
+    // string is resultStatus 4000 naming the error.
+    emulator::Outcome<core::Json> app_pay(const std::string& order_string, const std::string& buyer,
+                                          const std::string& action);
+    // Admin: a payment code for a buyer, and what paying with it does (SUCCESS, WAIT_BUYER_PAY, or an
+    // ACQ.* failure); single use, 2 minutes.
+    emulator::Outcome<core::Json> mint_payment_code(const std::string& user_id, const std::string& result);
+    // Admin: where the cashier of a trade is (the my.tradePay flow).
+    emulator::Outcome<core::Json> cashier_link(const std::string& out_trade_no, const std::string& app_id);
 
     // Admin controls: failures carry admin codes (bad_request, not_found, conflict, ambiguous).
     emulator::Outcome<core::Json> mint_auth_code(const std::string& app_id, const std::string& user_id,
                                                  const std::string& scopes);
     // result: TRADE_SUCCESS (pay), TRADE_CLOSED (timeout), TRADE_FINISHED (refund window passed), CANCEL.
+    // buyer: who pays a trade that names no buyer (precreate, page / wap pay); default the app's first
+    // fixture user.
     emulator::Outcome<core::Json> admin_pay(const std::string& out_trade_no, const std::string& app_id,
-                                            const std::string& result);
+                                            const std::string& result, const std::string& buyer = {});
     emulator::Outcome<core::Json> list_trades(const std::string& app_id);
     emulator::Outcome<core::Json> list_refunds(const std::string& app_id, const std::string& out_trade_no);
 
@@ -77,6 +124,18 @@ private:
     static emulator::Failure trade_error(emulator::Failure f, const std::string& out_trade_no = {});
     static emulator::Failure trade_error(const char* sub_code, const std::string& out_trade_no = {});
     // Reads trade_no / out_trade_no; a failure when both are missing.
+    // A trade.create / page.pay trade from biz_content, checked; not yet stored.
+    emulator::Outcome<Trade> new_trade(const AppConfig& app, const core::Json& biz, const std::string& notify_url,
+                                       bool buyer_required);
+    // Stores it, or returns the unpaid trade already there for that out_trade_no (idempotent create).
+    emulator::Outcome<Trade> save_trade(const AppConfig& app, Trade t);
+    std::optional<Trade> cashier_trade(const std::string& trade_no);
+    // WAIT_BUYER_PAY -> TRADE_SUCCESS with the notify, one transaction; the buyer fills a trade that
+    // names none. Admin codes on failure (not_found, conflict).
+    emulator::Outcome<Trade> pay_now(const std::string& app_id, const std::string& trade_no,
+                                     const std::string& buyer_id);
+    // `given` (a fixture user's user_id or open_id, or a 2088 id) or the app's first fixture user.
+    std::string default_buyer(const std::string& app_id, const std::string& given) const;
     static emulator::Outcome<void> lookup_keys(const core::Json& biz, std::string* trade_no, std::string* out_trade_no);
     std::optional<Trade> load_trade(const std::string& app_id, const std::string& trade_no,
                                     const std::string& out_trade_no);
@@ -93,6 +152,7 @@ private:
     long long access_ttl_s_ = 1296000;
     long long refresh_ttl_s_ = 2592000;
     long long unpaid_timeout_ms_ = 90 * 60 * 1000LL;
+    long long payment_code_ttl_ms_ = 2 * 60 * 1000LL;
     long long refund_window_ms_ = 90LL * 24 * 3600 * 1000;
 };
 

@@ -28,6 +28,17 @@ CREATE TABLE alipay_refunds (
   app_id TEXT NOT NULL, trade_no TEXT NOT NULL, out_trade_no TEXT NOT NULL, out_request_no TEXT NOT NULL,
   reason TEXT NOT NULL DEFAULT '', amount_cents INTEGER NOT NULL, refunded_after_cents INTEGER NOT NULL,
   created_ms INTEGER NOT NULL, PRIMARY KEY (trade_no, out_request_no));
+)SQL"},
+            {"alipay", 2, R"SQL(
+ALTER TABLE alipay_trades ADD COLUMN pay_method TEXT NOT NULL DEFAULT '';
+ALTER TABLE alipay_trades ADD COLUMN return_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE alipay_trades ADD COLUMN quit_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE alipay_trades ADD COLUMN sign_type TEXT NOT NULL DEFAULT '';
+)SQL"},
+            {"alipay", 3, R"SQL(
+CREATE TABLE alipay_payment_codes (
+  code TEXT PRIMARY KEY, user_id TEXT NOT NULL, result TEXT NOT NULL, created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
 )SQL"}};
 }
 
@@ -80,6 +91,10 @@ Trade trade_from(const NamedRow& r) {
     t.paid_ms = r["paid_ms"].as_int();
     t.closed_ms = r["closed_ms"].as_int();
     t.expire_ms = r["expire_ms"].as_int();
+    t.pay_method = r["pay_method"].as_text();
+    t.return_url = r["return_url"].as_text();
+    t.quit_url = r["quit_url"].as_text();
+    t.sign_type = r["sign_type"].as_text();
     return t;
 }
 
@@ -154,17 +169,19 @@ void Store::insert_trade(const Trade& t) {
     c_.exec(
         "INSERT INTO alipay_trades(app_id, out_trade_no, trade_no, status, total_cents, refunded_cents, subject, "
         "body, buyer_id, buyer_open_id, seller_id, product_code, op_app_id, notify_url, passback_params, "
-        "created_ms, paid_ms, closed_ms, expire_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        {app_id_, t.out_trade_no, t.trade_no, t.status, t.total_cents, t.refunded_cents, t.subject, t.body, t.buyer_id,
-         t.buyer_open_id, t.seller_id, t.product_code, t.op_app_id, t.notify_url, t.passback_params, t.created_ms,
-         t.paid_ms, t.closed_ms, t.expire_ms});
+        "created_ms, paid_ms, closed_ms, expire_ms, pay_method, return_url, quit_url, sign_type) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        {app_id_,     t.out_trade_no, t.trade_no,        t.status,        t.total_cents, t.refunded_cents,
+         t.subject,   t.body,         t.buyer_id,        t.buyer_open_id, t.seller_id,   t.product_code,
+         t.op_app_id, t.notify_url,   t.passback_params, t.created_ms,    t.paid_ms,     t.closed_ms,
+         t.expire_ms, t.pay_method,   t.return_url,      t.quit_url,      t.sign_type});
 }
 
 void Store::update_trade(const Trade& t) {
     c_.exec(
-        "UPDATE alipay_trades SET status = ?, refunded_cents = ?, paid_ms = ?, closed_ms = ? "
+        "UPDATE alipay_trades SET status = ?, refunded_cents = ?, paid_ms = ?, closed_ms = ?, buyer_id = ? "
         "WHERE app_id = ? AND trade_no = ?",
-        {t.status, t.refunded_cents, t.paid_ms, t.closed_ms, app_id_, t.trade_no});
+        {t.status, t.refunded_cents, t.paid_ms, t.closed_ms, t.buyer_id, app_id_, t.trade_no});
 }
 
 std::optional<Refund> Store::refund(const std::string& trade_no, const std::string& out_request_no) {
@@ -180,6 +197,34 @@ void Store::insert_refund(const Refund& r) {
         "refunded_after_cents, created_ms) VALUES(?,?,?,?,?,?,?,?)",
         {app_id_, r.trade_no, r.out_trade_no, r.out_request_no, r.reason, r.amount_cents, r.refunded_after_cents,
          r.created_ms});
+}
+
+void Store::insert_payment_code(Conn& c, const PaymentCode& p) {
+    c.exec("INSERT INTO alipay_payment_codes(code, user_id, result, created_ms, expires_ms, used) VALUES(?,?,?,?,?,?)",
+           {p.code, p.user_id, p.result, p.created_ms, p.expires_ms, p.used});
+}
+
+std::optional<PaymentCode> Store::payment_code(Conn& c, const std::string& code) {
+    auto r = c.query_one("SELECT * FROM alipay_payment_codes WHERE code = ?", {code});
+    if (!r) return std::nullopt;
+    PaymentCode p;
+    p.code = (*r)["code"].as_text();
+    p.user_id = (*r)["user_id"].as_text();
+    p.result = (*r)["result"].as_text();
+    p.created_ms = (*r)["created_ms"].as_int();
+    p.expires_ms = (*r)["expires_ms"].as_int();
+    p.used = (*r)["used"].as_int() != 0;
+    return p;
+}
+
+void Store::mark_payment_code_used(Conn& c, const std::string& code) {
+    c.exec("UPDATE alipay_payment_codes SET used = 1 WHERE code = ?", {code});
+}
+
+std::optional<Trade> Store::trade_by_no(Conn& c, const std::string& trade_no) {
+    auto r = c.query_one("SELECT * FROM alipay_trades WHERE trade_no = ?", {trade_no});
+    if (!r) return std::nullopt;
+    return trade_from(*r);
 }
 
 std::vector<Trade> Store::trades_by_out_trade_no(Conn& c, const std::string& out_trade_no) {

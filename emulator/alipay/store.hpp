@@ -27,11 +27,22 @@ struct Trade {
     long long total_cents = 0, refunded_cents = 0;
     std::string subject, body, buyer_id, buyer_open_id, seller_id, product_code, op_app_id, notify_url, passback_params;
     long long created_ms = 0, paid_ms = 0, closed_ms = 0, expire_ms = 0;
+    // Redirect payments (page / wap pay): the gateway method that created the trade, where the browser
+    // goes after paying or quitting, and the sign type the return parameters use.
+    std::string pay_method, return_url, quit_url, sign_type;
 };
 
 struct Refund {
     std::string app_id, trade_no, out_trade_no, out_request_no, reason;
     long long amount_cents = 0, refunded_after_cents = 0, created_ms = 0;
+};
+
+// A buyer's payment code (付款码, "28" + 16 digits) minted by the admin API, and what trade.pay does
+// with it: SUCCESS, WAIT_BUYER_PAY (10003, the buyer must confirm) or an ACQ.* failure.
+struct PaymentCode {
+    std::string code, user_id, result;
+    long long created_ms = 0, expires_ms = 0;
+    bool used = false;
 };
 
 std::vector<state::Migration> migrations();
@@ -55,12 +66,18 @@ public:
     // By trade_no when given (it wins), else by out_trade_no.
     std::optional<Trade> trade(const std::string& trade_no, const std::string& out_trade_no);
     void insert_trade(const Trade& t);
-    // Writes status, refunded_cents, paid_ms, closed_ms of the trade with t.trade_no.
+    // Writes status, refunded_cents, paid_ms, closed_ms, buyer_id of the trade with t.trade_no.
     void update_trade(const Trade& t);
 
     std::optional<Refund> refund(const std::string& trade_no, const std::string& out_request_no);
     void insert_refund(const Refund& r);
 
+    // Payment codes belong to a buyer, not to an app: any merchant can scan them.
+    static void insert_payment_code(state::Conn& conn, const PaymentCode& p);
+    static std::optional<PaymentCode> payment_code(state::Conn& conn, const std::string& code);
+    static void mark_payment_code_used(state::Conn& conn, const std::string& code);
+    // Across apps by Alipay's trade number (unique everywhere): the cashier knows only that.
+    static std::optional<Trade> trade_by_no(state::Conn& conn, const std::string& trade_no);
     // Across apps (admin pay without app_id): every trade with that out_trade_no, oldest first.
     static std::vector<Trade> trades_by_out_trade_no(state::Conn& conn, const std::string& out_trade_no);
     // Trades of one app, or of every app when app_id is empty, in creation order.

@@ -57,10 +57,10 @@ TEST_CASE("alipay gateway: every request check answers with its code, sub_code a
         CHECK(r.node["sub_msg"] == "缺少方法名参数");
     }
     SECTION("unknown method -> error_response naming it") {
-        auto r = c.exec("alipay.trade.pay", biz);
+        auto r = c.exec("alipay.trade.order.settle", biz);
         check_error(r, "error_response", "40002", "isv.invalid-method");
         CHECK(r.node["msg"] == "Invalid Arguments");
-        CHECK(r.node["sub_msg"].get<std::string>().find("alipay.trade.pay") != std::string::npos);
+        CHECK(r.node["sub_msg"].get<std::string>().find("alipay.trade.order.settle") != std::string::npos);
     }
     SECTION("missing app_id") {
         auto p = c.signed_params("alipay.trade.query", biz, {{"app_id", ""}});
