@@ -37,7 +37,8 @@ const std::vector<AdminOperation>& catalog() {
         {"wechat.messages.list", "GET", "/__admin/wechat/messages", "subscribe messages sent through the API"},
         {"wechatpay.transactions.list", "GET", "/__admin/wechatpay/transactions", "WeChat Pay orders"},
         {"wechatpay.transactions.pay", "POST", "/__admin/wechatpay/transactions/{out_trade_no}/pay",
-         "the user pays: {\"result\":\"SUCCESS\"|\"PAYERROR\"|\"USERPAYING\", mchid?, request_payment?}"},
+         "the user pays: {\"result\":\"SUCCESS\"|\"PAYERROR\"|\"USERPAYING\", mchid?, request_payment? (JSAPI), "
+         "app_payment? (APP)}"},
         {"wechatpay.refunds.list", "GET", "/__admin/wechatpay/refunds", "WeChat Pay refunds"},
         {"wechatpay.refunds.outcome", "POST", "/__admin/wechatpay/refunds/{out_refund_no}/outcome",
          "force a refund's result: {\"status\":\"SUCCESS\"|\"ABNORMAL\"|\"CLOSED\", mchid?}"},

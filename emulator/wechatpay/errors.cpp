@@ -28,8 +28,6 @@ struct Named {
 };
 // Well-known production operations that mpemu does not emulate, named in the refusal.
 constexpr Named kKnown[] = {
-    {"/v3/pay/transactions/app", "APP下单 (wechatpay.transactions.app)"},
-    {"/v3/pay/transactions/h5", "H5下单 (wechatpay.transactions.h5)"},
     {"/v3/pay/partner/", "服务商模式支付 (wechatpay.partner)"},
     {"/v3/pay/combine-transactions", "合单支付 (wechatpay.combine_transactions)"},
     {"/v3/refund/domestic/abnormal-refunds", "发起异常退款 (wechatpay.refunds.abnormal)"},
@@ -129,6 +127,12 @@ std::string field_label(RequestBody body, const std::string& pointer) {
         {RequestBody::kOrder, "/scene_info/payer_client_ip", "用户终端IP"},
         {RequestBody::kOrder, "/scene_info/device_id", "商户端设备号"},
         {RequestBody::kOrder, "/scene_info/store_info", "商户门店信息"},
+        {RequestBody::kOrder, "/scene_info/h5_info", "H5场景信息"},
+        {RequestBody::kOrder, "/scene_info/h5_info/type", "场景类型"},
+        {RequestBody::kOrder, "/scene_info/h5_info/app_name", "应用名称"},
+        {RequestBody::kOrder, "/scene_info/h5_info/app_url", "网站URL"},
+        {RequestBody::kOrder, "/scene_info/h5_info/bundle_id", "iOS平台BundleID"},
+        {RequestBody::kOrder, "/scene_info/h5_info/package_name", "Android平台PackageName"},
         {RequestBody::kOrder, "/scene_info/store_info/id", "门店编号"},
         {RequestBody::kOrder, "/scene_info/store_info/name", "门店名称"},
         {RequestBody::kOrder, "/scene_info/store_info/area_code", "地区编码"},
@@ -250,6 +254,24 @@ Failure not_emulated(const std::string& method, const std::string& path) {
         }
     }
     return e;
+}
+
+Failure h5_link_invalid(const std::string& log) {
+    return make(404, "not_found", "商家参数格式有误，请联系商家解决", nullptr, log);
+}
+Failure h5_link_expired() {
+    return make(410, "gone", "支付链接已失效，请返回商家页面重新发起支付", nullptr,
+                "h5_url is valid for 5 minutes after it was issued");
+}
+Failure h5_not_payable(const std::string& state) {
+    std::string text = state == "SUCCESS" || state == "REFUND" ? "该订单已支付，请勿重复支付"
+                       : state == "CLOSED"   ? "该订单已关闭，请返回商家页面重新下单"
+                       : state == "PAYERROR" ? "该订单支付失败，请返回商家页面重新下单"
+                                             : "该订单已过期，请返回商家页面重新下单";
+    return make(409, "conflict", text, nullptr, "order is " + state);
+}
+Failure h5_bad_request(const std::string& message) {
+    return make(400, "bad_request", message);
 }
 
 Failure method_not_allowed(const std::string& method, const std::string& path) {

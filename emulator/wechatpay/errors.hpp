@@ -62,6 +62,13 @@ Failure not_enough();              // 403 NOT_ENOUGH
 Failure system_error(const std::string& log = {});
 // 404 NOT_FOUND, naming the production operation when the path is a well-known one.
 Failure not_emulated(const std::string& method, const std::string& path);
+// The H5 cashier page (the emulator's stand-in for the page h5_url opens; rendered as HTML with this
+// status): unknown or altered link (404), link older than 5 minutes (410), an order that cannot be paid
+// any more (409), a bad form or redirect_url (400).
+Failure h5_link_invalid(const std::string& log);
+Failure h5_link_expired();
+Failure h5_not_payable(const std::string& state);
+Failure h5_bad_request(const std::string& message);
 Failure method_not_allowed(const std::string& method, const std::string& path);
 
 }  // namespace errors

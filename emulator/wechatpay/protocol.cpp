@@ -109,6 +109,12 @@ std::string pay_sign_message(std::string_view app_id, std::string_view time_stam
     return s;
 }
 
+std::string app_pay_sign_message(std::string_view appid, std::string_view timestamp, std::string_view noncestr,
+                                 std::string_view prepayid) {
+    // The same four-line shape as paySign, with the bare prepay_id where JSAPI has "prepay_id=...".
+    return pay_sign_message(appid, timestamp, noncestr, prepayid);
+}
+
 core::Result<std::string> sign(const crypto::Key& private_key, std::string_view message) {
     return crypto::rsa_sha256_sign_base64(private_key, message);
 }

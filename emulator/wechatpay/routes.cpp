@@ -2,12 +2,17 @@
 // WeChat Pay's format, and the admin calls. Parse, authenticate, call the Api, render.
 #include "emulator/wechatpay/routes.hpp"
 
+#include <cctype>
+#include <string_view>
+
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/text.hpp"
+#include "core/url.hpp"
 #include "emulator/admin/admin_http.hpp"
 #include "emulator/wechatpay/errors.hpp"
 #include "emulator/wechatpay/protocol.hpp"
+#include "emulator/wechatpay/protocol_h5.hpp"
 #include "emulator/wechatpay/service.hpp"
 
 namespace mpemu::wechatpay {
@@ -117,6 +122,96 @@ int limit_of(const Request& req) {
     }
 }
 
+// The origin an h5_url points at: the request's own Host. A bare hostname (no port, not an IP literal or
+// localhost) can only have come through the TLS front at a production hostname, so it gets https.
+std::string origin_of(const Request& req) {
+    const std::string* host = req.header("Host");
+    std::string h = host ? *host : "";
+    bool clean = !h.empty() && h.size() <= 255;
+    for (char c : h) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view(".-:[]").find(c) == std::string::npos)
+            clean = false;
+    }
+    if (!clean) return "http://127.0.0.1";
+    bool letters = false;
+    for (char c : h) letters = letters || std::isalpha(static_cast<unsigned char>(c));
+    bool tls = h.find(':') == std::string::npos && letters && !core::iequals(h, "localhost");
+    return (tls ? "https://" : "http://") + h;
+}
+
+// ---- the H5 cashier page (HTML) ----
+
+Response html_reply(int status, std::string html) {
+    Response r = Response::text(status, std::move(html), "text/html; charset=utf-8");
+    r.set_header("Cache-Control", "no-store");
+    r.set_header("X-Content-Type-Options", "nosniff");
+    return r;
+}
+
+Response h5_error(const Failure& e) {
+    return html_reply(e.status, protocol::render_h5_message(e.message));
+}
+
+Response h5_refuse(const Request&, const emulator::RefusalInfo& info) {
+    using emulator::Refusal;
+    switch (info.kind) {
+        case Refusal::kNotEmulated:
+            return h5_error(errors::h5_link_invalid(info.detail));
+        case Refusal::kMethodNotAllowed: {
+            Response r = h5_error(errors::h5_bad_request("请用浏览器打开此链接 (GET), 按钮以表单提交 (POST)"));
+            r.status = 405;
+            r.set_header("Allow", "GET, POST");
+            return r;
+        }
+        case Refusal::kInternal:
+            return h5_error(Failure{500, "internal", "系统繁忙，请稍后再试", nullptr, info.detail});
+        default:
+            return h5_error(errors::h5_bad_request(info.detail));
+    }
+}
+
+// GET shows the cashier; POST (form action=pay|cancel|fail) acts, then sends the browser to the
+// merchant's redirect_url (as WeChat returns the user to it whatever the outcome) or shows the result.
+Response h5_page(Api& api, const Request& req, bool post) {
+    std::string prepay_id = req.query_param("prepay_id") ? *req.query_param("prepay_id") : "";
+    std::string package = req.query_param("package") ? *req.query_param("package") : "";
+    std::string back;
+    if (const std::string* r = req.query_param("redirect_url")) {
+        auto u = core::parse_url(*r);
+        if (!u || (u->scheme != "http" && u->scheme != "https")) {
+            return h5_error(errors::h5_bad_request("redirect_url 须为 URL 编码后的 http(s) 地址"));
+        }
+        back = *r;
+    }
+    std::string action;
+    if (post) {
+        auto form = core::parse_query(req.body);
+        const std::string* a = core::find_param(form, "action");
+        if (!a || a->empty()) return h5_error(errors::h5_bad_request("action must be pay, cancel or fail"));
+        action = *a;
+    }
+    auto out = api.h5_cashier(prepay_id, package, action);
+    if (!out.ok()) return h5_error(out.error());
+    if (post && !back.empty()) {
+        Response r = Response::empty(303);
+        r.set_header("Location", back);
+        r.set_header("Cache-Control", "no-store");
+        return r;
+    }
+    const OrderRow& o = out->order;
+    protocol::H5Page page;
+    page.merchant = out->merchant_name;
+    page.description = o.description;
+    page.out_trade_no = o.out_trade_no;
+    page.total = o.total;
+    page.state = o.state;
+    page.notice = out->notice;
+    page.actions = !post && out->notice.empty();
+    page.form_target = req.target;
+    page.back_url = back;
+    return html_reply(200, protocol::render_h5_page(page));
+}
+
 }  // namespace
 
 void mount_routes(emulator::Router& router, Api& api) {
@@ -136,6 +231,15 @@ void mount_routes(emulator::Router& router, Api& api) {
     add("POST", "/v3/pay/transactions/native", "wechatpay.transactions.native", [&api](Request& req) {
         return with_merchant(
             api, req, [&](const Merchant& m) { return render(req, m, api.create_order(m, "NATIVE", req.body)); });
+    });
+    add("POST", "/v3/pay/transactions/app", "wechatpay.transactions.app", [&api](Request& req) {
+        return with_merchant(api, req,
+                             [&](const Merchant& m) { return render(req, m, api.create_order(m, "APP", req.body)); });
+    });
+    add("POST", "/v3/pay/transactions/h5", "wechatpay.transactions.h5", [&api](Request& req) {
+        return with_merchant(api, req, [&](const Merchant& m) {
+            return render(req, m, api.create_order(m, "MWEB", req.body, origin_of(req)));
+        });
     });
     add("GET", "/v3/pay/transactions/out-trade-no/{out_trade_no}", "wechatpay.transactions.get_by_out_trade_no",
         [&api](Request& req) {
@@ -171,6 +275,17 @@ void mount_routes(emulator::Router& router, Api& api) {
         return with_merchant(
             api, req, [&](const Merchant& m) { return signed_reply(req, m, 200, core::dump(api.certificates(m))); });
     });
+
+    // ---- the H5 cashier: the emulator's own page, outside every production path ----
+    emulator::RouteGroup h5;
+    h5.name = "wechatpay_h5";
+    h5.prefixes = {std::string(protocol::kH5Prefix)};
+    h5.refuse = h5_refuse;
+    router.add_group(std::move(h5));
+    router.add("wechatpay_h5", emulator::Operation{"GET", std::string(protocol::kH5Path), "wechatpay.h5.cashier",
+                                                   [&api](Request& req) { return h5_page(api, req, false); }});
+    router.add("wechatpay_h5", emulator::Operation{"POST", std::string(protocol::kH5Path), "wechatpay.h5.action",
+                                                   [&api](Request& req) { return h5_page(api, req, true); }});
 
     // ---- admin ----
     admin::add(router, "wechatpay.transactions.list", [&api](Request& req) {

@@ -15,6 +15,13 @@
 
 namespace mpemu::wechatpay {
 
+// What the H5 cashier page shows: the order (after the action), its merchant's name, a result line.
+struct H5Cashier {
+    OrderRow order;
+    std::string merchant_name;
+    std::string notice;
+};
+
 class Api {
 public:
     explicit Api(Orders& orders) : orders_(orders) {}
@@ -22,8 +29,11 @@ public:
     std::shared_ptr<const FixtureConfig> config() const { return orders_.config(); }
 
     // ---- API operations (the merchant is the authenticated caller) ----
-    // trade_type: "JSAPI" or "NATIVE". Returns {"prepay_id"} / {"code_url"}.
-    Outcome<core::Json> create_order(const Merchant& m, const std::string& trade_type, const std::string& raw_body);
+    // trade_type: "JSAPI", "NATIVE", "APP" or "MWEB" (H5). Returns {"prepay_id"} (JSAPI, APP),
+    // {"code_url"} (NATIVE) or {"h5_url"} (MWEB: a link to the emulator's cashier under h5_origin,
+    // e.g. "http://127.0.0.1:8787").
+    Outcome<core::Json> create_order(const Merchant& m, const std::string& trade_type, const std::string& raw_body,
+                                     const std::string& h5_origin = {});
     // by: "out-trade-no" or "id".
     Outcome<core::Json> query_order(const Merchant& m, const std::string& by, const std::string& key,
                                     const std::string* mchid_param);
@@ -32,7 +42,14 @@ public:
     Outcome<core::Json> query_refund(const Merchant& m, const std::string& out_refund_no);
     core::Json certificates(const Merchant& m);
 
+    // ---- the H5 cashier (the page behind h5_url) ----
+    // action "": view (the link lasts 5 minutes); "cancel": no change; "pay": SUCCESS and the payment
+    // notification queued; "fail": PAYERROR. Failures are errors::h5_* (rendered as HTML pages).
+    Outcome<H5Cashier> h5_cashier(const std::string& prepay_id, const std::string& package, const std::string& action);
+
     // ---- admin ----
+    // body: result, mchid?, openid?, bank_type?, and the client's proof of payment: request_payment
+    // (wx.requestPayment's five values; JSAPI orders) or app_payment (the app's signed set; APP orders).
     Outcome<core::Json> admin_pay(const std::string& out_trade_no, const core::Json& body);
     Outcome<core::Json> admin_refund_outcome(const std::string& out_refund_no, const core::Json& body);
     core::Json admin_list_orders(const std::string& mchid, const std::string& state, int limit);
@@ -44,6 +61,10 @@ public:
 
 private:
     emulator::ServiceContext& ctx() const { return orders_.ctx(); }
+    // Settles an unpaid order inside the caller's write transaction: SUCCESS (transaction id, payer,
+    // notification queued) or another result state (PAYERROR, USERPAYING).
+    void record_result(state::Conn& c, const Merchant& m, OrderRow& o, const std::string& result,
+                       const std::string& bank_type, const std::string& openid, long long now);
 
     Orders& orders_;
 };

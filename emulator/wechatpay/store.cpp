@@ -239,6 +239,11 @@ std::optional<OrderRow> Store::order_by_id(Conn& c, long long id) {
     return one_order(c, "id = ?", {id});
 }
 
+std::optional<OrderRow> Store::order_by_prepay_id(Conn& c, const std::string& prepay_id) {
+    if (prepay_id.empty()) return std::nullopt;
+    return one_order(c, "prepay_id = ?", {prepay_id});
+}
+
 std::vector<OrderRow> Store::orders_numbered(Conn& c, const std::string& out_trade_no) {
     return many_orders(c, "WHERE out_trade_no = ? ORDER BY id", {out_trade_no});
 }

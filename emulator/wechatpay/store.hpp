@@ -17,7 +17,7 @@ struct OrderRow {
     std::string out_trade_no;
     std::string api_version = "v3";  // "v3" | "v2"
     std::string appid;
-    std::string trade_type;  // JSAPI | NATIVE
+    std::string trade_type;  // JSAPI | NATIVE | APP | MWEB (H5)
     std::string description;
     std::string attach;
     std::string notify_url;
@@ -91,6 +91,8 @@ public:
 
     // ---- any merchant ----
     static std::optional<OrderRow> order_by_id(state::Conn& c, long long id);
+    // The order whose current prepay_id this is (the H5 cashier link names the order by it).
+    static std::optional<OrderRow> order_by_prepay_id(state::Conn& c, const std::string& prepay_id);
     // Orders / refunds with this number across merchants (admin calls without mchid).
     static std::vector<OrderRow> orders_numbered(state::Conn& c, const std::string& out_trade_no);
     static std::vector<RefundRow> refunds_numbered(state::Conn& c, const std::string& out_refund_no);
