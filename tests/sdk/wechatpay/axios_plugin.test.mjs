@@ -1,7 +1,9 @@
 // wechatpay-axios-plugin 0.9.6 against mpemu with its response verification on (every 2xx, 204
 // included): JSAPI order, query, close, refund, certificates, public-key mode, paySign checked by the
 // emulator, and a payment notification received on a loopback listener, verified and decrypted with
-// the SDK's own Rsa / AesGcm helpers.
+// the SDK's own Rsa / AesGcm helpers. APP: the app's parameter set signed as the SDK's README signs
+// (Rsa.sign over Formatter.joinedByLineFeed) and checked by the emulator's admin pay; H5: h5_url, the
+// emulator's cashier page, Pay with the merchant's redirect_url, then query and notification.
 import assert from 'node:assert/strict';
 import { startEmulator, startListener, runChecks, requirePkg } from '../common/emulator.mjs';
 import { merchantKeys, APPID, OPENID, assertCanonical } from './common.mjs';
@@ -117,6 +119,66 @@ const ok = await runChecks([
     const pay = client(k, { [k.publicKeyId]: Rsa.from(k.platformPublicKey, 'public') }, { 'Wechatpay-Serial': k.publicKeyId });
     const r = await pay.v3.pay.transactions['out-trade-no']['{out_trade_no}'].get({ params: { mchid: k.mchid }, out_trade_no: no });
     assert.equal(r.data.trade_state, 'REFUND');
+  }],
+  ['app order: the app parameter set signed with the SDK helpers pays it; notified', async () => {
+    const appNo = `${no}A`;
+    const r = await wxpay.v3.pay.transactions.app.post({
+      appid: APPID, mchid: k.mchid, description: 'mpemu APP', out_trade_no: appNo,
+      notify_url: `${listener.url}/app`, amount: { total: 12, currency: 'CNY' },
+    });
+    assert.equal(r.status, 200);
+    assert.match(r.data.prepay_id, /^wx\d{14}[0-9a-f]{20}$/);
+    const set = {
+      appid: APPID, partnerid: k.mchid, prepayid: r.data.prepay_id, package: 'Sign=WXPay',
+      noncestr: Formatter.nonce(), timestamp: String(Formatter.timestamp()),
+    };
+    set.sign = Rsa.sign(Formatter.joinedByLineFeed(set.appid, set.timestamp, set.noncestr, set.prepayid), k.privateKey);
+    const path = `/__admin/wechatpay/transactions/${appNo}/pay`;
+    const forged = await fetch(emu.url + path, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ app_payment: { ...set, timestamp: String(Number(set.timestamp) + 1) } }),
+    });
+    assert.equal(forged.status, 400);
+    const paid = await emu.admin('POST', path, { result: 'SUCCESS', app_payment: set });
+    assert.equal(paid.trade_state, 'SUCCESS');
+    const q = await wxpay.v3.pay.transactions['out-trade-no']['{out_trade_no}'].get({ params: { mchid: k.mchid }, out_trade_no: appNo });
+    assert.equal(q.data.trade_type, 'APP');
+    const n = await listener.waitFor((x) => x.url === '/app');
+    const env = JSON.parse(n.body);
+    const plain = JSON.parse(Aes.AesGcm.decrypt(env.resource.ciphertext, k.apiv3Key, env.resource.nonce, env.resource.associated_data));
+    assert.equal(plain.out_trade_no, appNo);
+    assert.equal(plain.trade_type, 'APP');
+  }],
+  ['h5 order: h5_url opens the cashier; Pay redirects to redirect_url; query SUCCESS; notified', async () => {
+    const h5No = `${no}H`;
+    await assert.rejects(wxpay.v3.pay.transactions.h5.post({
+      appid: APPID, mchid: k.mchid, description: 'mpemu H5', out_trade_no: h5No,
+      notify_url: `${listener.url}/h5`, amount: { total: 34 }, scene_info: { payer_client_ip: '203.0.113.9' },
+    }), (e) => e.response.status === 400 && e.response.data.code === 'PARAM_ERROR'
+      && e.response.data.message.includes('/scene_info/h5_info'));
+    const r = await wxpay.v3.pay.transactions.h5.post({
+      appid: APPID, mchid: k.mchid, description: 'mpemu H5', out_trade_no: h5No,
+      notify_url: `${listener.url}/h5`, amount: { total: 34 },
+      scene_info: { payer_client_ip: '203.0.113.9', h5_info: { type: 'Wap' } },
+    });
+    assert.equal(r.status, 200);
+    const url = new URL(r.data.h5_url);
+    assert.equal(url.origin, emu.url);
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type'), /^text\/html/);
+    assert.match(await page.text(), /value="pay"/);
+    const back = 'https://shop.example/h5/return?no=' + h5No;
+    const pressed = await fetch(`${r.data.h5_url}&redirect_url=${encodeURIComponent(back)}`, {
+      method: 'POST', redirect: 'manual', body: new URLSearchParams({ action: 'pay' }),
+    });
+    assert.equal(pressed.status, 303);
+    assert.equal(pressed.headers.get('location'), back);
+    const q = await wxpay.v3.pay.transactions['out-trade-no']['{out_trade_no}'].get({ params: { mchid: k.mchid }, out_trade_no: h5No });
+    assert.equal(q.data.trade_state, 'SUCCESS');
+    assert.equal(q.data.trade_type, 'MWEB');
+    const n = await listener.waitFor((x) => x.url === '/h5');
+    assert.equal(JSON.parse(n.body).event_type, 'TRANSACTION.SUCCESS');
   }],
 ]);
 await listener.close();
