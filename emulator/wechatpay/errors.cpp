@@ -234,6 +234,11 @@ Failure refund_count_exceeded() {
 Failure not_enough() {
     return make(403, "NOT_ENOUGH", "基本账户余额不足，请充值后重新发起");
 }
+Failure no_platform_certificate() {
+    return resource_not_exists(
+        "无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥。可查看指引"
+        "https://pay.weixin.qq.com/docs/merchant/products/platform-certificate/wxp-pub-key-guide.html");
+}
 Failure system_error(const std::string& log) {
     return make(500, "SYSTEM_ERROR", "系统错误", nullptr, log);
 }

@@ -59,6 +59,8 @@ Failure refund_period_over();      // 400 INVALID_REQUEST: paid more than a year
 Failure refund_exceeds_paid();     // 400 INVALID_REQUEST: refunds would exceed the amount paid
 Failure refund_count_exceeded();   // 400 INVALID_REQUEST: more than 50 refunds on one order
 Failure not_enough();              // 403 NOT_ENOUGH
+// 404 RESOURCE_NOT_EXISTS from /v3/certificates for a merchant that has only a WeChat Pay public key.
+Failure no_platform_certificate();
 Failure system_error(const std::string& log = {});
 // 404 NOT_FOUND, naming the production operation when the path is a well-known one.
 Failure not_emulated(const std::string& method, const std::string& path);

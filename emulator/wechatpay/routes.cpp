@@ -272,8 +272,7 @@ void mount_routes(emulator::Router& router, Api& api) {
         });
     });
     add("GET", "/v3/certificates", "wechatpay.certificates.list", [&api](Request& req) {
-        return with_merchant(
-            api, req, [&](const Merchant& m) { return signed_reply(req, m, 200, core::dump(api.certificates(m))); });
+        return with_merchant(api, req, [&](const Merchant& m) { return render(req, m, api.certificates(m)); });
     });
 
     // ---- the H5 cashier: the emulator's own page, outside every production path ----

@@ -440,7 +440,8 @@ Outcome<Json> Api::query_refund(const Merchant& m, const std::string& out_refund
     return refund_json(*r);
 }
 
-Json Api::certificates(const Merchant& m) {
+Outcome<Json> Api::certificates(const Merchant& m) {
+    if (m.platform_mode == "public_key" || m.platform_cert_pem.empty()) return errors::no_platform_certificate();
     OrderedJson data = OrderedJson::array();
     if (!m.platform_cert_pem.empty()) {
         protocol::EncryptedResource r;

@@ -40,7 +40,9 @@ public:
     Outcome<bool> close_order(const Merchant& m, const std::string& out_trade_no, const std::string& raw_body);
     Outcome<core::Json> create_refund(const Merchant& m, const std::string& raw_body);
     Outcome<core::Json> query_refund(const Merchant& m, const std::string& out_refund_no);
-    core::Json certificates(const Merchant& m);
+    // The merchant's platform certificates; public_key-mode merchants (no certificate, as every merchant
+    // registered since late 2024) get 404 RESOURCE_NOT_EXISTS, as production answers them.
+    Outcome<core::Json> certificates(const Merchant& m);
 
     // ---- the H5 cashier (the page behind h5_url) ----
     // action "": view (the link lasts 5 minutes); "cancel": no change; "pay": SUCCESS and the payment
