@@ -39,6 +39,8 @@ const std::vector<AdminOperation>& catalog() {
         {"wechatpay.transactions.pay", "POST", "/__admin/wechatpay/transactions/{out_trade_no}/pay",
          "the user pays: {\"result\":\"SUCCESS\"|\"PAYERROR\"|\"USERPAYING\", mchid?, request_payment? (JSAPI), "
          "app_payment? (APP)}"},
+        {"wechatpay.payment_codes.create", "POST", "/__admin/wechatpay/payment-codes",
+         "{openid, mchid?, result?: SUCCESS|USERPAYING|NOTENOUGH} -> {auth_code}: a user's payment code (付款码)"},
         {"wechatpay.refunds.list", "GET", "/__admin/wechatpay/refunds", "WeChat Pay refunds"},
         {"wechatpay.refunds.outcome", "POST", "/__admin/wechatpay/refunds/{out_refund_no}/outcome",
          "force a refund's result: {\"status\":\"SUCCESS\"|\"ABNORMAL\"|\"CLOSED\", mchid?}"},

@@ -19,6 +19,7 @@ inline constexpr long long kDay = 24 * 60 * kMinute;
 inline constexpr long long kPrepayValidMs = 2 * 60 * kMinute;
 inline constexpr long long kH5LinkValidMs = 5 * kMinute;  // h5_url "有效期为5分钟"
 inline constexpr int kMaxRefundsPerOrder = 50;
+inline constexpr long long kPaymentCodeValidMs = kMinute;  // a payment code refreshes every minute
 
 inline bool paid(const std::string& state) {
     return state == "SUCCESS" || state == "REFUND";

@@ -297,6 +297,11 @@ void mount_routes(emulator::Router& router, Api& api) {
         if (!body) return admin::error_response("bad_request", body.error().message);
         return admin_result(api.admin_pay(req.path_param("out_trade_no"), *body));
     });
+    admin::add(router, "wechatpay.payment_codes.create", [&api](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return admin::error_response("bad_request", body.error().message);
+        return admin_result(api.admin_payment_code(*body));
+    });
     admin::add(router, "wechatpay.refunds.list", [&api](Request& req) {
         std::string mchid = req.query_param("mchid") ? *req.query_param("mchid") : "";
         std::string no = req.query_param("out_trade_no") ? *req.query_param("out_trade_no") : "";

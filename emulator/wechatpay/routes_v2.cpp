@@ -114,6 +114,8 @@ constexpr Op kOps[] = {
     {"/pay/closeorder", "wechatpay.v2.closeorder", &ApiV2::close_order},
     {"/secapi/pay/refund", "wechatpay.v2.refund", &ApiV2::refund},
     {"/pay/refundquery", "wechatpay.v2.refundquery", &ApiV2::refund_query},
+    {"/pay/micropay", "wechatpay.v2.micropay", &ApiV2::micropay},
+    {"/secapi/pay/reverse", "wechatpay.v2.reverse", &ApiV2::reverse},
 };
 
 Response refuse(emulator::ServiceContext* ctx, const Request& req, const emulator::RefusalInfo& info) {

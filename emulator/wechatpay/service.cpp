@@ -493,6 +493,7 @@ Outcome<Json> Api::admin_pay(const std::string& out_trade_no, const Json& body) 
         if (paid(o->state))
             return admin_error(409, "conflict", "order " + out_trade_no + " is already paid (" + o->state + ")");
         if (o->state == "CLOSED") return admin_error(409, "conflict", "order " + out_trade_no + " is closed");
+        if (o->state == "REVOKED") return admin_error(409, "conflict", "order " + out_trade_no + " was reversed");
         if (o->state == "PAYERROR")
             return admin_error(409, "conflict", "order " + out_trade_no + " failed payment (PAYERROR)");
         if (now > o->time_expire_ms) {
@@ -607,6 +608,43 @@ Outcome<H5Cashier> Api::h5_cashier(const std::string& prepay_id, const std::stri
     };
     if (action != "pay" && action != "fail") return ctx().db().read(run);
     return ctx().db().write(run);
+}
+
+Outcome<Json> Api::admin_payment_code(const Json& body) {
+    auto str = [&](const char* k) {
+        return body.contains(k) && body[k].is_string() ? body[k].get<std::string>() : std::string();
+    };
+    for (const char* k : {"openid", "mchid", "result"}) {
+        if (body.contains(k) && !body[k].is_string()) {
+            return admin_error(400, "bad_request", std::string(k) + " must be a string");
+        }
+    }
+    const std::string openid = str("openid"), mchid = str("mchid");
+    const std::string result = body.contains("result") ? str("result") : "SUCCESS";
+    if (openid.empty() || openid.size() > 128)
+        return admin_error(400, "bad_request", "openid is required (1-128 characters)");
+    if (result != "SUCCESS" && result != "USERPAYING" && result != "NOTENOUGH") {
+        return admin_error(400, "bad_request", "result must be SUCCESS, USERPAYING or NOTENOUGH");
+    }
+    auto cfg = orders_.config();
+    if (!mchid.empty() && !(cfg && cfg->find(mchid))) {
+        return admin_error(404, "not_found", "merchant " + mchid + " is not in the fixture set");
+    }
+    const long long now = ctx().clock().now_unix_ms();
+    PaymentCodeRow r;
+    // WeChat's payment codes: 18 digits whose first two are 10-15 (the scanner's test for a WeChat code).
+    r.auth_code = std::to_string(10 + std::stoi(ctx().ids().digits(1)) % 6) + ctx().ids().digits(16);
+    r.mchid = mchid;
+    r.openid = openid;
+    r.result = result;
+    r.created_ms = now;
+    r.expires_ms = now + kPaymentCodeValidMs;
+    ctx().db().write([&](state::Conn& c) { Store::insert_payment_code(c, r); });
+    return Json{{"auth_code", r.auth_code},
+                {"openid", openid},
+                {"mchid", mchid},
+                {"result", result},
+                {"expires_at", rfc3339(r.expires_ms)}};
 }
 
 Outcome<Json> Api::admin_refund_outcome(const std::string& out_refund_no, const Json& body) {

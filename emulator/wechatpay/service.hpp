@@ -53,6 +53,9 @@ public:
     // body: result, mchid?, openid?, bank_type?, and the client's proof of payment: request_payment
     // (wx.requestPayment's five values; JSAPI orders) or app_payment (the app's signed set; APP orders).
     Outcome<core::Json> admin_pay(const std::string& out_trade_no, const core::Json& body);
+    // A payment code (付款码) for a fixture user, as the WeChat app shows it: {openid, mchid?, result?}
+    // -> {auth_code (18 digits, 10-15 prefix), openid, mchid, result, expires_at}; single use, one minute.
+    Outcome<core::Json> admin_payment_code(const core::Json& body);
     Outcome<core::Json> admin_refund_outcome(const std::string& out_refund_no, const core::Json& body);
     core::Json admin_list_orders(const std::string& mchid, const std::string& state, int limit);
     core::Json admin_list_refunds(const std::string& mchid, const std::string& out_trade_no, int limit);

@@ -153,6 +153,17 @@ CREATE TABLE wechatpay_refunds (
 );
 CREATE INDEX wechatpay_refunds_order ON wechatpay_refunds (order_id);
 CREATE INDEX wechatpay_refunds_due ON wechatpay_refunds (status, settle_at_ms);
+)SQL"},
+            {"wechatpay", 2, R"SQL(
+CREATE TABLE wechatpay_payment_codes (
+  auth_code TEXT PRIMARY KEY,
+  mchid TEXT NOT NULL DEFAULT '',
+  openid TEXT NOT NULL,
+  result TEXT NOT NULL DEFAULT 'SUCCESS',
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  used_by TEXT NOT NULL DEFAULT ''
+);
 )SQL"}};
 }
 
@@ -266,6 +277,36 @@ std::vector<RefundRow> Store::list_refunds(Conn& c, const std::string& mchid, co
 std::vector<RefundRow> Store::due_refunds(Conn& c, long long now_ms) {
     return many_refunds(c, "WHERE status = 'PROCESSING' AND settle_at_ms > 0 AND settle_at_ms <= ? ORDER BY id",
                         {now_ms});
+}
+
+// ---- payment codes ----
+
+void Store::insert_payment_code(Conn& c, const PaymentCodeRow& r) {
+    c.exec(
+        "INSERT INTO wechatpay_payment_codes (auth_code, mchid, openid, result, created_ms, expires_ms, used_by) "
+        "VALUES (?,?,?,?,?,?,?)",
+        {r.auth_code, r.mchid, r.openid, r.result, r.created_ms, r.expires_ms, r.used_by});
+}
+
+std::optional<PaymentCodeRow> Store::payment_code(Conn& c, const std::string& auth_code) {
+    auto r = c.query_one(
+        "SELECT auth_code, mchid, openid, result, created_ms, expires_ms, used_by FROM wechatpay_payment_codes "
+        "WHERE auth_code = ?",
+        {auth_code});
+    if (!r) return std::nullopt;
+    PaymentCodeRow x;
+    x.auth_code = (*r)["auth_code"].as_text();
+    x.mchid = (*r)["mchid"].as_text();
+    x.openid = (*r)["openid"].as_text();
+    x.result = (*r)["result"].as_text();
+    x.created_ms = (*r)["created_ms"].as_int();
+    x.expires_ms = (*r)["expires_ms"].as_int();
+    x.used_by = (*r)["used_by"].as_text();
+    return x;
+}
+
+void Store::mark_payment_code_used(Conn& c, const std::string& auth_code, const std::string& used_by) {
+    c.exec("UPDATE wechatpay_payment_codes SET used_by = ? WHERE auth_code = ?", {used_by, auth_code});
 }
 
 }  // namespace mpemu::wechatpay

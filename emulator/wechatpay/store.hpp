@@ -61,6 +61,17 @@ struct RefundRow {
     long long settle_at_ms = 0;  // when a PROCESSING refund turns SUCCESS by itself (0 = only by admin)
 };
 
+// A payment code (付款码) minted by the admin API for a fixture user: single use, valid one minute.
+struct PaymentCodeRow {
+    std::string auth_code;  // 18 digits, 10-15 prefix
+    std::string mchid;      // "" = any merchant may scan it
+    std::string openid;
+    std::string result = "SUCCESS";  // what scanning it does: SUCCESS | USERPAYING | NOTENOUGH
+    long long created_ms = 0;
+    long long expires_ms = 0;
+    std::string used_by;  // "<mchid>/<out_trade_no>" once scanned
+};
+
 // Opened for one merchant (mchid) on a connection inside Database::read/write. The static members
 // reach across merchants: admin calls, refund settlement and notification rendering.
 class Store {
@@ -101,6 +112,10 @@ public:
                                              int limit);
     static std::vector<RefundRow> list_refunds(state::Conn& c, const std::string& mchid,
                                                const std::string& out_trade_no, int limit);
+    // Payment codes (any merchant).
+    static void insert_payment_code(state::Conn& c, const PaymentCodeRow& r);
+    static std::optional<PaymentCodeRow> payment_code(state::Conn& c, const std::string& auth_code);
+    static void mark_payment_code_used(state::Conn& c, const std::string& auth_code, const std::string& used_by);
     // PROCESSING refunds whose settle_at_ms has come.
     static std::vector<RefundRow> due_refunds(state::Conn& c, long long now_ms);
 
