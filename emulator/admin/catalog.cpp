@@ -41,6 +41,10 @@ const std::vector<AdminOperation>& catalog() {
          "app_payment? (APP)}"},
         {"wechatpay.payment_codes.create", "POST", "/__admin/wechatpay/payment-codes",
          "{openid, mchid?, result?: SUCCESS|USERPAYING|NOTENOUGH} -> {auth_code}: a user's payment code (付款码)"},
+        {"wechatpay.transfer_bills.list", "GET", "/__admin/wechatpay/transfer-bills", "WeChat Pay transfer bills"},
+        {"wechatpay.transfer_bills.result", "POST", "/__admin/wechatpay/transfer-bills/{out_bill_no}/result",
+         "the user acts on a transfer: {\"result\":\"SUCCESS\"|\"TRANSFERING\"|\"FAIL\"|\"REJECT\", mchid?, "
+         "fail_reason?, package_info?}"},
         {"wechatpay.refunds.list", "GET", "/__admin/wechatpay/refunds", "WeChat Pay refunds"},
         {"wechatpay.refunds.outcome", "POST", "/__admin/wechatpay/refunds/{out_refund_no}/outcome",
          "force a refund's result: {\"status\":\"SUCCESS\"|\"ABNORMAL\"|\"CLOSED\", mchid?}"},

@@ -38,7 +38,6 @@ constexpr Named kKnown[] = {
     {"/v3/marketing/", "营销 (wechatpay.marketing)"},
     {"/v3/merchant/media/", "图片/视频上传 (wechatpay.media.upload)"},
     {"/v3/transfer/batches", "商家转账到零钱 (wechatpay.transfer.batches)"},
-    {"/v3/fund-app/mch-transfer/", "商家转账 (wechatpay.transfer.bills)"},
     {"/v3/merchant-service/", "消费者投诉 (wechatpay.complaints)"},
     {"/v3/payscore/", "微信支付分 (wechatpay.payscore)"},
     {"/v3/global/", "跨境支付 (wechatpay.global)"},
@@ -259,6 +258,26 @@ Failure not_emulated(const std::string& method, const std::string& path) {
         }
     }
     return e;
+}
+
+Failure transfer_not_found() {
+    return make(404, "NOT_FOUND", "记录不存在");
+}
+Failure transfer_scene_report_missing() {
+    return make(400, "PARAM_ERROR", "需传入转账场景报备信息,请检查");
+}
+Failure transfer_user_name_required() {
+    return param_error("/user_name", "transfer_amount >= 200000 (2000 yuan) requires user_name", "body");
+}
+Failure transfer_out_bill_no_used() {
+    return invalid_request("商户单号重复，请使用新的单号或原参数重入");
+}
+Failure transfer_state_error(const std::string& state) {
+    return make(400, "INVALID_REQUEST", "转账单当前状态不允许撤销", nullptr, "state " + state);
+}
+Failure transfer_serial_required() {
+    return param_error("Wechatpay-Serial", "user_name is encrypted: the Wechatpay-Serial header must name the key",
+                       "header");
 }
 
 Failure h5_link_invalid(const std::string& log) {

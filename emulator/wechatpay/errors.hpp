@@ -64,6 +64,14 @@ Failure no_platform_certificate();
 Failure system_error(const std::string& log = {});
 // 404 NOT_FOUND, naming the production operation when the path is a well-known one.
 Failure not_emulated(const std::string& method, const std::string& path);
+// Transfer bills (商家转账).
+Failure transfer_not_found();             // 404 NOT_FOUND 记录不存在
+Failure transfer_scene_report_missing();  // 400 PARAM_ERROR 需传入转账场景报备信息,请检查 (observed)
+Failure transfer_user_name_required();    // 400 PARAM_ERROR: 2000 yuan or more needs user_name
+Failure transfer_out_bill_no_used();      // 400 INVALID_REQUEST: same out_bill_no, other parameters
+Failure transfer_state_error(const std::string& state);  // 400 INVALID_REQUEST: cannot cancel in this state
+Failure transfer_serial_required();                      // 400 PARAM_ERROR: user_name sent without Wechatpay-Serial
+
 // The H5 cashier page (the emulator's stand-in for the page h5_url opens; rendered as HTML with this
 // status): unknown or altered link (404), link older than 5 minutes (410), an order that cannot be paid
 // any more (409), a bad form or redirect_url (400).

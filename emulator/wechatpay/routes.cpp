@@ -275,6 +275,30 @@ void mount_routes(emulator::Router& router, Api& api) {
         return with_merchant(api, req, [&](const Merchant& m) { return render(req, m, api.certificates(m)); });
     });
 
+    add("POST", "/v3/fund-app/mch-transfer/transfer-bills", "wechatpay.transfer_bills.create", [&api](Request& req) {
+        return with_merchant(api, req, [&](const Merchant& m) {
+            return render(req, m, api.create_transfer(m, req.body, req.header("Wechatpay-Serial")));
+        });
+    });
+    add("GET", "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}",
+        "wechatpay.transfer_bills.get_by_out_bill_no", [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(req, m, api.query_transfer(m, "out-bill-no", req.path_param("out_bill_no")));
+            });
+        });
+    add("GET", "/v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}",
+        "wechatpay.transfer_bills.get_by_transfer_bill_no", [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(req, m, api.query_transfer(m, "transfer-bill-no", req.path_param("transfer_bill_no")));
+            });
+        });
+    add("POST", "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel",
+        "wechatpay.transfer_bills.cancel", [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(req, m, api.cancel_transfer(m, req.path_param("out_bill_no")));
+            });
+        });
+
     // ---- the H5 cashier: the emulator's own page, outside every production path ----
     emulator::RouteGroup h5;
     h5.name = "wechatpay_h5";
@@ -301,6 +325,16 @@ void mount_routes(emulator::Router& router, Api& api) {
         auto body = admin::body_object(req);
         if (!body) return admin::error_response("bad_request", body.error().message);
         return admin_result(api.admin_payment_code(*body));
+    });
+    admin::add(router, "wechatpay.transfer_bills.list", [&api](Request& req) {
+        std::string mchid = req.query_param("mchid") ? *req.query_param("mchid") : "";
+        std::string st = req.query_param("state") ? *req.query_param("state") : "";
+        return admin::json_response(200, api.admin_list_transfers(mchid, st, limit_of(req)));
+    });
+    admin::add(router, "wechatpay.transfer_bills.result", [&api](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return admin::error_response("bad_request", body.error().message);
+        return admin_result(api.admin_transfer_result(req.path_param("out_bill_no"), *body));
     });
     admin::add(router, "wechatpay.refunds.list", [&api](Request& req) {
         std::string mchid = req.query_param("mchid") ? *req.query_param("mchid") : "";

@@ -44,6 +44,19 @@ public:
     // registered since late 2024) get 404 RESOURCE_NOT_EXISTS, as production answers them.
     Outcome<core::Json> certificates(const Merchant& m);
 
+    // ---- transfer bills (商家转账; service_transfer.cpp) ----
+    // POST /v3/fund-app/mch-transfer/transfer-bills: WAIT_USER_CONFIRM with package_info.
+    // `serial` is the request's Wechatpay-Serial (required when user_name is sent).
+    Outcome<core::Json> create_transfer(const Merchant& m, const std::string& raw_body, const std::string* serial);
+    // by: "out-bill-no" or "transfer-bill-no".
+    Outcome<core::Json> query_transfer(const Merchant& m, const std::string& by, const std::string& key);
+    Outcome<core::Json> cancel_transfer(const Merchant& m, const std::string& out_bill_no);
+    // Admin: the user acts on the bill. body {"result": "SUCCESS"|"TRANSFERING"|"FAIL"|"REJECT", mchid?,
+    // fail_reason?, package_info?}: SUCCESS / FAIL finish it (notified), TRANSFERING confirms and leaves it
+    // in transfer, REJECT is the user not accepting (CANCELLED, notified).
+    Outcome<core::Json> admin_transfer_result(const std::string& out_bill_no, const core::Json& body);
+    core::Json admin_list_transfers(const std::string& mchid, const std::string& state, int limit);
+
     // ---- the H5 cashier (the page behind h5_url) ----
     // action "": view (the link lasts 5 minutes); "cancel": no change; "pay": SUCCESS and the payment
     // notification queued; "fail": PAYERROR. Failures are errors::h5_* (rendered as HTML pages).

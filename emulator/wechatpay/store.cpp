@@ -164,6 +164,31 @@ CREATE TABLE wechatpay_payment_codes (
   expires_ms INTEGER NOT NULL,
   used_by TEXT NOT NULL DEFAULT ''
 );
+)SQL"},
+            {"wechatpay", 3, R"SQL(
+CREATE TABLE wechatpay_transfer_bills (
+  id INTEGER PRIMARY KEY,
+  mchid TEXT NOT NULL,
+  out_bill_no TEXT NOT NULL,
+  transfer_bill_no TEXT NOT NULL,
+  appid TEXT NOT NULL,
+  openid TEXT NOT NULL,
+  transfer_scene_id TEXT NOT NULL,
+  transfer_amount INTEGER NOT NULL,
+  transfer_remark TEXT NOT NULL,
+  user_name TEXT NOT NULL DEFAULT '',
+  notify_url TEXT NOT NULL DEFAULT '',
+  params TEXT NOT NULL DEFAULT '',
+  extra TEXT NOT NULL DEFAULT '{}',
+  state TEXT NOT NULL,
+  fail_reason TEXT NOT NULL DEFAULT '',
+  package_info TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  UNIQUE (mchid, out_bill_no)
+);
+CREATE INDEX wechatpay_transfer_bills_no ON wechatpay_transfer_bills (transfer_bill_no);
+CREATE INDEX wechatpay_transfer_bills_state ON wechatpay_transfer_bills (state, created_ms);
 )SQL"}};
 }
 
@@ -307,6 +332,95 @@ std::optional<PaymentCodeRow> Store::payment_code(Conn& c, const std::string& au
 
 void Store::mark_payment_code_used(Conn& c, const std::string& auth_code, const std::string& used_by) {
     c.exec("UPDATE wechatpay_payment_codes SET used_by = ? WHERE auth_code = ?", {used_by, auth_code});
+}
+
+// ---- transfer bills ----
+
+namespace {
+
+constexpr const char* kTransferCols =
+    "id, mchid, out_bill_no, transfer_bill_no, appid, openid, transfer_scene_id, transfer_amount, transfer_remark, "
+    "user_name, notify_url, params, extra, state, fail_reason, package_info, created_ms, updated_ms";
+
+std::vector<TransferRow> many_transfers(Conn& c, const std::string& rest, const std::vector<state::Value>& p) {
+    std::vector<TransferRow> out;
+    for (const auto& r :
+         c.query(std::string("SELECT ") + kTransferCols + " FROM wechatpay_transfer_bills " + rest, p)) {
+        TransferRow t;
+        t.id = r["id"].as_int();
+        t.mchid = r["mchid"].as_text();
+        t.out_bill_no = r["out_bill_no"].as_text();
+        t.transfer_bill_no = r["transfer_bill_no"].as_text();
+        t.appid = r["appid"].as_text();
+        t.openid = r["openid"].as_text();
+        t.transfer_scene_id = r["transfer_scene_id"].as_text();
+        t.transfer_amount = r["transfer_amount"].as_int();
+        t.transfer_remark = r["transfer_remark"].as_text();
+        t.user_name = r["user_name"].as_text();
+        t.notify_url = r["notify_url"].as_text();
+        t.params = r["params"].as_text();
+        t.extra = r["extra"].as_text();
+        t.state = r["state"].as_text();
+        t.fail_reason = r["fail_reason"].as_text();
+        t.package_info = r["package_info"].as_text();
+        t.created_ms = r["created_ms"].as_int();
+        t.updated_ms = r["updated_ms"].as_int();
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+std::optional<TransferRow> one_transfer(Conn& c, const std::string& where, const std::vector<state::Value>& p) {
+    auto v = many_transfers(c, "WHERE " + where + " LIMIT 1", p);
+    if (v.empty()) return std::nullopt;
+    return v.front();
+}
+
+}  // namespace
+
+std::optional<TransferRow> Store::transfer(const std::string& out_bill_no) {
+    return one_transfer(c_, "mchid = ? AND out_bill_no = ?", {mchid_, out_bill_no});
+}
+
+std::optional<TransferRow> Store::transfer_by_bill_no(const std::string& transfer_bill_no) {
+    return one_transfer(c_, "mchid = ? AND transfer_bill_no = ?", {mchid_, transfer_bill_no});
+}
+
+long long Store::insert_transfer(const TransferRow& t) {
+    c_.exec(
+        "INSERT INTO wechatpay_transfer_bills (mchid, out_bill_no, transfer_bill_no, appid, openid, transfer_scene_id, "
+        "transfer_amount, transfer_remark, user_name, notify_url, params, extra, state, fail_reason, package_info, "
+        "created_ms, updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        {mchid_, t.out_bill_no, t.transfer_bill_no, t.appid, t.openid, t.transfer_scene_id, t.transfer_amount,
+         t.transfer_remark, t.user_name, t.notify_url, t.params, t.extra, t.state, t.fail_reason, t.package_info,
+         t.created_ms, t.updated_ms});
+    return c_.last_insert_id();
+}
+
+void Store::save_transfer(const TransferRow& t) {
+    c_.exec("UPDATE wechatpay_transfer_bills SET state = ?, fail_reason = ?, updated_ms = ? WHERE id = ?",
+            {t.state, t.fail_reason, t.updated_ms, t.id});
+}
+
+long long Store::held_transfers() {
+    auto r = c_.query_one(
+        "SELECT COALESCE(SUM(transfer_amount), 0) AS s FROM wechatpay_transfer_bills "
+        "WHERE mchid = ? AND state NOT IN ('FAIL', 'CANCELLED')",
+        {mchid_});
+    return r ? (*r)["s"].as_int() : 0;
+}
+
+std::vector<TransferRow> Store::list_transfers(Conn& c, const std::string& mchid, const std::string& st, int limit) {
+    return many_transfers(c, "WHERE (? = '' OR mchid = ?) AND (? = '' OR state = ?) ORDER BY id DESC LIMIT ?",
+                          {mchid, mchid, st, st, limit});
+}
+
+std::vector<TransferRow> Store::transfers_numbered(Conn& c, const std::string& out_bill_no) {
+    return many_transfers(c, "WHERE out_bill_no = ? ORDER BY id", {out_bill_no});
+}
+
+std::vector<TransferRow> Store::unconfirmed_transfers(Conn& c, long long before_ms) {
+    return many_transfers(c, "WHERE state = 'WAIT_USER_CONFIRM' AND created_ms < ? ORDER BY id", {before_ms});
 }
 
 }  // namespace mpemu::wechatpay

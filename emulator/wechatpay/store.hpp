@@ -61,6 +61,28 @@ struct RefundRow {
     long long settle_at_ms = 0;  // when a PROCESSING refund turns SUCCESS by itself (0 = only by admin)
 };
 
+// A merchant transfer bill (商家转账, /v3/fund-app/mch-transfer/transfer-bills).
+struct TransferRow {
+    long long id = 0;
+    std::string mchid;
+    std::string out_bill_no;
+    std::string transfer_bill_no;
+    std::string appid;
+    std::string openid;
+    std::string transfer_scene_id;
+    long long transfer_amount = 0;
+    std::string transfer_remark;
+    std::string user_name;  // as sent (ciphertext)
+    std::string notify_url;
+    std::string params;                       // canonical request, for the re-entry check
+    std::string extra;                        // JSON object: user_recv_perception, transfer_scene_report_infos
+    std::string state = "WAIT_USER_CONFIRM";  // ACCEPTED | WAIT_USER_CONFIRM | TRANSFERING | SUCCESS | FAIL | CANCELLED
+    std::string fail_reason;
+    std::string package_info;
+    long long created_ms = 0;
+    long long updated_ms = 0;
+};
+
 // A payment code (付款码) minted by the admin API for a fixture user: single use, valid one minute.
 struct PaymentCodeRow {
     std::string auth_code;  // 18 digits, 10-15 prefix
@@ -112,6 +134,20 @@ public:
                                              int limit);
     static std::vector<RefundRow> list_refunds(state::Conn& c, const std::string& mchid,
                                                const std::string& out_trade_no, int limit);
+    // Transfer bills of this merchant.
+    std::optional<TransferRow> transfer(const std::string& out_bill_no);
+    std::optional<TransferRow> transfer_by_bill_no(const std::string& transfer_bill_no);
+    long long insert_transfer(const TransferRow& t);
+    void save_transfer(const TransferRow& t);  // state, fail_reason, updated_ms
+    // Sum of this merchant's transfers that hold money (not FAIL / CANCELLED).
+    long long held_transfers();
+    // Any merchant: admin list (empty filters match all), bills with this number.
+    static std::vector<TransferRow> list_transfers(state::Conn& c, const std::string& mchid, const std::string& state,
+                                                   int limit);
+    static std::vector<TransferRow> transfers_numbered(state::Conn& c, const std::string& out_bill_no);
+    // WAIT_USER_CONFIRM bills created before `before_ms` (the user never confirmed).
+    static std::vector<TransferRow> unconfirmed_transfers(state::Conn& c, long long before_ms);
+
     // Payment codes (any merchant).
     static void insert_payment_code(state::Conn& c, const PaymentCodeRow& r);
     static std::optional<PaymentCodeRow> payment_code(state::Conn& c, const std::string& auth_code);
