@@ -37,7 +37,6 @@ constexpr Named kKnown[] = {
     {"/v3/profitsharing/", "分账 (wechatpay.profitsharing)"},
     {"/v3/marketing/", "营销 (wechatpay.marketing)"},
     {"/v3/merchant/media/", "图片/视频上传 (wechatpay.media.upload)"},
-    {"/v3/transfer/batches", "商家转账到零钱 (wechatpay.transfer.batches)"},
     {"/v3/merchant-service/", "消费者投诉 (wechatpay.complaints)"},
     {"/v3/payscore/", "微信支付分 (wechatpay.payscore)"},
     {"/v3/global/", "跨境支付 (wechatpay.global)"},
@@ -278,6 +277,10 @@ Failure transfer_state_error(const std::string& state) {
 Failure transfer_serial_required() {
     return param_error("Wechatpay-Serial", "user_name is encrypted: the Wechatpay-Serial header must name the key",
                        "header");
+}
+
+Failure batch_no_used() {
+    return invalid_request("商户批次单号重复，请使用新的单号或原参数重入");
 }
 
 Failure h5_link_invalid(const std::string& log) {

@@ -72,6 +72,8 @@ Failure transfer_out_bill_no_used();      // 400 INVALID_REQUEST: same out_bill_
 Failure transfer_state_error(const std::string& state);  // 400 INVALID_REQUEST: cannot cancel in this state
 Failure transfer_serial_required();                      // 400 PARAM_ERROR: user_name sent without Wechatpay-Serial
 
+Failure batch_no_used();  // 400 INVALID_REQUEST: same out_batch_no, other parameters
+
 // The H5 cashier page (the emulator's stand-in for the page h5_url opens; rendered as HTML with this
 // status): unknown or altered link (404), link older than 5 minutes (410), an order that cannot be paid
 // any more (409), a bad form or redirect_url (400).

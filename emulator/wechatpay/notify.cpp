@@ -135,6 +135,13 @@ void queue_transfer(emulator::ServiceContext& ctx, state::Conn& c, const Merchan
             transfer_payload(t));
 }
 
+void queue_batch(emulator::ServiceContext& ctx, state::Conn& c, const Merchant& m, const TransferBatchRow& b,
+                 const std::string& plaintext) {
+    if (b.notify_url.empty()) return;
+    enqueue(ctx, c, m, "v3", "MCHTRANSFER.BATCH." + b.state, "mch_payment", b.mchid, b.out_batch_no, b.notify_url,
+            plaintext);
+}
+
 void queue_refund(emulator::ServiceContext& ctx, state::Conn& c, const Merchant* m, const RefundRow& r,
                   const OrderRow& o) {
     if (r.notify_url.empty() || !m) return;

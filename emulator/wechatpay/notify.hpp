@@ -47,6 +47,10 @@ void queue_payment(emulator::ServiceContext& ctx, state::Conn& c, const Merchant
 // bill carried notify_url.
 void queue_transfer(emulator::ServiceContext& ctx, state::Conn& c, const Merchant& m, const TransferRow& t);
 std::string transfer_payload(const TransferRow& t);
+// A transfer batch reached FINISHED or CLOSED: MCHTRANSFER.BATCH.FINISHED / .CLOSED with `plaintext`
+// (the batch summary the caller computed), when the batch carried notify_url.
+void queue_batch(emulator::ServiceContext& ctx, state::Conn& c, const Merchant& m, const TransferBatchRow& b,
+                 const std::string& plaintext);
 void queue_refund(emulator::ServiceContext& ctx, state::Conn& c, const Merchant* m, const RefundRow& r,
                   const OrderRow& o);
 

@@ -259,6 +259,8 @@ std::string event_summary(std::string_view event_type) {
     if (event_type == "REFUND.ABNORMAL") return "退款异常";
     if (event_type == "REFUND.CLOSED") return "退款关闭";
     if (event_type == "MCHTRANSFER.BILL.FINISHED") return "商家转账单据终态通知";
+    if (event_type == "MCHTRANSFER.BATCH.FINISHED") return "商家转账批次完成通知";
+    if (event_type == "MCHTRANSFER.BATCH.CLOSED") return "商家转账批次关闭通知";
     return std::string(event_type);
 }
 

@@ -299,6 +299,40 @@ void mount_routes(emulator::Router& router, Api& api) {
             });
         });
 
+    add("POST", "/v3/transfer/batches", "wechatpay.transfer_batches.create", [&api](Request& req) {
+        return with_merchant(api, req, [&](const Merchant& m) {
+            return render(req, m, api.create_batch(m, req.body, req.header("Wechatpay-Serial")));
+        });
+    });
+    add("GET", "/v3/transfer/batches/batch-id/{batch_id}", "wechatpay.transfer_batches.get_by_batch_id",
+        [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(req, m, api.query_batch(m, "batch-id", req.path_param("batch_id"), req.query));
+            });
+        });
+    add("GET", "/v3/transfer/batches/out-batch-no/{out_batch_no}", "wechatpay.transfer_batches.get_by_out_batch_no",
+        [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(req, m, api.query_batch(m, "out-batch-no", req.path_param("out_batch_no"), req.query));
+            });
+        });
+    add("GET", "/v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}",
+        "wechatpay.transfer_batches.detail_by_id", [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(
+                    req, m,
+                    api.query_batch_detail(m, "batch-id", req.path_param("batch_id"), req.path_param("detail_id")));
+            });
+        });
+    add("GET", "/v3/transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}",
+        "wechatpay.transfer_batches.detail_by_out_detail_no", [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(req, m,
+                              api.query_batch_detail(m, "out-batch-no", req.path_param("out_batch_no"),
+                                                     req.path_param("out_detail_no")));
+            });
+        });
+
     // ---- the H5 cashier: the emulator's own page, outside every production path ----
     emulator::RouteGroup h5;
     h5.name = "wechatpay_h5";
@@ -335,6 +369,15 @@ void mount_routes(emulator::Router& router, Api& api) {
         auto body = admin::body_object(req);
         if (!body) return admin::error_response("bad_request", body.error().message);
         return admin_result(api.admin_transfer_result(req.path_param("out_bill_no"), *body));
+    });
+    admin::add(router, "wechatpay.transfer_batches.list", [&api](Request& req) {
+        std::string mchid = req.query_param("mchid") ? *req.query_param("mchid") : "";
+        return admin::json_response(200, api.admin_list_batches(mchid, limit_of(req)));
+    });
+    admin::add(router, "wechatpay.transfer_batches.result", [&api](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return admin::error_response("bad_request", body.error().message);
+        return admin_result(api.admin_batch_result(req.path_param("out_batch_no"), *body));
     });
     admin::add(router, "wechatpay.refunds.list", [&api](Request& req) {
         std::string mchid = req.query_param("mchid") ? *req.query_param("mchid") : "";

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/json.hpp"
+#include "core/url.hpp"
 #include "emulator/wechatpay/errors.hpp"
 #include "emulator/wechatpay/fixture.hpp"
 #include "emulator/wechatpay/orders.hpp"
@@ -56,6 +57,20 @@ public:
     // in transfer, REJECT is the user not accepting (CANCELLED, notified).
     Outcome<core::Json> admin_transfer_result(const std::string& out_bill_no, const core::Json& body);
     core::Json admin_list_transfers(const std::string& mchid, const std::string& state, int limit);
+
+    // ---- transfer batches (商家转账到零钱; service_transfer.cpp) ----
+    // POST /v3/transfer/batches: ACCEPTED; the batch is PROCESSING until the admin result call or, by
+    // default, FINISHED with every detail SUCCESS one minute later (emulator clock).
+    Outcome<core::Json> create_batch(const Merchant& m, const std::string& raw_body, const std::string* serial);
+    // by: "batch-id" or "out-batch-no"; the query string's need_query_detail, offset, limit, detail_status.
+    Outcome<core::Json> query_batch(const Merchant& m, const std::string& by, const std::string& key,
+                                    const core::Params& query);
+    // by: "batch-id" (detail by detail_id) or "out-batch-no" (detail by out_detail_no).
+    Outcome<core::Json> query_batch_detail(const Merchant& m, const std::string& by, const std::string& batch_key,
+                                           const std::string& detail_key);
+    // Admin: {"result": "FINISHED"|"CLOSED", "fail": [out_detail_no...]?, "fail_reason"?, "close_reason"?, mchid?}.
+    Outcome<core::Json> admin_batch_result(const std::string& out_batch_no, const core::Json& body);
+    core::Json admin_list_batches(const std::string& mchid, int limit);
 
     // ---- the H5 cashier (the page behind h5_url) ----
     // action "": view (the link lasts 5 minutes); "cancel": no change; "pay": SUCCESS and the payment

@@ -298,4 +298,384 @@ Json Api::admin_list_transfers(const std::string& mchid, const std::string& st, 
     return Json{{"transfer_bills", out}};
 }
 
+// ---- transfer batches (/v3/transfer/batches) -------------------------------------------------------
+
+namespace {
+
+constexpr long long kBatchSettleMs = kMinute;  // PROCESSING batches finish by themselves after a minute
+constexpr size_t kMaxDetails = 1000;
+
+// The batch summary of queries and notifications: counts and sums over its details.
+Json batch_summary(Store& store, const TransferBatchRow& b) {
+    long long success_amount = 0, success_num = 0, fail_amount = 0, fail_num = 0;
+    for (const auto& d : store.details(b.id, "", 0, static_cast<long long>(kMaxDetails))) {
+        if (d.state == "SUCCESS") {
+            success_amount += d.transfer_amount;
+            ++success_num;
+        } else if (d.state == "FAIL") {
+            fail_amount += d.transfer_amount;
+            ++fail_num;
+        }
+    }
+    Json j;
+    j["mchid"] = b.mchid;
+    j["out_batch_no"] = b.out_batch_no;
+    j["batch_id"] = b.batch_id;
+    j["appid"] = b.appid;
+    j["batch_status"] = b.state;
+    j["batch_type"] = "API";
+    j["batch_name"] = b.batch_name;
+    j["batch_remark"] = b.batch_remark;
+    if (b.state == "CLOSED") j["close_reason"] = b.close_reason;
+    j["total_amount"] = b.total_amount;
+    j["total_num"] = b.total_num;
+    j["create_time"] = rfc3339(b.created_ms);
+    j["update_time"] = rfc3339(b.updated_ms);
+    j["success_amount"] = success_amount;
+    j["success_num"] = success_num;
+    j["fail_amount"] = fail_amount;
+    j["fail_num"] = fail_num;
+    if (!b.transfer_scene_id.empty()) j["transfer_scene_id"] = b.transfer_scene_id;
+    return j;
+}
+
+std::string batch_notification(Store& store, const TransferBatchRow& b) {
+    Json s = batch_summary(store, b);
+    OrderedJson p;
+    p["out_batch_no"] = b.out_batch_no;
+    p["batch_id"] = b.batch_id;
+    p["batch_status"] = b.state;
+    p["total_num"] = b.total_num;
+    p["total_amount"] = b.total_amount;
+    p["success_amount"] = s["success_amount"];
+    p["success_num"] = s["success_num"];
+    p["fail_amount"] = s["fail_amount"];
+    p["fail_num"] = s["fail_num"];
+    p["mchid"] = b.mchid;
+    p["update_time"] = rfc3339(b.updated_ms);
+    if (b.state == "CLOSED") p["close_reason"] = b.close_reason;
+    return core::dump(p);
+}
+
+// Finishes (SUCCESS details) or closes (FAIL details) a PROCESSING batch; `fail` names details that fail.
+void settle_batch(emulator::ServiceContext& ctx, state::Conn& c, const Merchant* m, TransferBatchRow& b,
+                  const std::string& result, const std::vector<std::string>& fail, const std::string& fail_reason,
+                  const std::string& close_reason, long long now) {
+    Store store(c, b.mchid);
+    for (auto d : store.details(b.id, "", 0, static_cast<long long>(kMaxDetails))) {
+        if (d.state != "PROCESSING") continue;
+        bool fails = result == "CLOSED" || std::find(fail.begin(), fail.end(), d.out_detail_no) != fail.end();
+        d.state = fails ? "FAIL" : "SUCCESS";
+        if (fails) d.fail_reason = fail_reason;
+        d.updated_ms = now;
+        store.save_detail(d);
+    }
+    b.state = result;
+    if (result == "CLOSED") b.close_reason = close_reason;
+    b.updated_ms = now;
+    store.save_batch(b);
+    if (m) notify::queue_batch(ctx, c, *m, b, batch_notification(store, b));
+}
+
+void settle_due_batches(emulator::ServiceContext& ctx, state::Conn& c, const FixtureConfig* cfg, long long now) {
+    for (auto b : Store::due_batches(c, now - kBatchSettleMs)) {
+        settle_batch(ctx, c, cfg ? cfg->find(b.mchid) : nullptr, b, "FINISHED", {}, {}, {},
+                     b.created_ms + kBatchSettleMs);
+    }
+}
+
+Json detail_json(const TransferBatchRow& b, const TransferDetailRow& d) {
+    Json j;
+    j["mchid"] = b.mchid;
+    j["out_batch_no"] = b.out_batch_no;
+    j["batch_id"] = b.batch_id;
+    j["appid"] = b.appid;
+    j["out_detail_no"] = d.out_detail_no;
+    j["detail_id"] = d.detail_id;
+    j["detail_status"] = d.state;
+    j["transfer_amount"] = d.transfer_amount;
+    j["transfer_remark"] = d.transfer_remark;
+    if (d.state == "FAIL") j["fail_reason"] = d.fail_reason;
+    j["openid"] = d.openid;
+    if (!d.user_name.empty()) j["user_name"] = d.user_name;
+    j["initiate_time"] = rfc3339(d.created_ms);
+    j["update_time"] = rfc3339(d.updated_ms);
+    return j;
+}
+
+}  // namespace
+
+Outcome<Json> Api::create_batch(const Merchant& m, const std::string& raw_body, const std::string* serial) {
+    auto parsed = core::parse_json(raw_body);
+    if (!parsed) return errors::param_error("/", "request body is not valid JSON: " + parsed.error().message, "body");
+    if (!parsed->is_object()) return errors::param_error("/", "request body must be a JSON object", "body");
+    const Json& body = *parsed;
+    TransferBatchRow b;
+    for (auto [k, max, req, out] : std::initializer_list<std::tuple<const char*, size_t, bool, std::string*>>{
+             {"appid", 32, true, &b.appid},
+             {"out_batch_no", 32, true, &b.out_batch_no},
+             {"batch_name", 32, true, &b.batch_name},
+             {"batch_remark", 32, true, &b.batch_remark},
+             {"transfer_scene_id", 36, false, &b.transfer_scene_id},
+             {"notify_url", 256, false, &b.notify_url}}) {
+        if (auto f = string_field(body, k, max, req, out)) return *f;
+    }
+    if (!alnum(b.out_batch_no) || b.out_batch_no.size() < 5) {
+        return errors::param_error("/out_batch_no", "5-32 digits and letters", "body", b.out_batch_no);
+    }
+    for (auto [k, out] : {std::pair<const char*, long long*>{"total_amount", &b.total_amount},
+                          std::pair<const char*, long long*>{"total_num", &b.total_num}}) {
+        const Json* v = at(body, k);
+        if (!v) return errors::param_missing(std::string("/") + k, k);
+        if (!v->is_number_integer()) return errors::param_not_int64(std::string("/") + k, k, *v);
+        *out = v->get<long long>();
+    }
+    if (!b.notify_url.empty()) {
+        auto u = core::parse_url(b.notify_url);
+        if (!u || b.notify_url.find('?') != std::string::npos) {
+            return errors::param_error("/notify_url", "must be an absolute http(s) URL without a query string", "body",
+                                       b.notify_url);
+        }
+    }
+    const Json* list = at(body, "transfer_detail_list");
+    if (!list) return errors::param_missing("/transfer_detail_list", "transfer_detail_list");
+    if (!list->is_array() || list->empty() || list->size() > kMaxDetails) {
+        return errors::param_error("/transfer_detail_list", "an array of 1-1000 details", "body");
+    }
+    std::vector<TransferDetailRow> details;
+    long long sum = 0;
+    bool named = false;
+    for (size_t i = 0; i < list->size(); ++i) {
+        const Json& jd = (*list)[i];
+        std::string p = "/transfer_detail_list/" + std::to_string(i);
+        if (!jd.is_object()) return errors::param_error(p, "must be an object", "body", jd);
+        TransferDetailRow d;
+        for (auto [k, max, req, out] : std::initializer_list<std::tuple<const char*, size_t, bool, std::string*>>{
+                 {"out_detail_no", 32, true, &d.out_detail_no},
+                 {"transfer_remark", 32, true, &d.transfer_remark},
+                 {"openid", 128, true, &d.openid},
+                 {"user_name", 1024, false, &d.user_name}}) {
+            if (auto f = string_field(jd, k, max, req, out)) {
+                f->detail["field"] = p + "/" + k;
+                return *f;
+            }
+        }
+        const Json* amount = at(jd, "transfer_amount");
+        if (!amount) return errors::param_missing(p + "/transfer_amount", "transfer_amount");
+        if (!amount->is_number_integer() || amount->get<long long>() < 1) {
+            return errors::param_error(p + "/transfer_amount", "an integer of at least 1 (fen)", "body", *amount);
+        }
+        d.transfer_amount = amount->get<long long>();
+        if (!alnum(d.out_detail_no) || d.out_detail_no.size() < 5) {
+            return errors::param_error(p + "/out_detail_no", "5-32 digits and letters", "body", d.out_detail_no);
+        }
+        for (const auto& prev : details) {
+            if (prev.out_detail_no == d.out_detail_no) {
+                return errors::param_error(p + "/out_detail_no", "repeated in transfer_detail_list", "body",
+                                           d.out_detail_no);
+            }
+        }
+        if (d.transfer_amount >= kUserNameRequiredFen && d.user_name.empty()) {
+            Failure f = errors::transfer_user_name_required();
+            f.detail["field"] = p + "/user_name";
+            return f;
+        }
+        named = named || !d.user_name.empty();
+        sum += d.transfer_amount;
+        details.push_back(std::move(d));
+    }
+    if (b.total_num != static_cast<long long>(details.size())) {
+        return errors::param_error("/total_num", "must equal the number of transfer_detail_list entries", "body",
+                                   b.total_num);
+    }
+    if (b.total_amount != sum) {
+        return errors::param_error("/total_amount", "must equal the sum of the details' transfer_amount", "body",
+                                   b.total_amount);
+    }
+    if (named && (!serial || serial->empty())) return errors::transfer_serial_required();
+    if (!m.has_appid(b.appid)) return errors::appid_mchid_not_match();
+    b.params = core::dump(body);
+    b.mchid = m.mchid;
+    auto cfg = orders_.config();
+    const long long now = ctx().clock().now_unix_ms();
+    return ctx().db().write([&](state::Conn& c) -> Outcome<Json> {
+        settle_due_batches(ctx(), c, cfg.get(), now);
+        Store store(c, m.mchid);
+        auto reply = [](const TransferBatchRow& row) {
+            return Json{{"out_batch_no", row.out_batch_no},
+                        {"batch_id", row.batch_id},
+                        {"create_time", rfc3339(row.created_ms)},
+                        {"batch_status", row.state == "PROCESSING" ? "ACCEPTED" : row.state}};
+        };
+        if (auto e = store.batch(b.out_batch_no)) {
+            if (e->params != b.params) return errors::batch_no_used();
+            return reply(*e);
+        }
+        if (m.balance >= 0 &&
+            store.held_transfers() + store.held_batch_details() + store.held_refunds() + sum > m.balance) {
+            return errors::not_enough();
+        }
+        b.batch_id = "1030000" + ctx().ids().digits(14) + core::format_compact(core::from_unix_ms(now)).substr(0, 8) +
+                     ctx().ids().digits(9);
+        b.state = "PROCESSING";
+        b.created_ms = now;
+        b.updated_ms = now;
+        b.id = store.insert_batch(b);
+        for (auto& d : details) {
+            d.batch_row = b.id;
+            d.detail_id = "1040000" + ctx().ids().digits(14) +
+                          core::format_compact(core::from_unix_ms(now)).substr(0, 8) + ctx().ids().digits(9);
+            d.state = "PROCESSING";
+            d.created_ms = now;
+            d.updated_ms = now;
+            store.insert_detail(d);
+        }
+        return reply(b);
+    });
+}
+
+Outcome<Json> Api::query_batch(const Merchant& m, const std::string& by, const std::string& key,
+                               const core::Params& query) {
+    auto q = [&](const char* k) -> std::string {
+        const std::string* v = core::find_param(query, k);
+        return v ? *v : std::string();
+    };
+    const std::string need = q("need_query_detail");
+    if (need != "true" && need != "false") {
+        return errors::param_error("need_query_detail", "required: true or false", "query", need);
+    }
+    long long offset = 0, limit = 20;
+    for (auto [k, out, lo, hi] :
+         {std::tuple<const char*, long long*, long long, long long>{"offset", &offset, 0, 100000},
+          std::tuple<const char*, long long*, long long, long long>{"limit", &limit, 1, 100}}) {
+        std::string v = q(k);
+        if (v.empty()) continue;
+        if (v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos || std::stoll(v) < lo ||
+            std::stoll(v) > hi) {
+            return errors::param_error(k, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]",
+                                       "query", v);
+        }
+        *out = std::stoll(v);
+    }
+    std::string status = q("detail_status");
+    if (status.empty()) status = "ALL";
+    if (status != "ALL" && status != "SUCCESS" && status != "FAIL") {
+        return errors::param_error("detail_status", "ALL, SUCCESS or FAIL", "query", status);
+    }
+    if (key.empty() || key.size() > 64 || !alnum(key)) {
+        return errors::param_error(by == "batch-id" ? "batch_id" : "out_batch_no", "digits and letters", "path", key);
+    }
+    auto cfg = orders_.config();
+    const long long now = ctx().clock().now_unix_ms();
+    return ctx().db().write([&](state::Conn& c) -> Outcome<Json> {
+        settle_due_batches(ctx(), c, cfg.get(), now);
+        Store store(c, m.mchid);
+        auto b = by == "batch-id" ? store.batch_by_id(key) : store.batch(key);
+        if (!b) return errors::transfer_not_found();
+        Json out;
+        out["transfer_batch"] = batch_summary(store, *b);
+        if (need == "true") {
+            Json list = Json::array();
+            for (const auto& d : store.details(b->id, status == "ALL" ? "" : status, offset, limit)) {
+                list.push_back(
+                    {{"detail_id", d.detail_id}, {"out_detail_no", d.out_detail_no}, {"detail_status", d.state}});
+            }
+            out["transfer_detail_list"] = list;
+            out["offset"] = offset;
+            out["limit"] = limit;
+        }
+        return out;
+    });
+}
+
+Outcome<Json> Api::query_batch_detail(const Merchant& m, const std::string& by, const std::string& batch_key,
+                                      const std::string& detail_key) {
+    for (const std::string* k : {&batch_key, &detail_key}) {
+        if (k->empty() || k->size() > 64 || !alnum(*k))
+            return errors::param_error("path", "digits and letters", "path", *k);
+    }
+    auto cfg = orders_.config();
+    const long long now = ctx().clock().now_unix_ms();
+    return ctx().db().write([&](state::Conn& c) -> Outcome<Json> {
+        settle_due_batches(ctx(), c, cfg.get(), now);
+        Store store(c, m.mchid);
+        auto b = by == "batch-id" ? store.batch_by_id(batch_key) : store.batch(batch_key);
+        if (!b) return errors::transfer_not_found();
+        auto d = by == "batch-id" ? store.detail_by_id(b->id, detail_key) : store.detail(b->id, detail_key);
+        if (!d) return errors::transfer_not_found();
+        return detail_json(*b, *d);
+    });
+}
+
+Outcome<Json> Api::admin_batch_result(const std::string& out_batch_no, const Json& body) {
+    auto str = [&](const char* k, const char* fallback) {
+        return body.contains(k) && body[k].is_string() ? body[k].get<std::string>() : std::string(fallback);
+    };
+    const std::string result = str("result", "FINISHED");
+    if (result != "FINISHED" && result != "CLOSED")
+        return admin_error(400, "bad_request", "result must be FINISHED or CLOSED");
+    std::vector<std::string> fail;
+    if (body.contains("fail")) {
+        if (!body["fail"].is_array()) return admin_error(400, "bad_request", "fail must be an array of out_detail_no");
+        for (const auto& v : body["fail"]) {
+            if (!v.is_string()) return admin_error(400, "bad_request", "fail must be an array of out_detail_no");
+            fail.push_back(v.get<std::string>());
+        }
+    }
+    const std::string fail_reason = str("fail_reason", "ACCOUNT_FROZEN");
+    const std::string close_reason = str("close_reason", "OVERDUE_CLOSE");
+    for (const std::string* r : {&fail_reason, &close_reason}) {
+        if (r->empty() || !std::all_of(r->begin(), r->end(), [](unsigned char ch) {
+                return std::isupper(ch) || std::isdigit(ch) || ch == '_';
+            })) {
+            return admin_error(400, "bad_request", "fail_reason / close_reason must be upper-case codes");
+        }
+    }
+    const std::string mchid = str("mchid", "");
+    auto cfg = orders_.config();
+    const long long now = ctx().clock().now_unix_ms();
+    return ctx().db().write([&](state::Conn& c) -> Outcome<Json> {
+        settle_due_batches(ctx(), c, cfg.get(), now);
+        std::optional<TransferBatchRow> b;
+        if (!mchid.empty()) {
+            b = Store(c, mchid).batch(out_batch_no);
+        } else {
+            auto all = Store::batches_numbered(c, out_batch_no);
+            if (all.size() > 1) {
+                return admin_error(409, "conflict",
+                                   "several merchants have batch " + out_batch_no + "; give \"mchid\"");
+            }
+            if (!all.empty()) b = all.front();
+        }
+        if (!b) return admin_error(404, "not_found", "no WeChat Pay transfer batch " + out_batch_no);
+        if (b->state != "PROCESSING") {
+            return admin_error(409, "conflict", "batch " + out_batch_no + " is already " + b->state);
+        }
+        Store store(c, b->mchid);
+        for (const auto& no : fail) {
+            if (!store.detail(b->id, no)) {
+                return admin_error(404, "not_found", "batch " + out_batch_no + " has no detail " + no);
+            }
+        }
+        settle_batch(ctx(), c, cfg ? cfg->find(b->mchid) : nullptr, *b, result, fail, fail_reason, close_reason, now);
+        return batch_summary(store, *b);
+    });
+}
+
+Json Api::admin_list_batches(const std::string& mchid, int limit) {
+    auto cfg = orders_.config();
+    const long long now = ctx().clock().now_unix_ms();
+    return ctx().db().write([&](state::Conn& c) {
+        settle_due_batches(ctx(), c, cfg.get(), now);
+        Json out = Json::array();
+        for (const auto& b : Store::list_batches(c, mchid, limit)) {
+            Store store(c, b.mchid);
+            Json j = batch_summary(store, b);
+            j["notify_url"] = b.notify_url;
+            out.push_back(j);
+        }
+        return Json{{"transfer_batches", out}};
+    });
+}
+
 }  // namespace mpemu::wechatpay

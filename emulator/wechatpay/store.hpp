@@ -83,6 +83,40 @@ struct TransferRow {
     long long updated_ms = 0;
 };
 
+// A transfer batch (商家转账到零钱, /v3/transfer/batches) and its details.
+struct TransferBatchRow {
+    long long id = 0;
+    std::string mchid;
+    std::string out_batch_no;
+    std::string batch_id;
+    std::string appid;
+    std::string batch_name;
+    std::string batch_remark;
+    long long total_amount = 0;
+    long long total_num = 0;
+    std::string transfer_scene_id;
+    std::string notify_url;
+    std::string params;
+    std::string state = "PROCESSING";  // ACCEPTED | PROCESSING | FINISHED | CLOSED
+    std::string close_reason;
+    long long created_ms = 0;
+    long long updated_ms = 0;
+};
+struct TransferDetailRow {
+    long long id = 0;
+    long long batch_row = 0;
+    std::string out_detail_no;
+    std::string detail_id;
+    long long transfer_amount = 0;
+    std::string transfer_remark;
+    std::string openid;
+    std::string user_name;
+    std::string state = "PROCESSING";  // INIT | WAIT_PAY | PROCESSING | SUCCESS | FAIL
+    std::string fail_reason;
+    long long created_ms = 0;
+    long long updated_ms = 0;
+};
+
 // A payment code (付款码) minted by the admin API for a fixture user: single use, valid one minute.
 struct PaymentCodeRow {
     std::string auth_code;  // 18 digits, 10-15 prefix
@@ -147,6 +181,25 @@ public:
     static std::vector<TransferRow> transfers_numbered(state::Conn& c, const std::string& out_bill_no);
     // WAIT_USER_CONFIRM bills created before `before_ms` (the user never confirmed).
     static std::vector<TransferRow> unconfirmed_transfers(state::Conn& c, long long before_ms);
+
+    // Transfer batches of this merchant and their details.
+    std::optional<TransferBatchRow> batch(const std::string& out_batch_no);
+    std::optional<TransferBatchRow> batch_by_id(const std::string& batch_id);
+    long long insert_batch(const TransferBatchRow& b);
+    void save_batch(const TransferBatchRow& b);  // state, close_reason, updated_ms
+    // Details of a batch (by row id) in creation order; empty status matches all.
+    std::vector<TransferDetailRow> details(long long batch_row, const std::string& status, long long offset,
+                                           long long limit);
+    std::optional<TransferDetailRow> detail(long long batch_row, const std::string& out_detail_no);
+    std::optional<TransferDetailRow> detail_by_id(long long batch_row, const std::string& detail_id);
+    void insert_detail(const TransferDetailRow& d);
+    void save_detail(const TransferDetailRow& d);  // state, fail_reason, updated_ms
+    // Sum of this merchant's batch details that hold money (not FAIL).
+    long long held_batch_details();
+    // Any merchant: PROCESSING batches created before `before_ms`; admin list; batches with this number.
+    static std::vector<TransferBatchRow> due_batches(state::Conn& c, long long before_ms);
+    static std::vector<TransferBatchRow> list_batches(state::Conn& c, const std::string& mchid, int limit);
+    static std::vector<TransferBatchRow> batches_numbered(state::Conn& c, const std::string& out_batch_no);
 
     // Payment codes (any merchant).
     static void insert_payment_code(state::Conn& c, const PaymentCodeRow& r);

@@ -178,3 +178,129 @@ TEST_CASE("wechatpay transfer bills: field rules, unknown bills, admin input", "
     CHECK(emu.post("/__admin/wechatpay/transfer-bills/NOSUCH1/result", "{}").status == 404);
     CHECK(emu.post("/__admin/wechatpay/transfer-bills/TB0201/result", R"({"result":"MAYBE"})").status == 400);
 }
+
+// ---- transfer batches (/v3/transfer/batches) ----
+
+namespace {
+
+Json batch(const std::string& out_batch_no, std::vector<std::pair<std::string, long long>> details,
+           const std::string& notify_url = "http://127.0.0.1:9/batch-notify") {
+    Json list = Json::array();
+    long long total = 0;
+    for (const auto& [no, amount] : details) {
+        list.push_back({{"out_detail_no", no},
+                        {"transfer_amount", amount},
+                        {"transfer_remark", "2030年1月深圳分部报销单"},
+                        {"openid", kOpenid}});
+        total += amount;
+    }
+    Json b = {{"appid", kAppid},
+              {"out_batch_no", out_batch_no},
+              {"batch_name", "2030年1月深圳分部报销单"},
+              {"batch_remark", "2030年1月深圳分部报销单"},
+              {"total_amount", total},
+              {"total_num", details.size()},
+              {"transfer_detail_list", list}};
+    if (!notify_url.empty()) b["notify_url"] = notify_url;
+    return b;
+}
+
+}  // namespace
+
+TEST_CASE("wechatpay transfer batches: accepted, finished a minute later, queries and details",
+          "[wechatpay][transfer]") {
+    EmulatorProcess emu;
+    Session s(emu, cert_merchant());
+    emu.admin("POST", "/__admin/clock", {{"now", "2030-01-01T12:00:00+08:00"}, {"freeze", true}});
+    auto r = s.send("POST", "/v3/transfer/batches",
+                    core::dump(batch("BATCH0001", {{"DETAIL0001", 100}, {"DETAIL0002", 250}})));
+    REQUIRE(r.status == 200);
+    CHECK(verified(r, s.k));
+    auto b = body_of(r);
+    CHECK(b["batch_status"] == "ACCEPTED");
+    CHECK(b["out_batch_no"] == "BATCH0001");
+    std::string batch_id = b["batch_id"];
+    CHECK(batch_id.size() == 38);
+
+    auto q = s.send("GET", "/v3/transfer/batches/out-batch-no/BATCH0001?need_query_detail=true&detail_status=ALL");
+    REQUIRE(q.status == 200);
+    auto qb = body_of(q);
+    CHECK(qb["transfer_batch"]["batch_status"] == "PROCESSING");
+    CHECK(qb["transfer_batch"]["total_amount"] == 350);
+    CHECK(qb["transfer_batch"]["success_num"] == 0);
+    REQUIRE(qb["transfer_detail_list"].size() == 2);
+    std::string detail_id = qb["transfer_detail_list"][0]["detail_id"];
+
+    emu.admin("POST", "/__admin/clock", {{"advance", "61s"}});
+    auto done = body_of(s.send("GET", "/v3/transfer/batches/batch-id/" + batch_id + "?need_query_detail=false"));
+    CHECK(done["transfer_batch"]["batch_status"] == "FINISHED");
+    CHECK(done["transfer_batch"]["success_num"] == 2);
+    CHECK(done["transfer_batch"]["success_amount"] == 350);
+    CHECK_FALSE(done.contains("transfer_detail_list"));
+    auto d = body_of(s.send("GET", "/v3/transfer/batches/batch-id/" + batch_id + "/details/detail-id/" + detail_id));
+    CHECK(d["detail_status"] == "SUCCESS");
+    CHECK(d["out_detail_no"] == "DETAIL0001");
+    CHECK(d["openid"] == kOpenid);
+    auto d2 = body_of(s.send("GET", "/v3/transfer/batches/out-batch-no/BATCH0001/details/out-detail-no/DETAIL0002"));
+    CHECK(d2["transfer_amount"] == 250);
+    auto n = emu.admin("GET", "/__admin/notifications?channel=wechatpay.v3")["notifications"];
+    REQUIRE(n.size() == 1);
+    CHECK(n[0]["event"] == "MCHTRANSFER.BATCH.FINISHED");
+
+    // Re-entry: the same body answers the batch; another body is refused.
+    auto again = s.send("POST", "/v3/transfer/batches",
+                        core::dump(batch("BATCH0001", {{"DETAIL0001", 100}, {"DETAIL0002", 250}})));
+    CHECK(body_of(again)["batch_id"] == batch_id);
+    CHECK(body_of(s.send("POST", "/v3/transfer/batches",
+                         core::dump(batch("BATCH0001", {{"DETAIL0001", 101}}))))["code"] == "INVALID_REQUEST");
+}
+
+TEST_CASE("wechatpay transfer batches: admin result with failures, close, bad input", "[wechatpay][transfer]") {
+    EmulatorProcess emu;
+    Session s(emu, cert_merchant());
+    REQUIRE(s.send("POST", "/v3/transfer/batches",
+                   core::dump(batch("BATCH0101", {{"DETAIL0101", 100}, {"DETAIL0102", 200}})))
+                .status == 200);
+    auto res = emu.admin("POST", "/__admin/wechatpay/transfer-batches/BATCH0101/result",
+                         {{"result", "FINISHED"}, {"fail", {"DETAIL0102"}}, {"fail_reason", "ACCOUNT_FROZEN"}});
+    CHECK(res["batch_status"] == "FINISHED");
+    CHECK(res["success_num"] == 1);
+    CHECK(res["fail_num"] == 1);
+    CHECK(res["fail_amount"] == 200);
+    auto d = body_of(s.send("GET", "/v3/transfer/batches/out-batch-no/BATCH0101/details/out-detail-no/DETAIL0102"));
+    CHECK(d["detail_status"] == "FAIL");
+    CHECK(d["fail_reason"] == "ACCOUNT_FROZEN");
+    CHECK(emu.post("/__admin/wechatpay/transfer-batches/BATCH0101/result", R"({"result":"CLOSED"})").status == 409);
+
+    REQUIRE(s.send("POST", "/v3/transfer/batches", core::dump(batch("BATCH0102", {{"DETAIL0201", 100}}))).status ==
+            200);
+    CHECK(emu.post("/__admin/wechatpay/transfer-batches/BATCH0102/result", R"({"fail":["NOPE00001"]})").status == 404);
+    auto closed = emu.admin("POST", "/__admin/wechatpay/transfer-batches/BATCH0102/result", {{"result", "CLOSED"}});
+    CHECK(closed["batch_status"] == "CLOSED");
+    CHECK(closed["close_reason"] == "OVERDUE_CLOSE");
+    auto n = emu.admin("GET", "/__admin/notifications?channel=wechatpay.v3")["notifications"];
+    CHECK(n.size() == 2);
+
+    auto send = [&](const Json& b) { return s.send("POST", "/v3/transfer/batches", core::dump(b)); };
+    Json b = batch("BATCH0103", {{"DETAIL0301", 100}});
+    b["total_amount"] = 99;
+    CHECK(body_of(send(b))["detail"]["field"] == "/total_amount");
+    b = batch("BATCH0103", {{"DETAIL0301", 100}});
+    b["total_num"] = 2;
+    CHECK(body_of(send(b))["detail"]["field"] == "/total_num");
+    b = batch("BATCH0103", {{"DETAIL0301", 100}, {"DETAIL0301", 100}});
+    CHECK(body_of(send(b))["detail"]["field"] == "/transfer_detail_list/1/out_detail_no");
+    b = batch("BATCH0103", {{"DETAIL0301", 200000}});
+    CHECK(body_of(send(b))["detail"]["field"] == "/transfer_detail_list/0/user_name");
+    b = batch("BATCH0103", {{"DETAIL0301", 100}});
+    b.erase("batch_name");
+    CHECK(body_of(send(b))["code"] == "PARAM_ERROR");
+    b = batch("B_0103", {{"DETAIL0301", 100}});
+    CHECK(body_of(send(b))["detail"]["field"] == "/out_batch_no");
+    CHECK(s.send("GET", "/v3/transfer/batches/out-batch-no/BATCH0103?need_query_detail=false").status == 404);
+    CHECK(body_of(s.send("GET", "/v3/transfer/batches/out-batch-no/BATCH0101"))["code"] == "PARAM_ERROR");
+    CHECK(
+        body_of(s.send("GET", "/v3/transfer/batches/out-batch-no/BATCH0101?need_query_detail=true&limit=0"))["code"] ==
+        "PARAM_ERROR");
+    CHECK(emu.admin("GET", "/__admin/wechatpay/transfer-batches")["transfer_batches"].size() == 2);
+}
