@@ -16,8 +16,8 @@ using core::OrderedJson;
 
 namespace {
 
-constexpr long long kConfirmWindowMs = 24 * 60 * kMinute;  // unconfirmed bills are cancelled after 24 h
-constexpr long long kUserNameRequiredFen = 200000;         // 2000 yuan
+constexpr long long kConfirmWindowMs = kDay;        // unconfirmed bills are cancelled after 24 h
+constexpr long long kUserNameRequiredFen = 200000;  // 2000 yuan
 
 std::string rfc3339(long long ms) {
     return core::format_rfc3339(core::from_unix_ms(ms));
@@ -654,7 +654,10 @@ Outcome<Json> Api::admin_batch_result(const std::string& out_batch_no, const Jso
         Store store(c, b->mchid);
         for (const auto& no : fail) {
             if (!store.detail(b->id, no)) {
-                return admin_error(404, "not_found", "batch " + out_batch_no + " has no detail " + no);
+                std::string msg = "batch " + out_batch_no;
+                msg += " has no detail ";
+                msg += no;
+                return admin_error(404, "not_found", std::move(msg));
             }
         }
         settle_batch(ctx(), c, cfg ? cfg->find(b->mchid) : nullptr, *b, result, fail, fail_reason, close_reason, now);

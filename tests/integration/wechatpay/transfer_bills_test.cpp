@@ -183,7 +183,7 @@ TEST_CASE("wechatpay transfer bills: field rules, unknown bills, admin input", "
 
 namespace {
 
-Json batch(const std::string& out_batch_no, std::vector<std::pair<std::string, long long>> details,
+Json batch(const std::string& out_batch_no, const std::vector<std::pair<std::string, long long>>& details,
            const std::string& notify_url = "http://127.0.0.1:9/batch-notify") {
     Json list = Json::array();
     long long total = 0;
