@@ -206,7 +206,7 @@ Response h5_page(Api& api, const Request& req, bool post) {
     page.total = o.total;
     page.state = o.state;
     page.notice = out->notice;
-    page.actions = !post && out->notice.empty();
+    page.actions = out->payable;
     page.form_target = req.target;
     page.back_url = back;
     return html_reply(200, protocol::render_h5_page(page));

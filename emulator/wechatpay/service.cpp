@@ -593,12 +593,14 @@ Outcome<H5Cashier> Api::h5_cashier(const std::string& prepay_id, const std::stri
             // Viewing: the link itself lasts 5 minutes; a settled order shows its state without buttons.
             if (open && now - o->prepay_ms > kH5LinkValidMs) return errors::h5_link_expired();
             if (!open) out.notice = errors::h5_not_payable(o->state).message;
+            out.payable = open;
             return out;
         }
         if (!open) return errors::h5_not_payable(o->state);
         if (now - o->prepay_ms >= kPrepayValidMs) return errors::h5_link_expired();
         if (action == "cancel") {
             out.notice = "已取消支付";
+            out.payable = true;  // the user may change their mind on the same page
             return out;
         }
         record_result(c, *m, *o, action == "pay" ? "SUCCESS" : "PAYERROR", {}, {}, now);

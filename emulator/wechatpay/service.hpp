@@ -21,6 +21,7 @@ struct H5Cashier {
     OrderRow order;
     std::string merchant_name;
     std::string notice;
+    bool payable = false;  // the order can still be paid from this page (Pay / Cancel / Fail shown)
 };
 
 class Api {

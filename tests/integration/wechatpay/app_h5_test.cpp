@@ -248,6 +248,7 @@ TEST_CASE("wechatpay: h5 cashier: cancel, fail, altered links, bad input, expiry
     auto c2 = press(emu, t, "cancel");
     CHECK(c2.status == 200);
     CHECK(c2.body.find("已取消支付") != std::string::npos);
+    CHECK(c2.body.find("value=\"pay\"") != std::string::npos);  // still payable from the same page
     CHECK(body_of(s.query("H5_0000003"))["trade_state"] == "NOTPAY");
 
     // Refused: missing or unknown action, a redirect_url that is not http(s), altered or unknown links.
