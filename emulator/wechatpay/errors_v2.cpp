@@ -50,7 +50,9 @@ Failure system_error_protocol(std::string log) {
 constexpr std::pair<const char*, const char*> kKnown[] = {
     {"/pay/downloadfundflow", "下载资金账单 (wechatpay.v2.downloadfundflow)"},
     {"/pay/batchquerycomment", "拉取订单评价数据 (wechatpay.v2.batchquerycomment)"},
-    {"/mmpaymkttransfers/", "企业付款/红包 (wechatpay.v2.transfers)"},
+    {"/mmpaymkttransfers/send", "现金红包 (wechatpay.v2.redpack)"},
+    {"/mmpaymkttransfers/gethbinfo", "查询红包记录 (wechatpay.v2.redpack)"},
+    {"/mmpaysptrans/", "企业付款到银行卡 (wechatpay.v2.pay_bank)"},
     {"/payitil/report", "交易保障 (wechatpay.v2.report)"},
 };
 
@@ -103,6 +105,21 @@ Failure trade_error(std::string text) {
 }
 Failure reverse_expire() {
     return business("REVERSE_EXPIRE", "订单无法撤销，订单有7天的撤销有效期，过期将不能撤销");
+}
+Failure transfer_amount_limit() {
+    return business("AMOUNT_LIMIT", "金额超限");
+}
+Failure transfer_name_required() {
+    return business("PARAM_ERROR", "收款用户姓名必填");
+}
+Failure transfer_fatal_error() {
+    return business("FATAL_ERROR", "已存在该单处理中或已处理，并且两次请求参数不一致");
+}
+Failure transfer_not_enough() {
+    return business("NOTENOUGH", "余额不足");
+}
+Failure transfer_not_found() {
+    return business("NOT_FOUND", "指定单号数据不存在");
 }
 Failure order_closed() {
     return business("ORDERCLOSED", "订单已关闭");

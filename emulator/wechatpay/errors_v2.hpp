@@ -66,7 +66,14 @@ Failure user_paying();                  // USERPAYING 需要用户输入支付�
 Failure out_trade_no_used_micropay();   // OUT_TRADE_NO_USED 商户订单号重复
 Failure order_reversed();               // ORDERREVERSED 订单已撤销
 Failure trade_error(std::string text);  // TRADE_ERROR <text>
-Failure reverse_expire();  // REVERSE_EXPIRE 订单无法撤销，订单有7天的撤销有效期，过期将不能撤销
+Failure reverse_expire();
+// 企业付款到零钱 (/mmpaymkttransfers/promotion/transfers, gettransferinfo)
+Failure transfer_amount_limit();   // AMOUNT_LIMIT 金额超限 (below 30 fen)
+Failure transfer_name_required();  // PARAM_ERROR 收款用户姓名必填 (FORCE_CHECK without re_user_name)
+Failure transfer_fatal_error();  // FATAL_ERROR 已存在该单处理中或已处理，并且两次请求参数不一致
+Failure transfer_not_enough();   // NOTENOUGH 余额不足
+Failure transfer_not_found();    // NOT_FOUND 指定单号数据不存在  // REVERSE_EXPIRE
+                                 // 订单无法撤销，订单有7天的撤销有效期，过期将不能撤销
 
 // ---- downloadbill (§10): unsigned return_msg + error_code ----
 Failure bill_invalid(const std::string& field);  // invalid <field> / 20001

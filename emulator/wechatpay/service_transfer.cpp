@@ -189,7 +189,7 @@ Outcome<Json> Api::query_transfer(const Merchant& m, const std::string& by, cons
         Store store(c, m.mchid);
         return by == "out-bill-no" ? store.transfer(key) : store.transfer_by_bill_no(key);
     });
-    if (!row) return errors::transfer_not_found();
+    if (!row || row->params.rfind("v2|", 0) == 0) return errors::transfer_not_found();  // v2 企业付款 rows
     return bill_json(*row);
 }
 
@@ -203,7 +203,7 @@ Outcome<Json> Api::cancel_transfer(const Merchant& m, const std::string& out_bil
         cancel_unconfirmed(ctx(), c, cfg.get(), now);
         Store store(c, m.mchid);
         auto t = store.transfer(out_bill_no);
-        if (!t) return errors::transfer_not_found();
+        if (!t || t->params.rfind("v2|", 0) == 0) return errors::transfer_not_found();
         if (t->state != "CANCELLED") {
             if (t->state != "WAIT_USER_CONFIRM" && t->state != "ACCEPTED")
                 return errors::transfer_state_error(t->state);

@@ -405,6 +405,102 @@ Answer ApiV2::reverse(const Call& call) {
     });
 }
 
+// ---- 企业付款到零钱 (promotion/transfers, gettransferinfo) -----------------------------------------
+
+namespace {
+
+constexpr long long kMinTransferFen = 30;  // 0.30 yuan
+
+std::string beijing_time(long long ms) {
+    // "2015-05-19 15:26:59" in Beijing time, as these replies show it.
+    std::string t = core::format_rfc3339(core::from_unix_ms(ms));
+    return t.substr(0, 10) + " " + t.substr(11, 8);
+}
+
+}  // namespace
+
+Answer ApiV2::transfer(const Call& call) {
+    const Params& p = call.params;
+    const Merchant& m = *call.merchant;
+    if (auto f = check_lengths(p, {{"device_info", 32},
+                                   {"partner_trade_no", 32},
+                                   {"openid", 128},
+                                   {"re_user_name", 64},
+                                   {"desc", 100},
+                                   {"spbill_create_ip", 32}})) {
+        return *f;
+    }
+    long long amount = 0;
+    const std::string* v = nullptr;
+    if ((v = p.get("partner_trade_no")) && !only_chars(*v, "")) return fail::format("partner_trade_no");
+    if ((v = p.get("amount")) && !parse_fen(*v, &amount)) return fail::format("amount");
+    if ((v = p.get("check_name")) && *v != "NO_CHECK" && *v != "FORCE_CHECK") return fail::format("check_name");
+    if (auto f = check_required(p, {"partner_trade_no", "openid", "check_name", "amount", "desc"})) return *f;
+    if (*p.get("check_name") == "FORCE_CHECK" && !p.has("re_user_name")) return fail::transfer_name_required();
+    if (amount < kMinTransferFen) return fail::transfer_amount_limit();
+    Params canonical = p;
+    canonical.erase("nonce_str");
+    canonical.erase("sign_type");
+    const std::string params = "v2|" + v2::string_to_sign(canonical, "");
+    const long long now = ctx().clock().now_unix_ms();
+    return ctx().db().write([&](state::Conn& c) -> Answer {
+        Store store(c, m.mchid);
+        auto reply = [](const TransferRow& t) -> Answer {
+            return Params{{"partner_trade_no", t.out_bill_no},
+                          {"payment_no", t.transfer_bill_no},
+                          {"payment_time", beijing_time(t.created_ms)}};
+        };
+        const std::string no = *p.get("partner_trade_no");
+        if (auto e = store.transfer(no)) {
+            if (e->params != params) return fail::transfer_fatal_error();
+            return reply(*e);  // the same request again: the same payment
+        }
+        if (m.balance >= 0 &&
+            store.held_transfers() + store.held_batch_details() + store.held_refunds() + amount > m.balance) {
+            return fail::transfer_not_enough();
+        }
+        TransferRow t;
+        t.out_bill_no = no;
+        t.transfer_bill_no = "10100" + ctx().ids().digits(5) +
+                             core::format_compact(core::from_unix_ms(now)).substr(0, 8) + ctx().ids().digits(10);
+        t.appid = p.get_or("mch_appid");
+        t.openid = *p.get("openid");
+        t.transfer_amount = amount;
+        t.transfer_remark = *p.get("desc");
+        t.user_name = p.get_or("re_user_name");
+        t.params = params;
+        Json extra = {{"api", "v2"}, {"check_name", *p.get("check_name")}};
+        if (p.has("device_info")) extra["device_info"] = *p.get("device_info");
+        t.extra = core::dump(extra);
+        t.state = "SUCCESS";
+        t.created_ms = now;
+        t.updated_ms = now;
+        t.id = store.insert_transfer(t);
+        return reply(t);
+    });
+}
+
+Answer ApiV2::transfer_info(const Call& call) {
+    const Params& p = call.params;
+    if (auto f = check_lengths(p, {{"partner_trade_no", 32}})) return *f;
+    if (auto f = check_required(p, {"partner_trade_no"})) return *f;
+    auto t = ctx().db().read(
+        [&](state::Conn& c) { return Store(c, call.merchant->mchid).transfer(*p.get("partner_trade_no")); });
+    if (!t || t->params.rfind("v2|", 0) != 0) return fail::transfer_not_found();
+    Params out{{"partner_trade_no", t->out_bill_no},
+               {"detail_id", t->transfer_bill_no},
+               {"status", t->state == "SUCCESS" ? "SUCCESS"
+                          : t->state == "FAIL"  ? "FAILED"
+                                                : "PROCESSING"},
+               {"openid", t->openid},
+               {"transfer_name", t->user_name},
+               {"payment_amount", std::to_string(t->transfer_amount)},
+               {"transfer_time", beijing_time(t->created_ms)},
+               {"payment_time", beijing_time(t->updated_ms)},
+               {"desc", t->transfer_remark}};
+    return out;
+}
+
 // ---- refund (§8) / refundquery (§9) --------------------------------------------------------------
 
 Answer ApiV2::refund(const Call& call) {

@@ -49,6 +49,10 @@ public:
     // 撤销订单: an unpaid or failed payment-code order is closed (REVOKED); a paid one is refunded in
     // full and REVOKED. Within 7 days of the order.
     v2::Answer reverse(const v2::Call& call);
+    // 企业付款到零钱: pays at once (SUCCESS, payment_no); kept as a transfer bill whose params start "v2|".
+    // The reply is unsigned and names the merchant mch_appid / mchid (the routes render it).
+    v2::Answer transfer(const v2::Call& call);
+    v2::Answer transfer_info(const v2::Call& call);
     // The text bill; a Failure's message/code are the return_msg/error_code of the unsigned FAIL (§10).
     v2::Outcome<std::string> download_bill(const v2::Call& call);
 
