@@ -3,7 +3,9 @@
 // emulator, and a payment notification received on a loopback listener, verified and decrypted with
 // the SDK's own Rsa / AesGcm helpers. APP: the app's parameter set signed as the SDK's README signs
 // (Rsa.sign over Formatter.joinedByLineFeed) and checked by the emulator's admin pay; H5: h5_url, the
-// emulator's cashier page, Pay with the merchant's redirect_url, then query and notification.
+// emulator's cashier page, Pay with the merchant's redirect_url, then query and notification. Payouts:
+// a transfer bill (create, user confirmation through the admin call, query) and a transfer batch, with
+// every reply verified by the SDK.
 import assert from 'node:assert/strict';
 import { startEmulator, startListener, runChecks, requirePkg } from '../common/emulator.mjs';
 import { merchantKeys, APPID, OPENID, assertCanonical } from './common.mjs';
@@ -179,6 +181,39 @@ const ok = await runChecks([
     assert.equal(q.data.trade_type, 'MWEB');
     const n = await listener.waitFor((x) => x.url === '/h5');
     assert.equal(JSON.parse(n.body).event_type, 'TRANSACTION.SUCCESS');
+  }],
+  ['transfer bill: create, the user confirms, query (replies verified by the SDK)', async () => {
+    const billNo = `TB${run}`;
+    const r = await wxpay.v3['fund-app']['mch-transfer']['transfer-bills'].post({
+      appid: APPID, out_bill_no: billNo, transfer_scene_id: '1000', openid: OPENID, transfer_amount: 100,
+      transfer_remark: '新会员开通有礼', notify_url: `${listener.url}/transfer`,
+      transfer_scene_report_infos: [{ info_type: '活动名称', info_content: '新会员有礼' }, { info_type: '奖励说明', info_content: '注册会员抽奖一等奖' }],
+    });
+    assert.equal(r.data.state, 'WAIT_USER_CONFIRM');
+    const done = await emu.admin('POST', `/__admin/wechatpay/transfer-bills/${billNo}/result`, { result: 'SUCCESS', package_info: r.data.package_info });
+    assert.equal(done.state, 'SUCCESS');
+    const q = await wxpay.v3['fund-app']['mch-transfer']['transfer-bills']['out-bill-no']['{out_bill_no}'].get({ out_bill_no: billNo });
+    assert.equal(q.data.state, 'SUCCESS');
+    assert.equal(q.data.transfer_bill_no, r.data.transfer_bill_no);
+    const n = await listener.waitFor((x) => x.url === '/transfer');
+    const env = JSON.parse(n.body);
+    assert.equal(env.event_type, 'MCHTRANSFER.BILL.FINISHED');
+    const plain = JSON.parse(Aes.AesGcm.decrypt(env.resource.ciphertext, k.apiv3Key, env.resource.nonce, env.resource.associated_data));
+    assert.equal(plain.out_bill_no, billNo);
+  }],
+  ['transfer batch: create and query with details', async () => {
+    const batchNo = `BATCH${run}`;
+    const r = await wxpay.v3.transfer.batches.post({
+      appid: APPID, out_batch_no: batchNo, batch_name: '报销', batch_remark: '一月报销', total_amount: 300, total_num: 2,
+      transfer_detail_list: [
+        { out_detail_no: `${batchNo}D1`, transfer_amount: 100, transfer_remark: '一月报销', openid: OPENID },
+        { out_detail_no: `${batchNo}D2`, transfer_amount: 200, transfer_remark: '一月报销', openid: OPENID },
+      ],
+    });
+    assert.equal(r.data.batch_status, 'ACCEPTED');
+    const q = await wxpay.v3.transfer.batches['out-batch-no']['{out_batch_no}'].get({ out_batch_no: batchNo, params: { need_query_detail: true } });
+    assert.equal(q.data.transfer_batch.total_num, 2);
+    assert.equal(q.data.transfer_detail_list.length, 2);
   }],
 ]);
 await listener.close();
