@@ -51,7 +51,19 @@ const std::vector<AdminOperation>& catalog() {
          "shipping, reminder and confirm-receipt events (?appid=)"},
         {"wechatpay.transactions.list", "GET", "/__admin/wechatpay/transactions", "WeChat Pay orders"},
         {"wechatpay.transactions.pay", "POST", "/__admin/wechatpay/transactions/{out_trade_no}/pay",
-         "the user pays: {\"result\":\"SUCCESS\"|\"PAYERROR\"|\"USERPAYING\", mchid?, request_payment?}"},
+         "the user pays: {\"result\":\"SUCCESS\"|\"PAYERROR\"|\"USERPAYING\", mchid?, request_payment? (JSAPI), "
+         "app_payment? (APP)}"},
+        {"wechatpay.payment_codes.create", "POST", "/__admin/wechatpay/payment-codes",
+         "{openid, mchid?, result?: SUCCESS|USERPAYING|NOTENOUGH} -> {auth_code}: a user's payment code (付款码)"},
+        {"wechatpay.transfer_bills.list", "GET", "/__admin/wechatpay/transfer-bills", "WeChat Pay transfer bills"},
+        {"wechatpay.transfer_bills.result", "POST", "/__admin/wechatpay/transfer-bills/{out_bill_no}/result",
+         "the user acts on a transfer: {\"result\":\"SUCCESS\"|\"TRANSFERING\"|\"FAIL\"|\"REJECT\", mchid?, "
+         "fail_reason?, package_info?}"},
+        {"wechatpay.transfer_batches.list", "GET", "/__admin/wechatpay/transfer-batches",
+         "WeChat Pay transfer batches (商家转账到零钱)"},
+        {"wechatpay.transfer_batches.result", "POST", "/__admin/wechatpay/transfer-batches/{out_batch_no}/result",
+         "settle a PROCESSING batch: {\"result\":\"FINISHED\"|\"CLOSED\", fail?: [out_detail_no], fail_reason?, "
+         "close_reason?, mchid?}"},
         {"wechatpay.refunds.list", "GET", "/__admin/wechatpay/refunds", "WeChat Pay refunds"},
         {"wechatpay.refunds.outcome", "POST", "/__admin/wechatpay/refunds/{out_refund_no}/outcome",
          "force a refund's result: {\"status\":\"SUCCESS\"|\"ABNORMAL\"|\"CLOSED\", mchid?}"},

@@ -28,8 +28,6 @@ struct Named {
 };
 // Well-known production operations that mpemu does not emulate, named in the refusal.
 constexpr Named kKnown[] = {
-    {"/v3/pay/transactions/app", "APP下单 (wechatpay.transactions.app)"},
-    {"/v3/pay/transactions/h5", "H5下单 (wechatpay.transactions.h5)"},
     {"/v3/pay/partner/", "服务商模式支付 (wechatpay.partner)"},
     {"/v3/pay/combine-transactions", "合单支付 (wechatpay.combine_transactions)"},
     {"/v3/refund/domestic/abnormal-refunds", "发起异常退款 (wechatpay.refunds.abnormal)"},
@@ -39,8 +37,6 @@ constexpr Named kKnown[] = {
     {"/v3/profitsharing/", "分账 (wechatpay.profitsharing)"},
     {"/v3/marketing/", "营销 (wechatpay.marketing)"},
     {"/v3/merchant/media/", "图片/视频上传 (wechatpay.media.upload)"},
-    {"/v3/transfer/batches", "商家转账到零钱 (wechatpay.transfer.batches)"},
-    {"/v3/fund-app/mch-transfer/", "商家转账 (wechatpay.transfer.bills)"},
     {"/v3/merchant-service/", "消费者投诉 (wechatpay.complaints)"},
     {"/v3/payscore/", "微信支付分 (wechatpay.payscore)"},
     {"/v3/global/", "跨境支付 (wechatpay.global)"},
@@ -129,6 +125,12 @@ std::string field_label(RequestBody body, const std::string& pointer) {
         {RequestBody::kOrder, "/scene_info/payer_client_ip", "用户终端IP"},
         {RequestBody::kOrder, "/scene_info/device_id", "商户端设备号"},
         {RequestBody::kOrder, "/scene_info/store_info", "商户门店信息"},
+        {RequestBody::kOrder, "/scene_info/h5_info", "H5场景信息"},
+        {RequestBody::kOrder, "/scene_info/h5_info/type", "场景类型"},
+        {RequestBody::kOrder, "/scene_info/h5_info/app_name", "应用名称"},
+        {RequestBody::kOrder, "/scene_info/h5_info/app_url", "网站URL"},
+        {RequestBody::kOrder, "/scene_info/h5_info/bundle_id", "iOS平台BundleID"},
+        {RequestBody::kOrder, "/scene_info/h5_info/package_name", "Android平台PackageName"},
         {RequestBody::kOrder, "/scene_info/store_info/id", "门店编号"},
         {RequestBody::kOrder, "/scene_info/store_info/name", "门店名称"},
         {RequestBody::kOrder, "/scene_info/store_info/area_code", "地区编码"},
@@ -230,6 +232,11 @@ Failure refund_count_exceeded() {
 Failure not_enough() {
     return make(403, "NOT_ENOUGH", "基本账户余额不足，请充值后重新发起");
 }
+Failure no_platform_certificate() {
+    return resource_not_exists(
+        "无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥。可查看指引"
+        "https://pay.weixin.qq.com/docs/merchant/products/platform-certificate/wxp-pub-key-guide.html");
+}
 Failure system_error(const std::string& log) {
     return make(500, "SYSTEM_ERROR", "系统错误", nullptr, log);
 }
@@ -250,6 +257,48 @@ Failure not_emulated(const std::string& method, const std::string& path) {
         }
     }
     return e;
+}
+
+Failure transfer_not_found() {
+    return make(404, "NOT_FOUND", "记录不存在");
+}
+Failure transfer_scene_report_missing() {
+    return make(400, "PARAM_ERROR", "需传入转账场景报备信息,请检查");
+}
+Failure transfer_user_name_required() {
+    return param_error("/user_name", "transfer_amount >= 200000 (2000 yuan) requires user_name", "body");
+}
+Failure transfer_out_bill_no_used() {
+    return invalid_request("商户单号重复，请使用新的单号或原参数重入");
+}
+Failure transfer_state_error(const std::string& state) {
+    return make(400, "INVALID_REQUEST", "转账单当前状态不允许撤销", nullptr, "state " + state);
+}
+Failure transfer_serial_required() {
+    return param_error("Wechatpay-Serial", "user_name is encrypted: the Wechatpay-Serial header must name the key",
+                       "header");
+}
+
+Failure batch_no_used() {
+    return invalid_request("商户批次单号重复，请使用新的单号或原参数重入");
+}
+
+Failure h5_link_invalid(const std::string& log) {
+    return make(404, "not_found", "商家参数格式有误，请联系商家解决", nullptr, log);
+}
+Failure h5_link_expired() {
+    return make(410, "gone", "支付链接已失效，请返回商家页面重新发起支付", nullptr,
+                "h5_url is valid for 5 minutes after it was issued");
+}
+Failure h5_not_payable(const std::string& state) {
+    std::string text = state == "SUCCESS" || state == "REFUND" ? "该订单已支付，请勿重复支付"
+                       : state == "CLOSED"   ? "该订单已关闭，请返回商家页面重新下单"
+                       : state == "PAYERROR" ? "该订单支付失败，请返回商家页面重新下单"
+                                             : "该订单已过期，请返回商家页面重新下单";
+    return make(409, "conflict", text, nullptr, "order is " + state);
+}
+Failure h5_bad_request(const std::string& message) {
+    return make(400, "bad_request", message);
 }
 
 Failure method_not_allowed(const std::string& method, const std::string& path) {

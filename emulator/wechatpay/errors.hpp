@@ -59,9 +59,28 @@ Failure refund_period_over();      // 400 INVALID_REQUEST: paid more than a year
 Failure refund_exceeds_paid();     // 400 INVALID_REQUEST: refunds would exceed the amount paid
 Failure refund_count_exceeded();   // 400 INVALID_REQUEST: more than 50 refunds on one order
 Failure not_enough();              // 403 NOT_ENOUGH
+// 404 RESOURCE_NOT_EXISTS from /v3/certificates for a merchant that has only a WeChat Pay public key.
+Failure no_platform_certificate();
 Failure system_error(const std::string& log = {});
 // 404 NOT_FOUND, naming the production operation when the path is a well-known one.
 Failure not_emulated(const std::string& method, const std::string& path);
+// Transfer bills (商家转账).
+Failure transfer_not_found();             // 404 NOT_FOUND 记录不存在
+Failure transfer_scene_report_missing();  // 400 PARAM_ERROR 需传入转账场景报备信息,请检查 (observed)
+Failure transfer_user_name_required();    // 400 PARAM_ERROR: 2000 yuan or more needs user_name
+Failure transfer_out_bill_no_used();      // 400 INVALID_REQUEST: same out_bill_no, other parameters
+Failure transfer_state_error(const std::string& state);  // 400 INVALID_REQUEST: cannot cancel in this state
+Failure transfer_serial_required();                      // 400 PARAM_ERROR: user_name sent without Wechatpay-Serial
+
+Failure batch_no_used();  // 400 INVALID_REQUEST: same out_batch_no, other parameters
+
+// The H5 cashier page (the emulator's stand-in for the page h5_url opens; rendered as HTML with this
+// status): unknown or altered link (404), link older than 5 minutes (410), an order that cannot be paid
+// any more (409), a bad form or redirect_url (400).
+Failure h5_link_invalid(const std::string& log);
+Failure h5_link_expired();
+Failure h5_not_payable(const std::string& state);
+Failure h5_bad_request(const std::string& message);
 Failure method_not_allowed(const std::string& method, const std::string& path);
 
 }  // namespace errors

@@ -48,11 +48,11 @@ Failure system_error_protocol(std::string log) {
 
 // Well-known v2 operations that mpemu does not emulate, named in the refusal.
 constexpr std::pair<const char*, const char*> kKnown[] = {
-    {"/pay/micropay", "付款码支付 (wechatpay.v2.micropay)"},
-    {"/secapi/pay/reverse", "撤销订单 (wechatpay.v2.reverse)"},
     {"/pay/downloadfundflow", "下载资金账单 (wechatpay.v2.downloadfundflow)"},
     {"/pay/batchquerycomment", "拉取订单评价数据 (wechatpay.v2.batchquerycomment)"},
-    {"/mmpaymkttransfers/", "企业付款/红包 (wechatpay.v2.transfers)"},
+    {"/mmpaymkttransfers/send", "现金红包 (wechatpay.v2.redpack)"},
+    {"/mmpaymkttransfers/gethbinfo", "查询红包记录 (wechatpay.v2.redpack)"},
+    {"/mmpaysptrans/", "企业付款到银行卡 (wechatpay.v2.pay_bank)"},
     {"/payitil/report", "交易保障 (wechatpay.v2.report)"},
 };
 
@@ -78,6 +78,48 @@ Failure order_paid(const char* text) {
 }
 Failure order_paid_on_close() {
     return order_paid("订单已支付");
+}
+Failure auth_code_error() {
+    return business("AUTH_CODE_ERROR", "授权码参数错误");
+}
+Failure auth_code_invalid() {
+    return business("AUTH_CODE_INVALID", "请扫描微信支付授权码(以10/11/12/13/14/15为前缀的18位数字)");
+}
+Failure auth_code_expired() {
+    return business("AUTHCODEEXPIRE", "二维码已过期，请用户在微信上刷新后再试");
+}
+Failure not_enough() {
+    return business("NOTENOUGH", "余额不足");
+}
+Failure user_paying() {
+    return business("USERPAYING", "需要用户输入支付密码");
+}
+Failure out_trade_no_used_micropay() {
+    return business("OUT_TRADE_NO_USED", "商户订单号重复");
+}
+Failure order_reversed() {
+    return business("ORDERREVERSED", "订单已撤销");
+}
+Failure trade_error(std::string text) {
+    return business("TRADE_ERROR", std::move(text));
+}
+Failure reverse_expire() {
+    return business("REVERSE_EXPIRE", "订单无法撤销，订单有7天的撤销有效期，过期将不能撤销");
+}
+Failure transfer_amount_limit() {
+    return business("AMOUNT_LIMIT", "金额超限");
+}
+Failure transfer_name_required() {
+    return business("PARAM_ERROR", "收款用户姓名必填");
+}
+Failure transfer_fatal_error() {
+    return business("FATAL_ERROR", "已存在该单处理中或已处理，并且两次请求参数不一致");
+}
+Failure transfer_not_enough() {
+    return business("NOTENOUGH", "余额不足");
+}
+Failure transfer_not_found() {
+    return business("NOT_FOUND", "指定单号数据不存在");
 }
 Failure order_closed() {
     return business("ORDERCLOSED", "订单已关闭");

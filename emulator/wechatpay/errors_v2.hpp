@@ -57,6 +57,23 @@ Failure native_needs_product_id();      // PARAM_ERROR NATIVE支付必须传prod
 Failure time_expire_too_short();        // INVALID_REQUEST time_expire时间过短…
 Failure refund_exceeds_paid();          // INVALID_REQUEST 退款金额大于支付金额
 Failure refund_count_exceeded();        // INVALID_REQUEST 订单退款次数超过限制
+// micropay (付款码支付) and reverse (撤销订单)
+Failure auth_code_error();  // AUTH_CODE_ERROR 授权码参数错误 (not 18 digits)
+Failure auth_code_invalid();  // AUTH_CODE_INVALID 请扫描微信支付授权码(以10/11/12/13/14/15为前缀的18位数字)
+Failure auth_code_expired();            // AUTHCODEEXPIRE 二维码已过期，请用户在微信上刷新后再试
+Failure not_enough();                   // NOTENOUGH 余额不足
+Failure user_paying();                  // USERPAYING 需要用户输入支付密码
+Failure out_trade_no_used_micropay();   // OUT_TRADE_NO_USED 商户订单号重复
+Failure order_reversed();               // ORDERREVERSED 订单已撤销
+Failure trade_error(std::string text);  // TRADE_ERROR <text>
+Failure reverse_expire();
+// 企业付款到零钱 (/mmpaymkttransfers/promotion/transfers, gettransferinfo)
+Failure transfer_amount_limit();   // AMOUNT_LIMIT 金额超限 (below 30 fen)
+Failure transfer_name_required();  // PARAM_ERROR 收款用户姓名必填 (FORCE_CHECK without re_user_name)
+Failure transfer_fatal_error();  // FATAL_ERROR 已存在该单处理中或已处理，并且两次请求参数不一致
+Failure transfer_not_enough();   // NOTENOUGH 余额不足
+Failure transfer_not_found();    // NOT_FOUND 指定单号数据不存在  // REVERSE_EXPIRE
+                                 // 订单无法撤销，订单有7天的撤销有效期，过期将不能撤销
 
 // ---- downloadbill (§10): unsigned return_msg + error_code ----
 Failure bill_invalid(const std::string& field);  // invalid <field> / 20001

@@ -115,6 +115,33 @@ void queue_payment(emulator::ServiceContext& ctx, state::Conn& c, const Merchant
             payment_payload(o));
 }
 
+std::string transfer_payload(const TransferRow& t) {
+    OrderedJson p;
+    p["out_bill_no"] = t.out_bill_no;
+    p["transfer_bill_no"] = t.transfer_bill_no;
+    p["state"] = t.state;
+    p["mch_id"] = t.mchid;
+    p["transfer_amount"] = t.transfer_amount;
+    p["openid"] = t.openid;
+    if (t.state == "FAIL" && !t.fail_reason.empty()) p["fail_reason"] = t.fail_reason;
+    p["create_time"] = rfc3339(t.created_ms);
+    p["update_time"] = rfc3339(t.updated_ms);
+    return core::dump(p);
+}
+
+void queue_transfer(emulator::ServiceContext& ctx, state::Conn& c, const Merchant& m, const TransferRow& t) {
+    if (t.notify_url.empty()) return;
+    enqueue(ctx, c, m, "v3", "MCHTRANSFER.BILL.FINISHED", "mch_payment", t.mchid, t.out_bill_no, t.notify_url,
+            transfer_payload(t));
+}
+
+void queue_batch(emulator::ServiceContext& ctx, state::Conn& c, const Merchant& m, const TransferBatchRow& b,
+                 const std::string& plaintext) {
+    if (b.notify_url.empty()) return;
+    enqueue(ctx, c, m, "v3", "MCHTRANSFER.BATCH." + b.state, "mch_payment", b.mchid, b.out_batch_no, b.notify_url,
+            plaintext);
+}
+
 void queue_refund(emulator::ServiceContext& ctx, state::Conn& c, const Merchant* m, const RefundRow& r,
                   const OrderRow& o) {
     if (r.notify_url.empty() || !m) return;

@@ -43,6 +43,14 @@ core::Result<std::string> v3_envelope(const Merchant& m, const std::string& even
 // Queue inside the caller's write transaction (nothing when the order / refund has no notify_url, or
 // a refund's merchant is unknown). Channel: wechatpay.<api_version>.
 void queue_payment(emulator::ServiceContext& ctx, state::Conn& c, const Merchant& m, const OrderRow& o);
+// A transfer bill reached a final state (SUCCESS, FAIL, CANCELLED): MCHTRANSFER.BILL.FINISHED, when the
+// bill carried notify_url.
+void queue_transfer(emulator::ServiceContext& ctx, state::Conn& c, const Merchant& m, const TransferRow& t);
+std::string transfer_payload(const TransferRow& t);
+// A transfer batch reached FINISHED or CLOSED: MCHTRANSFER.BATCH.FINISHED / .CLOSED with `plaintext`
+// (the batch summary the caller computed), when the batch carried notify_url.
+void queue_batch(emulator::ServiceContext& ctx, state::Conn& c, const Merchant& m, const TransferBatchRow& b,
+                 const std::string& plaintext);
 void queue_refund(emulator::ServiceContext& ctx, state::Conn& c, const Merchant* m, const RefundRow& r,
                   const OrderRow& o);
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
 #include "core/time_format.hpp"
 #include "emulator/wechatpay/errors_v2.hpp"
 #include "emulator/wechatpay/notify.hpp"
@@ -149,6 +150,46 @@ std::optional<std::string> Orders::request_payment_error(const OrderRow& o, cons
     std::string msg = protocol::pay_sign_message(o.appid, s("timeStamp"), s("nonceStr"), s("package"));
     if (!protocol::verify(m.merchant_public_key, msg, s("paySign"))) {
         return "paySign does not verify with the merchant's key";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> Orders::app_payment_error(const OrderRow& o, const Merchant& m, const Json& ap) const {
+    auto s = [&](const char* k) {
+        return ap.contains(k) && ap[k].is_string() ? ap[k].get<std::string>() : std::string();
+    };
+    // The WeChat SDK takes every value as a string; a number (timestamp) is a client-side mistake.
+    for (const char* k : {"appid", "partnerid", "prepayid", "package", "noncestr", "timestamp", "sign"}) {
+        if (!ap.contains(k) || !ap[k].is_string() || ap[k].get<std::string>().empty()) {
+            return std::string("app_payment.") + k + " is required (a non-empty string)";
+        }
+    }
+    if (s("appid") != o.appid) return "app_payment.appid is not the order's appid";
+    if (s("partnerid") != o.mchid) return "app_payment.partnerid is not the order's mchid";
+    if (s("package") != "Sign=WXPay") return "app_payment.package must be Sign=WXPay";
+    if (s("noncestr").size() > 32) return "app_payment.noncestr is longer than 32 characters";
+    const std::string ts = s("timestamp");
+    if (ts.size() != 10 || ts.find_first_not_of("0123456789") != std::string::npos) {
+        return "app_payment.timestamp must be 10 digits (seconds, not milliseconds)";
+    }
+    if (o.api_version == "v2") {
+        v2::SignType type = v2::SignType::kMd5;
+        Json extra = core::parse_json(o.extra).value_or(Json::object());
+        if (extra.contains("sign_type") && extra["sign_type"].is_string()) {
+            v2::parse_sign_type(extra["sign_type"].get<std::string>(), &type);
+        }
+        v2::Params p{{"appid", s("appid")},         {"noncestr", s("noncestr")}, {"package", s("package")},
+                     {"partnerid", s("partnerid")}, {"prepayid", s("prepayid")}, {"timestamp", ts}};
+        if (!core::iequals(s("sign"), v2::sign(p, m.api_v2_key, type))) {
+            return "app_payment.sign does not match (API v2 key, " + std::string(v2::sign_type_name(type)) +
+                   " over appid, noncestr, package, partnerid, prepayid, timestamp)";
+        }
+        return std::nullopt;
+    }
+    std::string msg = protocol::app_pay_sign_message(s("appid"), ts, s("noncestr"), s("prepayid"));
+    if (!protocol::verify(m.merchant_public_key, msg, s("sign"))) {
+        return "app_payment.sign does not verify with the merchant's key (SHA256withRSA over "
+               "appid\\ntimestamp\\nnoncestr\\nprepayid\\n)";
     }
     return std::nullopt;
 }

@@ -17,7 +17,9 @@ namespace mpemu::wechatpay {
 inline constexpr long long kMinute = 60 * 1000;
 inline constexpr long long kDay = 24 * 60 * kMinute;
 inline constexpr long long kPrepayValidMs = 2 * 60 * kMinute;
+inline constexpr long long kH5LinkValidMs = 5 * kMinute;  // h5_url "有效期为5分钟"
 inline constexpr int kMaxRefundsPerOrder = 50;
+inline constexpr long long kPaymentCodeValidMs = kMinute;  // a payment code refreshes every minute
 
 inline bool paid(const std::string& state) {
     return state == "SUCCESS" || state == "REFUND";
@@ -57,6 +59,13 @@ public:
     // caller checked): why the WeChat client would refuse them, or nothing. v3 orders: RSA paySign
     // with the merchant key; v2 orders (§11): paySign with the API v2 key.
     std::optional<std::string> request_payment_error(const OrderRow& o, const Merchant& m, const core::Json& rp) const;
+
+    // Admin "user pays" in the app with the parameter set the merchant's app hands the WeChat SDK
+    // (appid, partnerid, prepayid, package, noncestr, timestamp, sign; `ap` an object whose prepayid
+    // the caller checked): why WeChat would refuse it, or nothing. v3 orders: RSA-SHA256 over
+    // "appid\ntimestamp\nnoncestr\nprepayid\n" with the merchant key; v2 orders: the API v2 key's
+    // MD5 / HMAC-SHA256 sign over the six other fields.
+    std::optional<std::string> app_payment_error(const OrderRow& o, const Merchant& m, const core::Json& ap) const;
 
 private:
     emulator::ServiceContext* ctx_ = nullptr;

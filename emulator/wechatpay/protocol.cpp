@@ -109,6 +109,12 @@ std::string pay_sign_message(std::string_view app_id, std::string_view time_stam
     return s;
 }
 
+std::string app_pay_sign_message(std::string_view appid, std::string_view timestamp, std::string_view noncestr,
+                                 std::string_view prepayid) {
+    // The same four-line shape as paySign, with the bare prepay_id where JSAPI has "prepay_id=...".
+    return pay_sign_message(appid, timestamp, noncestr, prepayid);
+}
+
 core::Result<std::string> sign(const crypto::Key& private_key, std::string_view message) {
     return crypto::rsa_sha256_sign_base64(private_key, message);
 }
@@ -252,6 +258,9 @@ std::string event_summary(std::string_view event_type) {
     if (event_type == "REFUND.SUCCESS") return "退款成功";
     if (event_type == "REFUND.ABNORMAL") return "退款异常";
     if (event_type == "REFUND.CLOSED") return "退款关闭";
+    if (event_type == "MCHTRANSFER.BILL.FINISHED") return "商家转账单据终态通知";
+    if (event_type == "MCHTRANSFER.BATCH.FINISHED") return "商家转账批次完成通知";
+    if (event_type == "MCHTRANSFER.BATCH.CLOSED") return "商家转账批次关闭通知";
     return std::string(event_type);
 }
 

@@ -45,6 +45,10 @@ std::string response_message(std::string_view timestamp, std::string_view nonce,
 std::string pay_sign_message(std::string_view app_id, std::string_view time_stamp, std::string_view nonce_str,
                              std::string_view package);
 
+// "appid\ntimestamp\nnoncestr\nprepayid\n": what an app signs to open WeChat's payment (APP调起支付).
+std::string app_pay_sign_message(std::string_view appid, std::string_view timestamp, std::string_view noncestr,
+                                 std::string_view prepayid);
+
 // base64(SHA256withRSA(key, message)).
 core::Result<std::string> sign(const core::crypto::Key& private_key, std::string_view message);
 bool verify(const core::crypto::Key& public_key, std::string_view message, std::string_view signature_b64);

@@ -427,6 +427,7 @@ std::string trade_state_desc(std::string_view s) {
     if (s == "CLOSED") return "订单已关闭";
     if (s == "USERPAYING") return "用户支付中";
     if (s == "PAYERROR") return "支付失败，请重新下单支付";
+    if (s == "REVOKED") return "已撤销";
     return std::string(s);
 }
 

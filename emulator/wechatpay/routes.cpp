@@ -2,12 +2,17 @@
 // WeChat Pay's format, and the admin calls. Parse, authenticate, call the Api, render.
 #include "emulator/wechatpay/routes.hpp"
 
+#include <cctype>
+#include <string_view>
+
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/text.hpp"
+#include "core/url.hpp"
 #include "emulator/admin/admin_http.hpp"
 #include "emulator/wechatpay/errors.hpp"
 #include "emulator/wechatpay/protocol.hpp"
+#include "emulator/wechatpay/protocol_h5.hpp"
 #include "emulator/wechatpay/service.hpp"
 
 namespace mpemu::wechatpay {
@@ -117,6 +122,96 @@ int limit_of(const Request& req) {
     }
 }
 
+// The origin an h5_url points at: the request's own Host. A bare hostname (no port, not an IP literal or
+// localhost) can only have come through the TLS front at a production hostname, so it gets https.
+std::string origin_of(const Request& req) {
+    const std::string* host = req.header("Host");
+    std::string h = host ? *host : "";
+    bool clean = !h.empty() && h.size() <= 255;
+    for (char c : h) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view(".-:[]").find(c) == std::string::npos)
+            clean = false;
+    }
+    if (!clean) return "http://127.0.0.1";
+    bool letters = false;
+    for (char c : h) letters = letters || std::isalpha(static_cast<unsigned char>(c));
+    bool tls = h.find(':') == std::string::npos && letters && !core::iequals(h, "localhost");
+    return (tls ? "https://" : "http://") + h;
+}
+
+// ---- the H5 cashier page (HTML) ----
+
+Response html_reply(int status, std::string html) {
+    Response r = Response::text(status, std::move(html), "text/html; charset=utf-8");
+    r.set_header("Cache-Control", "no-store");
+    r.set_header("X-Content-Type-Options", "nosniff");
+    return r;
+}
+
+Response h5_error(const Failure& e) {
+    return html_reply(e.status, protocol::render_h5_message(e.message));
+}
+
+Response h5_refuse(const Request&, const emulator::RefusalInfo& info) {
+    using emulator::Refusal;
+    switch (info.kind) {
+        case Refusal::kNotEmulated:
+            return h5_error(errors::h5_link_invalid(info.detail));
+        case Refusal::kMethodNotAllowed: {
+            Response r = h5_error(errors::h5_bad_request("请用浏览器打开此链接 (GET), 按钮以表单提交 (POST)"));
+            r.status = 405;
+            r.set_header("Allow", "GET, POST");
+            return r;
+        }
+        case Refusal::kInternal:
+            return h5_error(Failure{500, "internal", "系统繁忙，请稍后再试", nullptr, info.detail});
+        default:
+            return h5_error(errors::h5_bad_request(info.detail));
+    }
+}
+
+// GET shows the cashier; POST (form action=pay|cancel|fail) acts, then sends the browser to the
+// merchant's redirect_url (as WeChat returns the user to it whatever the outcome) or shows the result.
+Response h5_page(Api& api, const Request& req, bool post) {
+    std::string prepay_id = req.query_param("prepay_id") ? *req.query_param("prepay_id") : "";
+    std::string package = req.query_param("package") ? *req.query_param("package") : "";
+    std::string back;
+    if (const std::string* r = req.query_param("redirect_url")) {
+        auto u = core::parse_url(*r);
+        if (!u || (u->scheme != "http" && u->scheme != "https")) {
+            return h5_error(errors::h5_bad_request("redirect_url 须为 URL 编码后的 http(s) 地址"));
+        }
+        back = *r;
+    }
+    std::string action;
+    if (post) {
+        auto form = core::parse_query(req.body);
+        const std::string* a = core::find_param(form, "action");
+        if (!a || a->empty()) return h5_error(errors::h5_bad_request("action must be pay, cancel or fail"));
+        action = *a;
+    }
+    auto out = api.h5_cashier(prepay_id, package, action);
+    if (!out.ok()) return h5_error(out.error());
+    if (post && !back.empty()) {
+        Response r = Response::empty(303);
+        r.set_header("Location", back);
+        r.set_header("Cache-Control", "no-store");
+        return r;
+    }
+    const OrderRow& o = out->order;
+    protocol::H5Page page;
+    page.merchant = out->merchant_name;
+    page.description = o.description;
+    page.out_trade_no = o.out_trade_no;
+    page.total = o.total;
+    page.state = o.state;
+    page.notice = out->notice;
+    page.actions = out->payable;
+    page.form_target = req.target;
+    page.back_url = back;
+    return html_reply(200, protocol::render_h5_page(page));
+}
+
 }  // namespace
 
 void mount_routes(emulator::Router& router, Api& api) {
@@ -136,6 +231,15 @@ void mount_routes(emulator::Router& router, Api& api) {
     add("POST", "/v3/pay/transactions/native", "wechatpay.transactions.native", [&api](Request& req) {
         return with_merchant(
             api, req, [&](const Merchant& m) { return render(req, m, api.create_order(m, "NATIVE", req.body)); });
+    });
+    add("POST", "/v3/pay/transactions/app", "wechatpay.transactions.app", [&api](Request& req) {
+        return with_merchant(api, req,
+                             [&](const Merchant& m) { return render(req, m, api.create_order(m, "APP", req.body)); });
+    });
+    add("POST", "/v3/pay/transactions/h5", "wechatpay.transactions.h5", [&api](Request& req) {
+        return with_merchant(api, req, [&](const Merchant& m) {
+            return render(req, m, api.create_order(m, "MWEB", req.body, origin_of(req)));
+        });
     });
     add("GET", "/v3/pay/transactions/out-trade-no/{out_trade_no}", "wechatpay.transactions.get_by_out_trade_no",
         [&api](Request& req) {
@@ -168,9 +272,77 @@ void mount_routes(emulator::Router& router, Api& api) {
         });
     });
     add("GET", "/v3/certificates", "wechatpay.certificates.list", [&api](Request& req) {
-        return with_merchant(
-            api, req, [&](const Merchant& m) { return signed_reply(req, m, 200, core::dump(api.certificates(m))); });
+        return with_merchant(api, req, [&](const Merchant& m) { return render(req, m, api.certificates(m)); });
     });
+
+    add("POST", "/v3/fund-app/mch-transfer/transfer-bills", "wechatpay.transfer_bills.create", [&api](Request& req) {
+        return with_merchant(api, req, [&](const Merchant& m) {
+            return render(req, m, api.create_transfer(m, req.body, req.header("Wechatpay-Serial")));
+        });
+    });
+    add("GET", "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}",
+        "wechatpay.transfer_bills.get_by_out_bill_no", [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(req, m, api.query_transfer(m, "out-bill-no", req.path_param("out_bill_no")));
+            });
+        });
+    add("GET", "/v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}",
+        "wechatpay.transfer_bills.get_by_transfer_bill_no", [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(req, m, api.query_transfer(m, "transfer-bill-no", req.path_param("transfer_bill_no")));
+            });
+        });
+    add("POST", "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel",
+        "wechatpay.transfer_bills.cancel", [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(req, m, api.cancel_transfer(m, req.path_param("out_bill_no")));
+            });
+        });
+
+    add("POST", "/v3/transfer/batches", "wechatpay.transfer_batches.create", [&api](Request& req) {
+        return with_merchant(api, req, [&](const Merchant& m) {
+            return render(req, m, api.create_batch(m, req.body, req.header("Wechatpay-Serial")));
+        });
+    });
+    add("GET", "/v3/transfer/batches/batch-id/{batch_id}", "wechatpay.transfer_batches.get_by_batch_id",
+        [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(req, m, api.query_batch(m, "batch-id", req.path_param("batch_id"), req.query));
+            });
+        });
+    add("GET", "/v3/transfer/batches/out-batch-no/{out_batch_no}", "wechatpay.transfer_batches.get_by_out_batch_no",
+        [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(req, m, api.query_batch(m, "out-batch-no", req.path_param("out_batch_no"), req.query));
+            });
+        });
+    add("GET", "/v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}",
+        "wechatpay.transfer_batches.detail_by_id", [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(
+                    req, m,
+                    api.query_batch_detail(m, "batch-id", req.path_param("batch_id"), req.path_param("detail_id")));
+            });
+        });
+    add("GET", "/v3/transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}",
+        "wechatpay.transfer_batches.detail_by_out_detail_no", [&api](Request& req) {
+            return with_merchant(api, req, [&](const Merchant& m) {
+                return render(req, m,
+                              api.query_batch_detail(m, "out-batch-no", req.path_param("out_batch_no"),
+                                                     req.path_param("out_detail_no")));
+            });
+        });
+
+    // ---- the H5 cashier: the emulator's own page, outside every production path ----
+    emulator::RouteGroup h5;
+    h5.name = "wechatpay_h5";
+    h5.prefixes = {std::string(protocol::kH5Prefix)};
+    h5.refuse = h5_refuse;
+    router.add_group(std::move(h5));
+    router.add("wechatpay_h5", emulator::Operation{"GET", std::string(protocol::kH5Path), "wechatpay.h5.cashier",
+                                                   [&api](Request& req) { return h5_page(api, req, false); }});
+    router.add("wechatpay_h5", emulator::Operation{"POST", std::string(protocol::kH5Path), "wechatpay.h5.action",
+                                                   [&api](Request& req) { return h5_page(api, req, true); }});
 
     // ---- admin ----
     admin::add(router, "wechatpay.transactions.list", [&api](Request& req) {
@@ -182,6 +354,30 @@ void mount_routes(emulator::Router& router, Api& api) {
         auto body = admin::body_object(req);
         if (!body) return admin::error_response("bad_request", body.error().message);
         return admin_result(api.admin_pay(req.path_param("out_trade_no"), *body));
+    });
+    admin::add(router, "wechatpay.payment_codes.create", [&api](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return admin::error_response("bad_request", body.error().message);
+        return admin_result(api.admin_payment_code(*body));
+    });
+    admin::add(router, "wechatpay.transfer_bills.list", [&api](Request& req) {
+        std::string mchid = req.query_param("mchid") ? *req.query_param("mchid") : "";
+        std::string st = req.query_param("state") ? *req.query_param("state") : "";
+        return admin::json_response(200, api.admin_list_transfers(mchid, st, limit_of(req)));
+    });
+    admin::add(router, "wechatpay.transfer_bills.result", [&api](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return admin::error_response("bad_request", body.error().message);
+        return admin_result(api.admin_transfer_result(req.path_param("out_bill_no"), *body));
+    });
+    admin::add(router, "wechatpay.transfer_batches.list", [&api](Request& req) {
+        std::string mchid = req.query_param("mchid") ? *req.query_param("mchid") : "";
+        return admin::json_response(200, api.admin_list_batches(mchid, limit_of(req)));
+    });
+    admin::add(router, "wechatpay.transfer_batches.result", [&api](Request& req) {
+        auto body = admin::body_object(req);
+        if (!body) return admin::error_response("bad_request", body.error().message);
+        return admin_result(api.admin_batch_result(req.path_param("out_batch_no"), *body));
     });
     admin::add(router, "wechatpay.refunds.list", [&api](Request& req) {
         std::string mchid = req.query_param("mchid") ? *req.query_param("mchid") : "";

@@ -42,7 +42,10 @@ struct Checked {
     std::optional<Failure> failure;
 };
 
-Checked check(const ApiV2& svc, const Request& req, bool sandbox, bool needs_appid) {
+// `mch_field` / `appid_field`: the names this operation gives the merchant and app ids (企业付款 says
+// mchid / mch_appid).
+Checked check(const ApiV2& svc, const Request& req, bool sandbox, bool needs_appid, const char* mch_field = "mch_id",
+              const char* appid_field = "appid") {
     Checked out;
     auto refuse = [&](Failure f) {
         out.failure = std::move(f);
@@ -62,9 +65,13 @@ Checked check(const ApiV2& svc, const Request& req, bool sandbox, bool needs_app
     }
     Params& p = out.call.params;
     p = std::move(parsed.params);
-    const std::string mch_id = p.get_or("mch_id");
+    const std::string mch_id = p.get_or(mch_field);
     const Merchant* m = svc.merchant(mch_id);
-    if (!m) return refuse(fail::mch_id_format("no merchant with an API v2 key has mch_id \"" + mch_id + "\""));
+    if (!m) {
+        Failure f = fail::format(mch_field);  // mch_id参数格式错误 (observed), mchid参数格式错误
+        f.log = "no merchant with an API v2 key has " + std::string(mch_field) + " \"" + mch_id + "\"";
+        return refuse(std::move(f));
+    }
     if (!v2::parse_sign_type(p.get_or("sign_type"), &out.call.sign_type)) return refuse(fail::sign_type_format());
     out.call.key = sandbox ? ApiV2::sandbox_key(*m) : m->api_v2_key;
     if (!p.has("sign")) return refuse(fail::sign_error("no sign"));
@@ -72,7 +79,7 @@ Checked check(const ApiV2& svc, const Request& req, bool sandbox, bool needs_app
         return refuse(fail::sign_error(std::string("sign does not match; expected string to sign: ") +
                                        v2::string_to_sign(p, "<API v2 key>")));
     }
-    if (needs_appid && !m->has_appid(p.get_or("appid"))) return refuse(fail::appid_mch_mismatch());
+    if (needs_appid && !m->has_appid(p.get_or(appid_field))) return refuse(fail::appid_mch_mismatch());
     out.call.merchant = m;
     if (const std::string* n = p.get("nonce_str"); n && n->size() > 32) return refuse(fail::length("nonce_str"));
     if (!p.has("nonce_str")) out.failure = fail::lack_params("nonce_str");
@@ -103,6 +110,28 @@ Response render(emulator::ServiceContext& ctx, const Call& call, const Answer& a
     return xml_reply(ctx, v2::render_xml(out));
 }
 
+// 企业付款 replies: unsigned, the request's own id field names, result_code and the business fields; a
+// business failure repeats err_code_des as return_msg.
+Response render_unsigned(emulator::ServiceContext& ctx, const Call& call, const Answer& a, const char* mch_field,
+                         const char* appid_field) {
+    if (!a.ok() && v2::is_protocol(a.error())) return protocol_fail(ctx, a.error());
+    const Params& p = call.params;
+    Params out{{"return_code", "SUCCESS"}, {"return_msg", a.ok() ? "" : a.error().message}};
+    out.set(appid_field, p.get_or(appid_field));
+    out.set(mch_field, p.get_or(mch_field));
+    out.set("device_info", p.get_or("device_info"));
+    out.set("nonce_str", ctx.ids().base62(16));
+    if (!a.ok()) {
+        out.set("result_code", "FAIL");
+        out.set("err_code", a.error().code);
+        out.set("err_code_des", a.error().message);
+    } else {
+        out.set("result_code", "SUCCESS");
+        for (const auto& [k, v] : a.value().fields()) out.set(k, v);
+    }
+    return xml_reply(ctx, v2::render_xml(out));
+}
+
 struct Op {
     const char* path;
     const char* id;
@@ -114,6 +143,8 @@ constexpr Op kOps[] = {
     {"/pay/closeorder", "wechatpay.v2.closeorder", &ApiV2::close_order},
     {"/secapi/pay/refund", "wechatpay.v2.refund", &ApiV2::refund},
     {"/pay/refundquery", "wechatpay.v2.refundquery", &ApiV2::refund_query},
+    {"/pay/micropay", "wechatpay.v2.micropay", &ApiV2::micropay},
+    {"/secapi/pay/reverse", "wechatpay.v2.reverse", &ApiV2::reverse},
 };
 
 Response refuse(emulator::ServiceContext* ctx, const Request& req, const emulator::RefusalInfo& info) {
@@ -139,7 +170,7 @@ void mount_routes_v2(emulator::Router& router, ApiV2& api, emulator::ServiceCont
     emulator::ServiceContext* ctxp = &ctx;
     emulator::RouteGroup g;
     g.name = "wechatpay_v2";
-    g.prefixes = {"/pay/", "/secapi/", "/sandboxnew/", "/xdc/"};
+    g.prefixes = {"/pay/", "/secapi/", "/sandboxnew/", "/xdc/", "/mmpaymkttransfers/", "/mmpaysptrans/"};
     g.refuse = [ctxp](const Request& req, const emulator::RefusalInfo& info) { return refuse(ctxp, req, info); };
     router.add_group(std::move(g));
     auto add = [&](const std::string& path, const std::string& id, emulator::Handler h) {
@@ -171,6 +202,26 @@ void mount_routes_v2(emulator::Router& router, ApiV2& api, emulator::ServiceCont
                                                               {"error_code", bill.error().code}}));
             });
     }
+    // 企业付款到零钱 (client certificate in production; not enforced, as for refunds).
+    struct TransferOp {
+        const char* path;
+        const char* id;
+        Answer (ApiV2::*fn)(const Call&);
+        const char* mch_field;
+        const char* appid_field;
+    };
+    for (const TransferOp& op : {TransferOp{"/mmpaymkttransfers/promotion/transfers", "wechatpay.v2.transfers",
+                                            &ApiV2::transfer, "mchid", "mch_appid"},
+                                 TransferOp{"/mmpaymkttransfers/gettransferinfo", "wechatpay.v2.gettransferinfo",
+                                            &ApiV2::transfer_info, "mch_id", "appid"}}) {
+        add(op.path, op.id, [&api, ctxp, op](Request& req) {
+            Checked c = check(api, req, false, true, op.mch_field, op.appid_field);
+            if (c.failure && (v2::is_protocol(*c.failure) || !c.call.merchant)) return protocol_fail(*ctxp, *c.failure);
+            return render_unsigned(*ctxp, c.call, c.failure ? Answer(*c.failure) : (api.*op.fn)(c.call), op.mch_field,
+                                   op.appid_field);
+        });
+    }
+
     // Sandbox key (§1.1): signed with the real key, answers the fixed per-merchant sandbox key.
     auto signkey = [&api, ctxp](Request& req) {
         Checked c = check(api, req, false, false);

@@ -8,6 +8,7 @@
 #include "core/url.hpp"
 #include "emulator/wechatpay/notify.hpp"
 #include "emulator/wechatpay/protocol.hpp"
+#include "emulator/wechatpay/protocol_h5.hpp"
 
 namespace mpemu::wechatpay {
 
@@ -157,7 +158,8 @@ Json Api::refund_json(const RefundRow& r) const {
 
 // ---- orders --------------------------------------------------------------------------------------
 
-Outcome<Json> Api::create_order(const Merchant& m, const std::string& trade_type, const std::string& raw_body) {
+Outcome<Json> Api::create_order(const Merchant& m, const std::string& trade_type, const std::string& raw_body,
+                                const std::string& h5_origin) {
     auto parsed = parse_body(raw_body);
     if (!parsed.ok()) return parsed.error();
     const Json& body = parsed.value();
@@ -195,8 +197,9 @@ Outcome<Json> Api::create_order(const Merchant& m, const std::string& trade_type
                                        o.notify_url);
         }
     }
-    // Nested objects: detail, scene_info, settle_info.
-    if (!f.object("/detail", false, &err) || !f.object("/scene_info", false, &err) ||
+    // Nested objects: detail, scene_info (required for H5: the payer's IP and h5_info), settle_info.
+    const bool h5 = trade_type == "MWEB";
+    if (!f.object("/detail", false, &err) || !f.object("/scene_info", h5, &err) ||
         !f.object("/settle_info", false, &err)) {
         return *err;
     }
@@ -216,6 +219,21 @@ Outcome<Json> Api::create_order(const Merchant& m, const std::string& trade_type
             }
         } else if (err) {
             return *err;
+        }
+        if (!f.object("/scene_info/h5_info", h5, &err)) return *err;
+        if (h5) {
+            std::string type;
+            if (!f.str("/scene_info/h5_info/type", 32, true, &type, &err) ||
+                !f.str("/scene_info/h5_info/app_name", 64, false, &tmp, &err) ||
+                !f.str("/scene_info/h5_info/app_url", 128, false, &tmp, &err) ||
+                !f.str("/scene_info/h5_info/bundle_id", 128, false, &tmp, &err) ||
+                !f.str("/scene_info/h5_info/package_name", 128, false, &tmp, &err)) {
+                return *err;
+            }
+            if (type != "iOS" && type != "Android" && type != "Wap") {
+                return errors::param_error("/scene_info/h5_info/type", "must be one of iOS, Android, Wap", "body",
+                                           type);
+            }
         }
     }
     if (f.at("/detail") && f.at("/detail")->is_object()) {
@@ -264,8 +282,11 @@ Outcome<Json> Api::create_order(const Merchant& m, const std::string& trade_type
     return ctx().db().write([&](state::Conn& c) -> Outcome<Json> {
         auto reply = [&](const OrderRow& row) -> Json {
             if (row.trade_type == "NATIVE") return Json{{"code_url", row.code_url}};
+            if (row.trade_type == "MWEB") return Json{{"h5_url", protocol::h5_url(h5_origin, row.prepay_id)}};
             return Json{{"prepay_id", row.prepay_id}};
         };
+        // An H5 link lasts 5 minutes; re-entry with the same parameters then hands out a fresh one.
+        const long long prepay_valid = h5 ? kH5LinkValidMs : kPrepayValidMs;
         Store store(c, m.mchid);
         auto existing = store.order(o.out_trade_no);
         if (existing) {
@@ -283,7 +304,7 @@ Outcome<Json> Api::create_order(const Merchant& m, const std::string& trade_type
                 return errors::out_trade_no_used();
             }
             if (now > e.time_expire_ms) return errors::order_expired();
-            if (now - e.prepay_ms >= kPrepayValidMs) {
+            if (now - e.prepay_ms >= prepay_valid) {
                 e.prepay_id = "wx" + core::format_compact(core::from_unix_ms(now)) + ctx().ids().hex(20);
                 e.prepay_ms = now;
                 e.updated_ms = now;
@@ -419,7 +440,8 @@ Outcome<Json> Api::query_refund(const Merchant& m, const std::string& out_refund
     return refund_json(*r);
 }
 
-Json Api::certificates(const Merchant& m) {
+Outcome<Json> Api::certificates(const Merchant& m) {
+    if (m.platform_mode == "public_key" || m.platform_cert_pem.empty()) return errors::no_platform_certificate();
     OrderedJson data = OrderedJson::array();
     if (!m.platform_cert_pem.empty()) {
         protocol::EncryptedResource r;
@@ -471,12 +493,26 @@ Outcome<Json> Api::admin_pay(const std::string& out_trade_no, const Json& body) 
         if (paid(o->state))
             return admin_error(409, "conflict", "order " + out_trade_no + " is already paid (" + o->state + ")");
         if (o->state == "CLOSED") return admin_error(409, "conflict", "order " + out_trade_no + " is closed");
+        if (o->state == "REVOKED") return admin_error(409, "conflict", "order " + out_trade_no + " was reversed");
         if (o->state == "PAYERROR")
             return admin_error(409, "conflict", "order " + out_trade_no + " failed payment (PAYERROR)");
         if (now > o->time_expire_ms) {
             return admin_error(409, "conflict", "order " + out_trade_no + " expired at " + rfc3339(o->time_expire_ms));
         }
-        if (body.contains("request_payment") && !body["request_payment"].is_null()) {
+        const bool has_rp = body.contains("request_payment") && !body["request_payment"].is_null();
+        const bool has_ap = body.contains("app_payment") && !body["app_payment"].is_null();
+        if (has_rp && has_ap) return admin_error(400, "bad_request", "give request_payment or app_payment, not both");
+        if (has_rp && o->trade_type == "APP") {
+            return admin_error(400, "bad_request",
+                               "order " + out_trade_no +
+                                   " is an APP order: pay it with app_payment, the app's "
+                                   "parameter set (appid, partnerid, prepayid, package, noncestr, timestamp, sign)");
+        }
+        if (has_ap && o->trade_type != "APP") {
+            return admin_error(400, "bad_request",
+                               "app_payment is for APP orders; order " + out_trade_no + " is " + o->trade_type);
+        }
+        if (has_rp) {
             const Json& rp = body["request_payment"];
             auto s = [&](const char* k) {
                 return rp.contains(k) && rp[k].is_string() ? rp[k].get<std::string>() : std::string();
@@ -490,31 +526,127 @@ Outcome<Json> Api::admin_pay(const std::string& out_trade_no, const Json& body) 
                 return admin_error(400, "bad_request", "prepay_id has expired (2 hours)");
             if (auto bad = orders_.request_payment_error(*o, *m, rp)) return admin_error(400, "bad_request", *bad);
         }
-        o->updated_ms = now;
-        if (result == "SUCCESS") {
-            o->state = "SUCCESS";
-            o->transaction_id = "4200" + ctx().ids().digits(6) +
-                                core::format_compact(core::from_unix_ms(now)).substr(0, 8) + ctx().ids().digits(10);
-            o->bank_type = body.contains("bank_type") && body["bank_type"].is_string()
-                               ? body["bank_type"].get<std::string>()
-                           : o->api_version == "v2" ? "CFT"
-                                                    : "OTHERS";
-            o->success_ms = now;
-            if (o->openid.empty()) {
-                o->openid = body.contains("openid") && body["openid"].is_string()
-                                ? body["openid"].get<std::string>()
-                                : "o" + ctx().ids().from_alphabet(core::kUrlSafe, 27);
+        if (has_ap) {
+            const Json& ap = body["app_payment"];
+            if (!ap.is_object()) return admin_error(400, "bad_request", "app_payment must be an object");
+            if (!ap.contains("prepayid") || ap["prepayid"] != o->prepay_id) {
+                return admin_error(400, "bad_request", "app_payment.prepayid is not the order's prepay_id");
             }
-            store.save_order(*o);
-            notify::queue_payment(ctx(), c, *m, *o);
-        } else {
-            o->state = result;
-            store.save_order(*o);
+            if (now - o->prepay_ms >= kPrepayValidMs)
+                return admin_error(400, "bad_request", "prepay_id has expired (2 hours)");
+            if (auto bad = orders_.app_payment_error(*o, *m, ap)) return admin_error(400, "bad_request", *bad);
         }
+        std::string bank_type = body.contains("bank_type") && body["bank_type"].is_string()
+                                    ? body["bank_type"].get<std::string>()
+                                    : std::string();
+        std::string openid =
+            body.contains("openid") && body["openid"].is_string() ? body["openid"].get<std::string>() : std::string();
+        record_result(c, *m, *o, result, bank_type, openid, now);
         Json j = transaction_json(*o);
         j["api_version"] = o->api_version;
         return j;
     });
+}
+
+void Api::record_result(state::Conn& c, const Merchant& m, OrderRow& o, const std::string& result,
+                        const std::string& bank_type, const std::string& openid, long long now) {
+    Store store(c, o.mchid);
+    o.updated_ms = now;
+    if (result != "SUCCESS") {
+        o.state = result;
+        store.save_order(o);
+        return;
+    }
+    o.state = "SUCCESS";
+    o.transaction_id = "4200" + ctx().ids().digits(6) + core::format_compact(core::from_unix_ms(now)).substr(0, 8) +
+                       ctx().ids().digits(10);
+    o.bank_type = !bank_type.empty() ? bank_type : o.api_version == "v2" ? "CFT" : "OTHERS";
+    o.success_ms = now;
+    if (o.openid.empty()) o.openid = !openid.empty() ? openid : "o" + ctx().ids().from_alphabet(core::kUrlSafe, 27);
+    store.save_order(o);
+    notify::queue_payment(ctx(), c, m, o);
+}
+
+// ---- the H5 cashier ------------------------------------------------------------------------------
+
+Outcome<H5Cashier> Api::h5_cashier(const std::string& prepay_id, const std::string& package,
+                                   const std::string& action) {
+    if (!action.empty() && action != "pay" && action != "cancel" && action != "fail") {
+        return errors::h5_bad_request("action must be pay, cancel or fail");
+    }
+    if (prepay_id.empty() || package.empty() || package != protocol::h5_package(prepay_id)) {
+        return errors::h5_link_invalid("prepay_id / package missing or altered");
+    }
+    auto cfg = orders_.config();
+    auto run = [&](state::Conn& c) -> Outcome<H5Cashier> {
+        auto o = Store::order_by_prepay_id(c, prepay_id);
+        if (!o || o->trade_type != "MWEB") return errors::h5_link_invalid("no H5 order has prepay_id " + prepay_id);
+        const Merchant* m = cfg ? cfg->find(o->mchid) : nullptr;
+        if (!m) return errors::h5_link_invalid("merchant " + o->mchid + " is not in the fixture set");
+        const long long now = ctx().clock().now_unix_ms();
+        Store store(c, o->mchid);
+        const bool writing = action == "pay" || action == "fail";
+        if (orders_.apply_expiry(*o, now) && writing) store.save_order(*o);
+        H5Cashier out{*o, m->name, {}};
+        const bool open = o->state == "NOTPAY" && now <= o->time_expire_ms;
+        if (action.empty()) {
+            // Viewing: the link itself lasts 5 minutes; a settled order shows its state without buttons.
+            if (open && now - o->prepay_ms > kH5LinkValidMs) return errors::h5_link_expired();
+            if (!open) out.notice = errors::h5_not_payable(o->state).message;
+            out.payable = open;
+            return out;
+        }
+        if (!open) return errors::h5_not_payable(o->state);
+        if (now - o->prepay_ms >= kPrepayValidMs) return errors::h5_link_expired();
+        if (action == "cancel") {
+            out.notice = "已取消支付";
+            out.payable = true;  // the user may change their mind on the same page
+            return out;
+        }
+        record_result(c, *m, *o, action == "pay" ? "SUCCESS" : "PAYERROR", {}, {}, now);
+        out.order = *o;
+        out.notice = action == "pay" ? "支付成功" : "支付失败";
+        return out;
+    };
+    if (action != "pay" && action != "fail") return ctx().db().read(run);
+    return ctx().db().write(run);
+}
+
+Outcome<Json> Api::admin_payment_code(const Json& body) {
+    auto str = [&](const char* k) {
+        return body.contains(k) && body[k].is_string() ? body[k].get<std::string>() : std::string();
+    };
+    for (const char* k : {"openid", "mchid", "result"}) {
+        if (body.contains(k) && !body[k].is_string()) {
+            return admin_error(400, "bad_request", std::string(k) + " must be a string");
+        }
+    }
+    const std::string openid = str("openid"), mchid = str("mchid");
+    const std::string result = body.contains("result") ? str("result") : "SUCCESS";
+    if (openid.empty() || openid.size() > 128)
+        return admin_error(400, "bad_request", "openid is required (1-128 characters)");
+    if (result != "SUCCESS" && result != "USERPAYING" && result != "NOTENOUGH") {
+        return admin_error(400, "bad_request", "result must be SUCCESS, USERPAYING or NOTENOUGH");
+    }
+    auto cfg = orders_.config();
+    if (!mchid.empty() && !(cfg && cfg->find(mchid))) {
+        return admin_error(404, "not_found", "merchant " + mchid + " is not in the fixture set");
+    }
+    const long long now = ctx().clock().now_unix_ms();
+    PaymentCodeRow r;
+    // WeChat's payment codes: 18 digits whose first two are 10-15 (the scanner's test for a WeChat code).
+    r.auth_code = std::to_string(10 + std::stoi(ctx().ids().digits(1)) % 6) + ctx().ids().digits(16);
+    r.mchid = mchid;
+    r.openid = openid;
+    r.result = result;
+    r.created_ms = now;
+    r.expires_ms = now + kPaymentCodeValidMs;
+    ctx().db().write([&](state::Conn& c) { Store::insert_payment_code(c, r); });
+    return Json{{"auth_code", r.auth_code},
+                {"openid", openid},
+                {"mchid", mchid},
+                {"result", result},
+                {"expires_at", rfc3339(r.expires_ms)}};
 }
 
 Outcome<Json> Api::admin_refund_outcome(const std::string& out_refund_no, const Json& body) {

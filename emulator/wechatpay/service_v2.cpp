@@ -262,6 +262,245 @@ Answer ApiV2::close_order(const Call& call) {
     });
 }
 
+// ---- micropay (付款码支付) / reverse (撤销订单) --------------------------------------------------------
+
+namespace {
+
+bool all_digits(const std::string& s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+}  // namespace
+
+Answer ApiV2::micropay(const Call& call) {
+    const Params& p = call.params;
+    const Merchant& m = *call.merchant;
+    if (auto f = check_lengths(p, {{"device_info", 32},
+                                   {"body", 127},
+                                   {"detail", 6000},
+                                   {"attach", 127},
+                                   {"out_trade_no", 32},
+                                   {"spbill_create_ip", 64},
+                                   {"goods_tag", 32},
+                                   {"auth_code", 128}})) {
+        return *f;
+    }
+    long long total = 0;
+    const std::string* v = nullptr;
+    if ((v = p.get("out_trade_no")) && !only_chars(*v, "_-|*@")) return fail::format("out_trade_no");
+    if ((v = p.get("total_fee")) && !parse_fen(*v, &total)) return fail::format("total_fee");
+    if ((v = p.get("fee_type")) && *v != "CNY") return fail::format("fee_type");
+    for (const char* t : {"time_start", "time_expire"}) {
+        if ((v = p.get(t)) && (v->size() != 14 || !core::parse_compact(*v))) return fail::format(t);
+    }
+    if (auto f = check_required(p, {"body", "out_trade_no", "total_fee", "spbill_create_ip", "auth_code"})) return *f;
+    const std::string auth_code = *p.get("auth_code");
+    if (auth_code.size() != 18 || !all_digits(auth_code)) return fail::auth_code_error();
+    if (auth_code[0] != '1' || auth_code[1] < '0' || auth_code[1] > '5') return fail::auth_code_invalid();
+
+    // Re-entry compares every parameter except nonce_str, sign, sign_type and the (one-time) auth_code.
+    Params canonical = p;
+    canonical.erase("nonce_str");
+    canonical.erase("sign_type");
+    canonical.erase("auth_code");
+    const std::string params = "v2|" + v2::string_to_sign(canonical, "");
+    const long long now = ctx().clock().now_unix_ms();
+
+    return ctx().db().write([&](state::Conn& c) -> Answer {
+        Store store(c, m.mchid);
+        const std::string no = *p.get("out_trade_no");
+        if (auto e = store.order(no)) {
+            if (paid(e->state)) return fail::order_paid("订单已支付");
+            if (e->state == "REVOKED") return fail::order_reversed();
+            if (e->state == "CLOSED") return fail::order_closed();
+            if (e->params != params) return fail::out_trade_no_used_micropay();
+            if (e->state == "USERPAYING") return fail::user_paying();
+            return fail::trade_error("支付失败，请使用新的商户订单号重新下单");  // PAYERROR
+        }
+        auto code = Store::payment_code(c, auth_code);
+        if (!code || (!code->mchid.empty() && code->mchid != m.mchid)) return fail::auth_code_invalid();
+        if (!code->used_by.empty() || now > code->expires_ms) return fail::auth_code_expired();
+        Store::mark_payment_code_used(c, auth_code, m.mchid + "/" + no);
+        if (code->result == "NOTENOUGH") return fail::not_enough();
+
+        OrderRow o;
+        o.mchid = m.mchid;
+        o.out_trade_no = no;
+        o.api_version = "v2";
+        o.appid = *p.get("appid");
+        o.trade_type = "MICROPAY";
+        o.description = *p.get("body");
+        o.attach = p.get_or("attach");
+        o.total = total;
+        o.openid = code->openid;
+        o.params = params;
+        Json extra = {{"sign_type", v2::sign_type_name(call.sign_type)}};
+        for (const char* k :
+             {"device_info", "spbill_create_ip", "detail", "scene_info", "goods_tag", "time_start", "time_expire"}) {
+            if (p.has(k)) extra[k] = *p.get(k);
+        }
+        o.extra = core::dump(extra);
+        o.time_expire_ms = kNoExpiry;
+        o.created_ms = now;
+        o.updated_ms = now;
+        o.prepay_id = new_prepay_id(ctx(), now);  // internal: payment-code orders have none on the wire
+        o.prepay_ms = now;
+        o.state = "USERPAYING";
+        if (code->result == "SUCCESS") {
+            o.state = "SUCCESS";
+            o.transaction_id = "4200" + ctx().ids().digits(6) +
+                               core::format_compact(core::from_unix_ms(now)).substr(0, 8) + ctx().ids().digits(10);
+            o.bank_type = "CFT";
+            o.success_ms = now;
+        }
+        o.id = store.insert_order(o);
+        if (o.state == "USERPAYING") return fail::user_paying();
+        Params out;
+        if (p.has("device_info")) out.set("device_info", *p.get("device_info"));
+        out.set("openid", o.openid);
+        out.set("is_subscribe", "N");
+        out.set("trade_type", "MICROPAY");
+        out.set("bank_type", o.bank_type);
+        out.set("fee_type", "CNY");
+        out.set("total_fee", std::to_string(o.total));
+        out.set("cash_fee_type", "CNY");
+        out.set("cash_fee", std::to_string(o.total));
+        out.set("transaction_id", o.transaction_id);
+        out.set("out_trade_no", o.out_trade_no);
+        out.set("attach", o.attach);
+        out.set("time_end", core::format_compact(core::from_unix_ms(now)));
+        return out;
+    });
+}
+
+Answer ApiV2::reverse(const Call& call) {
+    const Params& p = call.params;
+    const Merchant& m = *call.merchant;
+    if (auto f = check_lengths(p, {{"transaction_id", 32}, {"out_trade_no", 32}})) return *f;
+    const std::string* txid = p.get("transaction_id");
+    const std::string* no = p.get("out_trade_no");
+    if (!txid && !no) return fail::param_error();
+    return ctx().db().write([&](state::Conn& c) -> Answer {
+        Store store(c, m.mchid);
+        std::optional<OrderRow> o = txid ? store.order_by_transaction(*txid) : store.order(*no);
+        if (o && txid && no && o->out_trade_no != *no) o.reset();
+        if (!o) return txid ? fail::invalid_transaction_id() : fail::order_not_exist();
+        const long long now = ctx().clock().now_unix_ms();
+        if (o->trade_type != "MICROPAY") return fail::trade_error("非付款码支付订单不可撤销，请使用关单或退款接口");
+        if (now - o->created_ms > 7 * kDay) return fail::reverse_expire();
+        if (o->state == "REVOKED") return Params{{"recall", "N"}};  // repeated reversal: the same answer
+        if (o->state == "REFUND") return fail::trade_error("订单已发生退款，不可撤销");
+        if (o->state == "SUCCESS") {
+            RefundRow r;
+            r.out_refund_no = "REVERSE" + o->transaction_id;
+            r.api_version = "v2";
+            r.refund = o->total;
+            r.reason = "撤销订单";
+            orders_.record_refund(c, m, *o, r, now);
+        }
+        o->state = "REVOKED";
+        o->updated_ms = now;
+        store.save_order(*o);
+        return Params{{"recall", "N"}};
+    });
+}
+
+// ---- 企业付款到零钱 (promotion/transfers, gettransferinfo) -----------------------------------------
+
+namespace {
+
+constexpr long long kMinTransferFen = 30;  // 0.30 yuan
+
+std::string beijing_time(long long ms) {
+    // "2015-05-19 15:26:59" in Beijing time, as these replies show it.
+    std::string t = core::format_rfc3339(core::from_unix_ms(ms));
+    return t.substr(0, 10) + " " + t.substr(11, 8);
+}
+
+}  // namespace
+
+Answer ApiV2::transfer(const Call& call) {
+    const Params& p = call.params;
+    const Merchant& m = *call.merchant;
+    if (auto f = check_lengths(p, {{"device_info", 32},
+                                   {"partner_trade_no", 32},
+                                   {"openid", 128},
+                                   {"re_user_name", 64},
+                                   {"desc", 100},
+                                   {"spbill_create_ip", 32}})) {
+        return *f;
+    }
+    long long amount = 0;
+    const std::string* v = nullptr;
+    if ((v = p.get("partner_trade_no")) && !only_chars(*v, "")) return fail::format("partner_trade_no");
+    if ((v = p.get("amount")) && !parse_fen(*v, &amount)) return fail::format("amount");
+    if ((v = p.get("check_name")) && *v != "NO_CHECK" && *v != "FORCE_CHECK") return fail::format("check_name");
+    if (auto f = check_required(p, {"partner_trade_no", "openid", "check_name", "amount", "desc"})) return *f;
+    if (*p.get("check_name") == "FORCE_CHECK" && !p.has("re_user_name")) return fail::transfer_name_required();
+    if (amount < kMinTransferFen) return fail::transfer_amount_limit();
+    Params canonical = p;
+    canonical.erase("nonce_str");
+    canonical.erase("sign_type");
+    const std::string params = "v2|" + v2::string_to_sign(canonical, "");
+    const long long now = ctx().clock().now_unix_ms();
+    return ctx().db().write([&](state::Conn& c) -> Answer {
+        Store store(c, m.mchid);
+        auto reply = [](const TransferRow& t) -> Answer {
+            return Params{{"partner_trade_no", t.out_bill_no},
+                          {"payment_no", t.transfer_bill_no},
+                          {"payment_time", beijing_time(t.created_ms)}};
+        };
+        const std::string no = *p.get("partner_trade_no");
+        if (auto e = store.transfer(no)) {
+            if (e->params != params) return fail::transfer_fatal_error();
+            return reply(*e);  // the same request again: the same payment
+        }
+        if (m.balance >= 0 &&
+            store.held_transfers() + store.held_batch_details() + store.held_refunds() + amount > m.balance) {
+            return fail::transfer_not_enough();
+        }
+        TransferRow t;
+        t.out_bill_no = no;
+        t.transfer_bill_no = "10100" + ctx().ids().digits(5) +
+                             core::format_compact(core::from_unix_ms(now)).substr(0, 8) + ctx().ids().digits(10);
+        t.appid = p.get_or("mch_appid");
+        t.openid = *p.get("openid");
+        t.transfer_amount = amount;
+        t.transfer_remark = *p.get("desc");
+        t.user_name = p.get_or("re_user_name");
+        t.params = params;
+        Json extra = {{"api", "v2"}, {"check_name", *p.get("check_name")}};
+        if (p.has("device_info")) extra["device_info"] = *p.get("device_info");
+        t.extra = core::dump(extra);
+        t.state = "SUCCESS";
+        t.created_ms = now;
+        t.updated_ms = now;
+        t.id = store.insert_transfer(t);
+        return reply(t);
+    });
+}
+
+Answer ApiV2::transfer_info(const Call& call) {
+    const Params& p = call.params;
+    if (auto f = check_lengths(p, {{"partner_trade_no", 32}})) return *f;
+    if (auto f = check_required(p, {"partner_trade_no"})) return *f;
+    auto t = ctx().db().read(
+        [&](state::Conn& c) { return Store(c, call.merchant->mchid).transfer(*p.get("partner_trade_no")); });
+    if (!t || t->params.rfind("v2|", 0) != 0) return fail::transfer_not_found();
+    Params out{{"partner_trade_no", t->out_bill_no},
+               {"detail_id", t->transfer_bill_no},
+               {"status", t->state == "SUCCESS" ? "SUCCESS"
+                          : t->state == "FAIL"  ? "FAILED"
+                                                : "PROCESSING"},
+               {"openid", t->openid},
+               {"transfer_name", t->user_name},
+               {"payment_amount", std::to_string(t->transfer_amount)},
+               {"transfer_time", beijing_time(t->created_ms)},
+               {"payment_time", beijing_time(t->updated_ms)},
+               {"desc", t->transfer_remark}};
+    return out;
+}
+
 // ---- refund (§8) / refundquery (§9) --------------------------------------------------------------
 
 Answer ApiV2::refund(const Call& call) {

@@ -43,6 +43,16 @@ public:
     v2::Answer close_order(const v2::Call& call);
     v2::Answer refund(const v2::Call& call);
     v2::Answer refund_query(const v2::Call& call);
+    // 付款码支付: the scanned auth_code pays at once (SUCCESS), waits for the user's password
+    // (USERPAYING; settled by the admin pay call) or fails (NOTENOUGH); no notification is sent.
+    v2::Answer micropay(const v2::Call& call);
+    // 撤销订单: an unpaid or failed payment-code order is closed (REVOKED); a paid one is refunded in
+    // full and REVOKED. Within 7 days of the order.
+    v2::Answer reverse(const v2::Call& call);
+    // 企业付款到零钱: pays at once (SUCCESS, payment_no); kept as a transfer bill whose params start "v2|".
+    // The reply is unsigned and names the merchant mch_appid / mchid (the routes render it).
+    v2::Answer transfer(const v2::Call& call);
+    v2::Answer transfer_info(const v2::Call& call);
     // The text bill; a Failure's message/code are the return_msg/error_code of the unsigned FAIL (§10).
     v2::Outcome<std::string> download_bill(const v2::Call& call);
 

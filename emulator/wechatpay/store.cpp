@@ -153,6 +153,82 @@ CREATE TABLE wechatpay_refunds (
 );
 CREATE INDEX wechatpay_refunds_order ON wechatpay_refunds (order_id);
 CREATE INDEX wechatpay_refunds_due ON wechatpay_refunds (status, settle_at_ms);
+)SQL"},
+            {"wechatpay", 2, R"SQL(
+CREATE TABLE wechatpay_payment_codes (
+  auth_code TEXT PRIMARY KEY,
+  mchid TEXT NOT NULL DEFAULT '',
+  openid TEXT NOT NULL,
+  result TEXT NOT NULL DEFAULT 'SUCCESS',
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  used_by TEXT NOT NULL DEFAULT ''
+);
+)SQL"},
+            {"wechatpay", 3, R"SQL(
+CREATE TABLE wechatpay_transfer_bills (
+  id INTEGER PRIMARY KEY,
+  mchid TEXT NOT NULL,
+  out_bill_no TEXT NOT NULL,
+  transfer_bill_no TEXT NOT NULL,
+  appid TEXT NOT NULL,
+  openid TEXT NOT NULL,
+  transfer_scene_id TEXT NOT NULL,
+  transfer_amount INTEGER NOT NULL,
+  transfer_remark TEXT NOT NULL,
+  user_name TEXT NOT NULL DEFAULT '',
+  notify_url TEXT NOT NULL DEFAULT '',
+  params TEXT NOT NULL DEFAULT '',
+  extra TEXT NOT NULL DEFAULT '{}',
+  state TEXT NOT NULL,
+  fail_reason TEXT NOT NULL DEFAULT '',
+  package_info TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  UNIQUE (mchid, out_bill_no)
+);
+CREATE INDEX wechatpay_transfer_bills_no ON wechatpay_transfer_bills (transfer_bill_no);
+CREATE INDEX wechatpay_transfer_bills_state ON wechatpay_transfer_bills (state, created_ms);
+)SQL"},
+            {"wechatpay", 4, R"SQL(
+CREATE TABLE wechatpay_transfer_batches (
+  id INTEGER PRIMARY KEY,
+  mchid TEXT NOT NULL,
+  out_batch_no TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  appid TEXT NOT NULL,
+  batch_name TEXT NOT NULL,
+  batch_remark TEXT NOT NULL,
+  total_amount INTEGER NOT NULL,
+  total_num INTEGER NOT NULL,
+  transfer_scene_id TEXT NOT NULL DEFAULT '',
+  notify_url TEXT NOT NULL DEFAULT '',
+  params TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,
+  close_reason TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  UNIQUE (mchid, out_batch_no)
+);
+CREATE INDEX wechatpay_transfer_batches_id ON wechatpay_transfer_batches (batch_id);
+CREATE INDEX wechatpay_transfer_batches_state ON wechatpay_transfer_batches (state, created_ms);
+CREATE TABLE wechatpay_transfer_details (
+  id INTEGER PRIMARY KEY,
+  batch_row INTEGER NOT NULL REFERENCES wechatpay_transfer_batches(id),
+  mchid TEXT NOT NULL,
+  out_detail_no TEXT NOT NULL,
+  detail_id TEXT NOT NULL,
+  transfer_amount INTEGER NOT NULL,
+  transfer_remark TEXT NOT NULL,
+  openid TEXT NOT NULL,
+  user_name TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,
+  fail_reason TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  UNIQUE (batch_row, out_detail_no)
+);
+CREATE INDEX wechatpay_transfer_details_id ON wechatpay_transfer_details (detail_id);
 )SQL"}};
 }
 
@@ -239,6 +315,11 @@ std::optional<OrderRow> Store::order_by_id(Conn& c, long long id) {
     return one_order(c, "id = ?", {id});
 }
 
+std::optional<OrderRow> Store::order_by_prepay_id(Conn& c, const std::string& prepay_id) {
+    if (prepay_id.empty()) return std::nullopt;
+    return one_order(c, "prepay_id = ?", {prepay_id});
+}
+
 std::vector<OrderRow> Store::orders_numbered(Conn& c, const std::string& out_trade_no) {
     return many_orders(c, "WHERE out_trade_no = ? ORDER BY id", {out_trade_no});
 }
@@ -261,6 +342,262 @@ std::vector<RefundRow> Store::list_refunds(Conn& c, const std::string& mchid, co
 std::vector<RefundRow> Store::due_refunds(Conn& c, long long now_ms) {
     return many_refunds(c, "WHERE status = 'PROCESSING' AND settle_at_ms > 0 AND settle_at_ms <= ? ORDER BY id",
                         {now_ms});
+}
+
+// ---- payment codes ----
+
+void Store::insert_payment_code(Conn& c, const PaymentCodeRow& r) {
+    c.exec(
+        "INSERT INTO wechatpay_payment_codes (auth_code, mchid, openid, result, created_ms, expires_ms, used_by) "
+        "VALUES (?,?,?,?,?,?,?)",
+        {r.auth_code, r.mchid, r.openid, r.result, r.created_ms, r.expires_ms, r.used_by});
+}
+
+std::optional<PaymentCodeRow> Store::payment_code(Conn& c, const std::string& auth_code) {
+    auto r = c.query_one(
+        "SELECT auth_code, mchid, openid, result, created_ms, expires_ms, used_by FROM wechatpay_payment_codes "
+        "WHERE auth_code = ?",
+        {auth_code});
+    if (!r) return std::nullopt;
+    PaymentCodeRow x;
+    x.auth_code = (*r)["auth_code"].as_text();
+    x.mchid = (*r)["mchid"].as_text();
+    x.openid = (*r)["openid"].as_text();
+    x.result = (*r)["result"].as_text();
+    x.created_ms = (*r)["created_ms"].as_int();
+    x.expires_ms = (*r)["expires_ms"].as_int();
+    x.used_by = (*r)["used_by"].as_text();
+    return x;
+}
+
+void Store::mark_payment_code_used(Conn& c, const std::string& auth_code, const std::string& used_by) {
+    c.exec("UPDATE wechatpay_payment_codes SET used_by = ? WHERE auth_code = ?", {used_by, auth_code});
+}
+
+// ---- transfer bills ----
+
+namespace {
+
+constexpr const char* kTransferCols =
+    "id, mchid, out_bill_no, transfer_bill_no, appid, openid, transfer_scene_id, transfer_amount, transfer_remark, "
+    "user_name, notify_url, params, extra, state, fail_reason, package_info, created_ms, updated_ms";
+
+std::vector<TransferRow> many_transfers(Conn& c, const std::string& rest, const std::vector<state::Value>& p) {
+    std::vector<TransferRow> out;
+    for (const auto& r :
+         c.query(std::string("SELECT ") + kTransferCols + " FROM wechatpay_transfer_bills " + rest, p)) {
+        TransferRow t;
+        t.id = r["id"].as_int();
+        t.mchid = r["mchid"].as_text();
+        t.out_bill_no = r["out_bill_no"].as_text();
+        t.transfer_bill_no = r["transfer_bill_no"].as_text();
+        t.appid = r["appid"].as_text();
+        t.openid = r["openid"].as_text();
+        t.transfer_scene_id = r["transfer_scene_id"].as_text();
+        t.transfer_amount = r["transfer_amount"].as_int();
+        t.transfer_remark = r["transfer_remark"].as_text();
+        t.user_name = r["user_name"].as_text();
+        t.notify_url = r["notify_url"].as_text();
+        t.params = r["params"].as_text();
+        t.extra = r["extra"].as_text();
+        t.state = r["state"].as_text();
+        t.fail_reason = r["fail_reason"].as_text();
+        t.package_info = r["package_info"].as_text();
+        t.created_ms = r["created_ms"].as_int();
+        t.updated_ms = r["updated_ms"].as_int();
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+std::optional<TransferRow> one_transfer(Conn& c, const std::string& where, const std::vector<state::Value>& p) {
+    auto v = many_transfers(c, "WHERE " + where + " LIMIT 1", p);
+    if (v.empty()) return std::nullopt;
+    return v.front();
+}
+
+}  // namespace
+
+std::optional<TransferRow> Store::transfer(const std::string& out_bill_no) {
+    return one_transfer(c_, "mchid = ? AND out_bill_no = ?", {mchid_, out_bill_no});
+}
+
+std::optional<TransferRow> Store::transfer_by_bill_no(const std::string& transfer_bill_no) {
+    return one_transfer(c_, "mchid = ? AND transfer_bill_no = ?", {mchid_, transfer_bill_no});
+}
+
+long long Store::insert_transfer(const TransferRow& t) {
+    c_.exec(
+        "INSERT INTO wechatpay_transfer_bills (mchid, out_bill_no, transfer_bill_no, appid, openid, transfer_scene_id, "
+        "transfer_amount, transfer_remark, user_name, notify_url, params, extra, state, fail_reason, package_info, "
+        "created_ms, updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        {mchid_, t.out_bill_no, t.transfer_bill_no, t.appid, t.openid, t.transfer_scene_id, t.transfer_amount,
+         t.transfer_remark, t.user_name, t.notify_url, t.params, t.extra, t.state, t.fail_reason, t.package_info,
+         t.created_ms, t.updated_ms});
+    return c_.last_insert_id();
+}
+
+void Store::save_transfer(const TransferRow& t) {
+    c_.exec("UPDATE wechatpay_transfer_bills SET state = ?, fail_reason = ?, updated_ms = ? WHERE id = ?",
+            {t.state, t.fail_reason, t.updated_ms, t.id});
+}
+
+long long Store::held_transfers() {
+    auto r = c_.query_one(
+        "SELECT COALESCE(SUM(transfer_amount), 0) AS s FROM wechatpay_transfer_bills "
+        "WHERE mchid = ? AND state NOT IN ('FAIL', 'CANCELLED')",
+        {mchid_});
+    return r ? (*r)["s"].as_int() : 0;
+}
+
+std::vector<TransferRow> Store::list_transfers(Conn& c, const std::string& mchid, const std::string& st, int limit) {
+    return many_transfers(c, "WHERE (? = '' OR mchid = ?) AND (? = '' OR state = ?) ORDER BY id DESC LIMIT ?",
+                          {mchid, mchid, st, st, limit});
+}
+
+std::vector<TransferRow> Store::transfers_numbered(Conn& c, const std::string& out_bill_no) {
+    return many_transfers(c, "WHERE out_bill_no = ? ORDER BY id", {out_bill_no});
+}
+
+std::vector<TransferRow> Store::unconfirmed_transfers(Conn& c, long long before_ms) {
+    return many_transfers(c, "WHERE state = 'WAIT_USER_CONFIRM' AND created_ms < ? ORDER BY id", {before_ms});
+}
+
+// ---- transfer batches ----
+
+namespace {
+
+constexpr const char* kBatchCols =
+    "id, mchid, out_batch_no, batch_id, appid, batch_name, batch_remark, total_amount, total_num, transfer_scene_id, "
+    "notify_url, params, state, close_reason, created_ms, updated_ms";
+constexpr const char* kDetailCols =
+    "id, batch_row, out_detail_no, detail_id, transfer_amount, transfer_remark, openid, user_name, state, fail_reason, "
+    "created_ms, updated_ms";
+
+std::vector<TransferBatchRow> many_batches(Conn& c, const std::string& rest, const std::vector<state::Value>& p) {
+    std::vector<TransferBatchRow> out;
+    for (const auto& r : c.query(std::string("SELECT ") + kBatchCols + " FROM wechatpay_transfer_batches " + rest, p)) {
+        TransferBatchRow b;
+        b.id = r["id"].as_int();
+        b.mchid = r["mchid"].as_text();
+        b.out_batch_no = r["out_batch_no"].as_text();
+        b.batch_id = r["batch_id"].as_text();
+        b.appid = r["appid"].as_text();
+        b.batch_name = r["batch_name"].as_text();
+        b.batch_remark = r["batch_remark"].as_text();
+        b.total_amount = r["total_amount"].as_int();
+        b.total_num = r["total_num"].as_int();
+        b.transfer_scene_id = r["transfer_scene_id"].as_text();
+        b.notify_url = r["notify_url"].as_text();
+        b.params = r["params"].as_text();
+        b.state = r["state"].as_text();
+        b.close_reason = r["close_reason"].as_text();
+        b.created_ms = r["created_ms"].as_int();
+        b.updated_ms = r["updated_ms"].as_int();
+        out.push_back(std::move(b));
+    }
+    return out;
+}
+
+std::vector<TransferDetailRow> many_details(Conn& c, const std::string& rest, const std::vector<state::Value>& p) {
+    std::vector<TransferDetailRow> out;
+    for (const auto& r :
+         c.query(std::string("SELECT ") + kDetailCols + " FROM wechatpay_transfer_details " + rest, p)) {
+        TransferDetailRow d;
+        d.id = r["id"].as_int();
+        d.batch_row = r["batch_row"].as_int();
+        d.out_detail_no = r["out_detail_no"].as_text();
+        d.detail_id = r["detail_id"].as_text();
+        d.transfer_amount = r["transfer_amount"].as_int();
+        d.transfer_remark = r["transfer_remark"].as_text();
+        d.openid = r["openid"].as_text();
+        d.user_name = r["user_name"].as_text();
+        d.state = r["state"].as_text();
+        d.fail_reason = r["fail_reason"].as_text();
+        d.created_ms = r["created_ms"].as_int();
+        d.updated_ms = r["updated_ms"].as_int();
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+template <class T>
+std::optional<T> first(std::vector<T> v) {
+    if (v.empty()) return std::nullopt;
+    return std::move(v.front());
+}
+
+}  // namespace
+
+std::optional<TransferBatchRow> Store::batch(const std::string& out_batch_no) {
+    return first(many_batches(c_, "WHERE mchid = ? AND out_batch_no = ? LIMIT 1", {mchid_, out_batch_no}));
+}
+
+std::optional<TransferBatchRow> Store::batch_by_id(const std::string& batch_id) {
+    return first(many_batches(c_, "WHERE mchid = ? AND batch_id = ? LIMIT 1", {mchid_, batch_id}));
+}
+
+long long Store::insert_batch(const TransferBatchRow& b) {
+    c_.exec(
+        "INSERT INTO wechatpay_transfer_batches (mchid, out_batch_no, batch_id, appid, batch_name, batch_remark, "
+        "total_amount, total_num, transfer_scene_id, notify_url, params, state, close_reason, created_ms, updated_ms) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        {mchid_, b.out_batch_no, b.batch_id, b.appid, b.batch_name, b.batch_remark, b.total_amount, b.total_num,
+         b.transfer_scene_id, b.notify_url, b.params, b.state, b.close_reason, b.created_ms, b.updated_ms});
+    return c_.last_insert_id();
+}
+
+void Store::save_batch(const TransferBatchRow& b) {
+    c_.exec("UPDATE wechatpay_transfer_batches SET state = ?, close_reason = ?, updated_ms = ? WHERE id = ?",
+            {b.state, b.close_reason, b.updated_ms, b.id});
+}
+
+std::vector<TransferDetailRow> Store::details(long long batch_row, const std::string& status, long long offset,
+                                              long long limit) {
+    return many_details(c_, "WHERE batch_row = ? AND (? = '' OR state = ?) ORDER BY id LIMIT ? OFFSET ?",
+                        {batch_row, status, status, limit, offset});
+}
+
+std::optional<TransferDetailRow> Store::detail(long long batch_row, const std::string& out_detail_no) {
+    return first(many_details(c_, "WHERE batch_row = ? AND out_detail_no = ? LIMIT 1", {batch_row, out_detail_no}));
+}
+
+std::optional<TransferDetailRow> Store::detail_by_id(long long batch_row, const std::string& detail_id) {
+    return first(many_details(c_, "WHERE batch_row = ? AND detail_id = ? LIMIT 1", {batch_row, detail_id}));
+}
+
+void Store::insert_detail(const TransferDetailRow& d) {
+    c_.exec(
+        "INSERT INTO wechatpay_transfer_details (batch_row, mchid, out_detail_no, detail_id, transfer_amount, "
+        "transfer_remark, openid, user_name, state, fail_reason, created_ms, updated_ms) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        {d.batch_row, mchid_, d.out_detail_no, d.detail_id, d.transfer_amount, d.transfer_remark, d.openid, d.user_name,
+         d.state, d.fail_reason, d.created_ms, d.updated_ms});
+}
+
+void Store::save_detail(const TransferDetailRow& d) {
+    c_.exec("UPDATE wechatpay_transfer_details SET state = ?, fail_reason = ?, updated_ms = ? WHERE id = ?",
+            {d.state, d.fail_reason, d.updated_ms, d.id});
+}
+
+long long Store::held_batch_details() {
+    auto r = c_.query_one(
+        "SELECT COALESCE(SUM(transfer_amount), 0) AS s FROM wechatpay_transfer_details WHERE mchid = ? AND "
+        "state <> 'FAIL'",
+        {mchid_});
+    return r ? (*r)["s"].as_int() : 0;
+}
+
+std::vector<TransferBatchRow> Store::due_batches(Conn& c, long long before_ms) {
+    return many_batches(c, "WHERE state = 'PROCESSING' AND created_ms < ? ORDER BY id", {before_ms});
+}
+
+std::vector<TransferBatchRow> Store::list_batches(Conn& c, const std::string& mchid, int limit) {
+    return many_batches(c, "WHERE (? = '' OR mchid = ?) ORDER BY id DESC LIMIT ?", {mchid, mchid, limit});
+}
+
+std::vector<TransferBatchRow> Store::batches_numbered(Conn& c, const std::string& out_batch_no) {
+    return many_batches(c, "WHERE out_batch_no = ? ORDER BY id", {out_batch_no});
 }
 
 }  // namespace mpemu::wechatpay

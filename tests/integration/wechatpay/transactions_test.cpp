@@ -395,6 +395,25 @@ TEST_CASE("wechatpay: GET /v3/certificates: the platform certificate encrypted w
     CHECK(d["effective_time"].get<std::string>().find("+08:00") != std::string::npos);
 }
 
+TEST_CASE("wechatpay: GET /v3/certificates for a public-key-mode merchant: 404 RESOURCE_NOT_EXISTS, unsigned",
+          "[wechatpay]") {
+    EmulatorProcess emu;
+    Session s(emu, pubkey_merchant());
+    auto r = s.send("GET", "/v3/certificates");
+    CHECK(r.status == 404);
+    CHECK(
+        r.body ==
+        R"({"code":"RESOURCE_NOT_EXISTS","message":"无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥。可查看指引https://pay.weixin.qq.com/docs/merchant/products/platform-certificate/wxp-pub-key-guide.html"})");
+    CHECK_FALSE(r.header("Wechatpay-Signature"));
+    // Its orders are signed with the public key id as before.
+    auto o = s.order("PKCERT_001");
+    REQUIRE(o.status == 200);
+    CHECK(*o.header("Wechatpay-Serial") == s.k.public_key_id);
+    // The default fixture's first merchant is the certificate-mode one most SDKs expect.
+    auto f = emu.admin("GET", "/__admin/fixtures");
+    CHECK(f["wechatpay"]["merchants"][0]["platform_mode"] == "certificate");
+}
+
 TEST_CASE("wechatpay: other /v3/ paths answer in WeChat Pay's format naming the operation", "[wechatpay]") {
     EmulatorProcess emu;
     auto r = emu.post("/v3/profitsharing/orders", "{}");

@@ -75,9 +75,9 @@ TEST_CASE("wechatpay v2: protocol-layer failures in the spec's order and texts",
         s.call("/pay/orderquery", Params{{"appid", "wx051b3a21b3d6ae57"}, {"out_trade_no", "V2ERR_0001"}}),
         "appid和mch_id不匹配");
     // Not emulated v2 path: the provider's format, naming the operation.
-    auto micropay = s.raw("/pay/micropay", good);
-    CHECK(micropay.get("return_code") == "FAIL");
-    CHECK(micropay.get("return_msg").find("付款码支付") != std::string::npos);
+    auto fundflow = s.raw("/pay/downloadfundflow", good);
+    CHECK(fundflow.get("return_code") == "FAIL");
+    CHECK(fundflow.get("return_msg").find("下载资金账单") != std::string::npos);
     // A lowercase MD5 sign is accepted (spec §3.4).
     {
         Params p = s.sign(Params{{"out_trade_no", "V2ERR_0001"}});

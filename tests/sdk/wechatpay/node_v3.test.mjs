@@ -1,7 +1,8 @@
 // wechatpay-node-v3 2.2.1 against mpemu through pay.createHttp(): every reply is verified with the
 // SDK's verifySign (which fetches /v3/certificates itself for an unknown serial), JSAPI order with
 // the SDK's requestPayment params, query, close, refund, and a notification verified and decrypted
-// with verifySign / decipher_gcm.
+// with verifySign / decipher_gcm; APP with the parameter set the SDK signs itself (transactions_app), paid
+// through the emulator's admin call; H5 with the SDK's transactions_h5 and the emulator's cashier page.
 import assert from 'node:assert/strict';
 import { startEmulator, startListener, runChecks, requirePkg } from '../common/emulator.mjs';
 import { merchantKeys, APPID, OPENID, assertCanonical } from './common.mjs';
@@ -115,6 +116,46 @@ const ok = await runChecks([
     const certs = await pay.get_certificates(k.apiv3Key);
     assert.equal(certs[0].serial_no, k.platformSerial);
     assert.match(certs[0].publicKey, /BEGIN PUBLIC KEY/);
+  }],
+  ['app order: transactions_app signs the app parameter set; the emulator accepts it', async () => {
+    const appNo = `${no}A`;
+    const r = await pay.transactions_app({
+      description: 'mpemu APP', out_trade_no: appNo, notify_url: `${listener.url}/app`, amount: { total: 7 },
+    });
+    assert.equal(r.status, 200);
+    const set = r.data;
+    assert.equal(set.package, 'Sign=WXPay');
+    assert.equal(set.partnerid, k.mchid);
+    assert.match(set.prepayid, /^wx/);
+    const paid = await emu.admin('POST', `/__admin/wechatpay/transactions/${appNo}/pay`, { result: 'SUCCESS', app_payment: set });
+    assert.equal(paid.trade_state, 'SUCCESS');
+    const q = await pay.query({ out_trade_no: appNo });
+    await verified(q);
+    assert.equal(q.data.trade_type, 'APP');
+    const n = await listener.waitFor((x) => x.url === '/app');
+    const body = JSON.parse(n.body);
+    const plain = pay.decipher_gcm(body.resource.ciphertext, body.resource.associated_data, body.resource.nonce, k.apiv3Key);
+    assert.equal(plain.out_trade_no, appNo);
+  }],
+  ['h5 order: transactions_h5 gives h5_url; the cashier pays and redirects; close refused after payment', async () => {
+    const h5No = `${no}H`;
+    const r = await pay.transactions_h5({
+      description: 'mpemu H5', out_trade_no: h5No, notify_url: `${listener.url}/h5`, amount: { total: 8 },
+      scene_info: { payer_client_ip: '203.0.113.9', h5_info: { type: 'Wap' } },
+    });
+    assert.equal(r.status, 200);
+    await verified(r);
+    const back = 'https://shop.example/return';
+    const pressed = await fetch(`${r.data.h5_url}&redirect_url=${encodeURIComponent(back)}`, {
+      method: 'POST', redirect: 'manual', body: new URLSearchParams({ action: 'pay' }),
+    });
+    assert.equal(pressed.status, 303);
+    assert.equal(pressed.headers.get('location'), back);
+    const q = await pay.query({ out_trade_no: h5No });
+    assert.equal(q.data.trade_state, 'SUCCESS');
+    const c = await pay.close(h5No);
+    assert.equal(c.status, 400);
+    assert.equal(c.data.code, 'ORDERPAID');
   }],
 ]);
 await listener.close();

@@ -61,8 +61,8 @@ TEST_CASE("wechatpay v2 errors: texts and layers of the catalogue", "[wechatpay]
 }
 
 TEST_CASE("wechatpay v2 errors: refusals name well-known operations", "[wechatpay][v2]") {
-    CHECK(fail::not_emulated("POST", "/pay/micropay").message ==
-          "mpemu 未模拟此接口: 付款码支付 (wechatpay.v2.micropay) — POST /pay/micropay");
+    CHECK(fail::not_emulated("POST", "/pay/downloadfundflow").message ==
+          "mpemu 未模拟此接口: 下载资金账单 (wechatpay.v2.downloadfundflow) — POST /pay/downloadfundflow");
     CHECK(fail::not_emulated("POST", "/pay/other").message == "mpemu 未模拟此接口: POST /pay/other");
     CHECK(request_payment_fail("x") == "requestPayment:fail 支付验证签名失败: x");
 }
