@@ -22,7 +22,7 @@ Json query(Client& c, const std::string& out_trade_no) {
 
 }  // namespace
 
-TEST_CASE("alipay precreate: qr_code opens the cashier; scanning pays through the admin API or the page",
+TEST_CASE("alipay precreate: qr_code opens the cashier, scanning pays through the admin API or the page",
           "[alipay][precreate]") {
     EmulatorProcess emu({"--notify-time-scale", "0.0001"});
     HttpSink sink;

@@ -37,7 +37,7 @@ std::string by_out(const std::string& no) {
 
 }  // namespace
 
-TEST_CASE("wechatpay transfer bills: create, confirm, SUCCESS, notified; queries by both numbers",
+TEST_CASE("wechatpay transfer bills: create, confirm, SUCCESS, notified, queries by both numbers",
           "[wechatpay][transfer]") {
     EmulatorProcess emu;
     Session s(emu, cert_merchant());

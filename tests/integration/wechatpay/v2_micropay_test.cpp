@@ -30,7 +30,7 @@ Reply micropay(V2Session& s, const std::string& no, const std::string& auth_code
 
 }  // namespace
 
-TEST_CASE("wechatpay v2 micropay: a payment code pays at once; orderquery shows MICROPAY", "[wechatpay][v2]") {
+TEST_CASE("wechatpay v2 micropay: a payment code pays at once, orderquery shows MICROPAY", "[wechatpay][v2]") {
     EmulatorProcess emu;
     V2Session s(emu);
     std::string code = mint(emu);
@@ -98,7 +98,7 @@ TEST_CASE("wechatpay v2 micropay: refused codes and bad input change nothing", "
     CHECK(emu.post("/__admin/wechatpay/payment-codes", R"({"openid":"o1","mchid":"1"})").status == 404);
 }
 
-TEST_CASE("wechatpay v2 micropay: USERPAYING, then the admin pay call settles it; reverse", "[wechatpay][v2]") {
+TEST_CASE("wechatpay v2 micropay: USERPAYING, then the admin pay call settles it, reverse", "[wechatpay][v2]") {
     EmulatorProcess emu;
     V2Session s(emu);
     auto r = micropay(s, "MICRO_0201", mint(emu, "USERPAYING"), 300);
