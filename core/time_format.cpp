@@ -233,6 +233,8 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
         total_ms += value * factor;
         any = true;
     }
+    // Beyond a few hundred thousand years llround would overflow (and no clock can go there anyway).
+    if (!std::isfinite(total_ms) || total_ms > 1e16) return std::nullopt;
     auto ms = std::chrono::milliseconds(static_cast<long long>(std::llround(total_ms)));
     return negative ? -ms : ms;
 }

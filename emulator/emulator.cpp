@@ -354,6 +354,10 @@ Response Emulator::handle(Request& req, const Arrival& arrival) {
         req.operation_id = m.operation->id;
         req.path_params = std::move(m.params);
         run_guarded(m.operation->handler);
+    } else if (auto denied = g && g->guard ? g->guard(req) : std::nullopt) {
+        // A guarded group (the admin API) checks the caller before saying what exists: an unknown path
+        // answered 404 to a caller without the token.
+        res = std::move(*denied);
     } else if (g && !m.allowed_methods.empty()) {
         res = g->refuse(req, {Refusal::kMethodNotAllowed,
                               req.method + " is not allowed here; use " + core::join(m.allowed_methods, " or "),

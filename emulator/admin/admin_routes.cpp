@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "core/text.hpp"
 #include "core/time_format.hpp"
@@ -73,6 +74,9 @@ core::Json clock_json(const core::Clock& clock) {
             {"frozen", clock.frozen()},
             {"offset_ms", std::chrono::duration_cast<std::chrono::milliseconds>(clock.offset()).count()}};
 }
+
+constexpr long long kClockMinUnixMs = 0;                // 1970-01-01T00:00:00Z
+constexpr long long kClockMaxUnixMs = 7258118399999LL;  // 2199-12-31T23:59:59.999Z
 
 Response bad_request(const std::string& message) {
     return error_response("bad_request", message);
@@ -219,8 +223,16 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
             const auto& a = (*body)["advance"];
             if (a.is_string())
                 advance = core::parse_duration(a.get<std::string>());
-            else if (a.is_number_integer())
+            else if (a.is_number_integer()) {
+                // Seconds beyond the clock's range would overflow on the way to milliseconds.
+                constexpr long long kMaxSeconds = kClockMaxUnixMs / 1000;
+                bool huge = a.is_number_unsigned() ? a.get<unsigned long long>() > kMaxSeconds
+                                                   : std::llabs(a.get<long long>()) > kMaxSeconds;
+                if (huge)
+                    return bad_request(
+                        "the emulator clock must stay between 1970-01-01T00:00:00Z and 2199-12-31T23:59:59Z");
                 advance = std::chrono::seconds(a.get<long long>());
+            }
             if (!advance)
                 return bad_request("\"advance\" must be a duration like \"90s\", \"2h\", \"1d12h\" or seconds");
         }
@@ -233,6 +245,23 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
             return bad_request("\"freeze\" must be a boolean");
         if (body->contains("reset") && !(*body)["reset"].is_boolean())
             return bad_request("\"reset\" must be a boolean");
+        // The clock counts nanoseconds in 64 bits (years 1677 to 2262): outside a safe range it wrapped to
+        // the 1700s or ignored the change. Refuse instead, naming the range.
+        const auto n_or_wall = [&] {
+            if (now) return core::to_unix_ms(*now);
+            return body->value("reset", false) ? core::to_unix_ms(core::Clock::wall_now())
+                                               : core::to_unix_ms(clock.now());
+        };
+        long long target = 0;
+        bool year_ok = true;
+        if (body->contains("now")) {
+            const std::string text = (*body)["now"].get<std::string>();
+            int year = std::atoi(text.substr(0, 4).c_str());
+            year_ok = text.size() >= 4 && year >= 1970 && year < 2200;
+        }
+        if (!year_ok || __builtin_add_overflow(n_or_wall(), advance ? advance->count() : 0, &target) ||
+            target < kClockMinUnixMs || target > kClockMaxUnixMs)
+            return bad_request("the emulator clock must stay between 1970-01-01T00:00:00Z and 2199-12-31T23:59:59Z");
         if (body->value("reset", false)) clock.reset();
         if (now) clock.set(*now);
         if (advance) clock.advance(*advance);

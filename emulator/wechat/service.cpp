@@ -114,6 +114,16 @@ bool Api::over_login_rate(const AppConfig& app, const std::string& openid, long 
 void Api::clear_counters() {
     std::lock_guard lock(rate_mu_);
     login_counts_.clear();
+    last_purge_ms_ = 0;
+}
+
+void Api::purge_expired_now(state::Conn& c, long long now_ms) {
+    constexpr long long kMinute = 60 * 1000;
+    constexpr long long kDay = 24 * 60 * kMinute;
+    long long last = last_purge_ms_.load();
+    if (now_ms >= last && now_ms - last < kMinute) return;
+    if (!last_purge_ms_.compare_exchange_strong(last, now_ms)) return;  // another request purges now
+    purge_expired(c, now_ms - kCodeTtlMs - kMinute, now_ms - kDay);
 }
 
 // ---- jscode2session ----------------------------------------------------------------------------
@@ -176,6 +186,7 @@ emulator::Outcome<AccessToken> Api::token(const Param& grant_type, const Param& 
         // The previous token stays usable for 5 more minutes (checked in check_access_token).
         store.supersede_tokens(TokenKind::kToken, now);
         store.insert_token(row);
+        purge_expired_now(c, now);
     });
     return AccessToken{row.token, kTokenTtlMs / 1000};
 }
@@ -573,6 +584,7 @@ emulator::Outcome<std::vector<std::string>> Api::mint_login_codes(const std::str
         if (app->rotate_session_key_on_login || !user->session_key)
             store.set_session_key(user->id, new_session_key(), now);
         for (const auto* code : order) store.insert_code(*code, CodeKind::kLogin, user->id, now);
+        purge_expired_now(c, now);
         return codes;
     });
 }

@@ -5,6 +5,7 @@
 // status 200), admin failures carry an admin code ("bad_request", "not_found") for admin::error_response.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -127,10 +128,14 @@ private:
     std::string new_session_key();
     std::string new_access_token();
     bool over_login_rate(const AppConfig& app, const std::string& openid, long long now_ms);
+    // At most once per emulated minute, inside the caller's write: forget codes and tokens past any window
+    // an answer depends on (a code: its 5 minutes, then 40029 either way; a token: 42001 for a day).
+    void purge_expired_now(state::Conn& c, long long now_ms);
 
     emulator::ServiceContext& ctx_;
     std::mutex rate_mu_;
     std::map<std::string, std::pair<long long, int>> login_counts_;  // appid/openid -> (minute, calls)
+    std::atomic<long long> last_purge_ms_{0};
 };
 
 }  // namespace mpemu::wechat

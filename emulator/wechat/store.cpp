@@ -533,4 +533,9 @@ void Store::set_msg_jump_path(const std::string& path, long long now_ms) {
             {appid_, path, now_ms});
 }
 
+long long purge_expired(state::Conn& c, long long codes_before_ms, long long tokens_before_ms) {
+    long long removed = c.exec("DELETE FROM wechat_codes WHERE created_ms < ?", {codes_before_ms});
+    return removed + c.exec("DELETE FROM wechat_tokens WHERE expires_ms < ?", {tokens_before_ms});
+}
+
 }  // namespace mpemu::wechat

@@ -111,6 +111,10 @@ struct ShippingEvent {
 };
 
 std::vector<state::Migration> migrations();
+// Forgets login and phone codes created before `codes_before_ms` and access tokens that expired before
+// `tokens_before_ms`, across apps (codes and tokens never outlive their answer windows otherwise, and a
+// load test minting millions grew without end). Returns the rows removed.
+long long purge_expired(state::Conn& c, long long codes_before_ms, long long tokens_before_ms);
 // Seeded rows for a fixture set: users (no session key yet) and their subscriptions.
 void seed(state::Conn& conn, const FixtureConfig& cfg);
 
