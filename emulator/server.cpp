@@ -126,7 +126,7 @@ std::string raw_reply(const Response& res, int status) {
     for (const auto& [k, v] : res.headers) {
         if (core::iequals(k, "Content-Length") || core::iequals(k, "Connection")) continue;
         has_type = has_type || core::iequals(k, "Content-Type");
-        out += k + ": " + v + "\r\n";
+        out.append(k).append(": ").append(v).append("\r\n");
     }
     if (!has_type && !res.body.empty()) out += "Content-Type: application/octet-stream\r\n";
     out += "Content-Length: " + std::to_string(res.body.size()) + "\r\nConnection: close\r\n\r\n";
@@ -140,7 +140,7 @@ Request request_of_head(const std::string& head) {
     std::string_view line(head);
     line = line.substr(0, std::min(line.find_first_of("\r\n"), size_t{8192}));
     size_t sp1 = line.find(' ');
-    if (sp1 != std::string_view::npos && sp1 <= 32) {
+    if (sp1 <= 32) {  // npos (no space) is far larger
         r.method = std::string(line.substr(0, sp1));
         std::string_view rest = line.substr(sp1 + 1);
         r.target = origin_form(std::string(rest.substr(0, rest.find(' '))));

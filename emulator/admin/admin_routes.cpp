@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 
@@ -256,7 +258,8 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
         bool year_ok = true;
         if (body->contains("now")) {
             const std::string text = (*body)["now"].get<std::string>();
-            int year = std::atoi(text.substr(0, 4).c_str());
+            int year = 0;
+            std::from_chars(text.data(), text.data() + std::min<size_t>(text.size(), 4), year);
             year_ok = text.size() >= 4 && year >= 1970 && year < 2200;
         }
         if (!year_ok || __builtin_add_overflow(n_or_wall(), advance ? advance->count() : 0, &target) ||

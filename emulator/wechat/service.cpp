@@ -118,8 +118,8 @@ void Api::clear_counters() {
 }
 
 void Api::purge_expired_now(state::Conn& c, long long now_ms) {
-    constexpr long long kMinute = 60 * 1000;
-    constexpr long long kDay = 24 * 60 * kMinute;
+    constexpr long long kMinute = 60LL * 1000;
+    constexpr long long kDay = 24LL * 60 * kMinute;
     long long last = last_purge_ms_.load();
     if (now_ms >= last && now_ms - last < kMinute) return;
     if (!last_purge_ms_.compare_exchange_strong(last, now_ms)) return;  // another request purges now

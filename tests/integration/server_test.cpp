@@ -92,7 +92,7 @@ TEST_CASE("server: bad heads are refused at once with 400, 414 or 431 in the pat
         {"target over 8 KiB, WeChat path", "GET /sns/jscode2session?x=" + std::string(9000, 'a') + " HTTP/1.1\r\n\r\n",
          414, "errcode"},
         {"headers over 64 KiB, WeChat Pay path",
-         "GET /v3/certificates HTTP/1.1\r\n" + std::string(70 * 1024, 'X') + ": y\r\n\r\n", 431, "\"code\""},
+         "GET /v3/certificates HTTP/1.1\r\n" + std::string(size_t{70} * 1024, 'X') + ": y\r\n\r\n", 431, "\"code\""},
     };
     for (const auto& c : cases) {
         INFO(c.what);
@@ -213,7 +213,8 @@ TEST_CASE("server: an Alipay form body over 8 KiB is served, and multipart bodie
     const std::string boundary = "mpemuBoundary7MA4YWxkTrZu0gW";
     std::string body;
     for (const auto& [k, v] : params) {
-        body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + k + "\"\r\n\r\n" + v + "\r\n";
+        body.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"");
+        body.append(k).append("\"\r\n\r\n").append(v).append("\r\n");
     }
     body += "--" + boundary + "--\r\n";
     auto r = emu.post("/gateway.do", body, {{"Content-Type", "multipart/form-data; boundary=" + boundary}});
