@@ -233,7 +233,9 @@ bool RequestStream::read_head() {
             return true;
         }
         if (!fill(deadline)) {
-            head_.assign(avail.substr(0, std::min(avail.size(), limits_.max_head)));
+            // fill() may have moved the buffer: `avail` is stale here.
+            std::string_view got(buf_.data() + pos_, buf_.size() - pos_);
+            head_.assign(got.substr(0, std::min(got.size(), limits_.max_head)));
             // A connection closed between requests is not a problem anybody needs to hear about.
             problem_ = timed_out_ ? HeadProblem::kHeadTimeout : HeadProblem::kClosed;
             return false;
