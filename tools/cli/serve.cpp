@@ -126,6 +126,9 @@ void add_serve_options(CLI::App& cmd, emulator::ServeOptions& o) {
                    "Most worker threads (one per open connection; the pool grows to this and shrinks when idle)")
         ->capture_default_str()
         ->check(CLI::Range(1, 4096));
+    // `serve` leaves the admission gate open by default: a gate at the core count costs a quarter to a third
+    // of the throughput (bench/e2e/admission.sh); see emulator/README.md.
+    o.max_running = 1024;
     cmd.add_option("--max-running", o.max_running,
                    "Requests handled at once; the rest wait their turn in order (0 = number of cores, at least 2)")
         ->capture_default_str()
