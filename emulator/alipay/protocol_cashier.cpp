@@ -1,7 +1,11 @@
 // Alipay's browser side (see protocol_cashier.hpp): return parameters and the cashier's HTML.
 #include "emulator/alipay/protocol_cashier.hpp"
 
+#include "core/html.hpp"
+
 namespace mpemu::alipay {
+
+using core::html_escape;
 
 namespace {
 
@@ -59,33 +63,6 @@ void row(std::string& out, std::string_view term, std::string_view value) {
 }
 
 }  // namespace
-
-std::string html_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + 16);
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 std::string return_method(std::string_view pay_method) {
     return std::string(pay_method) + ".return";

@@ -14,9 +14,6 @@
 
 namespace mpemu::alipay {
 
-// Text for HTML element content and double-quoted attribute values: & < > " ' escaped.
-std::string html_escape(std::string_view text);
-
 // "alipay.trade.page.pay" -> "alipay.trade.page.pay.return".
 std::string return_method(std::string_view pay_method);
 

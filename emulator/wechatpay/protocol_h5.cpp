@@ -5,9 +5,12 @@
 #include <tuple>
 
 #include "core/crypto.hpp"
+#include "core/html.hpp"
 #include "core/url.hpp"
 
 namespace mpemu::wechatpay::protocol {
+
+using core::html_escape;
 
 std::string h5_package(std::string_view prepay_id) {
     std::string digest = core::crypto::sha256(std::string("mpemu-h5:") + std::string(prepay_id));
@@ -22,33 +25,6 @@ std::string h5_url(std::string_view origin, std::string_view prepay_id) {
     u.append(kH5Path).append("?prepay_id=").append(core::url_encode(prepay_id));
     u.append("&package=").append(h5_package(prepay_id));
     return u;
-}
-
-std::string html_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
 }
 
 std::string yuan_text(long long fen) {

@@ -18,9 +18,6 @@ std::string h5_package(std::string_view prepay_id);
 // origin ("http://127.0.0.1:8787") + kH5Path + the two query parameters.
 std::string h5_url(std::string_view origin, std::string_view prepay_id);
 
-// Text for HTML element content and double-quoted attribute values: & < > " ' escaped.
-std::string html_escape(std::string_view s);
-
 // What the cashier page shows. Strings are plain text (escaped when rendered).
 struct H5Page {
     std::string merchant;      // the fixture merchant's name

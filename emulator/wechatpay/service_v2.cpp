@@ -411,10 +411,9 @@ namespace {
 
 constexpr long long kMinTransferFen = 30;  // 0.30 yuan
 
+// "2015-05-19 15:26:59" in Beijing time, as these replies show it.
 std::string beijing_time(long long ms) {
-    // "2015-05-19 15:26:59" in Beijing time, as these replies show it.
-    std::string t = core::format_rfc3339(core::from_unix_ms(ms));
-    return t.substr(0, 10) + " " + t.substr(11, 8);
+    return core::format_datetime(core::from_unix_ms(ms));
 }
 
 }  // namespace

@@ -26,8 +26,6 @@ TEST_CASE("wechatpay h5: link shape and package", "[wechatpay][h5]") {
 }
 
 TEST_CASE("wechatpay h5: merchant text is escaped, amounts in yuan", "[wechatpay][h5]") {
-    CHECK(protocol::html_escape(R"(<a href="x">'T&C'</a>)") ==
-          "&lt;a href=&quot;x&quot;&gt;&#39;T&amp;C&#39;&lt;/a&gt;");
     CHECK(protocol::yuan_text(1) ==
           "\xC2\xA5"
           "0.01");
