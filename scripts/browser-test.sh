@@ -18,8 +18,10 @@ chromium="${MPEMU_CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$chromium" ]; then
   echo "SKIP: $chromium not found (apt-get install chromium, or set MPEMU_CHROMIUM)"; exit 77
 fi
-if ! cmp -s "$src/package.json" "$dest/package.json" || [ ! -d "$dest/node_modules" ]; then
-  exec 9>"$dest/.install.lock"; flock 9
+# The check and the install under one lock; only a finished install (the stamp) counts.
+exec 9>"$dest/.install.lock"; flock 9
+if ! cmp -s "$src/package.json" "$dest/package.json" || [ ! -f "$dest/.installed" ]; then
+  rm -f "$dest/.installed"
   cp "$src/package.json" "$dest/package.json"
   [ -f "$src/package-lock.json" ] && cp "$src/package-lock.json" "$dest/package-lock.json"
   if ! (cd "$dest" && timeout 300 npm install --no-audit --no-fund --loglevel=error >"$dest/npm-install.log" 2>&1); then
@@ -27,7 +29,9 @@ if ! cmp -s "$src/package.json" "$dest/package.json" || [ ! -d "$dest/node_modul
     echo "SKIP: npm install failed (registry unreachable?):"; tail -5 "$dest/npm-install.log" || true
     exit 77
   fi
+  touch "$dest/.installed"
 fi
+flock -u 9
 export NODE_PATH="$dest/node_modules"
 export MPEMU_CHROMIUM="$chromium"
 export MPEMU_FIXTURES="${MPEMU_FIXTURES:-$root/fixtures/default}"
