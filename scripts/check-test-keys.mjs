@@ -162,6 +162,25 @@ function alipaySdkFormatKey(pem, keyType) {
     return `-----BEGIN ${label}-----\n${body.match(/.{1,64}/g).join('\n')}\n-----END ${label}-----`;
 }
 
+// Certificate mode (app_cert.crt): the app and Alipay certificates certify the two private keys and are
+// issued by a root of alipay_root_cert.crt, which Node reads certificate by certificate.
+function checkAlipayCertApp(dir, appKey) {
+    const roots = readText(dir, 'alipay_root_cert.crt').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    check(roots.length >= 1, `${dir}/alipay_root_cert.crt holds certificates`);
+    const rootCerts = roots.map((pem) => attempt('a root of alipay_root_cert.crt', () => new crypto.X509Certificate(pem)));
+    const alipayKey = loadPrivate(dir, 'alipay_private_key.pem', kPkcs8Header);
+    for (const [name, key] of [['app_cert.crt', appKey], ['alipay_cert.crt', alipayKey]]) {
+        const cert = attempt(`X509Certificate(${dir}/${name})`, () => new crypto.X509Certificate(readText(dir, name)));
+        if (!cert) continue;
+        const now = Date.now();
+        check(Date.parse(cert.validFrom) <= now && now < Date.parse(cert.validTo), `${dir}/${name} is valid now`);
+        expectPair(key, cert.publicKey, `${dir}/${name} certifies its private key`);
+        check(rootCerts.some((root) => root && cert.checkIssued(root) && cert.verify(root.publicKey)),
+            `${dir}/${name} is issued by a root of alipay_root_cert.crt`);
+    }
+    expectUnique(alipayKey, path.join(dir, 'alipay_private_key.pem'));
+}
+
 function checkAlipayApp(dir, appId, isFirst) {
     const pem = readText(dir, 'app_private_key.pem');
     const keyType = firstLine(pem) === kPkcs1Header ? 'PKCS1' : 'PKCS8';
@@ -172,12 +191,16 @@ function checkAlipayApp(dir, appId, isFirst) {
     const appKey = loadPrivate(dir, 'app_private_key.pem', keyType === 'PKCS1' ? kPkcs1Header : kPkcs8Header);
     attempt(`${dir}/app_private_key.pem with alipay-sdk keyType ${keyType}`,
         () => crypto.createPrivateKey(alipaySdkFormatKey(pem, keyType)));
+    expectUnique(appKey, path.join(dir, 'app_private_key.pem'));
+    if (fs.existsSync(path.join(dir, 'app_cert.crt'))) {
+        checkAlipayCertApp(dir, appKey);
+        return;
+    }
     const appPub = loadPublic(dir, 'app_public_key.pem');
     const alipayKey = loadPrivate(dir, 'alipay_private_key.pem', kPkcs8Header);
     const alipayPub = loadPublic(dir, 'alipay_public_key.pem');
     expectPair(appKey, appPub, `${dir} app key pair`);
     expectPair(alipayKey, alipayPub, `${dir} Alipay key pair`);
-    expectUnique(appKey, path.join(dir, 'app_private_key.pem'));
     expectUnique(alipayKey, path.join(dir, 'alipay_private_key.pem'));
 }
 

@@ -21,12 +21,16 @@ written at the top of wechatpay/ or alipay/, the others under wechatpay/<mchid>/
   MPEMU_ALIPAY_APP_IDS   default "2021004100000001 2021004100000002"
   MPEMU_ALIPAY_PKCS8_APP_IDS  apps whose app_private_key.pem is PKCS#8 instead of PKCS#1
                          default "2021004100000002" (the first app must stay PKCS#1, DESIGN.md)
+  MPEMU_ALIPAY_CERT_APP_IDS   certificate-mode (公钥证书) apps, always under alipay/<app_id>/
+                         default "2021004100000003": app and Alipay public-key certificates issued by
+                         a throwaway RSA root, and a root chain of an ECDSA root and that RSA root
 EOF
 }
 
 read -r -a mchids <<<"${MPEMU_MCHIDS:-1900000109 1900000209}"
 read -r -a alipay_app_ids <<<"${MPEMU_ALIPAY_APP_IDS:-2021004100000001 2021004100000002}"
 read -r -a alipay_pkcs8_app_ids <<<"${MPEMU_ALIPAY_PKCS8_APP_IDS-2021004100000002}"
+read -r -a alipay_cert_app_ids <<<"${MPEMU_ALIPAY_CERT_APP_IDS-2021004100000003}"
 
 readonly kRsaBits=2048
 readonly kCertDays=7305  # 20 years
@@ -34,6 +38,10 @@ readonly kMerchantFiles=(merchant_private_key.pem merchant_public_key.pem mercha
     apiv3_key.txt api_v2_key.txt apiclient_cert.p12 platform_private_key.pem platform_cert.pem platform_serial.txt
     platform_public_key.pem platform_public_key_id.txt)
 readonly kAlipayFiles=(app_private_key.pem app_public_key.pem alipay_private_key.pem alipay_public_key.pem)
+readonly kAlipayCertFiles=(app_private_key.pem app_cert.crt alipay_private_key.pem alipay_cert.crt alipay_root_cert.crt)
+# Issuer of the cert-mode apps' certificates, shaped like Alipay's "Ant Financial Certification Authority".
+readonly kAlipayRsaRootSubject="/C=CN/O=mpemu/OU=Certification Authority/CN=mpemu Alipay Root CA RSA (TEST ONLY)"
+readonly kAlipayEcRootSubject="/C=CN/O=mpemu/OU=Certification Authority/CN=mpemu Alipay Root CA EC (TEST ONLY)"
 
 die() {
     echo "generate-test-keys: $*" >&2
@@ -158,6 +166,47 @@ generate_alipay_app() {  # dir pkcs1|pkcs8
     public_key_of "$dir/alipay_private_key.pem" "$dir/alipay_public_key.pem"
 }
 
+# A CA certificate (self-signed) for the Alipay root chain.
+ca_cert() {  # key.pem subject serial_hex out.pem
+    openssl req -x509 -new -key "$1" -subj "$2" -sha256 -days "$kCertDays" -set_serial "0x$3" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" -out "$4"
+}
+
+# An end-entity certificate for key.pem issued by the CA.
+issued_cert() {  # key.pem subject serial_hex ca_cert ca_key out.pem
+    local csr
+    csr=$(mktemp)
+    openssl req -new -key "$1" -subj "$2" -out "$csr"
+    openssl x509 -req -in "$csr" -CA "$4" -CAkey "$5" -set_serial "0x$3" -sha256 -days "$kCertDays" \
+        -extfile <(printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,nonRepudiation\n') -out "$6" 2>/dev/null
+    rm -f "$csr"
+}
+
+# The root chain every cert-mode app of this run shares: an ECDSA root first (Alipay's chain starts with
+# a non-RSA root the SDKs skip), then the RSA root that issues the app and Alipay certificates.
+generate_alipay_roots() {  # dir
+    mkdir -p "$1"
+    openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1/ec_root_key.pem"
+    ca_cert "$1/ec_root_key.pem" "$kAlipayEcRootSubject" "$(random_serial)" "$1/ec_root.crt"
+    new_rsa_key "$1/rsa_root_key.pem"
+    ca_cert "$1/rsa_root_key.pem" "$kAlipayRsaRootSubject" "$(random_serial)" "$1/rsa_root.crt"
+    cat "$1/ec_root.crt" "$1/rsa_root.crt" >"$1/alipay_root_cert.crt"
+}
+
+generate_alipay_cert_app() {  # dir app_id roots_dir
+    local dir=$1 app_id=$2 roots=$3
+    mkdir -p "$dir"
+    new_rsa_key "$dir/app_private_key.pkcs8.tmp"
+    openssl pkey -in "$dir/app_private_key.pkcs8.tmp" -traditional -out "$dir/app_private_key.pem"
+    rm -f "$dir/app_private_key.pkcs8.tmp"
+    issued_cert "$dir/app_private_key.pem" "/C=CN/O=mpemu test merchant/OU=Alipay/CN=${app_id}" "$(random_serial)" \
+        "$roots/rsa_root.crt" "$roots/rsa_root_key.pem" "$dir/app_cert.crt"
+    new_rsa_key "$dir/alipay_private_key.pem"
+    issued_cert "$dir/alipay_private_key.pem" "/C=CN/O=mpemu/OU=Alipay/CN=Alipay public key (TEST ONLY)" \
+        "$(random_serial)" "$roots/rsa_root.crt" "$roots/rsa_root_key.pem" "$dir/alipay_cert.crt"
+    cp "$roots/alipay_root_cert.crt" "$dir/alipay_root_cert.crt"
+}
+
 # ---------------------------------------------------------------------------------------------------------------
 # Checks (openssl only; scripts/check-test-keys.mjs repeats them from Node's side).
 
@@ -268,6 +317,24 @@ check_alipay_app() {  # dir app_id pkcs1|pkcs8
         fail "$d: app and Alipay share a key"
 }
 
+check_alipay_cert_app() {  # dir app_id
+    local d=$1 app_id=$2 missing=0 issuer
+    echo "checking Alipay certificate-mode app $app_id in $d"
+    for f in "${kAlipayCertFiles[@]}"; do [[ -f $d/$f ]] || { fail "$d/$f is missing"; missing=1; }; done
+    [[ $missing -eq 0 ]] || return 0
+    expect_first_line "$d/app_private_key.pem" "-----BEGIN RSA PRIVATE KEY-----"
+    expect_same_modulus private "$d/app_private_key.pem" cert "$d/app_cert.crt"
+    expect_same_modulus private "$d/alipay_private_key.pem" cert "$d/alipay_cert.crt"
+    [[ $(modulus_of private "$d/app_private_key.pem") != $(modulus_of private "$d/alipay_private_key.pem") ]] ||
+        fail "$d: app and Alipay share a key"
+    [[ $(grep -c 'BEGIN CERTIFICATE' "$d/alipay_root_cert.crt") -eq 2 ]] || fail "$d/alipay_root_cert.crt is not 2 roots"
+    for f in app_cert.crt alipay_cert.crt; do
+        openssl verify -CAfile "$d/alipay_root_cert.crt" "$d/$f" >/dev/null 2>&1 ||
+            fail "$d/$f is not issued by a root of alipay_root_cert.crt"
+        openssl x509 -in "$d/$f" -noout -checkend 0 >/dev/null || fail "$d/$f has expired"
+    done
+}
+
 alipay_key_format() {  # app_id
     local id
     for id in "${alipay_pkcs8_app_ids[@]}"; do [[ $id == "$1" ]] && { echo pkcs8; return; }; done
@@ -282,6 +349,9 @@ check_all() {  # keys_dir
     for i in "${!alipay_app_ids[@]}"; do
         check_alipay_app "$(tenant_dir "$1" alipay "$i" "${alipay_app_ids[$i]}")" "${alipay_app_ids[$i]}" \
             "$(alipay_key_format "${alipay_app_ids[$i]}")"
+    done
+    for i in "${!alipay_cert_app_ids[@]}"; do
+        check_alipay_cert_app "$1/alipay/${alipay_cert_app_ids[$i]}" "${alipay_cert_app_ids[$i]}"
     done
     if [[ $failures -ne 0 ]]; then
         die "$failures check(s) failed in $1"
@@ -309,7 +379,9 @@ done
 command -v openssl >/dev/null || die "openssl is not installed"
 [[ ${#mchids[@]} -gt 0 && ${#alipay_app_ids[@]} -gt 0 ]] || die "need at least one mchid and one Alipay app_id"
 for id in "${mchids[@]}"; do [[ $id =~ ^[0-9]{10}$ ]] || die "mchid '$id' is not 10 digits"; done
-for id in "${alipay_app_ids[@]}"; do [[ $id =~ ^20[0-9]{14}$ ]] || die "app_id '$id' is not 16 digits"; done
+for id in "${alipay_app_ids[@]}" "${alipay_cert_app_ids[@]}"; do
+    [[ $id =~ ^20[0-9]{14}$ ]] || die "app_id '$id' is not 16 digits"
+done
 [[ $(alipay_key_format "${alipay_app_ids[0]}") == pkcs1 ]] ||
     die "the first Alipay app must keep a PKCS#1 key (DESIGN.md); drop it from MPEMU_ALIPAY_PKCS8_APP_IDS"
 
@@ -331,6 +403,9 @@ done
 for i in "${!alipay_app_ids[@]}"; do
     for f in "${kAlipayFiles[@]}"; do outputs+=("$(tenant_dir . alipay "$i" "${alipay_app_ids[$i]}")/$f"); done
 done
+for id in "${alipay_cert_app_ids[@]}"; do
+    for f in "${kAlipayCertFiles[@]}"; do outputs+=("./alipay/$id/$f"); done
+done
 if [[ $force -eq 0 ]]; then
     for f in "${outputs[@]}"; do
         [[ ! -e $target/$f ]] || die "$target/${f#./} exists; pass --force to replace the keys in $target"
@@ -350,6 +425,13 @@ for i in "${!alipay_app_ids[@]}"; do
     generate_alipay_app "$(tenant_dir "$staging" alipay "$i" "${alipay_app_ids[$i]}")" \
         "$(alipay_key_format "${alipay_app_ids[$i]}")"
 done
+if [[ ${#alipay_cert_app_ids[@]} -gt 0 ]]; then
+    generate_alipay_roots "$staging/alipay-roots"  # the root keys stay in staging: never written out
+    for id in "${alipay_cert_app_ids[@]}"; do
+        echo "generating Alipay certificate-mode app $id"
+        generate_alipay_cert_app "$staging/alipay/$id" "$id" "$staging/alipay-roots"
+    done
+fi
 check_all "$staging"
 
 for f in "${outputs[@]}"; do

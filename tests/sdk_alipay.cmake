@@ -4,3 +4,5 @@ mpemu_sdk_test(alipay alipay.test.mjs)
 mpemu_sdk_test(alipay page_pay.test.mjs)
 # precreate (qr_code -> cashier) and sdkExec app.pay order strings run by the admin API as the Alipay app.
 mpemu_sdk_test(alipay qr_app_pay.test.mjs)
+# Certificate mode (appCertPath / alipayPublicCertPath / alipayRootCertPath): SNs, exec, curl, notify, transfers.
+mpemu_sdk_test(alipay cert_mode.test.mjs)

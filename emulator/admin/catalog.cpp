@@ -80,6 +80,8 @@ const std::vector<AdminOperation>& catalog() {
         {"alipay.trades.cashier", "GET", "/__admin/alipay/trades/{out_trade_no}/cashier",
          "where the buyer pays a trade in a browser (my.tradePay, page/wap pay): {cashier_path, cashier_url}"},
         {"alipay.refunds.list", "GET", "/__admin/alipay/refunds", "Alipay refunds"},
+        {"alipay.transfers.list", "GET", "/__admin/alipay/transfers",
+         "Alipay fund transfers (alipay.fund.trans.uni.transfer)"},
         {"alipay.keys.get", "GET", "/__admin/alipay/keys",
          "each app's Alipay public key (PEM and bare base64, for alipayPublicKey)"},
     };

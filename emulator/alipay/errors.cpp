@@ -56,6 +56,11 @@ constexpr std::array kSubs{
     SubEntry{"isv.missing-signature-config", "40002", "验签出错, 未配置对应签名算法的公钥或者证书"},
     SubEntry{"isv.not-support-app-auth", "40002", "本接口不支持第三方代理调用"},
     SubEntry{"isv.code-invalid", "40002", "授权码code无效"},
+    // Certificate mode (alipay-additions.md §8); the two missing-* texts are unconfirmed.
+    SubEntry{"isv.missing-app-cert-sn", "40002", "缺少应用公钥证书序列号"},
+    SubEntry{"isv.app-cert-not-exist", "40002", "应用公钥证书不存在"},
+    SubEntry{"isv.missing-alipay-root-cert-sn", "40002", "缺少支付宝根证书序列号"},
+    SubEntry{"isv.invalid-alipay-root-cert-sn", "40002", "无效支付宝根证书序列号"},
     SubEntry{"isv.refresh-token-invalid", "40002", "刷新令牌refresh_token无效"},
     SubEntry{"isv.grant-type-invalid", "40002", "grant_type参数不正确"},
     SubEntry{"isv.decryption-error-unknown", "40003", "解密出错, 未知错误"},
@@ -92,6 +97,16 @@ constexpr std::array kSubs{
     SubEntry{"ACQ.BUYER_BALANCE_NOT_ENOUGH", "40004", "买家余额不足"},
     SubEntry{"ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR", "40004", "买家付款日限额超限"},
     SubEntry{"ACQ.BUYER_PAYMENT_AMOUNT_MONTH_LIMIT_ERROR", "40004", "买家付款月限额超限"},
+    // Fund transfers (alipay-additions.md §9, §10: business codes without a prefix); BALANCE_IS_NOT_ENOUGH,
+    // ORDER_NOT_EXIST and CERT_NOT_EXIST (alipaycert.download) texts are unconfirmed.
+    SubEntry{"INVALID_PARAMETER", "40004", "参数有误。"},
+    SubEntry{"PAYEE_NOT_EXIST", "40004", "收款账号不存在"},
+    SubEntry{"PAYEE_USER_INFO_ERROR", "40004", "支付宝账号和姓名不匹配，请确认姓名是否正确"},
+    SubEntry{"BALANCE_IS_NOT_ENOUGH", "40004", "余额不足，建议尽快充值"},
+    SubEntry{"PAYMENT_INFO_INCONSISTENCY", "40004", "两次请求商户单号一样，但是参数不一致"},
+    SubEntry{"EXCEED_LIMIT_SM_MIN_AMOUNT", "40004", "单笔最低转账金额0.1元"},
+    SubEntry{"ORDER_NOT_EXIST", "40004", "转账订单不存在"},
+    SubEntry{"CERT_NOT_EXIST", "40004", "证书不存在"},
 };
 
 const SubEntry* find_sub(std::string_view sub_code) {
@@ -235,6 +250,10 @@ Failure invalid_field(std::string_view field) {
 
 Failure missing_both(std::string_view a, std::string_view b) {
     return failure("ACQ.INVALID_PARAMETER", "参数无效: " + std::string(a) + " 和 " + std::string(b) + " 不能同时为空");
+}
+
+Failure transfer_invalid(std::string_view why) {
+    return failure("INVALID_PARAMETER", "参数有误。" + std::string(why));
 }
 
 Failure close_status_error() {

@@ -70,6 +70,8 @@ std::string invalid_signature_sub_msg(std::string_view sign_content);
 emulator::Failure invalid_field(std::string_view field);
 // ACQ.INVALID_PARAMETER when neither of two fields is given.
 emulator::Failure missing_both(std::string_view a, std::string_view b);
+// INVALID_PARAMETER of the fund transfer methods: "参数有误。<why>".
+emulator::Failure transfer_invalid(std::string_view why);
 // ACQ.TRADE_STATUS_ERROR of trade.close on a trade that is not WAIT_BUYER_PAY.
 emulator::Failure close_status_error();
 

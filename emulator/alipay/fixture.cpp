@@ -2,6 +2,8 @@
 #include "emulator/alipay/fixture.hpp"
 
 #include "core/text.hpp"
+#include "emulator/alipay/protocol.hpp"
+#include "emulator/alipay/protocol_cert.hpp"
 
 namespace mpemu::alipay {
 
@@ -21,6 +23,60 @@ const UserConfig* FixtureConfig::user(const std::string& id) const {
     return nullptr;
 }
 
+const AppConfig* FixtureConfig::app_by_alipay_cert_sn(const std::string& sn) const {
+    for (const auto& a : apps) {
+        if (a.cert_mode && a.alipay_cert_sn == sn) return &a;
+    }
+    return nullptr;
+}
+
+bool UserConfig::has_logon_id(const std::string& logon_id) const {
+    if (logon_id.empty()) return false;
+    if (!email.empty() && email == logon_id) return true;
+    std::string national = core::starts_with(phone, "+86") ? phone.substr(3) : phone;
+    return !national.empty() && national == logon_id;
+}
+
+namespace {
+
+constexpr const char* kRegenerate = "regenerate them with scripts/generate-test-keys.sh (MPEMU_ALIPAY_CERT_APP_IDS)";
+
+// Certificate mode: the app certificate (verifies requests), the Alipay private key and its public-key
+// certificate, the root chain; their SNs as the SDKs compute them. False after reporting an error.
+bool load_cert_mode(state::FixtureReader& reader, const std::string& pointer, const std::string& dir, AppConfig& app) {
+    auto app_cert = reader.read_file(dir + "app_cert.crt", pointer, "the app public-key certificate of " + app.app_id);
+    auto priv = reader.read_file(dir + "alipay_private_key.pem", pointer, "the Alipay private key of " + app.app_id);
+    auto alipay_cert =
+        reader.read_file(dir + "alipay_cert.crt", pointer, "the Alipay public-key certificate of " + app.app_id);
+    auto root = reader.read_file(dir + "alipay_root_cert.crt", pointer, "the Alipay root certificate chain");
+    if (!app_cert || !priv || !alipay_cert || !root) return false;
+    auto bad = [&](const std::string& file, const std::string& why) {
+        reader.error(pointer, dir + file + " " + why, kRegenerate);
+        return false;
+    };
+    auto app_key = certificate_public_key(*app_cert);
+    auto app_sn = certificate_sn(*app_cert);
+    if (!app_key || !app_sn) return bad("app_cert.crt", "is not an X.509 certificate (PEM)");
+    auto sk = core::crypto::load_private_key(*priv);
+    if (!sk) return bad("alipay_private_key.pem", "is not an RSA private key: " + sk.error().message);
+    auto alipay_key = certificate_public_key(*alipay_cert);
+    auto alipay_sn = certificate_sn(*alipay_cert);
+    if (!alipay_key || !alipay_sn) return bad("alipay_cert.crt", "is not an X.509 certificate (PEM)");
+    if (!sk->same_public_key(*alipay_key)) return bad("alipay_cert.crt", "does not certify alipay_private_key.pem");
+    auto root_sn = root_certificate_sn(*root);
+    if (!root_sn) return bad("alipay_root_cert.crt", "is not a root chain: " + root_sn.error().message);
+    app.cert_mode = true;
+    app.app_public_key = *app_key;
+    app.alipay_private_key = *sk;
+    app.app_cert_sn = *app_sn;
+    app.alipay_cert_sn = *alipay_sn;
+    app.alipay_root_cert_sn = *root_sn;
+    app.alipay_cert_pem = *alipay_cert;
+    return true;
+}
+
+}  // namespace
+
 std::shared_ptr<const FixtureConfig> load_fixture_config(state::FixtureReader& reader) {
     const Json& root = reader.root();
     if (!root.contains("alipay")) return nullptr;
@@ -37,7 +93,29 @@ std::shared_ptr<const FixtureConfig> load_fixture_config(state::FixtureReader& r
             reader.error(pointer, "app_id " + app.app_id + " appears twice");
             continue;
         }
+        app.seller_id = "2088" + (app.app_id.size() >= 12 ? app.app_id.substr(app.app_id.size() - 12) : app.app_id);
+        app.seller_email = "mpe***@example.com";
+        std::string base = "/alipay/apps/" + std::to_string(i);
+        if (a.contains("balance")) {
+            auto cents = a["balance"].is_string() ? parse_amount(a["balance"]) : std::nullopt;
+            if (!cents) {
+                reader.error(base + "/balance", "balance must be a string of yuan with at most two decimals",
+                             "write it like \"50000.00\"");
+                continue;
+            }
+            app.balance_cents = *cents;
+        }
+        std::string mode = a.contains("mode") && a["mode"].is_string() ? a["mode"].get<std::string>() : "key";
+        if (mode != "key" && mode != "cert") {
+            reader.error(base + "/mode", "mode must be \"key\" (public key) or \"cert\" (public-key certificates)",
+                         "leave it out for key mode");
+            continue;
+        }
         std::string own = "keys/alipay/" + app.app_id + "/";
+        if (mode == "cert") {
+            if (load_cert_mode(reader, pointer, own, app)) cfg->apps.push_back(std::move(app));
+            continue;
+        }
         std::string dir = (i == 0 && !reader.file_exists(own + "app_public_key.pem")) ? "keys/alipay/" : own;
         auto pub = reader.read_file(dir + "app_public_key.pem", pointer, "the app public key of " + app.app_id);
         auto priv =
@@ -67,8 +145,6 @@ std::shared_ptr<const FixtureConfig> load_fixture_config(state::FixtureReader& r
         }
         app.app_public_key = *pk;
         app.alipay_private_key = *sk;
-        app.seller_id = "2088" + (app.app_id.size() >= 12 ? app.app_id.substr(app.app_id.size() - 12) : app.app_id);
-        app.seller_email = "mpe***@example.com";
         cfg->apps.push_back(std::move(app));
     }
     const Json& users = section.value("users", Json::array());
@@ -84,6 +160,8 @@ std::shared_ptr<const FixtureConfig> load_fixture_config(state::FixtureReader& r
         user.province = u.value("province", "");
         user.city = u.value("city", "");
         user.phone = u.value("phone", "");
+        user.real_name = u.value("real_name", "");
+        user.email = u.value("email", "");
         if (!cfg->app(user.app_id)) {
             reader.error("/alipay/users/" + std::to_string(i) + "/app_id",
                          "user " + user.user_id + " names app_id " + user.app_id + ", which is not in alipay.apps");
@@ -97,7 +175,15 @@ std::shared_ptr<const FixtureConfig> load_fixture_config(state::FixtureReader& r
 void summarize(const FixtureConfig& cfg, Json& summary) {
     Json apps = Json::array();
     for (const auto& a : cfg.apps) {
-        apps.push_back({{"app_id", a.app_id}, {"name", a.name}, {"seller_id", a.seller_id}});
+        Json app{{"app_id", a.app_id}, {"name", a.name}, {"seller_id", a.seller_id}};
+        app["mode"] = a.cert_mode ? "cert" : "key";
+        if (a.cert_mode) {
+            app["app_cert_sn"] = a.app_cert_sn;
+            app["alipay_cert_sn"] = a.alipay_cert_sn;
+            app["alipay_root_cert_sn"] = a.alipay_root_cert_sn;
+        }
+        if (a.balance_cents >= 0) app["balance"] = format_amount(a.balance_cents);
+        apps.push_back(std::move(app));
     }
     summary["alipay"] = {{"apps", apps}};
     if (!summary.contains("users")) summary["users"] = Json::array();

@@ -190,13 +190,19 @@ std::string render_node(const core::OrderedJson& node) {
     return out;
 }
 
-std::string render_envelope(std::string_view node_key, std::string_view node_bytes, std::string_view sign_b64) {
+std::string render_envelope(std::string_view node_key, std::string_view node_bytes, std::string_view sign_b64,
+                            std::string_view alipay_cert_sn) {
     std::string out;
-    out.reserve(node_key.size() + node_bytes.size() + sign_b64.size() + 16);
+    out.reserve(node_key.size() + node_bytes.size() + sign_b64.size() + alipay_cert_sn.size() + 40);
     out += "{\"";
     out.append(node_key);
     out += "\":";
     out.append(node_bytes);
+    if (!alipay_cert_sn.empty()) {
+        out += ",\"alipay_cert_sn\":\"";
+        out.append(alipay_cert_sn);
+        out += '"';
+    }
     out += ",\"sign\":\"";
     out.append(sign_b64);
     out += "\"}";
@@ -307,6 +313,8 @@ core::Result<V3Authorization> parse_v3_authorization(std::string_view header) {
         std::string k = pair.substr(0, eq), v = pair.substr(eq + 1);
         if (k == "app_id")
             a.app_id = v;
+        else if (k == "app_cert_sn")
+            a.app_cert_sn = v;
         else if (k == "nonce")
             a.nonce = v;
         else if (k == "timestamp")

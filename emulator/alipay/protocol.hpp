@@ -60,8 +60,10 @@ inline constexpr std::string_view kErrorNodeKey = "error_response";
 // inside strings are written as \u007b / \u007d so brace-counting SDKs (fzlee) find the node's end.
 std::string render_node(const core::OrderedJson& node);
 
-// `{"<node_key>":<node>,"sign":"<sign>"}` — node first, no whitespace, sign last.
-std::string render_envelope(std::string_view node_key, std::string_view node_bytes, std::string_view sign_b64);
+// `{"<node_key>":<node>,"sign":"<sign>"}` — node first, no whitespace, sign last. Certificate mode puts
+// `"alipay_cert_sn":"<sn>"` between the node and the sign (not signed).
+std::string render_envelope(std::string_view node_key, std::string_view node_bytes, std::string_view sign_b64,
+                            std::string_view alipay_cert_sn = {});
 
 // Signs the node bytes and renders the envelope.
 core::Result<std::string> render_signed_response(const core::crypto::Key& alipay_private_key, SignType type,
@@ -96,12 +98,13 @@ inline constexpr std::string_view kV3AuthScheme = "ALIPAY-SHA256withRSA";
 struct V3Authorization {
     std::string auth_string;  // verbatim text before ",sign="
     std::string app_id;
+    std::string app_cert_sn;  // certificate mode only
     std::string nonce;
     std::string timestamp;
     std::string sign;
 };
 
-// Parses `ALIPAY-SHA256withRSA app_id=..,nonce=..,timestamp=..,sign=..` (§5.2).
+// Parses `ALIPAY-SHA256withRSA app_id=..[,app_cert_sn=..],nonce=..,timestamp=..,sign=..` (§5.2).
 core::Result<V3Authorization> parse_v3_authorization(std::string_view header);
 std::string build_v3_authorization(std::string_view auth_string, std::string_view sign_b64);
 

@@ -60,6 +60,13 @@ const std::array kMethods{
            [](AlipayService& s, const AppConfig& a, const Call& c) { return s.refund_query(a, c.args); }},
     Method{"alipay.trade.close", "/v3/alipay/trade/close", false,
            [](AlipayService& s, const AppConfig& a, const Call& c) { return s.trade_close(a, c.args); }},
+    // v2 only here: the v3 paths of these are not emulated.
+    Method{"alipay.open.app.alipaycert.download", "", false,
+           [](AlipayService& s, const AppConfig& a, const Call& c) { return s.cert_download(a, c.args); }},
+    Method{"alipay.fund.trans.uni.transfer", "/v3/alipay/fund/trans/uni/transfer", false,
+           [](AlipayService& s, const AppConfig& a, const Call& c) { return s.fund_transfer(a, c.args); }},
+    Method{"alipay.fund.trans.common.query", "/v3/alipay/fund/trans/common/query", true,
+           [](AlipayService& s, const AppConfig& a, const Call& c) { return s.fund_transfer_query(a, c.args); }},
 };
 
 // Page methods answer a browser: the cashier page, or an HTML error page (alipay-additions.md §1).
@@ -205,6 +212,10 @@ void Routes::mount(emulator::Router& router) {
         auto cfg = service_.config();
         return admin::json_response(200, public_keys(cfg.get()));
     });
+    admin::add(router, "alipay.transfers.list", [this](Request& req) {
+        const std::string* app_id = req.query_param("app_id");
+        return admin_result(service_.list_transfers(app_id ? *app_id : ""));
+    });
     admin::add(router, "alipay.refunds.list", [this](Request& req) {
         const std::string* app_id = req.query_param("app_id");
         const std::string* out_trade_no = req.query_param("out_trade_no");
@@ -328,7 +339,7 @@ Response Routes::render_v2(const GatewayAuth& auth, const std::string* method, c
                 signatures_.put(cache_key, *s);
             }
         }
-        body = render_envelope(key, bytes, sig ? *sig : "");
+        body = render_envelope(key, bytes, sig ? *sig : "", app.cert_mode ? app.alipay_cert_sn : "");
     } else {
         body = render_envelope(key, bytes, "");
     }
@@ -339,8 +350,9 @@ Response Routes::render_v2(const GatewayAuth& auth, const std::string* method, c
 
 Response Routes::v3(Request& req, const Method& m) {
     GatewayAuth auth;
-    auto authenticated = service_.authenticate_v3(req.method, req.target, req.body, req.header("Authorization"),
-                                                  req.header("alipay-app-auth-token"), &auth);
+    auto authenticated =
+        service_.authenticate_v3(req.method, req.target, req.body, req.header("Authorization"),
+                                 req.header("alipay-app-auth-token"), req.header("alipay-root-cert-sn"), &auth);
     Reply reply;
     if (!authenticated) {
         reply = authenticated.error();
@@ -388,6 +400,8 @@ Response Routes::render_v3(const GatewayAuth& auth, const Reply& reply) {
             res.set_header("alipay-timestamp", s->timestamp);
             res.set_header("alipay-nonce", s->nonce);
             res.set_header("alipay-signature", s->signature);
+            // Certificate mode: which Alipay certificate signed (alipay-sdk compares it with its own).
+            if (app.cert_mode) res.set_header("alipay-sn", app.alipay_cert_sn);
         }
     }
     return res;

@@ -127,6 +127,11 @@ Outcome<void> AlipayService::authenticate_gateway(const core::Params& params, bo
     const std::string* sign = param(params, "sign");
     if (!sign || sign->empty()) return failure("isv.missing-signature");
     if (!out.app->app_public_key.valid()) return failure("isv.missing-signature-config");
+    // Certificate mode: the SNs pick the certificate whose key verifies the request, so they come first.
+    if (auto certs = check_cert_sns(*out.app, param(params, "app_cert_sn"), param(params, "alipay_root_cert_sn"));
+        !certs) {
+        return certs;
+    }
     std::string content = request_sign_content(params);
     if (!verify(out.app->app_public_key, *type, content, *sign)) {
         // alipay-sdk and the Python SDK sign empty values too; the real gateway drops them (§2.5).
@@ -154,7 +159,8 @@ Outcome<void> AlipayService::authenticate_gateway(const core::Params& params, bo
 
 Outcome<void> AlipayService::authenticate_v3(const std::string& method, const std::string& target,
                                              const std::string& body, const std::string* authorization,
-                                             const std::string* app_auth_token, GatewayAuth* auth) const {
+                                             const std::string* app_auth_token, const std::string* root_cert_sn,
+                                             GatewayAuth* auth) const {
     GatewayAuth& out = *auth;
     out.config = config();
     if (!authorization || authorization->empty()) return missing_authorization();
@@ -162,9 +168,26 @@ Outcome<void> AlipayService::authenticate_v3(const std::string& method, const st
     if (!parsed) return malformed_authorization(parsed.error().message);
     out.app = out.config ? out.config->app(parsed->app_id) : nullptr;
     if (!out.app) return failure("isv.invalid-app-id");
+    const std::string* app_cert_sn = parsed->app_cert_sn.empty() ? nullptr : &parsed->app_cert_sn;
+    if (auto certs = check_cert_sns(*out.app, app_cert_sn, root_cert_sn); !certs) return certs;
     std::string content = v3_request_sign_content(parsed->auth_string, method, target, body, app_auth_token);
     if (!verify(out.app->app_public_key, SignType::kRSA2, content, parsed->sign)) {
         return failure("isv.invalid-signature", {}, "v3 sign content: " + content);
+    }
+    return Outcome<void>::success();
+}
+
+Outcome<void> AlipayService::check_cert_sns(const AppConfig& app, const std::string* app_cert_sn,
+                                            const std::string* root_cert_sn) {
+    if (!app.cert_mode) return Outcome<void>::success();  // key mode: SNs are not looked at (LIMITATIONS)
+    if (!app_cert_sn || app_cert_sn->empty()) return failure("isv.missing-app-cert-sn");
+    if (*app_cert_sn != app.app_cert_sn) {
+        return failure("isv.app-cert-not-exist", {}, "app_cert_sn " + *app_cert_sn + ", expected " + app.app_cert_sn);
+    }
+    if (!root_cert_sn || root_cert_sn->empty()) return failure("isv.missing-alipay-root-cert-sn");
+    if (*root_cert_sn != app.alipay_root_cert_sn) {
+        return failure("isv.invalid-alipay-root-cert-sn", {},
+                       "alipay_root_cert_sn " + *root_cert_sn + ", expected " + app.alipay_root_cert_sn);
     }
     return Outcome<void>::success();
 }

@@ -60,10 +60,12 @@ public:
     // §2.6 checks up to (not including) business validation; fills *auth as far as it got.
     emulator::Outcome<void> authenticate_gateway(const core::Params& params, bool method_known,
                                                  GatewayAuth* auth) const;
-    // §5.2: Authorization over the raw target and body.
+    // §5.2: Authorization over the raw target and body; a cert-mode app's app_cert_sn comes in the
+    // Authorization, its root SN in the alipay-root-cert-sn header.
     emulator::Outcome<void> authenticate_v3(const std::string& method, const std::string& target,
                                             const std::string& body, const std::string* authorization,
-                                            const std::string* app_auth_token, GatewayAuth* auth) const;
+                                            const std::string* app_auth_token, const std::string* root_cert_sn,
+                                            GatewayAuth* auth) const;
 
     Reply oauth_token(const AppConfig& app, const core::Json& args);
     Reply user_info_share(const AppConfig& app, const std::string& auth_token);
@@ -72,6 +74,13 @@ public:
     Reply trade_refund(const AppConfig& app, const core::Json& biz);
     Reply refund_query(const AppConfig& app, const core::Json& biz);
     Reply trade_close(const AppConfig& app, const core::Json& biz);
+    // alipay.open.app.alipaycert.download: the Alipay public-key certificate with that alipay_cert_sn.
+    Reply cert_download(const AppConfig& app, const core::Json& biz);
+    // alipay.fund.trans.uni.transfer (TRANS_ACCOUNT_NO_PWD / DIRECT_TRANSFER to an Alipay account):
+    // cert-mode apps only, idempotent per out_biz_no, spends the fixture balance (service_fund.cpp).
+    Reply fund_transfer(const AppConfig& app, const core::Json& biz);
+    // alipay.fund.trans.common.query by order_id or out_biz_no.
+    Reply fund_transfer_query(const AppConfig& app, const core::Json& biz);
     // precreate: an unpaid trade without a buyer; qr_code is the cashier under `origin` (scheme://host).
     Reply trade_precreate(const AppConfig& app, const core::Json& biz, const std::string& notify_url,
                           const std::string& origin);
@@ -110,6 +119,7 @@ public:
                                             const std::string& result, const std::string& buyer = {});
     emulator::Outcome<core::Json> list_trades(const std::string& app_id);
     emulator::Outcome<core::Json> list_refunds(const std::string& app_id, const std::string& out_trade_no);
+    emulator::Outcome<core::Json> list_transfers(const std::string& app_id);
 
     // Moves due trades (unpaid timeout, refund window) on the emulator clock; returns how many.
     int sweep();
@@ -120,6 +130,12 @@ public:
     static core::Json trade_json(const Trade& t);
 
 private:
+    // Certificate mode: app_cert_sn and alipay_root_cert_sn must name the app's certificates.
+    static emulator::Outcome<void> check_cert_sns(const AppConfig& app, const std::string* app_cert_sn,
+                                                  const std::string* root_cert_sn);
+    // The fixture user a transfer's payee_info names, or the error Alipay gives.
+    emulator::Outcome<const UserConfig*> find_payee(const FixtureConfig& cfg, const std::string& identity_type,
+                                                    const std::string& identity, const std::string& name) const;
     // A business error echoing out_trade_no (when given) beside it.
     static emulator::Failure trade_error(emulator::Failure f, const std::string& out_trade_no = {});
     static emulator::Failure trade_error(const char* sub_code, const std::string& out_trade_no = {});

@@ -39,6 +39,15 @@ ALTER TABLE alipay_trades ADD COLUMN sign_type TEXT NOT NULL DEFAULT '';
 CREATE TABLE alipay_payment_codes (
   code TEXT PRIMARY KEY, user_id TEXT NOT NULL, result TEXT NOT NULL, created_ms INTEGER NOT NULL,
   expires_ms INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
+)SQL"},
+            {"alipay", 4, R"SQL(
+CREATE TABLE alipay_transfers (
+  app_id TEXT NOT NULL, out_biz_no TEXT NOT NULL, order_id TEXT NOT NULL UNIQUE,
+  pay_fund_order_id TEXT NOT NULL, status TEXT NOT NULL, amount_cents INTEGER NOT NULL,
+  product_code TEXT NOT NULL, biz_scene TEXT NOT NULL, order_title TEXT NOT NULL DEFAULT '',
+  remark TEXT NOT NULL DEFAULT '', identity TEXT NOT NULL, identity_type TEXT NOT NULL,
+  payee_name TEXT NOT NULL DEFAULT '', payee_user_id TEXT NOT NULL, created_ms INTEGER NOT NULL,
+  PRIMARY KEY (app_id, out_biz_no));
 )SQL"}};
 }
 
@@ -266,6 +275,70 @@ std::vector<Refund> Store::refunds(Conn& c, const std::string& app_id, const std
     sql += " ORDER BY rowid";
     std::vector<Refund> out;
     for (auto& r : c.query(sql, args)) out.push_back(refund_from(r));
+    return out;
+}
+
+namespace {
+
+Transfer transfer_from(const NamedRow& r) {
+    Transfer t;
+    t.app_id = r["app_id"].as_text();
+    t.out_biz_no = r["out_biz_no"].as_text();
+    t.order_id = r["order_id"].as_text();
+    t.pay_fund_order_id = r["pay_fund_order_id"].as_text();
+    t.status = r["status"].as_text();
+    t.amount_cents = r["amount_cents"].as_int();
+    t.product_code = r["product_code"].as_text();
+    t.biz_scene = r["biz_scene"].as_text();
+    t.order_title = r["order_title"].as_text();
+    t.remark = r["remark"].as_text();
+    t.identity = r["identity"].as_text();
+    t.identity_type = r["identity_type"].as_text();
+    t.payee_name = r["payee_name"].as_text();
+    t.payee_user_id = r["payee_user_id"].as_text();
+    t.created_ms = r["created_ms"].as_int();
+    return t;
+}
+
+}  // namespace
+
+std::optional<Transfer> Store::transfer(const std::string& order_id, const std::string& out_biz_no) {
+    std::optional<NamedRow> r;
+    if (!order_id.empty()) {
+        r = c_.query_one("SELECT * FROM alipay_transfers WHERE app_id = ? AND order_id = ?", {app_id_, order_id});
+    } else {
+        r = c_.query_one("SELECT * FROM alipay_transfers WHERE app_id = ? AND out_biz_no = ?", {app_id_, out_biz_no});
+    }
+    if (!r) return std::nullopt;
+    return transfer_from(*r);
+}
+
+void Store::insert_transfer(const Transfer& t) {
+    c_.exec(
+        "INSERT INTO alipay_transfers(app_id, out_biz_no, order_id, pay_fund_order_id, status, amount_cents, "
+        "product_code, biz_scene, order_title, remark, identity, identity_type, payee_name, payee_user_id, created_ms) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        {app_id_, t.out_biz_no, t.order_id, t.pay_fund_order_id, t.status, t.amount_cents, t.product_code, t.biz_scene,
+         t.order_title, t.remark, t.identity, t.identity_type, t.payee_name, t.payee_user_id, t.created_ms});
+}
+
+long long Store::transferred_cents() {
+    auto r = c_.query_one(
+        "SELECT COALESCE(SUM(amount_cents), 0) AS total FROM alipay_transfers WHERE app_id = ? AND status = 'SUCCESS'",
+        {app_id_});
+    return r ? (*r)["total"].as_int() : 0;
+}
+
+std::vector<Transfer> Store::transfers(Conn& c, const std::string& app_id) {
+    std::string sql = "SELECT * FROM alipay_transfers";
+    std::vector<state::Value> args;
+    if (!app_id.empty()) {
+        sql += " WHERE app_id = ?";
+        args.emplace_back(app_id);
+    }
+    sql += " ORDER BY rowid";
+    std::vector<Transfer> out;
+    for (auto& r : c.query(sql, args)) out.push_back(transfer_from(r));
     return out;
 }
 

@@ -1,4 +1,4 @@
-// Alipay's SQLite tables: auth codes, tokens, trades and refunds, keyed by app_id. A Store is opened
+// Alipay's SQLite tables: auth codes, tokens, trades, refunds and fund transfers, keyed by app_id. A Store is opened
 // per app on a connection inside Database::read/write; nothing else touches these tables.
 #pragma once
 
@@ -45,6 +45,16 @@ struct PaymentCode {
     bool used = false;
 };
 
+// A fund transfer (alipay.fund.trans.uni.transfer) to an Alipay account; only successful ones are stored.
+struct Transfer {
+    std::string app_id, out_biz_no, order_id, pay_fund_order_id, status;
+    long long amount_cents = 0;
+    std::string product_code, biz_scene, order_title, remark;
+    std::string identity, identity_type, payee_name;  // payee_info as sent
+    std::string payee_user_id;                        // the fixture user it reached
+    long long created_ms = 0;
+};
+
 std::vector<state::Migration> migrations();
 
 class Store {
@@ -72,6 +82,12 @@ public:
     std::optional<Refund> refund(const std::string& trade_no, const std::string& out_request_no);
     void insert_refund(const Refund& r);
 
+    // By order_id when given (it wins), else by out_biz_no.
+    std::optional<Transfer> transfer(const std::string& order_id, const std::string& out_biz_no);
+    void insert_transfer(const Transfer& t);
+    // What this app's successful transfers spent of its fixture balance.
+    long long transferred_cents();
+
     // Payment codes belong to a buyer, not to an app: any merchant can scan them.
     static void insert_payment_code(state::Conn& conn, const PaymentCode& p);
     static std::optional<PaymentCode> payment_code(state::Conn& conn, const std::string& code);
@@ -84,6 +100,8 @@ public:
     static std::vector<Trade> trades(state::Conn& conn, const std::string& app_id);
     // Unpaid trades past expire_ms, and paid trades whose refund window has passed, of every app.
     static std::vector<Trade> due_trades(state::Conn& conn, long long now_ms, long long refund_window_ms);
+    // Transfers of one app, or of every app when app_id is empty, in creation order.
+    static std::vector<Transfer> transfers(state::Conn& conn, const std::string& app_id);
     // Refunds filtered by app and trade (empty filters match all), in creation order.
     static std::vector<Refund> refunds(state::Conn& conn, const std::string& app_id, const std::string& out_trade_no);
 

@@ -1,9 +1,10 @@
 // A small Alipay client for integration tests: signs gateway (v2) and OpenAPI v3 requests with the
-// default fixture set's app keys, the way alipay-sdk v4 places parameters, and checks the replies'
-// signatures with the app's Alipay public key.
+// default fixture set's app keys, the way alipay-sdk v4 places parameters (a certificate-mode app adds
+// app_cert_sn and alipay_root_cert_sn), and checks the replies' signatures with the app's Alipay public key.
 #pragma once
 
 #include <algorithm>
+#include <filesystem>
 
 #include <catch2/catch.hpp>
 
@@ -13,6 +14,7 @@
 #include "core/text.hpp"
 #include "core/url.hpp"
 #include "emulator/alipay/protocol.hpp"
+#include "emulator/alipay/protocol_cert.hpp"
 #include "tests/support/emulator_process.hpp"
 
 namespace mpemu::testing::alipay_test {
@@ -22,6 +24,8 @@ inline constexpr const char* kApp2 = "2021004100000002";  // PKCS#8 app key
 inline constexpr const char* kUser1 = "2088102177846880";
 inline constexpr const char* kOpenId1 = "074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5";
 inline constexpr const char* kUser2 = "2088102177846881";
+inline constexpr const char* kCertApp = "2021004100000003";  // certificate mode, balance 50000.00
+inline constexpr const char* kPayee = "2088102177846882";    // real_name 张三, +8613900139000, payee@example.com
 
 inline std::string key_dir(const std::string& app_id) {
     std::string base = default_fixtures_dir() + "/keys/alipay/";
@@ -44,6 +48,34 @@ inline core::crypto::Key load_public(const std::string& path) {
     return *k;
 }
 
+inline std::string read_text(const std::string& path) {
+    auto text = core::read_file(path);
+    REQUIRE(text);
+    return *text;
+}
+
+// The Alipay public key an SDK holds: alipay_public_key.pem, or (cert mode) the key of alipay_cert.crt.
+inline core::crypto::Key alipay_public_of(const std::string& dir) {
+    return load_public(
+        dir + (std::filesystem::exists(dir + "alipay_public_key.pem") ? "alipay_public_key.pem" : "alipay_cert.crt"));
+}
+
+// Certificate mode: the SNs an SDK computes from the app's certificate files (empty for a key-mode app).
+struct CertSns {
+    std::string app_cert_sn, alipay_cert_sn, alipay_root_cert_sn;
+};
+inline CertSns cert_sns_of(const std::string& dir) {
+    CertSns out;
+    if (!std::filesystem::exists(dir + "app_cert.crt")) return out;
+    auto app = alipay::certificate_sn(read_text(dir + "app_cert.crt"));
+    auto alipay = alipay::certificate_sn(read_text(dir + "alipay_cert.crt"));
+    auto root = alipay::root_certificate_sn(read_text(dir + "alipay_root_cert.crt"));
+    REQUIRE(app);
+    REQUIRE(alipay);
+    REQUIRE(root);
+    return {*app, *alipay, *root};
+}
+
 struct Reply {
     int status = 0;
     std::string body;
@@ -58,9 +90,11 @@ public:
         : emu_(emu),
           app_id_(std::move(app_id)),
           app_key_(load_private(key_dir(app_id_) + "app_private_key.pem")),
-          alipay_public_(load_public(key_dir(app_id_) + "alipay_public_key.pem")) {}
+          alipay_public_(alipay_public_of(key_dir(app_id_))),
+          certs_(cert_sns_of(key_dir(app_id_))) {}
 
     const std::string& app_id() const { return app_id_; }
+    const CertSns& certs() const { return certs_; }
     const core::crypto::Key& alipay_public() const { return alipay_public_; }
     const core::crypto::Key& app_key() const { return app_key_; }
 
@@ -73,6 +107,10 @@ public:
                        {"sign_type", std::string(alipay::sign_type_name(type))},
                        {"timestamp", "2024-05-01 12:00:00"},
                        {"version", "1.0"}};
+        if (!certs_.app_cert_sn.empty()) {
+            p.emplace_back("app_cert_sn", certs_.app_cert_sn);
+            p.emplace_back("alipay_root_cert_sn", certs_.alipay_root_cert_sn);
+        }
         for (auto& e : extra) {
             bool replaced = false;
             for (auto& q : p) {
@@ -138,12 +176,16 @@ public:
     // ---- v3 ----
     core::HttpResponse v3(const std::string& http_method, const std::string& target, const std::string& body = {},
                           const std::string& nonce = "0b6b8c2e-4a0e-4f55-9c38-4d8b1f3f2a11") {
-        std::string auth_string = "app_id=" + app_id_ + ",nonce=" + nonce + ",timestamp=1714536000000";
+        std::string auth_string = "app_id=" + app_id_;
+        if (!certs_.app_cert_sn.empty()) auth_string += ",app_cert_sn=" + certs_.app_cert_sn;
+        auth_string += ",nonce=" + nonce + ",timestamp=1714536000000";
         auto s = alipay::sign(app_key_, alipay::SignType::kRSA2,
                               alipay::v3_request_sign_content(auth_string, http_method, target, body));
         REQUIRE(s);
         core::HeaderList headers{{"Authorization", alipay::build_v3_authorization(auth_string, *s)},
                                  {"Accept", "application/json"}};
+        if (!certs_.alipay_root_cert_sn.empty())
+            headers.emplace_back("alipay-root-cert-sn", certs_.alipay_root_cert_sn);
         if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
         return emu_.request(http_method, target, body, headers);
     }
@@ -195,6 +237,7 @@ private:
     std::string app_id_;
     core::crypto::Key app_key_;
     core::crypto::Key alipay_public_;
+    CertSns certs_;
 };
 
 }  // namespace mpemu::testing::alipay_test

@@ -309,7 +309,7 @@ TEST_CASE("alipay user.info.share: profile for auth_user tokens, 20001 and 40006
 TEST_CASE("alipay fixtures summary lists apps and users", "[alipay][admin]") {
     EmulatorProcess emu;
     auto f = emu.admin("GET", "/__admin/fixtures");
-    REQUIRE(f["alipay"]["apps"].size() == 2);
+    REQUIRE(f["alipay"]["apps"].size() == 3);
     CHECK(f["alipay"]["apps"][0]["app_id"] == kApp1);
     bool found = false;
     for (const auto& u : f["users"]) {
@@ -325,10 +325,10 @@ TEST_CASE("alipay fixtures summary lists apps and users", "[alipay][admin]") {
 TEST_CASE("alipay admin keys: the Alipay public key of each app, PEM and bare base64", "[alipay][admin]") {
     EmulatorProcess emu;
     auto keys = emu.admin("GET", "/__admin/alipay/keys")["apps"];
-    REQUIRE(keys.size() == 2);
+    REQUIRE(keys.size() == 3);
     for (const auto& k : keys) {
         std::string app_id = k["app_id"].get<std::string>();
-        auto file = load_public(key_dir(app_id) + "alipay_public_key.pem");
+        auto file = alipay_public_of(key_dir(app_id));  // cert mode: the key of alipay_cert.crt
         auto pem = core::crypto::load_public_key(k["alipay_public_key_pem"].get<std::string>());
         auto bare = core::crypto::load_public_key(k["alipay_public_key"].get<std::string>());
         REQUIRE(pem);

@@ -27,7 +27,8 @@ bool parse_alipay_request(ParseContext& ctx, const std::string& ptr, Step& step)
     if (n.contains("sign")) spec.sign = ctx.template_tree(np, "sign");
     if (n.contains("headers")) spec.headers = ctx.template_tree(np, "headers");
     if (!steps::read_alipay_request_keys(ctx, n, np, spec.app_id, &spec.app_private_key_pem,
-                                         &spec.alipay_public_key_pem, &spec.app_keys)) {
+                                         &spec.alipay_public_key_pem, &spec.app_keys, &spec.certs,
+                                         &spec.certs_by_app)) {
         return false;
     }
     if (step.name.empty()) step.name = "Alipay " + spec.method;
@@ -61,6 +62,12 @@ core::Result<core::HttpRequest> build_alipay_request(const Step& step, const Loo
                           {"sign_type", spec.sign_type},
                           {"timestamp", core::format_datetime(std::chrono::system_clock::now())},
                           {"version", "1.0"}};
+    // A certificate-mode app's SNs, as alipay-sdk adds them to every call.
+    const AlipayCertSns& certs = steps::keys_for(spec.certs_by_app, *app_id, spec.certs);
+    if (!certs.app_cert_sn.empty()) {
+        defaults.emplace_back("app_cert_sn", certs.app_cert_sn);
+        defaults.emplace_back("alipay_root_cert_sn", certs.alipay_root_cert_sn);
+    }
     if (spec.biz_content) {
         auto biz = render_json(*spec.biz_content, lookup);
         if (!biz) return biz.error();
@@ -98,7 +105,7 @@ std::optional<CheckResult> check_alipay_reply(const Step& step, const Exchange& 
     CheckResult cr;
     cr.label = "alipay signature";
     cr.predicate = "verifies";
-    cr.expected = "the reply's node signed with the app's Alipay key (alipay_public_key.pem)";
+    cr.expected = "the reply's node signed with the app's Alipay key (alipay_public_key.pem or alipay_cert.crt)";
     cr.where = step.where;
     auto body = core::parse_ordered_json(ex.response_body);
     if (!body || !body->is_object() || body->empty()) {
@@ -121,7 +128,7 @@ std::optional<CheckResult> check_alipay_reply(const Step& step, const Exchange& 
     AlipayAppKeys fallback{{}, spec.alipay_public_key_pem};
     auto pub = core::crypto::load_public_key(steps::keys_for(spec.app_keys, app_id, fallback).alipay_public_key_pem);
     if (!node || !pub) {
-        cr.actual = !node ? "node " + node_key + " not found" : "alipay_public_key.pem cannot be loaded";
+        cr.actual = !node ? "node " + node_key + " not found" : "the Alipay public key cannot be loaded";
         return cr;
     }
     auto type = alipay::parse_sign_type(spec.sign_type).value_or(alipay::SignType::kRSA2);

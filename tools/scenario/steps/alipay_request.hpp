@@ -23,6 +23,9 @@ struct AlipayRequestSpec {
     std::string app_private_key_pem;
     std::string alipay_public_key_pem;              // "" = the reply's signature is not checked
     std::map<std::string, AlipayAppKeys> app_keys;  // as in AlipayNotifySpec
+    // Certificate mode: app_cert_sn and alipay_root_cert_sn sent by default (params may replace or null them).
+    AlipayCertSns certs;
+    std::map<std::string, AlipayCertSns> certs_by_app;  // with a templated app_id
 };
 
 bool parse_alipay_request(ParseContext& ctx, const std::string& pointer, Step& step);

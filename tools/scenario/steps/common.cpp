@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "core/text.hpp"
+#include "emulator/alipay/protocol_cert.hpp"
 
 namespace fs = std::filesystem;
 
@@ -73,6 +74,18 @@ std::string key_subdir(const ParseContext& ctx, const std::string& provider, con
     return provider;
 }
 
+namespace {
+
+// What verifies Alipay's replies: alipay_public_key.pem, or the certificate alipay_cert.crt (cert mode).
+std::optional<std::string> alipay_public_pem(const fs::path& dir) {
+    for (const char* file : {"alipay_public_key.pem", "alipay_cert.crt"}) {
+        if (auto pem = core::read_file((dir / file).string())) return std::string(core::trim(*pem));
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 std::map<std::string, AlipayAppKeys> alipay_app_keys(const ParseContext& ctx, const Json& obj,
                                                      const std::string& app_id, const char* private_file) {
     return keys_by_id<AlipayAppKeys>(ctx, obj, app_id, "alipay",
@@ -81,24 +94,44 @@ std::map<std::string, AlipayAppKeys> alipay_app_keys(const ParseContext& ctx, co
                                          if (!priv) return std::nullopt;
                                          AlipayAppKeys k;
                                          k.private_key_pem = std::string(core::trim(*priv));
-                                         if (auto pub = core::read_file((dir / "alipay_public_key.pem").string()))
-                                             k.alipay_public_key_pem = std::string(core::trim(*pub));
+                                         if (auto pub = alipay_public_pem(dir)) k.alipay_public_key_pem = *pub;
                                          return k;
                                      });
 }
 
+AlipayCertSns alipay_cert_sns(const fs::path& dir) {
+    auto app_cert = core::read_file((dir / "app_cert.crt").string());
+    auto root = core::read_file((dir / "alipay_root_cert.crt").string());
+    if (!app_cert || !root) return {};
+    auto app_sn = alipay::certificate_sn(*app_cert);
+    auto root_sn = alipay::root_certificate_sn(*root);
+    if (!app_sn || !root_sn) return {};
+    return {*app_sn, *root_sn};
+}
+
 bool read_alipay_request_keys(ParseContext& ctx, const Json& n, const std::string& np, const std::string& app_id,
                               std::string* private_pem, std::string* public_pem,
-                              std::map<std::string, AlipayAppKeys>* app_keys) {
+                              std::map<std::string, AlipayAppKeys>* app_keys, AlipayCertSns* certs,
+                              std::map<std::string, AlipayCertSns>* certs_by_app) {
     auto keys = key_folder(ctx, n, np, key_subdir(ctx, "alipay", app_id, "app_private_key.pem"), "an Alipay request");
     if (!keys || !read_keys(ctx, n, np, *keys, {{"app_private_key.pem", private_pem}})) return false;
     *app_keys = alipay_app_keys(ctx, n, app_id, "app_private_key.pem");
+    if (certs) *certs = alipay_cert_sns(*keys);
+    if (certs_by_app) {
+        *certs_by_app = keys_by_id<AlipayCertSns>(ctx, n, app_id, "alipay", [](const fs::path& dir) {
+            return std::optional<AlipayCertSns>(alipay_cert_sns(dir));
+        });
+    }
     if (!n.value("verify", true)) {
         for (auto& [id, k] : *app_keys) k.alipay_public_key_pem.clear();
         return true;
     }
-    if (n.contains("verify")) return read_keys(ctx, n, np, *keys, {{"alipay_public_key.pem", public_pem}});
-    if (auto text = core::read_file(*keys + "/alipay_public_key.pem")) *public_pem = std::string(core::trim(*text));
+    bool cert_mode =
+        fs::exists(fs::path(*keys) / "alipay_cert.crt") && !fs::exists(fs::path(*keys) / "alipay_public_key.pem");
+    if (n.contains("verify")) {
+        return read_keys(ctx, n, np, *keys, {{cert_mode ? "alipay_cert.crt" : "alipay_public_key.pem", public_pem}});
+    }
+    if (auto pem = alipay_public_pem(*keys)) *public_pem = *pem;
     return true;
 }
 

@@ -69,9 +69,16 @@ std::map<std::string, AlipayAppKeys> alipay_app_keys(const ParseContext& ctx, co
 // The keys of an Alipay call (v2 gateway or v3): the app private key that signs it, and the Alipay
 // public key that checks the reply when the folder has it (`"verify": true` makes it required,
 // false leaves it out); with a templated app_id, every app folder's too.
+// A certificate-mode folder (app_cert.crt) also gives the SNs its requests carry (`certs`, and by app
+// folder for a templated app_id).
 bool read_alipay_request_keys(ParseContext& ctx, const core::Json& n, const std::string& np, const std::string& app_id,
                               std::string* private_pem, std::string* public_pem,
-                              std::map<std::string, AlipayAppKeys>* app_keys);
+                              std::map<std::string, AlipayAppKeys>* app_keys, AlipayCertSns* certs = nullptr,
+                              std::map<std::string, AlipayCertSns>* certs_by_app = nullptr);
+
+// The SNs alipay-sdk computes from an app folder's app_cert.crt and alipay_root_cert.crt; empty when
+// the folder is in key mode.
+AlipayCertSns alipay_cert_sns(const std::filesystem::path& dir);
 
 // --- building ---
 

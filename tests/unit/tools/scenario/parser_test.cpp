@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/text.hpp"
+#include "emulator/alipay/protocol_cert.hpp"
 #include "tests/support/emulator_process.hpp"
 #include "tools/scenario/parser.hpp"
 #include "tools/scenario/steps/step_kind.hpp"
@@ -258,6 +259,30 @@ TEST_CASE("parser: alipay_notify and alipay_request steps", "[scenario][parser][
     REQUIRE(keys.count("2021004100000002"));
     CHECK(keys.at("2021004100000002").private_key_pem == std::string(core::trim(*key2)));
     CHECK_FALSE(keys.at("2021004100000002").alipay_public_key_pem.empty());
+    // A certificate-mode folder among them brings its SNs; a key-mode one has none.
+    const auto& certs = t.scenario->steps[0].as<scenario::AlipayRequestSpec>()->certs_by_app;
+    REQUIRE(certs.count("2021004100000003"));
+    CHECK(certs.at("2021004100000003").app_cert_sn.size() == 32);
+    CHECK(certs.at("2021004100000002").app_cert_sn.empty());
+}
+
+TEST_CASE("parser: an alipay_request of a certificate-mode app carries its SNs and checks with alipay_cert.crt",
+          "[scenario][parser][alipay]") {
+    std::string fixtures = testing::default_fixtures_dir();
+    std::string dir = fixtures + "/keys/alipay/2021004100000003/";
+    auto t = load(R"({"name": "t", "fixtures": ")" + fixtures + R"(", "steps": [
+  {"alipay_request": {"method": "alipay.trade.query", "app_id": "2021004100000003"}}]})",
+                  "alipay_cert.json");
+    INFO(t.diagnostics);
+    REQUIRE(t.scenario);
+    const auto& spec = *t.scenario->steps[0].as<scenario::AlipayRequestSpec>();
+    auto app_sn = alipay::certificate_sn(*core::read_file(dir + "app_cert.crt"));
+    auto root_sn = alipay::root_certificate_sn(*core::read_file(dir + "alipay_root_cert.crt"));
+    REQUIRE(app_sn);
+    REQUIRE(root_sn);
+    CHECK(spec.certs.app_cert_sn == *app_sn);
+    CHECK(spec.certs.alipay_root_cert_sn == *root_sn);
+    CHECK(spec.alipay_public_key_pem == std::string(core::trim(*core::read_file(dir + "alipay_cert.crt"))));
 }
 
 TEST_CASE("parser: mistakes in Alipay steps are positioned, with hints", "[scenario][parser][alipay]") {
@@ -462,10 +487,13 @@ TEST_CASE("parser: a fixture overlay merges into the set's fixture.json", "[scen
     auto merged = core::parse_json(sc.overlay_fixture);
     REQUIRE(merged.ok());
     CHECK((*merged)["name"] == sc.overlay_name);
-    CHECK_FALSE(merged->contains("description"));     // null removes
-    CHECK((*merged)["alipay"]["users"].size() == 3);  // arrays append
-    CHECK((*merged)["alipay"]["users"][2]["nick_name"] == "overlay buyer");
-    CHECK((*merged)["alipay"]["apps"].size() == 2);                      // untouched members stay
+    CHECK_FALSE(merged->contains("description"));  // null removes
+    auto base = core::parse_json(*core::read_file(fixtures + "/fixture.json"));
+    REQUIRE(base.ok());
+    size_t users = (*base)["alipay"]["users"].size();
+    CHECK((*merged)["alipay"]["users"].size() == users + 1);  // arrays append
+    CHECK((*merged)["alipay"]["users"][users]["nick_name"] == "overlay buyer");
+    CHECK((*merged)["alipay"]["apps"] == (*base)["alipay"]["apps"]);     // untouched members stay
     CHECK((*merged)["backend"]["auth"]["expires_in"] == "5m");           // scalars replace
     CHECK((*merged)["backend"]["auth"]["issuer"] == "mpemu-demo-shop");  // objects merge
     // The same overlay gives the same set name (the folder is shared); another one a different one.
