@@ -21,7 +21,8 @@ bool parse_alipay_v3_request(ParseContext& ctx, const std::string& ptr, Step& st
     if (n.contains("app_auth_token")) spec.app_auth_token = ctx.template_field(n, np, "app_auth_token");
     if (n.contains("sign")) spec.sign = ctx.template_tree(np, "sign");
     if (!steps::read_alipay_request_keys(ctx, n, np, spec.app_id, &spec.app_private_key_pem,
-                                         &spec.alipay_public_key_pem, &spec.app_keys)) {
+                                         &spec.alipay_public_key_pem, &spec.app_keys, &spec.certs,
+                                         &spec.certs_by_app)) {
         return false;
     }
     if (step.name.empty()) step.name = "Alipay " + spec.method + " " + spec.url;
@@ -30,7 +31,7 @@ bool parse_alipay_v3_request(ParseContext& ctx, const std::string& ptr, Step& st
 }
 
 // An OpenAPI v3 call as alipay-sdk v4's curl() sends it (alipay.md §5.2): the query percent-encoded,
-// a JSON body, and `Authorization: ALIPAY-SHA256withRSA app_id=..,nonce=..,timestamp=..,sign=..`
+// a JSON body, and `Authorization: ALIPAY-SHA256withRSA app_id=..[,app_cert_sn=..],nonce=..,timestamp=..,sign=..`
 // over the auth string, method, request-target, body (and app auth token), by emulator/alipay/protocol.
 core::Result<core::HttpRequest> build_alipay_v3_request(const Step& step, const Lookup& lookup,
                                                         const BuildContext& ctx) {
@@ -49,8 +50,15 @@ core::Result<core::HttpRequest> build_alipay_v3_request(const Step& step, const 
     }
     auto parsed = core::parse_url(req.url);
     if (!parsed) return core::make_error("template", "bad URL " + req.url);
-    std::string auth_string = "app_id=" + *app_id + ",nonce=" + ctx.ids.uuid() +
-                              ",timestamp=" + std::to_string(core::to_unix_ms(std::chrono::system_clock::now()));
+    // A certificate-mode app: app_cert_sn right after app_id, the root SN in a header (alipay-sdk curl()).
+    const AlipayCertSns& certs = steps::keys_for(spec.certs_by_app, *app_id, spec.certs);
+    std::string auth_string = "app_id=" + *app_id;
+    if (!certs.app_cert_sn.empty()) {
+        auth_string += ",app_cert_sn=" + certs.app_cert_sn;
+        req.headers.emplace_back("alipay-root-cert-sn", certs.alipay_root_cert_sn);
+    }
+    auth_string +=
+        ",nonce=" + ctx.ids.uuid() + ",timestamp=" + std::to_string(core::to_unix_ms(std::chrono::system_clock::now()));
     auto sign = steps::step_signature(spec.sign, lookup, [&]() -> core::Result<std::string> {
         auto key = steps::alipay_app_key(spec, *app_id);
         if (!key) return key.error();

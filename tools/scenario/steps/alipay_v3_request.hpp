@@ -24,6 +24,9 @@ struct AlipayV3RequestSpec {
     std::string app_private_key_pem;
     std::string alipay_public_key_pem;              // "" = the reply's signature is not checked
     std::map<std::string, AlipayAppKeys> app_keys;  // as in AlipayNotifySpec
+    // Certificate mode: app_cert_sn in the auth string and the alipay-root-cert-sn header.
+    AlipayCertSns certs;
+    std::map<std::string, AlipayCertSns> certs_by_app;  // with a templated app_id
 };
 
 bool parse_alipay_v3_request(ParseContext& ctx, const std::string& pointer, Step& step);

@@ -266,12 +266,13 @@ TEST_CASE("parser: alipay_notify and alipay_request steps", "[scenario][parser][
     CHECK(certs.at("2021004100000002").app_cert_sn.empty());
 }
 
-TEST_CASE("parser: an alipay_request of a certificate-mode app carries its SNs and checks with alipay_cert.crt",
+TEST_CASE("parser: Alipay requests of a certificate-mode app carry its SNs and check with alipay_cert.crt",
           "[scenario][parser][alipay]") {
     std::string fixtures = testing::default_fixtures_dir();
     std::string dir = fixtures + "/keys/alipay/2021004100000003/";
     auto t = load(R"({"name": "t", "fixtures": ")" + fixtures + R"(", "steps": [
-  {"alipay_request": {"method": "alipay.trade.query", "app_id": "2021004100000003"}}]})",
+  {"alipay_request": {"method": "alipay.trade.query", "app_id": "2021004100000003"}},
+  {"alipay_v3_request": {"url": "/v3/alipay/trade/query", "app_id": "2021004100000003"}}]})",
                   "alipay_cert.json");
     INFO(t.diagnostics);
     REQUIRE(t.scenario);
@@ -283,6 +284,10 @@ TEST_CASE("parser: an alipay_request of a certificate-mode app carries its SNs a
     CHECK(spec.certs.app_cert_sn == *app_sn);
     CHECK(spec.certs.alipay_root_cert_sn == *root_sn);
     CHECK(spec.alipay_public_key_pem == std::string(core::trim(*core::read_file(dir + "alipay_cert.crt"))));
+    const auto& v3 = *t.scenario->steps[1].as<scenario::AlipayV3RequestSpec>();
+    CHECK(v3.certs.app_cert_sn == *app_sn);
+    CHECK(v3.certs.alipay_root_cert_sn == *root_sn);
+    CHECK(v3.alipay_public_key_pem == spec.alipay_public_key_pem);
 }
 
 TEST_CASE("parser: mistakes in Alipay steps are positioned, with hints", "[scenario][parser][alipay]") {
