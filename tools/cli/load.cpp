@@ -249,8 +249,13 @@ int run_load(LoadArgs& a) {
     }
     // Off a terminal nothing but the summary is printed (it says all of this again).
     if (tty) std::cout << "mpemu load: " << report.description << " against " << a.target << "\n" << std::flush;
-    report.stats = load::run_load(exec);
+    auto stats = load::run_load(exec);
     if (tty) std::cout << "\r\033[K";
+    if (!stats) {
+        std::cerr << "error: " << stats.error().message << "\n";
+        return kExitFailed;
+    }
+    report.stats = std::move(*stats);
     if (!aborted.empty()) std::cout << "aborted: threshold " << aborted << " broken\n";
 
     const auto& total = report.stats.total;

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "core/text.hpp"
@@ -68,7 +69,7 @@ class Engine {
 public:
     explicit Engine(const ExecOptions& options) : options_(options) {}
 
-    LoadStats run() {
+    core::Result<LoadStats> run() {
         start_ = Clock::now();
         const LoadPlan& plan = options_.plan;
         std::vector<std::thread> threads;
@@ -78,11 +79,22 @@ public:
         if (plan.iterations) local_iterations_ = plan.shard_share(*plan.iterations);
         idle_ = static_cast<int>(local_vus);
         threads.reserve(local_vus);
-        for (uint64_t l = 0; l < local_vus; ++l) {
-            uint64_t global = l * static_cast<uint64_t>(plan.shard_count) + static_cast<uint64_t>(plan.shard_index);
-            threads.emplace_back([this, global] { vu_main(global); });
+        std::thread ticker;
+        try {
+            for (uint64_t l = 0; l < local_vus; ++l) {
+                uint64_t global = l * static_cast<uint64_t>(plan.shard_count) + static_cast<uint64_t>(plan.shard_index);
+                threads.emplace_back([this, global] { vu_main(global); });
+            }
+            ticker = std::thread([this] { tick_main(); });
+        } catch (const std::system_error& e) {
+            // Out of threads (ulimit -u, memory): stop the VUs already started rather than crash.
+            size_t started = threads.size();
+            finish();
+            for (auto& t : threads) t.join();
+            return core::make_error("threads", "cannot start VU " + std::to_string(started + 1) + " of " +
+                                                   std::to_string(local_vus) + " (one thread each): " + e.what() +
+                                                   "; lower --vus/--max-vus or split the load with --shard");
         }
-        std::thread ticker([this] { tick_main(); });
         if (plan.model == Model::kOpen) dispatch();
         for (auto& t : threads) t.join();
         finish();
@@ -277,7 +289,7 @@ private:
 
 }  // namespace
 
-LoadStats run_load(const ExecOptions& options) {
+core::Result<LoadStats> run_load(const ExecOptions& options) {
     Engine engine(options);
     return engine.run();
 }

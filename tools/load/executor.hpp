@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/result.hpp"
 #include "tools/load/metrics.hpp"
 #include "tools/load/plan.hpp"
 #include "tools/scenario/model.hpp"
@@ -38,8 +39,9 @@ struct ExecOptions {
     std::function<bool(const LiveStatus&)> on_tick;
 };
 
-// Runs the plan to its end (iterations in flight when it ends finish and are counted).
-LoadStats run_load(const ExecOptions& options);
+// Runs the plan to its end (iterations in flight when it ends finish and are counted). An error when
+// the VU threads cannot be started.
+core::Result<LoadStats> run_load(const ExecOptions& options);
 
 // The one-time setup of a load run: scenarios that declare `fixtures` or `reset` reset the emulator
 // once, here, and not at every iteration (VUs would wipe each other's state). Returns the copies to
