@@ -2,7 +2,9 @@
 // no failures, the open and closed models against a target stalled by a fault rule (asserting counts
 // and orders of magnitude, never tight timings), shard processes merged with thresholds judged over
 // the whole run, and the exit codes of invalid input and an unreachable target.
+#include <csignal>
 #include <future>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -203,4 +205,31 @@ TEST_CASE("load: invalid input exits 2 and says where, an unreachable target exi
     INFO(unreachable.out << unreachable.err);
     CHECK(unreachable.exit_code == 3);
     CHECK(unreachable.err.find("cannot be reached") != std::string::npos);
+}
+
+TEST_CASE("load: Ctrl-C stops the run early and still reports what ran", "[load][cli]") {
+    testing::EmulatorProcess emu;
+    std::string dir = testing::temp_dir();
+    testing::ChildProcess load;
+    REQUIRE(load.start({MPEMU_BINARY, "load", testing::source_dir() + "/" + kPing, "--target", emu.url(), "--vus", "2",
+                        "--duration", "10m", "--json", dir + "/interrupted.json"}));
+    // Requests reaching the emulator show that the run (and its signal handler) has started.
+    bool started = false;
+    for (int i = 0; i < 200 && !started; ++i) {
+        auto journal = emu.admin("GET", "/__admin/requests?path=/sns/jscode2session");
+        started = journal.contains("requests") && !journal["requests"].empty();
+        if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE(started);
+    load.signal(SIGINT);
+    auto code = load.wait(std::chrono::seconds(30));
+    REQUIRE(code.has_value());
+    CHECK(*code == 0);
+    std::string out;
+    while (auto line = load.read_line(std::chrono::seconds(1))) out += *line + "\n";
+    INFO(out);
+    CHECK(out.find("interrupted: the run was stopped early") != std::string::npos);
+    auto j = read_json(dir + "/interrupted.json");
+    CHECK(count(j, "iterations", "count") > 0);
+    CHECK(j["stats"]["duration_s"].get<double>() < 600);
 }

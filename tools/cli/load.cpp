@@ -1,8 +1,10 @@
 // `mpemu load SCENARIO...`: the scenario files under load (closed or open model, stages, shards),
 // thresholds deciding the exit status, and the summary/JSON/JUnit reports; `mpemu load merge` adds up
 // shard summaries and judges the thresholds over the whole run.
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 #include <iostream>
 #include <variant>
@@ -166,6 +168,36 @@ std::optional<load::LoadPlan> build_plan(const LoadArgs& a) {
     return plan;
 }
 
+// Ctrl-C (or SIGTERM) ends the run early but still prints the summary and writes the reports, as
+// the ticker sees the flag within a second; a second signal kills as usual (SA_RESETHAND).
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int /*sig*/) {
+    g_interrupted.store(true);
+}
+
+class InterruptGuard {
+public:
+    InterruptGuard() {
+        struct sigaction sa {};
+        sa.sa_handler = on_interrupt;
+        sa.sa_flags = SA_RESETHAND | SA_RESTART;  // restart the VUs' interrupted reads and writes
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &old_int_);
+        sigaction(SIGTERM, &sa, &old_term_);
+    }
+    ~InterruptGuard() {
+        sigaction(SIGINT, &old_int_, nullptr);
+        sigaction(SIGTERM, &old_term_, nullptr);
+    }
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+private:
+    struct sigaction old_int_ {};
+    struct sigaction old_term_ {};
+};
+
 // The live line on a terminal: elapsed/total, busy VUs, rate, p99, errors.
 std::string progress_line(const load::LiveStatus& s) {
     char buf[200];
@@ -232,21 +264,21 @@ int run_load(LoadArgs& a) {
     exec.plan = *plan;
     bool tty = isatty(1) != 0;
     std::string aborted;
-    if (tty || a.abort_on_fail) {
-        exec.on_tick = [&](const load::LiveStatus& s) {
-            if (tty) std::cout << "\r\033[K" << progress_line(s) << std::flush;
-            if (!a.abort_on_fail) return true;
-            for (const auto& t : thresholds) {
-                auto r = load::evaluate_threshold(t, *s.stats);
-                // A threshold on a step that has not run yet is not broken yet.
-                if (!r.held && r.actual) {
-                    aborted = t.expression + " (" + r.actual_text + ")";
-                    return false;
-                }
+    InterruptGuard interrupt;
+    exec.on_tick = [&](const load::LiveStatus& s) {
+        if (tty) std::cout << "\r\033[K" << progress_line(s) << std::flush;
+        if (g_interrupted.load()) return false;
+        if (!a.abort_on_fail) return true;
+        for (const auto& t : thresholds) {
+            auto r = load::evaluate_threshold(t, *s.stats);
+            // A threshold on a step that has not run yet is not broken yet.
+            if (!r.held && r.actual) {
+                aborted = t.expression + " (" + r.actual_text + ")";
+                return false;
             }
-            return true;
-        };
-    }
+        }
+        return true;
+    };
     // Off a terminal nothing but the summary is printed (it says all of this again).
     if (tty) std::cout << "mpemu load: " << report.description << " against " << a.target << "\n" << std::flush;
     auto stats = load::run_load(exec);
@@ -257,6 +289,7 @@ int run_load(LoadArgs& a) {
     }
     report.stats = std::move(*stats);
     if (!aborted.empty()) std::cout << "aborted: threshold " << aborted << " broken\n";
+    if (g_interrupted.load()) std::cout << "interrupted: the run was stopped early; the figures cover what ran\n";
 
     const auto& total = report.stats.total;
     bool no_response = total.statuses.empty();
