@@ -51,13 +51,14 @@ std::string fixed(double v, int decimals) {
 
 std::string bytes_text(uint64_t n) {
     if (n < 1024) return std::to_string(n) + " B";
-    if (n < 1024 * 1024) return fixed(static_cast<double>(n) / 1024, 1) + " KiB";
+    if (n < 1024ULL * 1024) return fixed(static_cast<double>(n) / 1024, 1) + " KiB";
     if (n < 1024ULL * 1024 * 1024) return fixed(static_cast<double>(n) / (1024.0 * 1024), 1) + " MiB";
     return fixed(static_cast<double>(n) / (1024.0 * 1024 * 1024), 2) + " GiB";
 }
 
 std::string counts_text(const std::map<std::string, uint64_t>& counts) {
     std::vector<std::string> parts;
+    parts.reserve(counts.size());
     for (const auto& [k, v] : counts) parts.push_back(k + " " + std::to_string(v));
     return parts.empty() ? "none" : core::join(parts, ", ");
 }

@@ -62,6 +62,7 @@ TEST_CASE("load histogram: percentiles of a long-tailed distribution are within 
     std::mt19937_64 rng(42);
     std::lognormal_distribution<double> dist(9.0, 1.5);  // median ~8ms, a tail into seconds
     std::vector<uint64_t> values;
+    values.reserve(200'000);
     for (int i = 0; i < 200'000; ++i) {
         values.push_back(std::min<uint64_t>(static_cast<uint64_t>(dist(rng)) + 1, 60'000'000));
     }
