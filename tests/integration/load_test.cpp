@@ -233,3 +233,24 @@ TEST_CASE("load: Ctrl-C stops the run early and still reports what ran", "[load]
     CHECK(count(j, "iterations", "count") > 0);
     CHECK(j["stats"]["duration_s"].get<double>() < 600);
 }
+
+TEST_CASE("load: --mix runs scenarios by weight", "[load][cli]") {
+    testing::EmulatorProcess emu;
+    std::string dir = testing::temp_dir();
+    auto r = mpemu_load({"--mix", "tests/data/load/ping.json=3,tests/data/load/pong.json=1", "--target", emu.url(),
+                         "--iterations", "40", "--json", dir + "/mix.json"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    auto j = read_json(dir + "/mix.json");
+    REQUIRE(j["stats"]["steps"].size() == 2);
+    CHECK(j["stats"]["steps"][0]["name"] == "ping");
+    CHECK(j["stats"]["steps"][0]["requests"] == 30);
+    CHECK(j["stats"]["steps"][1]["name"] == "pong");
+    CHECK(j["stats"]["steps"][1]["requests"] == 10);
+
+    auto bad = mpemu_load(
+        {"--mix", "tests/data/load/ping.json=3,tests/data/load/pong.json", "--target", emu.url(), "--iterations", "4"});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("  tests/data/load/ping.json=3,tests/data/load/pong.json\n"
+                       "                              ^") != std::string::npos);
+}

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <variant>
 
@@ -26,6 +27,7 @@ constexpr int kMaxVus = 5000;
 constexpr int kDefaultMaxVus = 100;
 
 struct LoadArgs : ScenarioCliArgs {
+    std::string mix;
     int vus = 0;
     std::string duration;
     uint64_t iterations = 0;
@@ -214,6 +216,37 @@ std::string progress_line(const load::LiveStatus& s) {
     return buf;
 }
 
+// --mix a.json=3,b.json=1: more scenarios, each file with its weight (SCENARIO arguments weigh 1).
+bool add_mix(const LoadArgs& a, CliScenarios& loaded, std::vector<int>& weights) {
+    size_t pos = 0;
+    while (pos <= a.mix.size()) {
+        size_t comma = a.mix.find(',', pos);
+        if (comma == std::string::npos) comma = a.mix.size();
+        std::string entry = a.mix.substr(pos, comma - pos);
+        size_t eq = entry.rfind('=');
+        long weight = 0;
+        if (eq != std::string::npos && eq > 0) {
+            char* end = nullptr;
+            weight = std::strtol(entry.c_str() + eq + 1, &end, 10);
+            if (*end != '\0' || eq + 1 == entry.size()) weight = 0;
+        }
+        if (weight < 1 || weight > 1000) {
+            option_error("--mix", a.mix, "expected FILE=WEIGHT with a weight from 1 to 1000, like a.json=3,b.json=1",
+                         pos + 1);
+            return false;
+        }
+        auto more = load_cli_scenarios({entry.substr(0, eq)}, a.vars, a.tags);
+        if (more.exit_code != kExitPassed) return false;
+        loaded.cli_vars = more.cli_vars;  // the same --var values, parsed again
+        for (auto& sc : more.scenarios) {
+            loaded.scenarios.push_back(std::move(sc));
+            weights.push_back(static_cast<int>(weight));
+        }
+        pos = comma + 1;
+    }
+    return true;
+}
+
 // Prints the summary, writes the reports, and turns the thresholds into the exit status.
 int finish(const load::LoadReport& report, const std::string& json, const std::string& junit) {
     std::cout << load::summary_text(report) << std::flush;
@@ -231,8 +264,11 @@ int run_load(LoadArgs& a) {
     if (!parse_thresholds(a.thresholds, thresholds)) return kExitInvalid;
     auto plan = build_plan(a);
     if (!plan) return kExitInvalid;
-    auto loaded = load_cli_scenarios(a.paths, a.vars, a.tags);
+    CliScenarios loaded;
+    if (!a.paths.empty()) loaded = load_cli_scenarios(a.paths, a.vars, a.tags);
     if (loaded.exit_code != kExitPassed) return loaded.exit_code;
+    std::vector<int> weights(loaded.scenarios.size(), 1);
+    if (!a.mix.empty() && !add_mix(a, loaded, weights)) return kExitInvalid;
     if (!resolve_target(a.target, a.admin_token)) return kExitInvalid;
 
     scenario::RunOptions run;
@@ -261,6 +297,7 @@ int run_load(LoadArgs& a) {
     load::ExecOptions exec;
     exec.run = run;
     exec.scenarios = prepared.scenarios;
+    exec.weights = weights;
     exec.plan = *plan;
     bool tty = isatty(1) != 0;
     std::string aborted;
@@ -349,6 +386,7 @@ void add_load(CLI::App& app, int* exit_code) {
     auto a = std::make_shared<LoadArgs>();
     cmd->add_option("SCENARIO", a->paths, "Scenario files and folders (as for `mpemu run`), run in turn");
     add_scenario_options(*cmd, *a);
+    cmd->add_option("--mix", a->mix, "Weighted scenarios: a.json=3,b.json=1 (with SCENARIO arguments, weight 1 each)");
     cmd->add_option("--vus", a->vus, "Closed model: virtual users, each looping the scenarios (default 1)")
         ->check(CLI::Range(1, kMaxVus));
     cmd->add_option("--duration", a->duration, "How long: 30s, 5m, 1h30m");
@@ -372,6 +410,7 @@ void add_load(CLI::App& app, int* exit_code) {
         "  mpemu load scenarios/e2e/wechatpay/reply_signature.json --vus 10 --duration 30s --threshold 'p99<200ms'\n"
         "  mpemu load s.json --rate 200/s --duration 1m --max-vus 50 --threshold 'errors<0.1%'\n"
         "  mpemu load s.json --stages 30s:100,1m:100,10s:0 --json load.json\n"
+        "  mpemu load --mix browse.json=3,pay.json=1 --vus 20 --duration 1m\n"
         "  mpemu load s.json --vus 30 --duration 1m --shard 2/3 --json shard2.json\n"
         "  mpemu load merge shard1.json shard2.json shard3.json --junit load.xml");
 
@@ -386,7 +425,7 @@ void add_load(CLI::App& app, int* exit_code) {
 
     cmd->callback([merge, a, exit_code] {
         if (merge->parsed()) return;
-        if (a->paths.empty()) {
+        if (a->paths.empty() && a->mix.empty()) {
             std::cerr << "error: no scenario given\nRun with --help for more information.\n";
             *exit_code = kExitInvalid;
             return;

@@ -67,7 +67,10 @@ std::string failure_kind(const scenario::StepResult& f) {
 
 class Engine {
 public:
-    explicit Engine(const ExecOptions& options) : options_(options) {}
+    explicit Engine(const ExecOptions& options)
+        : options_(options),
+          order_(weighted_order(options.weights.empty() ? std::vector<int>(options.scenarios.size(), 1)
+                                                        : options.weights)) {}
 
     core::Result<LoadStats> run() {
         start_ = Clock::now();
@@ -211,7 +214,7 @@ private:
 
     void iterate(Vu& vu, scenario::ScenarioRunner& runner, Clock::time_point intended) {
         const auto& scenarios = options_.scenarios;
-        const scenario::Scenario& sc = *scenarios[(vu.index + vu.iteration) % scenarios.size()];
+        const scenario::Scenario& sc = *scenarios[order_[(vu.index + vu.iteration) % order_.size()]];
         ++vu.iteration;
         vu.records.clear();
         auto began = Clock::now();
@@ -274,6 +277,7 @@ private:
     }
 
     const ExecOptions& options_;
+    std::vector<size_t> order_;  // scenario indices, one cycle of the --mix weights
     Clock::time_point start_;
     std::mutex mu_;
     std::condition_variable cv_;
@@ -288,6 +292,23 @@ private:
 };
 
 }  // namespace
+
+std::vector<size_t> weighted_order(const std::vector<int>& weights) {
+    std::vector<size_t> order;
+    long total = 0;
+    for (int w : weights) total += std::max(0, w);
+    std::vector<long> current(weights.size(), 0);
+    for (long n = 0; n < total; ++n) {
+        size_t pick = 0;
+        for (size_t i = 0; i < weights.size(); ++i) {
+            current[i] += std::max(0, weights[i]);
+            if (current[i] > current[pick]) pick = i;
+        }
+        current[pick] -= total;
+        order.push_back(pick);
+    }
+    return order;
+}
 
 core::Result<LoadStats> run_load(const ExecOptions& options) {
     Engine engine(options);

@@ -33,11 +33,16 @@ struct LiveStatus {
 struct ExecOptions {
     scenario::RunOptions run;  // target, emulator, admin token, --var values (on_exchange is the executor's)
     std::vector<std::shared_ptr<const scenario::Scenario>> scenarios;  // taken in turn, iteration by iteration
+    std::vector<int> weights;                                          // --mix: one per scenario (empty: 1 each)
     LoadPlan plan;
     std::chrono::milliseconds tick{1000};
     // Called every tick from a separate thread; return false to stop the run (--abort-on-fail).
     std::function<bool(const LiveStatus&)> on_tick;
 };
+
+// The order in which iterations take scenarios of these weights: each scenario `weight` times per
+// sum-of-weights iterations, spread out (smooth weighted round robin: 3,1 gives 0 0 1 0, not 0 0 0 1).
+std::vector<size_t> weighted_order(const std::vector<int>& weights);
 
 // Runs the plan to its end (iterations in flight when it ends finish and are counted). An error when
 // the VU threads cannot be started.

@@ -1,9 +1,11 @@
 // LoadPlan: arrival schedules of constant and ramping rates, shard shares, and the parsers of
 // --stages, --rate and --shard with the column of a mistake.
+#include <algorithm>
 #include <variant>
 
 #include <catch2/catch.hpp>
 
+#include "tools/load/executor.hpp"
 #include "tools/load/plan.hpp"
 
 using namespace mpemu::load;
@@ -102,4 +104,15 @@ TEST_CASE("load plan: descriptions say the model, size and shard", "[load][plan]
     open.shard_index = 1;
     open.shard_count = 3;
     CHECK(open.describe() == "open model, 200 iterations/s for 1m, at most 50 VUs, shard 2/3");
+}
+
+TEST_CASE("load mix: weighted order takes each scenario its weight's share, spread out", "[load][plan]") {
+    CHECK(weighted_order({3, 1}) == std::vector<size_t>{0, 0, 1, 0});
+    CHECK(weighted_order({1, 1, 1}) == std::vector<size_t>{0, 1, 2});
+    auto order = weighted_order({5, 2, 3});
+    REQUIRE(order.size() == 10);
+    CHECK(std::count(order.begin(), order.end(), 0) == 5);
+    CHECK(std::count(order.begin(), order.end(), 1) == 2);
+    CHECK(std::count(order.begin(), order.end(), 2) == 3);
+    CHECK(order[0] != order[1]);  // not 5 of the first in a row
 }
