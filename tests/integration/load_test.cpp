@@ -4,6 +4,7 @@
 // the whole run, and the exit codes of invalid input and an unreachable target.
 #include <csignal>
 #include <future>
+#include <map>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -253,4 +254,28 @@ TEST_CASE("load: --mix runs scenarios by weight", "[load][cli]") {
     CHECK(bad.exit_code == 2);
     CHECK(bad.err.find("  tests/data/load/ping.json=3,tests/data/load/pong.json\n"
                        "                              ^") != std::string::npos);
+}
+
+TEST_CASE("load: --data gives each VU its own row", "[load][cli]") {
+    testing::EmulatorProcess emu;
+    auto r = mpemu_load({"tests/data/load/per_user.json", "--data", "tests/data/load/users.csv", "--target", emu.url(),
+                         "--vus", "3", "--iterations", "9"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    auto journal = emu.admin("GET", "/__admin/requests?path=/sns/jscode2session");
+    std::map<std::string, int> codes;
+    for (const auto& e : journal["requests"]) {
+        std::string target = e["target"].get<std::string>();
+        for (const char* code : {"c-alpha", "c-beta", "c-gamma"}) {
+            if (target.find(std::string("js_code=") + code) != std::string::npos) ++codes[code];
+        }
+    }
+    // VU n takes row n; the VUs share the 9 iterations, so each row was used at least once.
+    CHECK(codes.size() == 3);
+    CHECK(codes["c-alpha"] + codes["c-beta"] + codes["c-gamma"] == 9);
+
+    auto bad = mpemu_load({"tests/data/load/per_user.json", "--data", "tests/data/load/ping.json", "--target",
+                           emu.url(), "--vus", "1", "--iterations", "1"});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("error: --data tests/data/load/ping.json: not JSON") != std::string::npos);
 }

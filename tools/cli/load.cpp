@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <variant>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +17,7 @@
 #include "core/time_format.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/scenario_args.hpp"
+#include "tools/load/data.hpp"
 #include "tools/load/executor.hpp"
 #include "tools/load/report.hpp"
 
@@ -28,6 +30,8 @@ constexpr int kDefaultMaxVus = 100;
 
 struct LoadArgs : ScenarioCliArgs {
     std::string mix;
+    std::string data;
+    std::string data_order = "round-robin";
     int vus = 0;
     std::string duration;
     uint64_t iterations = 0;
@@ -264,6 +268,22 @@ int run_load(LoadArgs& a) {
     if (!parse_thresholds(a.thresholds, thresholds)) return kExitInvalid;
     auto plan = build_plan(a);
     if (!plan) return kExitInvalid;
+    // --data: its columns are variables the scenario files may use (values per VU, set below).
+    std::optional<load::DataSet> data;
+    if (!a.data.empty()) {
+        auto d = load::load_data(a.data);
+        if (!d) {
+            std::cerr << "error: --data " << d.error().message << "\n";
+            return kExitInvalid;
+        }
+        if (d->rows.size() < static_cast<size_t>(plan->shard_count)) {
+            std::cerr << "error: --data " << a.data << ": " << d->rows.size() << " rows for " << plan->shard_count
+                      << " shards: every shard needs at least one\n";
+            return kExitInvalid;
+        }
+        for (const auto& c : d->columns) a.vars.push_back(c + "=");
+        data = std::move(*d);
+    }
     CliScenarios loaded;
     if (!a.paths.empty()) loaded = load_cli_scenarios(a.paths, a.vars, a.tags);
     if (loaded.exit_code != kExitPassed) return loaded.exit_code;
@@ -298,6 +318,13 @@ int run_load(LoadArgs& a) {
     exec.run = run;
     exec.scenarios = prepared.scenarios;
     exec.weights = weights;
+    if (data) {
+        // This shard's rows: those numbered i with i % count == index, as for VUs and arrivals.
+        for (size_t i = static_cast<size_t>(plan->shard_index); i < data->rows.size();
+             i += static_cast<size_t>(plan->shard_count))
+            exec.data_rows.push_back(data->rows[i]);
+        exec.data_random = a.data_order == "random";
+    }
     exec.plan = *plan;
     bool tty = isatty(1) != 0;
     std::string aborted;
@@ -386,6 +413,11 @@ void add_load(CLI::App& app, int* exit_code) {
     auto a = std::make_shared<LoadArgs>();
     cmd->add_option("SCENARIO", a->paths, "Scenario files and folders (as for `mpemu run`), run in turn");
     add_scenario_options(*cmd, *a);
+    cmd->add_option("--data", a->data,
+                    "Variables per VU: a CSV file (header row of names) or a JSON array of objects; one row per VU");
+    cmd->add_option("--data-order", a->data_order, "How VUs take rows: round-robin (VU n takes row n) or random")
+        ->check(CLI::IsMember({"round-robin", "random"}))
+        ->capture_default_str();
     cmd->add_option("--mix", a->mix, "Weighted scenarios: a.json=3,b.json=1 (with SCENARIO arguments, weight 1 each)");
     cmd->add_option("--vus", a->vus, "Closed model: virtual users, each looping the scenarios (default 1)")
         ->check(CLI::Range(1, kMaxVus));

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <random>
 #include <system_error>
 #include <thread>
 
@@ -134,6 +135,19 @@ private:
         Vu vu;
         vu.index = index;
         scenario::RunOptions run = options_.run;
+        if (!options_.data_rows.empty()) {
+            // The shard's own VU number picks from the shard's own rows.
+            uint64_t local = (index - static_cast<uint64_t>(options_.plan.shard_index)) /
+                             static_cast<uint64_t>(options_.plan.shard_count);
+            size_t n = options_.data_rows.size();
+            auto pick = static_cast<size_t>(local % n);
+            if (options_.data_random) {
+                std::mt19937_64 rng(std::random_device{}());
+                pick = static_cast<size_t>(rng() % n);
+            }
+            const auto& row = options_.data_rows[pick];
+            for (auto it = row.begin(); it != row.end(); ++it) run.cli_vars[it.key()] = it.value();
+        }
         run.on_exchange = [&vu](const scenario::Step& step, const scenario::Exchange& ex) {
             Record r;
             r.step = &step;

@@ -34,6 +34,9 @@ struct ExecOptions {
     scenario::RunOptions run;  // target, emulator, admin token, --var values (on_exchange is the executor's)
     std::vector<std::shared_ptr<const scenario::Scenario>> scenarios;  // taken in turn, iteration by iteration
     std::vector<int> weights;                                          // --mix: one per scenario (empty: 1 each)
+    // --data: this shard's rows; each VU takes one (by its number, or at random) as variables.
+    std::vector<core::OrderedJson> data_rows;
+    bool data_random = false;
     LoadPlan plan;
     std::chrono::milliseconds tick{1000};
     // Called every tick from a separate thread; return false to stop the run (--abort-on-fail).
