@@ -56,6 +56,7 @@ int run(int argc, char** argv) {
     add_exec(app, &exit_code);
     add_fixtures(app, &exit_code);
     add_tls(app, &exit_code);
+    add_load(app, &exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

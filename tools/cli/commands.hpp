@@ -24,6 +24,7 @@ void add_fixtures(CLI::App& app, int* exit_code);
 void add_run(CLI::App& app, int* exit_code);
 void add_exec(CLI::App& app, int* exit_code);
 void add_tls(CLI::App& app, int* exit_code);
+void add_load(CLI::App& app, int* exit_code);
 
 // The options shared by `serve` and `exec`.
 void add_serve_options(CLI::App& cmd, emulator::ServeOptions& options);

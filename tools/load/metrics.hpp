@@ -1,0 +1,58 @@
+// What a load run measured, as plain data that merges exactly: per step (by the step's name in the
+// scenario file) and over all requests, the request and byte counts, errors by kind, response status
+// classes and a latency histogram; per iteration a count and a duration histogram. Shards write these
+// to JSON and `mpemu load merge` adds them up.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+#include "core/result.hpp"
+#include "tools/load/histogram.hpp"
+
+namespace mpemu::load {
+
+// Error kinds: "connect", "timeout", "io" (transport), "status 4xx"/"status 5xx"/... (a failed
+// `status` assertion, by the class received), "assertion" (any other failed check or capture),
+// "script" (a template or setup failure before any request was sent).
+struct StepStats {
+    uint64_t requests = 0;
+    uint64_t bytes_sent = 0;
+    uint64_t bytes_received = 0;
+    std::map<std::string, uint64_t> errors;    // by kind
+    std::map<std::string, uint64_t> statuses;  // "2xx", "4xx", ... of every response
+    Histogram latency;                         // us, each request (attempt)
+
+    uint64_t error_count() const;
+    void merge(const StepStats& other);
+    core::OrderedJson to_json() const;
+    static core::Result<StepStats> from_json(const core::Json& j);
+};
+
+struct LoadStats {
+    StepStats total;
+    std::map<std::string, StepStats> steps;  // by step name
+    uint64_t iterations = 0;
+    uint64_t iterations_failed = 0;
+    uint64_t dropped = 0;  // open model: arrivals that found no free VU
+    Histogram iteration_latency;
+    double duration_s = 0;  // wall time; merged runs ran side by side: the longest
+
+    double rps() const { return duration_s > 0 ? static_cast<double>(total.requests) / duration_s : 0; }
+    double error_rate() const;  // failed requests / requests (0 when none)
+    void merge(const LoadStats& other);
+    core::OrderedJson to_json() const;
+    static core::Result<LoadStats> from_json(const core::Json& j);
+};
+
+// The percentiles every report shows, in order, with their labels ("p99.9").
+struct PercentileColumn {
+    const char* label;
+    double p;
+};
+const std::vector<PercentileColumn>& percentile_columns();
+
+}  // namespace mpemu::load
