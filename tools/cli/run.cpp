@@ -79,9 +79,15 @@ int run_scenarios(RunArgs& a) {
         size_t n = diags.size();
         std::cerr << "error: " << n << " problem" << (n == 1 ? "" : "s");
         if (bad_files) std::cerr << " in " << bad_files << " file" << (bad_files == 1 ? "" : "s");
-        std::cerr << "; nothing was run\n";
-        return kExitInvalid;
+        if (scenarios.empty()) {
+            std::cerr << "; nothing was run\n";
+            return kExitInvalid;
+        }
+        // One broken file in a folder does not hold the others back; the exit status still says it (2).
+        std::cerr << "; running the " << scenarios.size() << " valid file" << (scenarios.size() == 1 ? "" : "s")
+                  << ", exit status 2 at the end\n";
     }
+    const bool invalid_files = diags.has_errors();
     if (!a.tags.empty()) {
         std::vector<std::shared_ptr<const scenario::Scenario>> kept;
         for (const auto& sc : scenarios) {
@@ -133,6 +139,7 @@ int run_scenarios(RunArgs& a) {
             "JSON") &&
         write_report(a.html, report::html_report(summary), "HTML");
     if (summary.unreachable()) return kExitUnreachable;
+    if (invalid_files) return kExitInvalid;
     if (summary.failed() || !written) return kExitFailed;
     return kExitPassed;
 }
@@ -142,8 +149,9 @@ int run_scenarios(RunArgs& a) {
 void add_run(CLI::App& app, int* exit_code) {
     auto* cmd = app.add_subcommand("run", "Run scenario files against a target (the emulator or any backend)");
     auto a = std::make_shared<RunArgs>();
-    cmd->add_option("PATH", a->paths,
-                    "Scenario files and folders (folders: every *.json inside, except _* and *.schema.json)")
+    cmd->add_option(
+           "PATH", a->paths,
+           "Scenario files and folders (folders: every *.json inside, except _*, *.schema.json and fixture sets)")
         ->required();
     cmd->add_option("--target", a->target, "Base URL for relative request URLs (default: $MPEMU_URL)");
     cmd->add_option("--emulator", a->emulator, "Base URL of the emulator's admin API (default: the target)");
@@ -159,7 +167,8 @@ void add_run(CLI::App& app, int* exit_code) {
     cmd->add_flag("-v,--verbose", a->verbose, "List every step, also of passing scenarios");
     cmd->add_option("--admin-token", a->admin_token, "Bearer token for admin calls (default: $MPEMU_ADMIN_TOKEN)");
     cmd->footer(
-        "Exit status: 0 all passed, 1 a scenario failed, 2 a file was invalid (nothing ran), 3 target unreachable.\n"
+        "Exit status: 0 all passed; 1 a scenario failed; 2 wrong usage, or a file was invalid (the valid ones still\n"
+        "run); 3 the target or emulator cannot be reached, or --target is not an emulator and --emulator is missing.\n"
         "Examples:\n"
         "  mpemu run scenarios/ --target http://127.0.0.1:8787\n"
         "  mpemu run scenarios/e2e/wechat --target https://staging.example.com --emulator http://127.0.0.1:8787\n"
