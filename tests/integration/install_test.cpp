@@ -134,7 +134,9 @@ TEST_CASE("mpemu init writes a scaffold whose scenarios pass, with keys of its o
         std::string name(f.name);
         if (name.rfind("keys/", 0) != 0 || name == "keys/README.md") continue;
         ++keys;
-        std::string mine = read(dir + "/fixtures/default/" + name);
+        std::string path = dir + "/fixtures/default/";
+        path += name;
+        std::string mine = read(path);
         INFO(name);
         CHECK_FALSE(mine.empty());
         CHECK(mine != f.data);

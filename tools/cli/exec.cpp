@@ -105,6 +105,7 @@ int exec_command(ExecArgs& a) {
     if (!self.empty()) env_strings.push_back("MPEMU_BIN=" + self);
     if (!a.options.admin_token.empty()) env_strings.push_back("MPEMU_ADMIN_TOKEN=" + a.options.admin_token);
     std::vector<char*> envp;
+    envp.reserve(env_strings.size() + 1);
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
     pid_t child = fork();
@@ -112,6 +113,7 @@ int exec_command(ExecArgs& a) {
         pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
         signal(SIGPIPE, SIG_DFL);
         execvpe(argv[0], argv.data(), envp.data());
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): the forked child has one thread
         const char* reason = std::strerror(errno);
         ssize_t ignored = write(2, exec_failed.data(), exec_failed.size());
         ignored = write(2, reason, std::strlen(reason));
@@ -122,6 +124,7 @@ int exec_command(ExecArgs& a) {
     int status = 0;
     int code = 1;
     if (child < 0) {
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): the server thread makes no strerror call
         std::cerr << "error: fork failed: " << std::strerror(errno) << "\n";
     } else {
         // Forward Ctrl-C / SIGTERM to the command; leave when it exits.

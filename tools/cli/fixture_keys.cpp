@@ -63,7 +63,7 @@ std::string random_serial() {
 }
 
 std::string beijing_date() {
-    std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + 8 * 3600;
+    std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + std::time_t{8} * 3600;
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[16];

@@ -41,7 +41,7 @@ std::string suggest_for(CLI::App& app, const std::vector<std::string>& args) {
             if (auto near = core::did_you_mean(name, candidates)) out += "\nhint: did you mean " + *near + "?";
             return out + "\nRun `" + command_path(chain) + " --help` for its options.\n";
         }
-        if (arg.rfind("-", 0) == 0) continue;
+        if (arg.rfind('-', 0) == 0) continue;
         if (CLI::App* sub = find_subcommand(*cur, arg)) {
             cur = sub;
             chain.push_back(arg);

@@ -62,7 +62,11 @@ void collect_paths(const core::Json& v, const std::string& at, std::vector<std::
             bool plain =
                 !k.empty() && k.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
                                   std::string::npos;
-            collect_paths(it.value(), plain ? at + "." + k : at + "['" + k + "']", out, limit);
+            std::string child = at;
+            child += plain ? "." : "['";
+            child += k;
+            if (!plain) child += "']";
+            collect_paths(it.value(), child, out, limit);
         }
     } else if (v.is_array()) {
         for (size_t i = 0; i < v.size(); ++i) collect_paths(v[i], at + "[" + std::to_string(i) + "]", out, limit);
