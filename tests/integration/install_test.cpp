@@ -284,3 +284,21 @@ TEST_CASE("fixtures check of a missing folder names the argument, not --fixtures
     CHECK(r.err.find("mpemu fixtures check fixtures/default") != std::string::npos);
     CHECK(r.err.find("--fixtures") == std::string::npos);
 }
+
+TEST_CASE("fixtures check: a stub template naming no path parameter gets a did-you-mean", "[cli][backend]") {
+    std::string dir = temp_dir();
+    REQUIRE(mpemu::core::write_embedded_default_fixtures(dir));
+    std::string fixture = read(dir + "/fixture.json");
+    const char* route =
+        R"("path": "/api/hello", "response": {"status": 200, "body": {"message": "hello, {{query.name}}")";
+    const char* typo =
+        R"("path": "/api/hello/{shopId}", "response": {"status": 200, "body": {"message": "hello, {{path.shopid}}")";
+    std::string changed = mpemu::core::replace_all(fixture, route, typo);
+    REQUIRE(changed != fixture);
+    REQUIRE(mpemu::core::write_file(dir + "/fixture.json", changed));
+    auto r = run_command({MPEMU_BINARY, "fixtures", "check", dir}, {}, std::chrono::seconds(30), {{"NO_COLOR", "1"}});
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("unknown path parameter \"shopid\" (did you mean \"shopId\"?)") != std::string::npos);
+    CHECK(r.err.find("fixture.json:225:") != std::string::npos);
+}
