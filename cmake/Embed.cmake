@@ -1,12 +1,20 @@
-# Embeds data files (JSON Schemas) into the binary as a name -> bytes table.
-# Script mode (cmake -P) writes the generated source; the function wires it into the build.
+# Embeds data files (the JSON Schemas, the default fixture set) into the binary as a name -> bytes table.
+# Script mode (cmake -P) writes the generated source; the functions wire it into the build.
 
+# The table is returned by mpemu::core::embedded_files(); files are named by their file name.
 function(mpemu_embed_files name output)
+  mpemu_embed_tree(${name} ${output} embedded_files "" ${ARGN})
+endfunction()
+
+# The table is returned by mpemu::core::FUNCTION(); files are named by their path relative to BASE
+# ("keys/alipay/app_private_key.pem"), or by their file name when BASE is empty.
+function(mpemu_embed_tree name output function base)
   set(_inputs ${ARGN})
   string(REPLACE ";" "|" _joined "${_inputs}")
   add_custom_command(
     OUTPUT ${output}
-    COMMAND ${CMAKE_COMMAND} -DOUTPUT=${output} "-DINPUTS=${_joined}" -P ${CMAKE_SOURCE_DIR}/cmake/Embed.cmake
+    COMMAND ${CMAKE_COMMAND} -DOUTPUT=${output} "-DINPUTS=${_joined}" -DFUNCTION=${function} "-DBASE=${base}"
+            -P ${CMAKE_SOURCE_DIR}/cmake/Embed.cmake
     DEPENDS ${_inputs} ${CMAKE_SOURCE_DIR}/cmake/Embed.cmake
     COMMENT "Embedding ${name}"
     VERBATIM)
@@ -21,7 +29,11 @@ if(CMAKE_SCRIPT_MODE_FILE AND DEFINED OUTPUT)
     if(_f STREQUAL "")
       continue()
     endif()
-    get_filename_component(_n ${_f} NAME)
+    if(BASE STREQUAL "")
+      get_filename_component(_n ${_f} NAME)
+    else()
+      file(RELATIVE_PATH _n ${BASE} ${_f})
+    endif()
     file(READ ${_f} _hex HEX)
     string(LENGTH "${_hex}" _len)
     math(EXPR _bytes "${_len} / 2")
@@ -30,7 +42,7 @@ if(CMAKE_SCRIPT_MODE_FILE AND DEFINED OUTPUT)
     string(APPEND _table "    {\"${_n}\", std::string_view(reinterpret_cast<const char*>(kData${_i}), ${_bytes})},\n")
     math(EXPR _i "${_i} + 1")
   endforeach()
-  string(APPEND _body "}  // namespace\n\nconst std::vector<EmbeddedFile>& embedded_files() {\n  static const std::vector<EmbeddedFile> kFiles = {\n${_table}  };\n  return kFiles;\n}\n\n}  // namespace mpemu::core\n")
+  string(APPEND _body "}  // namespace\n\nconst std::vector<EmbeddedFile>& ${FUNCTION}() {\n  static const std::vector<EmbeddedFile> kFiles = {\n${_table}  };\n  return kFiles;\n}\n\n}  // namespace mpemu::core\n")
   file(WRITE ${OUTPUT}.tmp "${_body}")
   file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)
 endif()

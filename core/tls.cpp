@@ -26,6 +26,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "core/detail/openssl_ptr.hpp"
+
 namespace mpemu::core::tls {
 
 void SslCtxFree::operator()(ssl_ctx_st* ctx) const {
@@ -37,17 +39,11 @@ void SslFree::operator()(ssl_st* ssl) const {
 
 namespace {
 
-template <auto Fn>
-struct Free {
-    template <class T>
-    void operator()(T* p) const {
-        Fn(p);
-    }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, Free<EVP_PKEY_free>>;
-using CertPtr = std::unique_ptr<X509, Free<X509_free>>;
-using BioPtr = std::unique_ptr<BIO, Free<BIO_free_all>>;
-using ExtPtr = std::unique_ptr<X509_EXTENSION, Free<X509_EXTENSION_free>>;
+using detail::BioPtr;
+using detail::CertPtr;
+using detail::ExtPtr;
+using detail::Free;
+using detail::KeyPtr;
 
 constexpr long kCaDays = 3650;
 constexpr long kLeafDays = 397;  // the longest validity browsers and platform verifiers accept

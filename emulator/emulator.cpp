@@ -385,7 +385,10 @@ Response Emulator::handle(Request& req, const Arrival& arrival) {
     }
     double latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     const bool is_admin = is_admin_group;
-    if (!is_admin) {
+    // Admin calls are journaled too (group "admin", listed only when asked for: Journal::Filter), except
+    // reads of the journal itself, which would fill it with its own echo.
+    const bool journal_read = req.operation_id == "admin.requests.list" || req.operation_id == "admin.requests.har";
+    if (!journal_read) {
         JournalEntry e = JournalEntry::of(req, res, g ? g->name : "", started_wall, clock_.now_unix_ms());
         e.operation_id = req.operation_id;
         e.request_body = req.body;

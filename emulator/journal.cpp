@@ -70,6 +70,7 @@ std::vector<JournalEntry> Journal::entries(const Filter& f) const {
             }
         }
         if (!f.group.empty() && e.group != f.group) continue;
+        if (e.group == "admin" && !f.include_admin && f.group != "admin") continue;
         if (!f.method.empty() && !core::iequals(e.method, f.method)) continue;
         if (!f.path_prefix.empty() && !core::starts_with(e.target, f.path_prefix)) continue;
         if (f.status && e.status != f.status) continue;

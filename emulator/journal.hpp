@@ -56,6 +56,9 @@ public:
         int status = 0;
         uint64_t since_seq = 0;  // only entries with seq > since_seq
         size_t limit = 0;        // newest N; 0 = all
+        // Admin API calls (group "admin") are listed only with this or group "admin": a journal read after
+        // a scenario shows the backend's and the SDKs' calls, not the harness's own resets and codes.
+        bool include_admin = false;
     };
     std::vector<JournalEntry> entries(const Filter& filter) const;
     uint64_t total_recorded() const;

@@ -174,6 +174,8 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
         emulator::Journal::Filter f;
         if (auto v = req.query_param("operation")) f.operation_id = *v;
         if (auto v = req.query_param("group")) f.group = *v;
+        if (auto v = req.query_param("service")) f.group = *v;  // the word the journal's readers use
+        if (auto v = req.query_param("admin")) f.include_admin = *v != "false" && *v != "0";
         if (auto v = req.query_param("method")) f.method = *v;
         if (auto v = req.query_param("path")) f.path_prefix = *v;
         f.status = static_cast<int>(parse_size(req.query_param("status"), 0));

@@ -16,7 +16,8 @@ const std::vector<AdminOperation>& catalog() {
         {"snapshots.export", "GET", "/__admin/snapshots/{name}/export",
          "download a snapshot (name \"current\" = the live state) as a SQLite file for serve --import"},
         {"requests.list", "GET", "/__admin/requests",
-         "the request journal (filters: operation, group, method, path, status, since, limit, bodies)"},
+         "the request journal (filters: operation, group or service, method, path, status, since, limit, bodies; "
+         "admin calls only with group=admin or admin=true)"},
         {"requests.clear", "DELETE", "/__admin/requests", "empty the request journal"},
         {"requests.har", "GET", "/__admin/requests.har", "the request journal as HAR 1.2"},
         {"clock.get", "GET", "/__admin/clock", "emulator time"},

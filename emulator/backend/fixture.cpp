@@ -40,8 +40,11 @@ struct Loader {
 
     bool provider_loaded(const std::string& service) const { return r.set().sections.count(service) > 0; }
 
+    // The {names} of the route being loaded, while its response templates compile (nullptr otherwise).
+    const std::vector<std::string>* route_params = nullptr;
+
     std::optional<Template> compile_template(const std::string& text, const std::string& pointer) {
-        auto t = Template::compile(text, collection_names);
+        auto t = Template::compile(text, collection_names, route_params);
         if (!t) {
             error_in_string(pointer, std::stoul(t.error().detail), t.error().message);
             return std::nullopt;
@@ -51,7 +54,7 @@ struct Loader {
 
     std::optional<JsonTemplate> compile_json(const Json& v, const std::string& pointer) {
         std::vector<JsonTemplate::Problem> problems;
-        auto t = JsonTemplate::compile(v, collection_names, &problems);
+        auto t = JsonTemplate::compile(v, collection_names, &problems, route_params);
         for (const auto& p : problems) error_in_string(pointer + p.pointer, p.offset, p.message);
         if (!problems.empty()) return std::nullopt;
         return t;
@@ -271,6 +274,14 @@ struct Loader {
             }
         }
         if (v.contains("auth")) route.auth = auth_rule(v["auth"], ptr(pointer, "auth"));
+        std::vector<std::string> params;
+        for (const auto& s : route.path.segments)
+            if (s.size() > 2 && s.front() == '{' && s.back() == '}') params.push_back(s.substr(1, s.size() - 2));
+        route_params = &params;
+        struct Reset {
+            const std::vector<std::string>*& p;
+            ~Reset() { p = nullptr; }
+        } reset{route_params};
         if (auto res = v.find("response"); res != v.end()) {
             std::string rp = ptr(pointer, "response");
             route.status = res->value("status", 200);

@@ -85,7 +85,13 @@ bool OpenApiDocument::has_component(const std::string& name) const {
 std::shared_ptr<core::JsonSchema> OpenApiDocument::component_schema(const std::string& name, std::string* error) const {
     std::string pointer = "/components/schemas/" + core::pointer_escape(name);
     if (!core::pointer_get(doc_.value, pointer)) {
-        if (error) *error = "no schema \"" + name + "\" in components/schemas";
+        if (error) {
+            *error = "no schema \"" + name + "\" in components/schemas";
+            std::vector<std::string> names;
+            if (const core::Json* all = core::pointer_get(doc_.value, "/components/schemas"); all && all->is_object())
+                for (auto it = all->begin(); it != all->end(); ++it) names.push_back(it.key());
+            if (auto near = core::did_you_mean(name, names)) *error += "; did you mean \"" + *near + "\"?";
+        }
         return nullptr;
     }
     auto compiled =

@@ -1,6 +1,8 @@
 // Template parsing and rendering for stub responses.
 #include "emulator/backend/template.hpp"
 
+#include <algorithm>
+
 #include "core/text.hpp"
 #include "core/time_format.hpp"
 
@@ -191,7 +193,27 @@ core::Json evaluate(const TemplateExpr& e, const TemplateContext& ctx) {
     return nullptr;
 }
 
-core::Result<Template> Template::compile(std::string_view text, const std::vector<std::string>& collections) {
+namespace {
+
+// A {{path.NAME}} (also as a lookup's id) must name one of the route's {params}: a typo ("shopid" for "shopId")
+// would render null on every request.
+core::Status check_path_param(const TemplateExpr& e, const std::vector<std::string>* params) {
+    if (!params) return {};
+    if (e.arg) return check_path_param(*e.arg, params);
+    if (e.kind != TemplateExpr::kPath || e.field.empty()) return {};
+    const std::string& name = e.field[0];
+    if (std::find(params->begin(), params->end(), name) != params->end()) return {};
+    std::string message = "unknown path parameter \"" + name + "\"";
+    if (auto near = core::did_you_mean(name, *params))
+        return core::make_error("template", message + " (did you mean \"" + *near + "\"?)");
+    if (params->empty()) return core::make_error("template", message + ": the route's path has no {parameters}");
+    return core::make_error("template", message + ": the route's path has {" + core::join(*params, "}, {") + "}");
+}
+
+}  // namespace
+
+core::Result<Template> Template::compile(std::string_view text, const std::vector<std::string>& collections,
+                                         const std::vector<std::string>* path_params) {
     Template t;
     std::string lit;
     size_t i = 0;
@@ -208,6 +230,8 @@ core::Result<Template> Template::compile(std::string_view text, const std::vecto
         }
         auto expr = parse_expr(text.substr(open + 2, close - open - 2), collections);
         if (!expr) return core::Error{"template", expr.error().message, std::to_string(open)};
+        if (auto ok = check_path_param(*expr, path_params); !ok)
+            return core::Error{"template", ok.error().message, std::to_string(open)};
         t.literals_.push_back(std::move(lit));
         lit.clear();
         t.exprs_.push_back(std::move(*expr));
@@ -234,11 +258,12 @@ std::string Template::render_string(const TemplateContext& ctx) const {
 
 namespace {
 void collect(const core::Json& v, const std::string& pointer, const std::vector<std::string>& collections,
-             std::vector<std::pair<std::string, Template>>* out, std::vector<JsonTemplate::Problem>* problems) {
+             std::vector<std::pair<std::string, Template>>* out, std::vector<JsonTemplate::Problem>* problems,
+             const std::vector<std::string>* path_params) {
     if (v.is_string()) {
         const auto& s = v.get_ref<const std::string&>();
         if (s.find("{{") == std::string::npos) return;
-        auto t = Template::compile(s, collections);
+        auto t = Template::compile(s, collections, path_params);
         if (!t) {
             if (problems) problems->push_back({pointer, std::stoul(t.error().detail), t.error().message});
             return;
@@ -246,19 +271,19 @@ void collect(const core::Json& v, const std::string& pointer, const std::vector<
         out->emplace_back(pointer, std::move(*t));
     } else if (v.is_object()) {
         for (auto it = v.begin(); it != v.end(); ++it)
-            collect(it.value(), core::pointer_append(pointer, it.key()), collections, out, problems);
+            collect(it.value(), core::pointer_append(pointer, it.key()), collections, out, problems, path_params);
     } else if (v.is_array()) {
         for (size_t i = 0; i < v.size(); ++i)
-            collect(v[i], core::pointer_append(pointer, i), collections, out, problems);
+            collect(v[i], core::pointer_append(pointer, i), collections, out, problems, path_params);
     }
 }
 }  // namespace
 
 JsonTemplate JsonTemplate::compile(const core::Json& value, const std::vector<std::string>& collections,
-                                   std::vector<Problem>* problems) {
+                                   std::vector<Problem>* problems, const std::vector<std::string>* path_params) {
     JsonTemplate t;
     t.value_ = value;
-    collect(value, "", collections, &t.templates_, problems);
+    collect(value, "", collections, &t.templates_, problems, path_params);
     return t;
 }
 

@@ -55,7 +55,9 @@ struct TemplateExpr {
 class Template {
 public:
     // Error code "template"; detail is the 0-based byte offset of the problem inside `text`.
-    static core::Result<Template> compile(std::string_view text, const std::vector<std::string>& collections = {});
+    // With `path_params` (the route's {names}), a {{path.NAME}} naming none of them is refused with a did-you-mean.
+    static core::Result<Template> compile(std::string_view text, const std::vector<std::string>& collections = {},
+                                          const std::vector<std::string>* path_params = nullptr);
 
     bool has_expressions() const { return !exprs_.empty(); }
     // Typed value when the text is one expression, else the interpolated string.
@@ -77,7 +79,7 @@ public:
         std::string message;
     };
     static JsonTemplate compile(const core::Json& value, const std::vector<std::string>& collections,
-                                std::vector<Problem>* problems);
+                                std::vector<Problem>* problems, const std::vector<std::string>* path_params = nullptr);
     core::Json render(const TemplateContext& ctx) const;
     bool is_static() const { return templates_.empty(); }
 

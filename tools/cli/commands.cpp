@@ -48,7 +48,11 @@ int run(int argc, char** argv) {
         "  mpemu fixtures check fixtures/default          check a fixture set without starting\n"
         "  mpemu run scenarios/ --target URL              run scenario files against any backend\n"
         "  mpemu exec -- mpemu run scenarios/             the same against a fresh emulator\n"
-        "Run `mpemu <command> --help` for a command's options and examples.");
+        "  mpemu init my-tests                            a fixture set, keys and an example scenario to start from\n"
+        "Exit status: 0 success; 1 a check or scenario failed, or the work could not be done; 2 wrong usage or an\n"
+        "invalid file; 3 (run) the target or emulator cannot be reached; exec: the command's own status.\n"
+        "Run `mpemu help <command>` or `mpemu <command> --help` for a command's options and examples.");
+    app.set_version_flag("--version", "mpemu " + std::string(emulator::version()), "Print the version");
     int exit_code = 0;
     add_version(app, &exit_code);
     add_serve(app, &exit_code);
@@ -57,10 +61,20 @@ int run(int argc, char** argv) {
     add_fixtures(app, &exit_code);
     add_tls(app, &exit_code);
     add_load(app, &exit_code);
+    add_init(app, &exit_code);
+    add_help(app, &exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        // Wrong usage is exit status 2 (CLI11's own codes are 100+), with a did-you-mean where one fits.
+        std::string hint = suggest_for(app, std::vector<std::string>(argv + 1, argv + argc));
+        if (hint.empty()) {
+            app.exit(e);
+        } else {
+            std::cerr << hint;
+        }
+        return 2;
     }
     return exit_code;
 }

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -25,6 +26,13 @@ void add_run(CLI::App& app, int* exit_code);
 void add_exec(CLI::App& app, int* exit_code);
 void add_tls(CLI::App& app, int* exit_code);
 void add_load(CLI::App& app, int* exit_code);
+void add_init(CLI::App& app, int* exit_code);
+// `mpemu help [COMMAND...]`: the help of the app or of a subcommand.
+void add_help(CLI::App& app, int* exit_code);
+
+// After a parse error: "error: ... hint: did you mean ..." for the first mistyped subcommand or option in
+// `args` (argv without the program name), or "" when none is found.
+std::string suggest_for(CLI::App& app, const std::vector<std::string>& args);
 
 // The options shared by `serve` and `exec`.
 void add_serve_options(CLI::App& cmd, emulator::ServeOptions& options);

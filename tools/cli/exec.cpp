@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -25,6 +26,13 @@ struct ExecArgs {
     emulator::ServeOptions options;
     std::vector<std::string> command;
 };
+
+// The path of the running mpemu binary ("" if /proc is not mounted).
+std::string self_executable() {
+    std::error_code ec;
+    auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string() : path.string();
+}
 
 int exec_command(ExecArgs& a) {
     std::string error;
@@ -77,6 +85,10 @@ int exec_command(ExecArgs& a) {
         }
     }
 
+    // A nested `mpemu` is this very binary, wherever it lives (a build folder that is not on PATH): the
+    // child gets its path as MPEMU_BIN, and a command named plainly `mpemu` runs it.
+    std::string self = self_executable();
+    if (a.command[0] == "mpemu" && !self.empty()) a.command[0] = self;
     // Prepared before fork: after fork only async-signal-safe calls are made in the child.
     std::string exec_failed = "error: cannot run " + a.command[0] + ": ";
     std::vector<char*> argv;
@@ -86,11 +98,14 @@ int exec_command(ExecArgs& a) {
     for (char** e = environ; *e; ++e) {
         std::string_view kv(*e);
         if (kv.rfind("MPEMU_URL=", 0) == 0 || kv.rfind("MPEMU_ADMIN_TOKEN=", 0) == 0) continue;
+        if (!self.empty() && kv.rfind("MPEMU_BIN=", 0) == 0) continue;
         env_strings.emplace_back(kv);
     }
     env_strings.push_back("MPEMU_URL=" + url);
+    if (!self.empty()) env_strings.push_back("MPEMU_BIN=" + self);
     if (!a.options.admin_token.empty()) env_strings.push_back("MPEMU_ADMIN_TOKEN=" + a.options.admin_token);
     std::vector<char*> envp;
+    envp.reserve(env_strings.size() + 1);
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
     pid_t child = fork();
@@ -98,6 +113,7 @@ int exec_command(ExecArgs& a) {
         pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
         signal(SIGPIPE, SIG_DFL);
         execvpe(argv[0], argv.data(), envp.data());
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): the forked child has one thread
         const char* reason = std::strerror(errno);
         ssize_t ignored = write(2, exec_failed.data(), exec_failed.size());
         ignored = write(2, reason, std::strlen(reason));
@@ -108,6 +124,7 @@ int exec_command(ExecArgs& a) {
     int status = 0;
     int code = 1;
     if (child < 0) {
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): the server thread makes no strerror call
         std::cerr << "error: fork failed: " << std::strerror(errno) << "\n";
     } else {
         // Forward Ctrl-C / SIGTERM to the command; leave when it exits.
@@ -135,10 +152,13 @@ void add_exec(CLI::App& app, int* exit_code) {
     add_serve_options(*cmd, a->options);
     cmd->add_option("CMD", a->command, "The command and its arguments, after --")->required();
     cmd->footer(
+        "Prints nothing of its own: the emulator logs warnings and errors only (--log-level), the command's output\n"
+        "passes through. The command gets MPEMU_URL (the emulator's base URL), MPEMU_BIN (this mpemu binary; a\n"
+        "command named `mpemu` runs it) and MPEMU_ADMIN_TOKEN (with --admin-token).\n"
         "Exit status: the command's (128+N if it died of signal N); 2 if the emulator could not start.\n"
         "Examples:\n"
         "  mpemu exec -- mpemu run scenarios/\n"
-        "  mpemu exec --fixtures fixtures/shop --seed 7 -- npm test\n"
+        "  mpemu exec --fixtures fixtures/default --seed 7 -- npm test\n"
         "  mpemu exec -- sh -c 'curl -s $MPEMU_URL/__admin/health'");
     cmd->callback([a, exit_code] { *exit_code = exec_command(*a); });
 }

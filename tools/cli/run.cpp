@@ -1,5 +1,5 @@
-// `mpemu run PATH...`: load every scenario (refusing all of them if one file is invalid), run them
-// against --target, print a readable log and write the requested reports.
+// `mpemu run PATH...`: load every scenario (a file with problems is reported and the valid ones still
+// run), run them against --target, print a readable log and write the requested reports.
 #include <iostream>
 #include <mutex>
 
@@ -27,7 +27,8 @@ struct RunArgs : ScenarioCliArgs {
 };
 
 int run_scenarios(RunArgs& a) {
-    auto loaded = load_cli_scenarios(a.paths, a.vars, a.tags);
+    // One broken file in a folder does not hold the others back; the exit status still says it (2).
+    auto loaded = load_cli_scenarios(a.paths, a.vars, a.tags, /*run_valid_files=*/true);
     if (loaded.exit_code != kExitPassed) return loaded.exit_code;
     const auto& scenarios = loaded.scenarios;
     if (!resolve_target(a.target, a.admin_token)) return kExitInvalid;
@@ -54,6 +55,7 @@ int run_scenarios(RunArgs& a) {
             "JSON") &&
         write_report(a.html, report::html_report(summary), "HTML");
     if (summary.unreachable()) return kExitUnreachable;
+    if (loaded.invalid_files) return kExitInvalid;
     if (summary.failed() || !written) return kExitFailed;
     return kExitPassed;
 }
@@ -63,8 +65,9 @@ int run_scenarios(RunArgs& a) {
 void add_run(CLI::App& app, int* exit_code) {
     auto* cmd = app.add_subcommand("run", "Run scenario files against a target (the emulator or any backend)");
     auto a = std::make_shared<RunArgs>();
-    cmd->add_option("PATH", a->paths,
-                    "Scenario files and folders (folders: every *.json inside, except _* and *.schema.json)")
+    cmd->add_option(
+           "PATH", a->paths,
+           "Scenario files and folders (folders: every *.json inside, except _*, *.schema.json and fixture sets)")
         ->required();
     add_scenario_options(*cmd, *a);
     cmd->add_option("--parallel", a->parallel, "Scenarios run at once (those that reset the emulator run alone)")
@@ -76,7 +79,8 @@ void add_run(CLI::App& app, int* exit_code) {
     cmd->add_flag("--fail-fast", a->fail_fast, "Start no further scenario after one fails");
     cmd->add_flag("-v,--verbose", a->verbose, "List every step, also of passing scenarios");
     cmd->footer(
-        "Exit status: 0 all passed, 1 a scenario failed, 2 a file was invalid (nothing ran), 3 target unreachable.\n"
+        "Exit status: 0 all passed; 1 a scenario failed; 2 wrong usage, or a file was invalid (the valid ones still\n"
+        "run); 3 the target or emulator cannot be reached, or --target is not an emulator and --emulator is missing.\n"
         "Examples:\n"
         "  mpemu run scenarios/ --target http://127.0.0.1:8787\n"
         "  mpemu run scenarios/e2e/wechat --target https://staging.example.com --emulator http://127.0.0.1:8787\n"

@@ -23,7 +23,7 @@ void add_scenario_options(CLI::App& cmd, ScenarioCliArgs& args) {
 }
 
 CliScenarios load_cli_scenarios(const std::vector<std::string>& paths, const std::vector<std::string>& vars,
-                                const std::vector<std::string>& tags) {
+                                const std::vector<std::string>& tags, bool run_valid_files) {
     CliScenarios out;
     // --var k=v: values are strings (templates may convert with number()).
     scenario::LoadOptions load;
@@ -55,9 +55,14 @@ CliScenarios load_cli_scenarios(const std::vector<std::string>& paths, const std
         size_t n = diags.size();
         std::cerr << "error: " << n << " problem" << (n == 1 ? "" : "s");
         if (bad_files) std::cerr << " in " << bad_files << " file" << (bad_files == 1 ? "" : "s");
-        std::cerr << "; nothing was run\n";
-        out.exit_code = kExitInvalid;
-        return out;
+        if (!run_valid_files || out.scenarios.empty()) {
+            std::cerr << "; nothing was run\n";
+            out.exit_code = kExitInvalid;
+            return out;
+        }
+        std::cerr << "; running the " << out.scenarios.size() << " valid file"
+                  << (out.scenarios.size() == 1 ? "" : "s") << ", exit status 2 at the end\n";
+        out.invalid_files = true;
     }
     if (!tags.empty()) {
         std::vector<std::shared_ptr<const scenario::Scenario>> kept;

@@ -1,5 +1,4 @@
-// What `mpemu run` and `mpemu load` share on the command line: loading scenario files (refusing all
-// when one is invalid), --var values, --tag filtering, the target and admin token from the
+// What `mpemu run` and `mpemu load` share on the command line: loading scenario files, --var values, --tag filtering, the target and admin token from the
 // environment, and writing a report file.
 #pragma once
 
@@ -38,12 +37,14 @@ struct CliScenarios {
     std::vector<std::shared_ptr<const scenario::Scenario>> scenarios;
     core::OrderedJson cli_vars = core::OrderedJson::object();  // --var k=v (strings)
     int exit_code = kExitPassed;                               // kExitInvalid after printing the problems
+    bool invalid_files = false;  // some files had problems (printed) and the valid ones were kept
 };
 
 // Parses --var values, loads and checks every file (problems rendered on stderr with file:line:column)
-// and keeps those with one of `tags` (all when empty).
+// and keeps those with one of `tags` (all when empty). With run_valid_files, files with problems are
+// reported and the valid ones kept (invalid_files set); without, any problem refuses them all.
 CliScenarios load_cli_scenarios(const std::vector<std::string>& paths, const std::vector<std::string>& vars,
-                                const std::vector<std::string>& tags);
+                                const std::vector<std::string>& tags, bool run_valid_files = false);
 
 // Fills an empty target from $MPEMU_URL and an empty admin token from $MPEMU_ADMIN_TOKEN; false
 // (after saying so on stderr) when there is no target.

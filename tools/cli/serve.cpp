@@ -2,11 +2,13 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
 
+#include "core/embedded.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "emulator/emulator.hpp"
@@ -44,6 +46,7 @@ void print_service_ports(const emulator::Emulator& emu, const emulator::ServeOpt
 
 int serve(emulator::ServeOptions& options) {
     std::string error;
+    bool built_in = options.fixtures_dir.empty() && !std::filesystem::exists("fixtures/default/fixture.json");
     if (!finish_serve_options(options, &error)) {
         std::cerr << "error: " << error << "\n";
         return 2;
@@ -73,6 +76,9 @@ int serve(emulator::ServeOptions& options) {
     print_service_ports(**emu, options);
     if (!(*emu)->ca_dir().empty())
         std::cout << "mpemu trust this CA: " << (*emu)->ca_dir() << "/ca.pem (mpemu tls init prints how)" << std::endl;
+    // Last (tools parse the lines above): which fixture set was loaded, since that depends on the folder.
+    std::cout << "mpemu fixtures \"" << (*emu)->fixtures()->name << "\" from " << options.fixtures_dir
+              << (built_in ? " (built in: pass --fixtures DIR or run `mpemu init` for your own)" : "") << std::endl;
     (*emu)->log().info("serve.started", {{"url", (*emu)->base_url()},
                                          {"fixtures", (*emu)->fixtures()->name},
                                          {"state", options.state_file.empty() ? "memory" : options.state_file}});
@@ -94,12 +100,30 @@ int serve(emulator::ServeOptions& options) {
 
 }  // namespace
 
+namespace {
+
+// CLI11's own message for `--port abc` is "Could not convert: --port = abc"; this one says what is wrong.
+CLI::Validator whole_number() {
+    return CLI::Validator(
+        [](std::string& s) -> std::string {
+            bool digits = !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+            return digits ? std::string() : "\"" + s + "\" is not a number (a whole number like 8787 is expected)";
+        },
+        "", "number");
+}
+
+}  // namespace
+
 void add_serve_options(CLI::App& cmd, emulator::ServeOptions& o) {
     cmd.add_option("--host", o.host, "Address to listen on")->capture_default_str();
     cmd.add_option("--port", o.port, "Port (0 = any free port; the first stdout line names it)")
+        ->check(whole_number())
         ->capture_default_str()
         ->check(CLI::Range(0, 65535));
-    cmd.add_option("--fixtures", o.fixtures_dir, "Fixture set folder")->capture_default_str();
+    // Empty until given: finish_serve_options picks ./fixtures/default or the built-in set.
+    o.fixtures_dir.clear();
+    cmd.add_option("--fixtures", o.fixtures_dir,
+                   "Fixture set folder (default: ./fixtures/default if it exists, else the built-in default set)");
     cmd.add_option("--state", o.state_file, "Keep state in this SQLite file (WAL) across restarts");
     cmd.add_option("--import", o.import_file, "Start from a snapshot exported with /__admin/snapshots/{name}/export");
     cmd.add_option_function<uint64_t>(
@@ -113,17 +137,24 @@ void add_serve_options(CLI::App& cmd, emulator::ServeOptions& o) {
            "--log-level", [&o](const std::string& l) { core::parse_log_level(l, &o.log_level); },
            "debug, info, warn, error or off")
         ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
-    cmd.add_option("--journal-size", o.journal_size, "Requests kept in the journal")->capture_default_str();
+    cmd.add_option("--journal-size", o.journal_size, "Requests kept in the journal")
+        ->check(whole_number())
+        ->capture_default_str();
     cmd.add_option("--admin-token", o.admin_token,
                    "Require \"Authorization: Bearer T\" on /__admin calls (and allow non-loopback clients)");
     cmd.add_option("--notify-time-scale", o.notify_time_scale,
                    "Scale of notification retry waits (0.001 = 1000x faster)")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
-    cmd.add_option("--max-body", o.max_body_bytes, "Largest request body in bytes")->capture_default_str();
-    cmd.add_option("--max-json-depth", o.max_json_depth, "Deepest JSON nesting accepted")->capture_default_str();
+    cmd.add_option("--max-body", o.max_body_bytes, "Largest request body in bytes")
+        ->check(whole_number())
+        ->capture_default_str();
+    cmd.add_option("--max-json-depth", o.max_json_depth, "Deepest JSON nesting accepted")
+        ->check(whole_number())
+        ->capture_default_str();
     cmd.add_option("--threads", o.threads,
                    "Most worker threads (one per open connection; the pool grows to this and shrinks when idle)")
+        ->check(whole_number())
         ->capture_default_str()
         ->check(CLI::Range(1, 4096));
     // `serve` leaves the admission gate open by default: a gate at the core count costs a quarter to a third
@@ -131,6 +162,7 @@ void add_serve_options(CLI::App& cmd, emulator::ServeOptions& o) {
     o.max_running = 1024;
     cmd.add_option("--max-running", o.max_running,
                    "Requests handled at once; the rest wait their turn in order (0 = number of cores, at least 2)")
+        ->check(whole_number())
         ->capture_default_str()
         ->check(CLI::Range(0, 4096));
     cmd.add_option("--read-timeout-ms", o.read_timeout_ms,
@@ -150,6 +182,7 @@ void add_serve_options(CLI::App& cmd, emulator::ServeOptions& o) {
         ->check(CLI::Range(0, 3600));
     cmd.add_flag("--tls", o.tls, "Also serve HTTPS at the providers' real hostnames (map them to this host)");
     cmd.add_option("--tls-port", o.tls_port, "Port of --tls (0 = any free port)")
+        ->check(whole_number())
         ->capture_default_str()
         ->check(CLI::Range(0, 65535));
     cmd.add_option("--tls-host", o.tls_hosts, "One more hostname for the certificate and the proxy (repeatable)");
@@ -170,6 +203,29 @@ void add_serve_options(CLI::App& cmd, emulator::ServeOptions& o) {
         ->check(CLI::IsMember({"normal", "full"}));
 }
 
+namespace {
+
+// Without --fixtures: ./fixtures/default (a checkout of mpemu, or a folder `mpemu init` wrote), else the set
+// built into the binary, so `mpemu serve` works from any folder.
+bool resolve_fixtures(emulator::ServeOptions& o, std::string* error) {
+    if (!o.fixtures_dir.empty()) return true;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file("fixtures/default/fixture.json", ec)) {
+        o.fixtures_dir = "fixtures/default";
+        return true;
+    }
+    auto dir = core::embedded_default_fixtures_dir();
+    if (!dir) {
+        *error = "no --fixtures given, no ./fixtures/default here, and the built-in default set cannot be extracted: " +
+                 dir.error().message;
+        return false;
+    }
+    o.fixtures_dir = *dir;
+    return true;
+}
+
+}  // namespace
+
 bool finish_serve_options(emulator::ServeOptions& o, std::string* error) {
     if (!o.import_file.empty() && !o.state_file.empty()) {
         // Importing into a state file replaces its content: allowed, but say so.
@@ -186,7 +242,7 @@ bool finish_serve_options(emulator::ServeOptions& o, std::string* error) {
         *error = "--max-body must be at least 1024 bytes";
         return false;
     }
-    return true;
+    return resolve_fixtures(o, error);
 }
 
 void add_serve(CLI::App& app, int* exit_code) {
@@ -195,7 +251,8 @@ void add_serve(CLI::App& app, int* exit_code) {
     add_serve_options(*cmd, args->options);
     cmd->footer(
         "Examples:\n"
-        "  mpemu serve                                   fixtures/default on http://127.0.0.1:8787\n"
+        "  mpemu serve                                   ./fixtures/default (else the built-in set) on :8787\n"
+        "  mpemu serve --fixtures fixtures/default       a fixture set folder (mpemu init writes one)\n"
         "  mpemu serve --port 0 --seed 42                any free port, reproducible ids\n"
         "  mpemu serve --state dev.sqlite                keep state across restarts\n"
         "  mpemu serve --notify-time-scale 0.001         notification retries 1000x faster\n"
@@ -204,7 +261,8 @@ void add_serve(CLI::App& app, int* exit_code) {
         "  mpemu serve --tls --tls-port 443              https://api.weixin.qq.com etc. (map them to 127.0.0.1)\n"
         "  mpemu serve --port-per-service                also wechat on :8788, wechatpay :8789, alipay :8790, backend "
         ":8791\n"
-        "Then: curl http://127.0.0.1:8787/__admin/health");
+        "Then: curl http://127.0.0.1:8787/__admin/health\n"
+        "Exit status: 0 stopped by SIGINT or SIGTERM; 1 could not start (fixture set, port); 2 wrong usage.");
     cmd->callback([args, exit_code] { *exit_code = serve(args->options); });
 }
 

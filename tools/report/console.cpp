@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "core/json.hpp"
 #include "core/text.hpp"
 
 namespace mpemu::report {
@@ -43,6 +44,15 @@ void append_headers(std::string& out, const core::HeaderList& headers) {
         out += v;
         out += '\n';
     }
+}
+
+// A JSON body indented for reading (a one-line reply of 40 fields is hard to scan); anything else as it is.
+std::string pretty_body(const std::string& body) {
+    size_t first = body.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || (body[first] != '{' && body[first] != '[')) return body;
+    auto json = core::parse_json(body);
+    if (!json) return body;
+    return json->dump(2, ' ', false, core::Json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -142,7 +152,7 @@ void ConsoleReporter::step(std::string& out, const scenario::StepResult& s, int 
             out += in + paint(kYellow, "response:") + paint(kDim, " (" + format_ms(ex.elapsed_ms) + ")") + "\n";
             std::string resp = "HTTP " + std::to_string(ex.status) + "\n";
             append_headers(resp, ex.response_headers);
-            if (!ex.response_body.empty()) resp += "\n" + clip(ex.response_body, options_.body_limit);
+            if (!ex.response_body.empty()) resp += "\n" + clip(pretty_body(ex.response_body), options_.body_limit);
             out += indent_block(core::replace_all(resp, "\r", ""), in + "  ");
         }
     }

@@ -50,7 +50,69 @@ core::Result<core::Json> claim_of(std::string token, const std::string& claim) {
 
 }  // namespace
 
-CaptureResult run_capture(const Capture& c, const ResponseView& response) {
+namespace {
+
+// Every path of a document in the normalized form users write ($.a.b[0].c), up to `limit` of them.
+void collect_paths(const core::Json& v, const std::string& at, std::vector<std::string>& out, size_t limit) {
+    if (out.size() >= limit) return;
+    out.push_back(at);
+    if (v.is_object()) {
+        for (auto it = v.begin(); it != v.end(); ++it) {
+            const std::string& k = it.key();
+            bool plain =
+                !k.empty() && k.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+                                  std::string::npos;
+            std::string child = at;
+            child += plain ? "." : "['";
+            child += k;
+            if (!plain) child += "']";
+            collect_paths(it.value(), child, out, limit);
+        }
+    } else if (v.is_array()) {
+        for (size_t i = 0; i < v.size(); ++i) collect_paths(v[i], at + "[" + std::to_string(i) + "]", out, limit);
+    }
+}
+
+}  // namespace
+
+std::optional<std::string> nearest_path(const std::string& written, const core::Json& root) {
+    std::vector<std::string> paths;
+    collect_paths(root, "$", paths, 5000);
+    return core::did_you_mean(written, paths);
+}
+
+core::Result<std::string> render_argument(const std::string& arg, const Lookup& lookup,
+                                          std::optional<core::JsonPath>* path) {
+    auto text = render_string(arg, lookup);
+    if (!text) return text.error();
+    if (path) {
+        auto compiled = core::JsonPath::compile(*text);
+        if (!compiled)
+            return core::make_error("jsonpath", "\"" + *text + "\" is no JSONPath: " + compiled.error().message);
+        *path = std::move(*compiled);
+    }
+    return text;
+}
+
+CaptureResult run_capture(const Capture& capture, const ResponseView& response, const Lookup& lookup) {
+    if (capture.arg_template) {
+        Capture rendered = capture;
+        rendered.arg_template = false;
+        auto arg =
+            render_argument(capture.arg, lookup, capture.source == CaptureSource::kJsonPath ? &rendered.path : nullptr);
+        if (!arg) {
+            CaptureResult out;
+            out.name = capture.name;
+            out.where = capture.where;
+            out.value = nullptr;
+            out.ok = false;
+            out.message = arg.error().message;
+            return out;
+        }
+        rendered.arg = *arg;
+        return run_capture(rendered, response, lookup);
+    }
+    const Capture& c = capture;
     CaptureResult out;
     out.name = c.name;
     out.where = c.where;
@@ -77,7 +139,10 @@ CaptureResult run_capture(const Capture& c, const ResponseView& response) {
                 out.message = err;
             } else if (c.path) {
                 value = query_value(*c.path, *j);
-                if (!value) out.message = c.arg + " matched nothing";
+                if (!value) {
+                    out.message = c.arg + " matched nothing";
+                    if (auto near = nearest_path(c.arg, *j)) out.message += "; did you mean " + *near + "?";
+                }
             }
             break;
         }

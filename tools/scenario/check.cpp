@@ -6,6 +6,7 @@
 
 #include "core/json_schema.hpp"
 #include "core/text.hpp"
+#include "tools/scenario/capture.hpp"
 #include "tools/scenario/predicate.hpp"
 
 namespace mpemu::scenario {
@@ -24,6 +25,16 @@ std::string shown(const core::Json* v) {
 }  // namespace
 
 std::vector<CheckResult> run_check(const Check& check, const ResponseView& response, const Lookup& lookup) {
+    if (check.arg_template) {
+        // A key with templates ("$.items[?(@.id == '{{order}}')].status"): judged with its rendered text.
+        Check rendered = check;
+        rendered.arg_template = false;
+        auto arg =
+            render_argument(check.arg, lookup, check.subject == CheckSubject::kJsonPath ? &rendered.path : nullptr);
+        if (!arg) return {CheckResult{check.label(), "", false, "(none)", "", arg.error().message, check.where}};
+        rendered.arg = *arg;
+        return run_check(rendered, response, lookup);
+    }
     std::vector<CheckResult> out;
     const Exchange& ex = response.exchange();
     std::optional<core::Json> actual;
@@ -97,8 +108,11 @@ std::vector<CheckResult> run_check(const Check& check, const ResponseView& respo
         r.actual = shown(actual ? &*actual : nullptr);
         r.message = outcome.message;
         if (!actual && !unavailable.empty() && !r.passed) r.message = unavailable;
-        if (!actual && check.subject == CheckSubject::kJsonPath && r.message == "no value")
+        if (!actual && check.subject == CheckSubject::kJsonPath && r.message == "no value") {
             r.message = check.arg + " matched nothing";
+            if (const core::Json* j = response.json())
+                if (auto near = nearest_path(check.arg, *j)) r.message += "; did you mean " + *near + "?";
+        }
         out.push_back(std::move(r));
     }
     return out;

@@ -47,6 +47,7 @@ enum class CheckSubject { kStatus, kHeader, kJsonPath, kBody, kSchema, kTime };
 struct Check {
     CheckSubject subject = CheckSubject::kStatus;
     std::string arg;                                 // header name or JSONPath text
+    bool arg_template = false;                       // arg holds {{ }}: rendered (and compiled) on each run
     std::optional<core::JsonPath> path;              // kJsonPath
     std::vector<Predicate> predicates;               // all must hold
     std::shared_ptr<const core::JsonSchema> schema;  // kSchema
@@ -60,7 +61,8 @@ enum class CaptureSource { kJsonPath, kHeader, kStatus, kBody, kRegex };
 struct Capture {
     std::string name;
     CaptureSource source = CaptureSource::kJsonPath;
-    std::string arg;  // JSONPath / header name / regex text
+    std::string arg;            // JSONPath / header name / regex text
+    bool arg_template = false;  // a JSONPath or header name with {{ }}: rendered (and compiled) on each run
     std::optional<core::JsonPath> path;
     std::shared_ptr<const std::regex> regex;
     int group = 1;
@@ -112,6 +114,8 @@ struct Scenario {
     std::string overlay_fixture;                           // the merged fixture.json text ("" = no overlay)
     std::string overlay_name;                              // its set name: "<base>+overlay-<hash>"
     core::OrderedJson vars = core::OrderedJson::object();  // in file order
+    // Default headers of the scenario's `request` steps (a step's own header of the same name wins).
+    core::OrderedJson headers = core::OrderedJson::object();
     std::vector<Step> steps;
     Where where;
 };

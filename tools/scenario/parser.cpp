@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "core/crypto.hpp"
+#include "core/embedded.hpp"
 #include "core/json_schema.hpp"
 #include "core/text.hpp"
 #include "core/time_format.hpp"
@@ -74,6 +75,8 @@ std::string relative_to(const std::string& file, const std::string& written) {
     return (fs::path(dir_of(file)) / written).lexically_normal().string();
 }
 
+constexpr const char* kDefaultFixtures = "default";
+
 std::string resolve_fixtures_impl(const std::string& file, const std::string& name) {
     std::string beside = relative_to(file, name);
     if (is_file(beside + "/fixture.json")) return fs::absolute(beside).lexically_normal().string();
@@ -83,6 +86,10 @@ std::string resolve_fixtures_impl(const std::string& file, const std::string& na
         if (is_file((candidate / "fixture.json").string())) return candidate.lexically_normal().string();
         if (!dir.has_parent_path() || dir.parent_path() == dir) break;
         dir = dir.parent_path();
+    }
+    // "default" names the set built into mpemu wherever the scenario lives (outside any checkout).
+    if (name == kDefaultFixtures) {
+        if (auto embedded = core::embedded_default_fixtures_dir()) return *embedded;
     }
     return {};
 }
@@ -151,6 +158,18 @@ public:
         known_ = inherited_names;
         for (const auto& b : builtin_variables()) known_.insert(b);
         for (const auto& v : options_.cli_vars) known_.insert(v);
+        if (root.contains("headers")) {
+            sc->headers = ordered("/headers");
+            // Syntax only: a header may read a variable captured by a later step (the login's token).
+            for (auto it = sc->headers.begin(); it != sc->headers.end(); ++it) {
+                if (!it.value().is_string()) continue;
+                TemplateError terr;
+                std::string text = it.value().get<std::string>();
+                if (!Template::compile(text, &terr))
+                    error_inside(core::pointer_append("/headers", it.key()), false, terr.offset, terr.length,
+                                 terr.message, terr.hint);
+            }
+        }
         if (root.contains("vars")) {
             sc->vars = ordered("/vars");
             for (auto it = sc->vars.begin(); it != sc->vars.end(); ++it) {
@@ -327,7 +346,15 @@ private:
     }
 
     std::optional<core::JsonPath> compile_path(const std::string& text, const std::string& pointer, bool at_key) {
-        auto p = core::JsonPath::compile(text);
+        // A path with templates is rendered on each run; here its templates are checked, and the rest of its
+        // syntax with each {{ }} standing for a plain 0 (inside quotes or as an index alike).
+        std::string shape = text;
+        if (text.find("{{") != std::string::npos) {
+            check_template_string(text, pointer, at_key);
+            static const std::regex kTemplate(R"(\{\{.*?\}\})");
+            shape = std::regex_replace(text, kTemplate, "0");
+        }
+        auto p = core::JsonPath::compile(shape);
         if (!p) {
             size_t col = static_cast<size_t>(std::strtol(p.error().detail.c_str(), nullptr, 10));
             error_inside(pointer, at_key, std::min(col, text.empty() ? 0 : text.size() - 1), 1,
@@ -452,6 +479,7 @@ private:
                     c.source = CaptureSource::kJsonPath;
                     c.arg = v.get<std::string>();
                     c.path = compile_path(c.arg, p, false);
+                    c.arg_template = c.arg.find("{{") != std::string::npos;
                 } else {
                     int sources = 0;
                     for (const char* k : {"jsonpath", "header", "status", "body", "regex"})
@@ -464,9 +492,12 @@ private:
                         c.source = CaptureSource::kJsonPath;
                         c.arg = v["jsonpath"].get<std::string>();
                         c.path = compile_path(c.arg, core::pointer_append(p, "jsonpath"), false);
+                        c.arg_template = c.arg.find("{{") != std::string::npos;
                     } else if (v.contains("header")) {
                         c.source = CaptureSource::kHeader;
                         c.arg = v["header"].get<std::string>();
+                        check_template_string(c.arg, core::pointer_append(p, "header"), false);
+                        c.arg_template = c.arg.find("{{") != std::string::npos;
                     } else if (v.contains("status")) {
                         c.source = CaptureSource::kStatus;
                     } else if (v.contains("body")) {
@@ -549,10 +580,13 @@ private:
                     Check c;
                     c.subject = key == "headers" ? CheckSubject::kHeader : CheckSubject::kJsonPath;
                     c.arg = m.key();
+                    c.arg_template = c.arg.find("{{") != std::string::npos;
                     c.where = where(mp, true);
                     if (c.subject == CheckSubject::kJsonPath) {
                         c.path = compile_path(c.arg, mp, true);
                         if (!c.path) continue;
+                    } else {
+                        check_template_string(c.arg, mp, true);
                     }
                     c.predicates = parse_predicates(mp, "equals");
                     step.checks.push_back(std::move(c));
@@ -703,6 +737,13 @@ std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& p
             std::string name = it->path().filename().string();
             if (!name.empty() && name[0] == '_') {
                 if (it->is_directory()) it.disable_recursion_pending();
+                continue;
+            }
+            // Not scenarios: hidden folders (.git), installed packages, and fixture sets (a folder with a
+            // fixture.json: `mpemu init` puts fixtures/ beside scenarios/, so `mpemu run .` works there).
+            if (it->is_directory() &&
+                (name[0] == '.' || name == "node_modules" || is_file((it->path() / "fixture.json").string()))) {
+                it.disable_recursion_pending();
                 continue;
             }
             if (!it->is_regular_file() || it->path().extension() != ".json") continue;

@@ -39,7 +39,19 @@ struct Scope {
 
 struct RunState {
     Json captures = Json::object();
+    const core::OrderedJson* headers = nullptr;  // the scenario's default headers of `request` steps
 };
+
+// The scenario's default headers a `request` step does not set itself. One that reads a variable not defined
+// yet (the token of a login further on) is left out of this step.
+void add_default_headers(const RunState& state, const Lookup& lookup, core::HttpRequest& req) {
+    if (!state.headers) return;
+    for (auto it = state.headers->begin(); it != state.headers->end(); ++it) {
+        if (core::find_header(req.headers, it.key())) continue;
+        auto value = render_json(it.value(), lookup);
+        if (value) req.headers.emplace_back(it.key(), value->is_string() ? value->get<std::string>() : value->dump());
+    }
+}
 
 Lookup make_lookup(const Scope& scope, const RunState& state) {
     return [&scope, &state](std::string_view name) -> const Json* {
@@ -116,8 +128,9 @@ struct ScenarioRunner::Impl {
             view.set_json(std::move(json), std::move(why));
         }
         bool ok = true;
+        Lookup lookup = make_lookup(scope, state);
         for (const auto& c : step.captures) {
-            auto cr = run_capture(c, view);
+            auto cr = run_capture(c, view, lookup);
             if (cr.ok) {
                 state.captures[c.name] = cr.value;
             } else {
@@ -125,7 +138,6 @@ struct ScenarioRunner::Impl {
             }
             r.captures.push_back(std::move(cr));
         }
-        Lookup lookup = make_lookup(scope, state);
         for (const auto& check : step.checks) {
             for (auto& cr : run_check(check, view, lookup)) {
                 ok = ok && cr.passed;
@@ -215,6 +227,7 @@ struct ScenarioRunner::Impl {
             r.error = std::string("step kind ") + kind.name + " is not available in this build";
         } else {
             auto req = kind.build(step, lookup, build_context());
+            if (req && step.as<RequestSpec>()) add_default_headers(state, lookup, *req);
             if (!req) {
                 template_failure(r, req.error(), step.where);
             } else {
@@ -264,6 +277,23 @@ struct ScenarioRunner::Impl {
         return dir.string();
     }
 
+    // Whether a reply to an admin call comes from an mpemu emulator: a JSON object (its replies and errors all
+    // are), not a backend's 404 page.
+    static bool is_emulator_reply(const Exchange& ex) {
+        auto body = core::parse_json(ex.response_body);
+        return body && body->is_object() && (body->contains("error") || body->contains("name"));
+    }
+
+    // A reset sent to something that is not an emulator: most likely --target names a backend and
+    // --emulator was left out. Reported as "unreachable" (exit status 3): no scenario can run there.
+    void not_an_emulator(StepResult& r, const Exchange& ex, const char* call) const {
+        r.status = StepStatus::kFailed;
+        r.unreachable = true;
+        r.error = emulator() + " answered " + std::to_string(ex.status) + " to " + call +
+                  ", which is not how an mpemu emulator answers: is --emulator missing? When --target is your "
+                  "backend, pass --emulator URL of the emulator (the first line `mpemu serve` prints)";
+    }
+
     // The setup step of a scenario that declares fixtures or reset: bring the emulator back to its
     // seeded state (loading another fixture set when the scenario names one that is not loaded).
     StepResult reset(const Scenario& sc, Clock::time_point start) {
@@ -298,6 +328,11 @@ struct ScenarioRunner::Impl {
                 r.duration_ms = ms_since(t0);
                 return r;
             }
+            if (ex.status != 200 && !is_emulator_reply(ex)) {
+                not_an_emulator(r, ex, "GET /__admin/fixtures");
+                r.duration_ms = ms_since(t0);
+                return r;
+            }
             auto summary = core::parse_json(ex.response_body);
             std::string loaded = summary && summary->is_object() ? summary->value("name", "") : "";
             std::string loaded_dir = summary && summary->is_object() ? summary->value("dir", "") : "";
@@ -323,6 +358,8 @@ struct ScenarioRunner::Impl {
             r.status = StepStatus::kFailed;
             r.error = "the emulator at " + emulator() + " cannot be reached: " + ex.transport_error;
             r.unreachable = ex.transport_code == "connect";
+        } else if (ex.status != 200 && !is_emulator_reply(ex)) {
+            not_an_emulator(r, ex, "POST /__admin/reset");
         } else if (ex.status != 200) {
             r.status = StepStatus::kFailed;
             r.error = "reset refused with status " + std::to_string(ex.status) + ": " + ex.response_body.substr(0, 500);
@@ -342,6 +379,7 @@ struct ScenarioRunner::Impl {
         out.started_at = core::format_rfc3339_ms_utc(std::chrono::system_clock::now());
         auto start = Clock::now();
         RunState state;
+        state.headers = &sc.headers;
         Scope scope;
         scope.vars["target"] = options.target;
         scope.vars["emulator"] = emulator();

@@ -1,6 +1,7 @@
 // Template parsing and evaluation: a tiny expression language of names, literals and function calls.
 #include "tools/scenario/template.hpp"
 
+#include <cmath>
 #include <cstdlib>
 
 #include "core/crypto.hpp"
@@ -197,6 +198,52 @@ core::Result<long long> arg_int(const std::vector<Json>& args, size_t i, const s
         "template", fn + "() argument " + std::to_string(i + 1) + " must be an integer, got " + to_text(args[i]));
 }
 
+// A numeric argument: a JSON number, or a string holding one ("9.99" from a form field or a capture).
+core::Result<Json> arg_number(const std::vector<Json>& args, size_t i, const std::string& fn) {
+    if (i >= args.size())
+        return core::make_error("template", fn + "() needs at least " + std::to_string(i + 1) + " argument(s)");
+    if (args[i].is_number()) return args[i];
+    if (args[i].is_string()) {
+        std::string s = args[i].get<std::string>();
+        char* end = nullptr;
+        if (!s.empty() && s.find_first_of(".eE") == std::string::npos) {
+            long long v = std::strtoll(s.c_str(), &end, 10);
+            if (end && *end == 0) return Json(v);
+        }
+        double d = std::strtod(s.c_str(), &end);
+        if (!s.empty() && end && *end == 0) return Json(d);
+    }
+    return core::make_error("template",
+                            fn + "() argument " + std::to_string(i + 1) + " must be a number, got " + to_text(args[i]));
+}
+
+// mul, div and round: integers stay integers where the result is whole and exact; div by zero is an error.
+core::Result<Json> arithmetic(const std::string& fn, const std::vector<Json>& args) {
+    auto a = arg_number(args, 0, fn);
+    if (!a) return a.error();
+    if (fn == "round") {
+        long long digits = 0;
+        if (args.size() > 1) {
+            auto d = arg_int(args, 1, fn);
+            if (!d) return d.error();
+            digits = *d;
+        }
+        if (a->is_number_integer() && digits >= 0) return *a;
+        double scale = std::pow(10.0, static_cast<double>(digits));
+        double r = std::round(a->get<double>() * scale) / scale;
+        if (digits <= 0) return Json(static_cast<long long>(r));
+        return Json(r);
+    }
+    auto b = arg_number(args, 1, fn);
+    if (!b) return b.error();
+    bool ints = a->is_number_integer() && b->is_number_integer();
+    if (fn == "mul")
+        return ints ? Json(a->get<long long>() * b->get<long long>()) : Json(a->get<double>() * b->get<double>());
+    if (b->get<double>() == 0) return core::make_error("template", "div(): division by zero");
+    if (ints && a->get<long long>() % b->get<long long>() == 0) return Json(a->get<long long>() / b->get<long long>());
+    return Json(a->get<double>() / b->get<double>());
+}
+
 core::Result<Json> jwt_claim(const std::string& token, const std::string& claim) {
     auto parts = core::split(token, '.');
     if (parts.size() < 2) return core::make_error("template", "not a JWT (expected header.payload.signature)");
@@ -259,6 +306,16 @@ core::Result<Json> call(const std::string& fn, const std::vector<Json>& args) {
         if (!a) return a.error();
         if (!b) return b.error();
         return Json(fn == "add" ? *a + *b : *a - *b);
+    }
+    if (fn == "mul" || fn == "div" || fn == "round") return arithmetic(fn, args);
+    if (fn == "int") {
+        auto n = arg_number(args, 0, fn);
+        if (!n) return n.error();
+        return n->is_number_integer() ? *n : Json(static_cast<long long>(std::trunc(n->get<double>())));
+    }
+    if (fn == "str") {
+        if (auto s = need(1); !s) return s.error();
+        return Json(to_text(args[0]));
     }
     if (fn == "concat") {
         std::string out;
@@ -386,10 +443,10 @@ void collect_refs(const Expr& e, std::vector<std::pair<std::string, size_t>>& ou
 
 const std::vector<std::string>& template_functions() {
     static const std::vector<std::string> kFns = {
-        "uuid",      "now",       "unix",          "unix_ms", "random_digits", "random_hex", "random_string",
-        "base64",    "base64url", "base64_decode", "sha256",  "sha1",          "md5",        "hmac_sha256",
-        "urlencode", "jwt_claim", "json",          "upper",   "lower",         "concat",     "default",
-        "env",       "number",    "add",           "sub"};
+        "uuid",      "now",           "unix",   "unix_ms", "random_digits", "random_hex",  "random_string", "base64",
+        "base64url", "base64_decode", "sha256", "sha1",    "md5",           "hmac_sha256", "urlencode",     "jwt_claim",
+        "json",      "upper",         "lower",  "concat",  "default",       "env",         "number",        "add",
+        "sub",       "mul",           "div",    "round",   "int",           "str"};
     return kFns;
 }
 

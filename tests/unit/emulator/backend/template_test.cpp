@@ -63,3 +63,25 @@ TEST_CASE("template: errors name the problem and its offset inside the string", 
     REQUIRE_FALSE(t.ok());
     CHECK(t.error().message.find("exactly one name") != std::string::npos);
 }
+
+TEST_CASE("template: path parameters are checked against the route's {names}", "[backend][template]") {
+    std::vector<std::string> params{"shopId", "itemId"};
+    CHECK(backend::Template::compile("{{path.shopId}}/{{path.itemId}}", {}, &params).ok());
+    CHECK(backend::Template::compile("{{path}}", {}, &params).ok());  // the request path itself
+
+    auto t = backend::Template::compile("shop {{path.shopid}}", {}, &params);
+    REQUIRE_FALSE(t.ok());
+    CHECK(t.error().detail == "5");
+    CHECK(t.error().message == "unknown path parameter \"shopid\" (did you mean \"shopId\"?)");
+
+    t = backend::Template::compile("{{lookup products path.id}}", {"products"}, &params);
+    REQUIRE_FALSE(t.ok());
+    CHECK(t.error().message == "unknown path parameter \"id\": the route's path has {shopId}, {itemId}");
+
+    std::vector<std::string> none;
+    t = backend::Template::compile("{{params.id}}", {}, &none);
+    REQUIRE_FALSE(t.ok());
+    CHECK(t.error().message.find("the route's path has no {parameters}") != std::string::npos);
+    // Without the route's names (other callers), nothing is assumed.
+    CHECK(backend::Template::compile("{{path.anything}}").ok());
+}

@@ -138,3 +138,24 @@ TEST_CASE("render_json renders strings inside objects, keys too", "[scenario][te
     CHECK((*out)["mpemu_key"] == "x T1");
     CHECK((*out)["list"][0] == 100);
 }
+
+TEST_CASE("arithmetic and conversion functions: yuan to fen and back", "[scenario][template]") {
+    CHECK(eval("{{round(mul(\"9.99\", 100))}}") == core::Json(999));  // 998.999... without round
+    CHECK(eval("{{mul(amount, 3)}}") == core::Json(300));
+    CHECK(eval("{{mul(amount, 3)}}").is_number_integer());
+    CHECK(eval("{{div(amount, 4)}}") == core::Json(25));
+    CHECK(eval("{{div(amount, 4)}}").is_number_integer());
+    CHECK(eval("{{div(999, 100)}}") == core::Json(9.99));
+    CHECK(eval("{{round(div(999, 100), 1)}}") == core::Json(10.0));
+    CHECK(eval("{{round(3.14159, 2)}}") == core::Json(3.14));
+    CHECK(eval("{{round(2.5)}}") == core::Json(3));
+    CHECK(eval("{{int(\"12.7\")}}") == core::Json(12));
+    CHECK(eval("{{int(-12.7)}}") == core::Json(-12));
+    CHECK(eval("{{int(\"42\")}}") == core::Json(42));
+    CHECK(eval("{{str(amount)}}") == core::Json("100"));
+    CHECK(eval("{{str(order.id)}}") == core::Json("T1"));
+    CHECK(eval("fen={{mul(amount, 100)}}") == core::Json("fen=10000"));
+    CHECK(eval_error("{{div(amount, 0)}}").find("division by zero") != std::string::npos);
+    CHECK(eval_error("{{mul(name, 2)}}").find("must be a number, got mpemu") != std::string::npos);
+    CHECK(eval_error("{{int(\"ten\")}}").find("must be a number") != std::string::npos);
+}

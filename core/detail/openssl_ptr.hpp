@@ -1,0 +1,25 @@
+// unique_ptr owners of OpenSSL objects, shared by core/tls.cpp and core/crypto_keygen.cpp.
+#pragma once
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+
+namespace mpemu::core::detail {
+
+template <auto Fn>
+struct Free {
+    template <class T>
+    void operator()(T* p) const {
+        Fn(p);
+    }
+};
+using KeyPtr = std::unique_ptr<EVP_PKEY, Free<EVP_PKEY_free>>;
+using CertPtr = std::unique_ptr<X509, Free<X509_free>>;
+using BioPtr = std::unique_ptr<BIO, Free<BIO_free_all>>;
+using ExtPtr = std::unique_ptr<X509_EXTENSION, Free<X509_EXTENSION_free>>;
+
+}  // namespace mpemu::core::detail
