@@ -20,7 +20,24 @@ namespace {
 struct NestingScan {
     int max_depth = 0;
     bool balanced = true;
+    // First number that no JSON value here holds exactly: an integer beyond 64 bits (it would become a
+    // rounded double) or a number beyond double's range (it would become infinity, then null).
+    size_t inexact_at = std::string_view::npos;
+    std::string_view inexact;
 };
+
+// Whether the number token `t` (JSON syntax assumed; the parser judges it) keeps its value.
+bool number_fits(std::string_view t) {
+    if (t.find_first_of(".eE") == std::string_view::npos) {
+        bool negative = !t.empty() && t.front() == '-';
+        std::string_view digits = negative ? t.substr(1) : t;
+        std::string_view max = negative ? "9223372036854775808" : "18446744073709551615";
+        return digits.size() < max.size() || (digits.size() == max.size() && digits <= max);
+    }
+    double d = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
+    return ec != std::errc::result_out_of_range;
+}
 
 // One pass over the text counting brackets outside strings. Stops early once `limit` is exceeded, so a
 // hostile body of a million '[' costs one short scan and no allocation beyond the limit.
@@ -42,6 +59,27 @@ NestingScan scan_nesting(std::string_view text, int limit) {
             case '"':
                 in_string = true;
                 break;
+            case '-':
+            case '0':
+            case '1':
+            case '2':
+            case '3':
+            case '4':
+            case '5':
+            case '6':
+            case '7':
+            case '8':
+            case '9': {
+                size_t end = text.find_first_not_of("0123456789+-.eE", i);
+                if (end == std::string_view::npos) end = text.size();
+                std::string_view token = text.substr(i, end - i);
+                if (scan.inexact_at == std::string_view::npos && !number_fits(token)) {
+                    scan.inexact_at = i;
+                    scan.inexact = token;
+                }
+                i = end - 1;
+                break;
+            }
             case '[':
             case '{':
                 open += c;
@@ -83,7 +121,16 @@ Result<J> parse_bounded(std::string_view text, int max_depth) {
         return make_error("too_deep", "JSON nesting is deeper than " + std::to_string(max_depth) + " levels");
     }
     try {
-        return J::parse(text.begin(), text.end());
+        J parsed = J::parse(text.begin(), text.end());
+        if (scan.inexact_at != std::string_view::npos) {
+            std::string shown(scan.inexact.substr(0, 40));
+            if (scan.inexact.size() > 40) shown += "...";
+            return make_error("syntax",
+                              "invalid JSON: the number " + shown + " cannot be represented exactly" +
+                                  " (integers must fit in 64 bits; send larger values as strings)",
+                              std::to_string(scan.inexact_at));
+        }
+        return parsed;
     } catch (const nlohmann::json::parse_error& e) {
         // e.byte counts characters read, so the offending byte is the one before it.
         size_t offset = e.byte > 0 ? e.byte - 1 : 0;
