@@ -26,17 +26,44 @@ struct NestingScan {
     std::string_view inexact;
 };
 
-// Whether the number token `t` (JSON syntax assumed; the parser judges it) keeps its value.
-bool number_fits(std::string_view t) {
-    if (t.find_first_of(".eE") == std::string_view::npos) {
-        bool negative = !t.empty() && t.front() == '-';
-        std::string_view digits = negative ? t.substr(1) : t;
-        std::string_view max = negative ? "9223372036854775808" : "18446744073709551615";
-        return digits.size() < max.size() || (digits.size() == max.size() && digits <= max);
+// The shortest decimal digits that give back `x` (> 0) and the power of ten of the first one:
+// 1.5e20 -> ("15", 20).
+void shortest_digits(double x, std::string* digits, int* exp10) {
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
+    std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));  // "d.ddde+XX"
+    size_t e_pos = sci.find('e');
+    digits->clear();
+    for (char c : sci.substr(0, e_pos)) {
+        if (c != '.') *digits += c;
     }
+    std::string_view exp_text = sci.substr(e_pos + 1);
+    if (!exp_text.empty() && exp_text.front() == '+') exp_text.remove_prefix(1);
+    *exp10 = 0;
+    std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), *exp10);
+}
+
+// Whether the number token `t` (JSON syntax assumed; the parser judges it) keeps its value. An integer
+// within 64 bits is held exactly. A longer one becomes a double, which is fine when no digit is lost:
+// JavaScript writes 1e20 as 100000000000000000000, and that parses back to the same double. But
+// 18446744073709551616 would be stored and written back as 18446744073709552000.
+bool number_fits(std::string_view t) {
     double d = 0;
-    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
-    return ec != std::errc::result_out_of_range;
+    if (t.find_first_of(".eE") != std::string_view::npos) {
+        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
+        return ec != std::errc::result_out_of_range;
+    }
+    bool negative = !t.empty() && t.front() == '-';
+    std::string_view digits = negative ? t.substr(1) : t;
+    std::string_view max = negative ? "9223372036854775808" : "18446744073709551615";
+    if (digits.size() < max.size() || (digits.size() == max.size() && digits <= max)) return true;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), d);
+    if (ec != std::errc()) return false;
+    std::string kept;
+    int exponent = 0;
+    shortest_digits(d, &kept, &exponent);
+    auto strip = [](std::string_view s) { return s.substr(0, s.find_last_not_of('0') + 1); };
+    return exponent == static_cast<int>(digits.size()) - 1 && strip(digits) == strip(kept);
 }
 
 // One pass over the text counting brackets outside strings. Stops early once `limit` is exceeded, so a
@@ -228,18 +255,9 @@ void write_double(std::string& out, double x) {
         out += '-';
         x = -x;
     }
-    char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
-    std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));  // "d.ddde+XX"
-    size_t e_pos = sci.find('e');
     std::string digits;
-    for (char c : sci.substr(0, e_pos)) {
-        if (c != '.') digits += c;
-    }
     int exp10 = 0;
-    std::string_view exp_text = sci.substr(e_pos + 1);
-    if (!exp_text.empty() && exp_text.front() == '+') exp_text.remove_prefix(1);
-    std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exp10);
+    shortest_digits(x, &digits, &exp10);
     int k = static_cast<int>(digits.size());
     int n = exp10 + 1;  // value = 0.digits * 10^n
     if (k <= n && n <= 21) {

@@ -109,6 +109,16 @@ TEST_CASE("parse_json refuses numbers it cannot hold exactly", "[core][json]") {
         CHECK(r.error().message.find("cannot be represented exactly") != std::string::npos);
     }
     CHECK(parse_json(R"([1,2,123456789012345678901234567890])").error().detail == "5");
+    // Longer integers that a double holds without losing a digit are kept: JavaScript writes large
+    // doubles that way (JSON.stringify(1e20) is "100000000000000000000").
+    // 2^64 is written "18446744073709552000", and its exact digits are refused above.
+    auto js =
+        parse_json("[100000000000000000000,174846440737095500000,18446744073709552000,-123000000000000000000000]");
+    REQUIRE(js.ok());
+    CHECK((*js)[0].get<double>() == 1e20);
+    CHECK((*js)[2].get<double>() == 18446744073709551616.0);
+    CHECK(dump(*js) == "[100000000000000000000,174846440737095500000,18446744073709552000,-1.23e+23]");
+    CHECK_FALSE(parse_json("[174846440737095520000]").ok());  // a digit the double does not keep
     // Digits inside strings are text, and malformed JSON is still reported as such.
     CHECK(parse_json(R"({"s":"99999999999999999999999"})").ok());
     CHECK(parse_json(R"({"x":99999999999999999999999,)").error().message.find("cannot be represented") ==
