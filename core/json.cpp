@@ -20,7 +20,51 @@ namespace {
 struct NestingScan {
     int max_depth = 0;
     bool balanced = true;
+    // First number that no JSON value here holds exactly: an integer beyond 64 bits (it would become a
+    // rounded double) or a number beyond double's range (it would become infinity, then null).
+    size_t inexact_at = std::string_view::npos;
+    std::string_view inexact;
 };
+
+// The shortest decimal digits that give back `x` (> 0) and the power of ten of the first one:
+// 1.5e20 -> ("15", 20).
+void shortest_digits(double x, std::string* digits, int* exp10) {
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
+    std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));  // "d.ddde+XX"
+    size_t e_pos = sci.find('e');
+    digits->clear();
+    for (char c : sci.substr(0, e_pos)) {
+        if (c != '.') *digits += c;
+    }
+    std::string_view exp_text = sci.substr(e_pos + 1);
+    if (!exp_text.empty() && exp_text.front() == '+') exp_text.remove_prefix(1);
+    *exp10 = 0;
+    std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), *exp10);
+}
+
+// Whether the number token `t` (JSON syntax assumed; the parser judges it) keeps its value. An integer
+// within 64 bits is held exactly. A longer one becomes a double, which is fine when no digit is lost:
+// JavaScript writes 1e20 as 100000000000000000000, and that parses back to the same double. But
+// 18446744073709551616 would be stored and written back as 18446744073709552000.
+bool number_fits(std::string_view t) {
+    double d = 0;
+    if (t.find_first_of(".eE") != std::string_view::npos) {
+        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
+        return ec != std::errc::result_out_of_range;
+    }
+    bool negative = !t.empty() && t.front() == '-';
+    std::string_view digits = negative ? t.substr(1) : t;
+    std::string_view max = negative ? "9223372036854775808" : "18446744073709551615";
+    if (digits.size() < max.size() || (digits.size() == max.size() && digits <= max)) return true;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), d);
+    if (ec != std::errc()) return false;
+    std::string kept;
+    int exponent = 0;
+    shortest_digits(d, &kept, &exponent);
+    auto strip = [](std::string_view s) { return s.substr(0, s.find_last_not_of('0') + 1); };
+    return exponent == static_cast<int>(digits.size()) - 1 && strip(digits) == strip(kept);
+}
 
 // One pass over the text counting brackets outside strings. Stops early once `limit` is exceeded, so a
 // hostile body of a million '[' costs one short scan and no allocation beyond the limit.
@@ -42,6 +86,27 @@ NestingScan scan_nesting(std::string_view text, int limit) {
             case '"':
                 in_string = true;
                 break;
+            case '-':
+            case '0':
+            case '1':
+            case '2':
+            case '3':
+            case '4':
+            case '5':
+            case '6':
+            case '7':
+            case '8':
+            case '9': {
+                size_t end = text.find_first_not_of("0123456789+-.eE", i);
+                if (end == std::string_view::npos) end = text.size();
+                std::string_view token = text.substr(i, end - i);
+                if (scan.inexact_at == std::string_view::npos && !number_fits(token)) {
+                    scan.inexact_at = i;
+                    scan.inexact = token;
+                }
+                i = end - 1;
+                break;
+            }
             case '[':
             case '{':
                 open += c;
@@ -83,7 +148,16 @@ Result<J> parse_bounded(std::string_view text, int max_depth) {
         return make_error("too_deep", "JSON nesting is deeper than " + std::to_string(max_depth) + " levels");
     }
     try {
-        return J::parse(text.begin(), text.end());
+        J parsed = J::parse(text.begin(), text.end());
+        if (scan.inexact_at != std::string_view::npos) {
+            std::string shown(scan.inexact.substr(0, 40));
+            if (scan.inexact.size() > 40) shown += "...";
+            return make_error("syntax",
+                              "invalid JSON: the number " + shown + " cannot be represented exactly" +
+                                  " (integers must fit in 64 bits; send larger values as strings)",
+                              std::to_string(scan.inexact_at));
+        }
+        return parsed;
     } catch (const nlohmann::json::parse_error& e) {
         // e.byte counts characters read, so the offending byte is the one before it.
         size_t offset = e.byte > 0 ? e.byte - 1 : 0;
@@ -181,18 +255,9 @@ void write_double(std::string& out, double x) {
         out += '-';
         x = -x;
     }
-    char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
-    std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));  // "d.ddde+XX"
-    size_t e_pos = sci.find('e');
     std::string digits;
-    for (char c : sci.substr(0, e_pos)) {
-        if (c != '.') digits += c;
-    }
     int exp10 = 0;
-    std::string_view exp_text = sci.substr(e_pos + 1);
-    if (!exp_text.empty() && exp_text.front() == '+') exp_text.remove_prefix(1);
-    std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exp10);
+    shortest_digits(x, &digits, &exp10);
     int k = static_cast<int>(digits.size());
     int n = exp10 + 1;  // value = 0.digits * 10^n
     if (k <= n && n <= 21) {

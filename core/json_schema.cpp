@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cfloat>
 #include <cmath>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -852,14 +853,18 @@ struct Found {
 
 class Validator {
 public:
-    Validator(const JsonSchema::Impl& impl, std::vector<Found>* out) : impl_(impl), out_(out) {}
+    Validator(const JsonSchema::Impl& impl, std::vector<Found>* out, size_t cap = SIZE_MAX)
+        : impl_(impl), out_(out), root_out_(out), cap_(cap) {}
+
+    // Issues not kept because the top-level list was full (they were still counted).
+    size_t dropped() const { return dropped_; }
 
     bool eval(int id, const Json& v, const Frame* at, Seen* seen);
 
 private:
     Found* report(const Node& n, const Frame* at, const Json& v, std::string_view kw, std::string message,
                   std::string hint = {}) {
-        if (!out_) return nullptr;
+        if (!out_ || full()) return nullptr;
         Found f;
         f.issue.instance_pointer = pointer_of(at);
         f.issue.schema_pointer = n.where + "/" + std::string(kw);
@@ -870,6 +875,16 @@ private:
         f.value = &v;
         out_->push_back(std::move(f));
         return &out_->back();
+    }
+    // Every list of issues holds at most cap_ of them, so a huge wrong document costs bounded memory;
+    // what the top-level list cannot hold is counted.
+    bool full() {
+        if (out_->size() < cap_) return false;
+        if (out_ == root_out_) ++dropped_;
+        return true;
+    }
+    void keep(Found&& f) {
+        if (!full()) out_->push_back(std::move(f));
     }
 
     // Runs a subschema with its issues going to `sink` (nullptr: just the verdict).
@@ -896,6 +911,9 @@ private:
 
     const JsonSchema::Impl& impl_;
     std::vector<Found>* out_;
+    std::vector<Found>* root_out_;
+    size_t cap_;
+    size_t dropped_ = 0;
     std::vector<int> scope_;  // dynamic scope: resources entered, outermost first
     int depth_ = 0;
 };
@@ -970,8 +988,8 @@ bool Validator::eval(int id, const Json& v, const Frame* at, Seen* seen) {
             if (auto guess = v.is_string() ? suggest(v.get<std::string>(), words) : std::nullopt)
                 hint = "did you mean " + qstr(*guess) + "?";
             std::string msg = n.enum_values->size() == 1 ? "expected " + list : "expected one of " + list;
-            Found* f = report(n, at, v, "enum", msg + "; got " + show(v), hint);
-            for (const auto& e : *n.enum_values) f->allowed.push_back(&e);
+            if (Found* f = report(n, at, v, "enum", msg + "; got " + show(v), hint))
+                for (const auto& e : *n.enum_values) f->allowed.push_back(&e);
         }
         if (stop(false)) return false;
     }
@@ -1278,7 +1296,7 @@ bool Validator::object_ok(const Node& n, const Json& v, const Frame* at, Seen* s
                     f.issue.at_key = true;
                     f.value = nullptr;  // `name` dies here
                     if (f.issue.keyword == "false") f.issue.message = "key " + qstr(k) + " is not allowed";
-                    out_->push_back(std::move(f));
+                    keep(std::move(f));
                 }
                 if (fail()) return false;
             }
@@ -1418,7 +1436,7 @@ void Validator::closest(const Node& n, std::string_view kw, std::vector<std::vec
                     (allowed.size() == 1 ? "expected " : "expected one of ") + join(shown, ", ") + "; got " + show(got);
                 f.issue.hint = hint;
                 f.allowed = allowed;
-                out_->push_back(std::move(f));
+                keep(std::move(f));
                 return;
             }
         }
@@ -1439,7 +1457,7 @@ void Validator::closest(const Node& n, std::string_view kw, std::vector<std::vec
         report(n, at, v, kw, "does not match any alternative of " + std::string(kw));
         return;
     }
-    for (auto& f : found[best]) out_->push_back(std::move(f));
+    for (auto& f : found[best]) keep(std::move(f));
 }
 
 // Document order: parents before children, array indexes numerically.
@@ -1495,9 +1513,16 @@ Result<JsonSchema> JsonSchemaSet::compile_at(const std::string& entry_pointer) {
 }
 
 std::vector<SchemaIssue> JsonSchema::validate(const Json& instance) const {
+    return validate(instance, SIZE_MAX, nullptr);
+}
+
+std::vector<SchemaIssue> JsonSchema::validate(const Json& instance, size_t max_issues, size_t* more) const {
     std::vector<Found> found;
+    if (more) *more = 0;
     if (!impl_ || root_ < 0) return {};
-    Validator(*impl_, &found).eval(root_, instance, nullptr, nullptr);
+    Validator validator(*impl_, &found, max_issues);
+    validator.eval(root_, instance, nullptr, nullptr);
+    if (more) *more = validator.dropped();
     std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
         if (a.issue.instance_pointer != b.issue.instance_pointer)
             return pointer_less(a.issue.instance_pointer, b.issue.instance_pointer);

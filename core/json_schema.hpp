@@ -52,6 +52,9 @@ public:
     // All problems, in document order of the instance, then by keyword. For a failed oneOf/anyOf: the
     // issues of the branch that was evidently meant (by type or by a const/enum tag), else the closest.
     std::vector<SchemaIssue> validate(const Json& instance) const;
+    // The same, keeping at most `max_issues` (memory stays bounded for a huge wrong document); `more`
+    // receives how many further issues were found and not kept.
+    std::vector<SchemaIssue> validate(const Json& instance, size_t max_issues, size_t* more) const;
     bool is_valid(const Json& instance) const;
 
     struct Impl;

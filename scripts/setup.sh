@@ -10,6 +10,7 @@ PACKAGES=(build-essential cmake pkg-config git ca-certificates
           catch2 libbenchmark-dev libcli11-dev
           nodejs npm openssl curl
           ccache clang-format clang-tidy libxml2-utils
+          clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer targets (clang + ASan + UBSan)
           php-cli php-curl  # PHP: tests/integration/tls (a real PHP cURL client)
           chromium fonts-wqy-zenhei)  # tests/browser: headless Chromium (playwright-core); a CJK font
                                       # so the cashier's screenshots show Chinese text

@@ -92,11 +92,25 @@ Json problem_item(const std::string& in, const std::string& name, const std::str
     return {{"in", in}, {"name", name}, {"message", message}, {"keyword", keyword}};
 }
 
-Failure invalid_request(const std::string& operation, const Json& errors) {
+namespace {
+
+// "<first>", or "<n> problems: <first>; ..." when there are more.
+std::string summary(const Json& errors, size_t omitted) {
     std::string first = errors.empty() ? std::string() : errors[0].value("message", "");
-    std::string detail = errors.size() == 1 ? first : std::to_string(errors.size()) + " problems: " + first + "; ...";
-    return problem(400, "invalid-request", "Request does not match the OpenAPI document", detail,
-                   {{"operation", operation}, {"errors", errors}});
+    size_t total = errors.size() + omitted;
+    return total == 1 ? first : std::to_string(total) + " problems: " + first + "; ...";
+}
+
+Json with_omitted(Json extra, size_t omitted) {
+    if (omitted > 0) extra["errors_omitted"] = omitted;
+    return extra;
+}
+
+}  // namespace
+
+Failure invalid_request(const std::string& operation, const Json& errors, size_t omitted) {
+    return problem(400, "invalid-request", "Request does not match the OpenAPI document", summary(errors, omitted),
+                   with_omitted({{"operation", operation}, {"errors", errors}}, omitted));
 }
 
 std::string differs(const std::string& what, const std::string& expected, const std::string& got) {
@@ -159,13 +173,14 @@ Failure protected_field(const std::string& field, const std::string& collection)
         {{"errors", Json::array({problem_item("body", "/" + field, "\"" + field + "\" is read-only", "readOnly")})}});
 }
 
-Failure row_invalid(const std::string& collection, const std::vector<core::SchemaIssue>& issues) {
+Failure row_invalid(const std::string& collection, const std::vector<core::SchemaIssue>& issues, size_t omitted) {
     Json errors = Json::array();
     for (const auto& i : issues)
         errors.push_back(
             problem_item("body", i.instance_pointer, "body" + i.instance_pointer + ": " + i.message, i.keyword));
     return problem(400, "invalid-body", "Row does not match the " + collection + " schema",
-                   errors[0]["message"].get<std::string>(), {{"errors", errors}});
+                   omitted > 0 ? summary(errors, omitted) : errors[0]["message"].get<std::string>(),
+                   with_omitted({{"errors", errors}}, omitted));
 }
 
 Failure no_row(const std::string& collection, const std::string& id_field, const std::string& id) {

@@ -33,8 +33,12 @@ emulator::Failure no_backend();  // the loaded set has no "backend" section
 // One entry of a problem's "errors" array.
 core::Json problem_item(const std::string& in, const std::string& name, const std::string& message,
                         const std::string& keyword);
-// The request breaks the OpenAPI document; errors: problem_item()s (at least one).
-emulator::Failure invalid_request(const std::string& operation, const core::Json& errors);
+// A reply lists at most this many problems (a body of 200,000 wrong items gets 100 and a count), so a
+// hostile request costs bounded memory and a bounded reply.
+inline constexpr size_t kMaxListedProblems = 100;
+// The request breaks the OpenAPI document; errors: problem_item()s (at least one); `omitted` more were
+// found and not listed (reported as "errors_omitted").
+emulator::Failure invalid_request(const std::string& operation, const core::Json& errors, size_t omitted = 0);
 // One difference between a request and a stub route, for no_match: "<what>: expected <x>, got <y>".
 std::string differs(const std::string& what, const std::string& expected, const std::string& got);
 // A received value as differs() names it: a body value as JSON text, a query parameter or header quoted
@@ -55,7 +59,8 @@ emulator::Failure collection_method_not_allowed(const std::string& method, const
 emulator::Failure body_not_json();    // a write without a JSON body
 emulator::Failure body_not_object();  // a row that is not a JSON object
 emulator::Failure protected_field(const std::string& field, const std::string& collection);
-emulator::Failure row_invalid(const std::string& collection, const std::vector<core::SchemaIssue>& issues);
+emulator::Failure row_invalid(const std::string& collection, const std::vector<core::SchemaIssue>& issues,
+                              size_t omitted = 0);
 emulator::Failure no_row(const std::string& collection, const std::string& id_field, const std::string& id);
 emulator::Failure not_owner(const std::string& collection, const std::string& id);
 emulator::Failure row_exists(const std::string& collection, const std::string& id);

@@ -313,8 +313,10 @@ const OpenApiOperation* OpenApiDocument::find(std::string_view method, const std
 
 std::vector<RequestProblem> OpenApiDocument::validate(const OpenApiOperation& op, const emulator::Request& req,
                                                       const std::map<std::string, std::string>& path_params,
-                                                      const core::Json* body, bool body_parse_failed) const {
+                                                      const core::Json* body, const std::string* body_parse_error,
+                                                      size_t max_problems, size_t* omitted) const {
     std::vector<RequestProblem> out;
+    *omitted = 0;
     for (const auto& p : op.parameters) {
         std::vector<std::string> values;
         if (p.in == "path") {
@@ -383,10 +385,14 @@ std::vector<RequestProblem> OpenApiDocument::validate(const OpenApiOperation& op
                                "Content-Type must be application/json (got " +
                                    (ct ? "\"" + *ct + "\"" : std::string("none")) + ")",
                                "contentType"});
-            } else if (body_parse_failed || !body) {
-                out.push_back({"body", "", "the body is not valid JSON", "syntax"});
-            } else if (op.body_schema) {
-                for (const auto& issue : op.body_schema->validate(*body)) {
+            } else if (body_parse_error || !body) {
+                out.push_back({"body", "",
+                               body_parse_error && !body_parse_error->empty()
+                                   ? "the body is not valid JSON (" + *body_parse_error + ")"
+                                   : "the body is not valid JSON",
+                               "syntax"});
+            } else if (op.body_schema && out.size() < max_problems) {
+                for (const auto& issue : op.body_schema->validate(*body, max_problems - out.size(), omitted)) {
                     out.push_back(
                         {"body", issue.instance_pointer,
                          (issue.instance_pointer.empty() ? std::string("body") : "body" + issue.instance_pointer) +

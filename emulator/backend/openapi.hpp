@@ -62,10 +62,13 @@ public:
     // The operation for a request, by literal-segment specificity; params filled (decoded).
     const OpenApiOperation* find(std::string_view method, const std::vector<std::string_view>& segments,
                                  std::map<std::string, std::string>* params) const;
-    // Checks path, query, header parameters and the body.
+    // Checks path, query, header parameters and the body (body_parse_error: why a JSON body did not
+    // parse, nullptr when it did). At most `max_problems` are returned; `omitted`
+    // receives how many more the body had.
     std::vector<RequestProblem> validate(const OpenApiOperation& op, const emulator::Request& req,
                                          const std::map<std::string, std::string>& path_params, const core::Json* body,
-                                         bool body_parse_failed) const;
+                                         const std::string* body_parse_error, size_t max_problems,
+                                         size_t* omitted) const;
     // Example, else generated from the schema; null when the operation declares no JSON body.
     std::optional<core::Json> sample_response(const OpenApiOperation& op) const;
     // A schema from components/schemas, compiled against the document (nullptr if missing). For

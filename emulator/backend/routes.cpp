@@ -69,6 +69,7 @@ Response Backend::handle(emulator::Request& req) {
                 call.body.is_json = true;
             } else {
                 call.body.parse_failed = true;
+                call.body.parse_error = parsed.error().message;
             }
         }
     }
@@ -170,13 +171,15 @@ Response Backend::dispatch(Call& call) {
     if (call.cfg.openapi) {
         op = call.cfg.openapi->find(call.req.method, segs, &op_params);
         if (op) {
+            size_t omitted = 0;
             auto problems = call.cfg.openapi->validate(
-                *op, call.req, op_params, call.body.is_json ? &call.body.value : nullptr, call.body.parse_failed);
+                *op, call.req, op_params, call.body.is_json ? &call.body.value : nullptr,
+                call.body.parse_failed ? &call.body.parse_error : nullptr, kMaxListedProblems, &omitted);
             if (!problems.empty()) {
                 Json errors = Json::array();
                 for (const auto& p : problems) errors.push_back(problem_item(p.in, p.name, p.message, p.keyword));
-                return render(
-                    invalid_request(op->operation_id.empty() ? op->method + " " + op->path : op->operation_id, errors));
+                return render(invalid_request(op->operation_id.empty() ? op->method + " " + op->path : op->operation_id,
+                                              errors, omitted));
             }
         }
     }

@@ -72,9 +72,10 @@ std::optional<Failure> check_write(const Collection& c, const JsonBody& body, bo
 std::optional<Failure> check_row(const Collection& c, const Json& data) {
     if (!data.is_object()) return body_not_object();
     if (!c.schema) return std::nullopt;
-    auto issues = c.schema->validate(data);
+    size_t omitted = 0;
+    auto issues = c.schema->validate(data, kMaxListedProblems, &omitted);
     if (issues.empty()) return std::nullopt;
-    return row_invalid(c.name, issues);
+    return row_invalid(c.name, issues, omitted);
 }
 
 }  // namespace

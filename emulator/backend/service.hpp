@@ -20,6 +20,7 @@ struct JsonBody {
     core::Json value;  // null when none or not JSON
     bool is_json = false;
     bool parse_failed = false;  // sent as JSON but unparsable
+    std::string parse_error;    // why, when it was
 };
 
 // The claims of the caller's token (none when anonymous and the rule allows it), or 401/403.

@@ -72,6 +72,24 @@ private:
     bool at(char c) const { return pos_ < s_.size() && s_[pos_] == c; }
     bool starts(std::string_view p) const { return s_.substr(pos_, p.size()) == p; }
     static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+    // XML 1.0's Char production: of the C0 controls only tab, LF and CR may appear, raw, inside CDATA
+    // or as a reference. A NUL would otherwise reach stores and signatures as a string terminator.
+    static bool is_forbidden_control(char32_t c) { return c < 0x20 && c != '\t' && c != '\n' && c != '\r'; }
+    bool check_chars(std::string_view text, size_t at) {
+        for (size_t i = 0; i < text.size(); ++i) {
+            if (is_forbidden_control(static_cast<unsigned char>(text[i]))) {
+                pos_ = at + i;
+                return error("control character U+" + hex4(static_cast<unsigned char>(text[i])) + " in a value");
+            }
+        }
+        return true;
+    }
+    static std::string hex4(unsigned v) {
+        static constexpr char kDigits[] = "0123456789ABCDEF";
+        std::string out(4, '0');
+        for (int i = 3; i >= 0; --i, v >>= 4) out[static_cast<size_t>(i)] = kDigits[v & 0xF];
+        return out;
+    }
     void skip_space() {
         while (pos_ < s_.size() && is_space(s_[pos_])) ++pos_;
     }
@@ -178,7 +196,8 @@ private:
                 cp = cp * (hex ? 16 : 10) + static_cast<unsigned long>(d);
                 if (cp > 0x10FFFF) return error("character reference out of range");
             }
-            if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) return error("character reference to an invalid character");
+            if (is_forbidden_control(static_cast<char32_t>(cp)) || (cp >= 0xD800 && cp <= 0xDFFF))
+                return error("character reference to an invalid character");
             core::detail::append_utf8(out, static_cast<char32_t>(cp));
         } else {
             return error("unknown entity &" + std::string(ref) + ";");
@@ -195,6 +214,7 @@ private:
                 if (starts("<![CDATA[")) {
                     size_t e = s_.find("]]>", pos_ + 9);
                     if (e == std::string_view::npos) return error("unterminated CDATA section");
+                    if (!check_chars(s_.substr(pos_ + 9, e - pos_ - 9), pos_ + 9)) return false;
                     out.append(s_.substr(pos_ + 9, e - pos_ - 9));
                     pos_ = e + 3;
                 } else if (starts("<!--")) {
@@ -211,6 +231,7 @@ private:
             } else if (c == '&') {
                 if (!read_reference(out)) return false;
             } else {
+                if (!check_chars(std::string_view(&c, 1), pos_)) return false;
                 out += c;
                 ++pos_;
             }

@@ -268,6 +268,10 @@ core::Result<Json> call(const std::string& fn, const std::vector<Json>& args) {
             if (!d)
                 return core::make_error("template",
                                         "bad time offset \"" + to_text(args[0]) + "\" (try \"+2h\", \"-30m\")");
+            // The clock counts nanoseconds in 64 bits (about ±292 years): a larger offset would wrap.
+            constexpr auto kMaxOffset = std::chrono::hours(24 * 366 * 100);
+            if (*d > kMaxOffset || *d < -kMaxOffset)
+                return core::make_error("template", "time offset \"" + to_text(args[0]) + "\" is beyond 100 years");
             t += *d;
         }
         std::string format = fn == "now" ? (args.size() > 1 ? to_text(args[1]) : "rfc3339") : fn;

@@ -95,6 +95,44 @@ TEST_CASE("backend: requests that break the OpenAPI document get 400 problem+jso
     CHECK(body_of(r)["errors"][0]["message"] == "a request body is required");
 }
 
+TEST_CASE("backend: a body of many wrong items gets the first 100 problems and a count", "[backend][openapi]") {
+    EmulatorProcess emu;
+    std::string token = token_for(kZhangsan);
+    // 100,000 items that should be objects: each one is a problem.
+    std::string items;
+    for (int i = 0; i < 100000; ++i) items += i == 0 ? "1" : ",1";
+    auto r = emu.post("/api/orders", R"({"total":1,"items":[)" + items + "]}", auth(token));
+    REQUIRE(r.status == 400);
+    CHECK(r.body.size() < 64 * 1024);
+    auto p = body_of(r);
+    REQUIRE(p["errors"].size() == 100);
+    CHECK(p["errors"][0]["name"] == "/items/0");
+    CHECK(p["errors_omitted"].get<size_t>() >= 99900);
+    CHECK(core::starts_with(p["detail"].get<std::string>(),
+                            std::to_string(100 + p["errors_omitted"].get<size_t>()) + " problems: "));
+    // The server is still answering normally.
+    CHECK(emu.get("/api/hello").status == 200);
+}
+
+TEST_CASE("backend: a number the store cannot hold exactly is refused, not rounded", "[backend][openapi]") {
+    EmulatorProcess emu;
+    std::string token = token_for(kZhangsan);
+    auto r =
+        emu.post("/api/orders", R"({"items":[{"productId":1,"quantity":1,"price":18446744073709551616}],"total":1})",
+                 auth(token));
+    REQUIRE(r.status == 400);
+    auto p = body_of(r);
+    CHECK(p["errors"][0]["keyword"] == "syntax");
+    CHECK(p["errors"][0]["message"].get<std::string>().find("18446744073709551616 cannot be represented exactly") !=
+          std::string::npos);
+    // Nothing was created: the user's order list is unchanged by the refused request.
+    auto before = emu.get("/api/orders", auth(token));
+    REQUIRE(before.status == 200);
+    r = emu.post("/api/orders", R"({"items":[{"productId":1,"quantity":1,"price":1e999}],"total":1})", auth(token));
+    CHECK(r.status == 400);
+    CHECK(emu.get("/api/orders", auth(token)).body == before.body);
+}
+
 TEST_CASE("backend: operations without a stub or collection answer from examples or schemas", "[backend][openapi]") {
     EmulatorProcess emu;
     auto r = emu.get("/api/banners");

@@ -90,6 +90,41 @@ TEST_CASE("parse_json refuses deep nesting before parsing", "[core][json]") {
     CHECK(parse_json(R"(["[[[[[[[[[[\"[[[[["])", 2).ok());
 }
 
+TEST_CASE("parse_json refuses numbers it cannot hold exactly", "[core][json]") {
+    // The 64-bit edges are kept exactly.
+    auto edges = parse_json(R"([18446744073709551615,-9223372036854775808,9223372036854775807,0,-0,1.5e300])");
+    REQUIRE(edges.ok());
+    CHECK((*edges)[0].get<uint64_t>() == 18446744073709551615ULL);
+    CHECK((*edges)[1].get<int64_t>() == INT64_MIN);
+    // Beyond double's range: refused (nlohmann reports the overflow itself).
+    CHECK(parse_json(R"({"x":1e400})").error().code == "syntax");
+    CHECK(parse_json(R"({"x":-2.5E+999})").error().code == "syntax");
+    // One past the 64-bit edges would become a rounded double.
+    for (const char* bad :
+         {R"({"id":18446744073709551616})", R"([-9223372036854775809])", R"([1,2,123456789012345678901234567890])"}) {
+        INFO(bad);
+        auto r = parse_json(bad);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code == "syntax");
+        CHECK(r.error().message.find("cannot be represented exactly") != std::string::npos);
+    }
+    CHECK(parse_json(R"([1,2,123456789012345678901234567890])").error().detail == "5");
+    // Longer integers that a double holds without losing a digit are kept: JavaScript writes large
+    // doubles that way (JSON.stringify(1e20) is "100000000000000000000").
+    // 2^64 is written "18446744073709552000", and its exact digits are refused above.
+    auto js =
+        parse_json("[100000000000000000000,174846440737095500000,18446744073709552000,-123000000000000000000000]");
+    REQUIRE(js.ok());
+    CHECK((*js)[0].get<double>() == 1e20);
+    CHECK((*js)[2].get<double>() == 18446744073709551616.0);
+    CHECK(dump(*js) == "[100000000000000000000,174846440737095500000,18446744073709552000,-1.23e+23]");
+    CHECK_FALSE(parse_json("[174846440737095520000]").ok());  // a digit the double does not keep
+    // Digits inside strings are text, and malformed JSON is still reported as such.
+    CHECK(parse_json(R"({"s":"99999999999999999999999"})").ok());
+    CHECK(parse_json(R"({"x":99999999999999999999999,)").error().message.find("cannot be represented") ==
+          std::string::npos);
+}
+
 TEST_CASE("parse_ordered_json keeps member order", "[core][json]") {
     auto r = parse_ordered_json(R"({"z":1,"a":2,"m":3})");
     REQUIRE(r.ok());

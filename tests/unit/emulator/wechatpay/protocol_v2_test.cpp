@@ -118,16 +118,28 @@ TEST_CASE("v2 refuses what the spec refuses", "[wechatpay][v2]") {
     CHECK(parse_xml("").error.kind == ParseFailure::kEmpty);
     CHECK(parse_xml("  \n").error.kind == ParseFailure::kEmpty);
     CHECK(parse_xml("<xml><a>\xff\xfe</a></xml>").error.kind == ParseFailure::kNotUtf8);
-    for (const char* bad : {"<!DOCTYPE xml [<!ENTITY x \"y\">]><xml><a>&x;</a></xml>", "<xml><a>1</a><a>2</a></xml>",
-                            "<xml><a><b>1</b></a></xml>", "<xml><a>1</b></xml>", "<xml><a>1</a>", "not xml",
-                            "<xml>text</xml>", "<xml><a>&bogus;</a></xml>", "<xml><a>&#0;</a></xml>",
-                            "<xml></xml><xml></xml>", "{\"appid\":\"wx\"}", "<xml><a><![CDATA[x</a></xml>"}) {
+    for (const char* bad :
+         {"<!DOCTYPE xml [<!ENTITY x \"y\">]><xml><a>&x;</a></xml>", "<xml><a>1</a><a>2</a></xml>",
+          "<xml><a><b>1</b></a></xml>", "<xml><a>1</b></xml>", "<xml><a>1</a>", "not xml", "<xml>text</xml>",
+          "<xml><a>&bogus;</a></xml>", "<xml><a>&#0;</a></xml>", "<xml><a>&#x1F;</a></xml>", "<xml></xml><xml></xml>",
+          "{\"appid\":\"wx\"}", "<xml><a><![CDATA[x</a></xml>"}) {
         INFO(bad);
         ParseResult r = parse_xml(bad);
         CHECK_FALSE(r.ok);
         CHECK(r.error.kind == ParseFailure::kMalformed);
         CHECK_FALSE(r.error.detail.empty());
     }
+    // Raw control characters, in text and inside CDATA, are refused like their references.
+    using namespace std::string_literals;
+    for (const std::string& bad : {"<xml><a><![CDATA[x\0y]]></a></xml>"s, "<xml><a>x\0y</a></xml>"s,
+                                   "<xml><a><![CDATA[\x01]]></a></xml>"s, "<xml><a>\x1b</a></xml>"s}) {
+        INFO(bad);
+        ParseResult r = parse_xml(bad);
+        CHECK_FALSE(r.ok);
+        CHECK(r.error.kind == ParseFailure::kMalformed);
+        CHECK(r.error.detail.find("control character") != std::string::npos);
+    }
+    CHECK(parse_xml("<xml><a><![CDATA[tab\tcr\rlf\n]]></a></xml>").ok);
 }
 
 TEST_CASE("v2 unified order reply renders byte for byte (§15.B)", "[wechatpay][v2]") {

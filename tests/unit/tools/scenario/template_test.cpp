@@ -117,6 +117,9 @@ TEST_CASE("template errors at run time name the problem", "[scenario][template]"
     CHECK(eval_error("{{jwt_claim(name, 'sub')}}") == "not a JWT (expected header.payload.signature)");
     CHECK(eval_error("{{random_digits('x')}}") == "random_digits() argument 1 must be an integer, got x");
     CHECK(eval_error("{{now('soon')}}") == "bad time offset \"soon\" (try \"+2h\", \"-30m\")");
+    // Found by fuzz_template: an offset whose nanoseconds overflow the clock.
+    CHECK(eval_error("{{now('8888888888888')}}") == "time offset \"8888888888888\" is beyond 100 years");
+    CHECK(eval_error("{{unix('-40000d')}}") == "time offset \"-40000d\" is beyond 100 years");
 }
 
 TEST_CASE("references list the variables a template reads", "[scenario][template]") {
