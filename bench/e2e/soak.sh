@@ -45,9 +45,11 @@ STATUS=0
 for MODE in $MODES; do
   ARGS=(serve --port 0 --log-level error)
   STATE_FILE=
+  LABEL="in-memory state"
   if [ "$MODE" = state ]; then
     STATE_FILE="$WORK/state.db"
     ARGS+=(--state "$STATE_FILE")
+    LABEL="--state FILE"
   fi
   "$MPEMU_BIN" "${ARGS[@]}" >"$WORK/serve.out" 2>"$WORK/serve.err" &
   PID=$!
@@ -55,7 +57,7 @@ for MODE in $MODES; do
   URL=$(sed -n 's/^mpemu listening on //p' "$WORK/serve.out" | head -1)
   [ -n "$URL" ] || { echo "serve did not start:"; cat "$WORK/serve.err"; exit 1; }
 
-  echo "== soak, $MODE state, ${DURATION}s at $RATE requests/s, RSS every ${SAMPLE}s ($URL)"
+  echo "== soak, $LABEL, ${DURATION}s at $RATE requests/s, RSS every ${SAMPLE}s ($URL)"
   "$SOAK_LOAD" "$URL" "$DURATION" "$RATE" >"$WORK/load.json" 2>"$WORK/load.err" &
   LOAD_PID=$!
   START=$(date +%s.%N)
@@ -66,7 +68,9 @@ for MODE in $MODES; do
     rss=$(rss_kb "$PID")
     j=$(journal "$URL")
     db=0
-    [ -n "$STATE_FILE" ] && db=$(($(stat -c %s "$STATE_FILE" 2>/dev/null || echo 0) + $(stat -c %s "$STATE_FILE-wal" 2>/dev/null || echo 0)))
+    if [ -n "$STATE_FILE" ]; then
+      db=$(($(stat -c %s "$STATE_FILE" 2>/dev/null || echo 0) + $(stat -c %s "$STATE_FILE-wal" 2>/dev/null || echo 0)))
+    fi
     echo "$t $rss $j $db" >>"$WORK/samples"
   }
   sample
@@ -94,7 +98,8 @@ for MODE in $MODES; do
   ERRORS=${ERRORS:-unknown}
   echo "| t (s) | RSS (MB) | journal entries recorded | state file + WAL (MB) |"
   echo "|---|---|---|---|"
-  awk '{printf "| %d | %.1f | %d | %s |\n", $1, $2 / 1024, $3, ($5 > 0 ? sprintf("%.1f", $5 / 1048576) : "-")}' "$WORK/samples"
+  awk '{db = $5 > 0 ? sprintf("%.1f", $5 / 1048576) : "-"; printf "| %d | %.1f | %d | %s |\n", $1, $2 / 1024, $3, db}' \
+    "$WORK/samples"
   # The verdict: RSS at the first sample with a full journal against the last third's maximum.
   VERDICT=$(awk -v dur="$DURATION" -v f="$FLAT_FACTOR" -v hwm="$HWM" '
     { t[NR] = $1; rss[NR] = $2; rec[NR] = $3; cap = $4 }
@@ -104,11 +109,12 @@ for MODE in $MODES; do
       max = 0
       for (i = 1; i <= NR; i++) if (t[i] >= dur * 2 / 3 && rss[i] > max) max = rss[i]
       ok = max <= f * rss[fill]
-      printf "%s: journal capacity %d, full at t=%ds with RSS %.1f MB; last third max %.1f MB = %.2fx (limit %.2fx); end %.1f MB, peak (VmHWM) %.1f MB\n",
-        ok ? "FLAT" : "GROWING", cap, t[fill], rss[fill] / 1024, max / 1024, max / rss[fill], f, rss[NR] / 1024, hwm / 1024
+      printf "%s: journal capacity %d, full at t=%ds with RSS %.1f MB; last third max %.1f MB = %.2fx", \
+        ok ? "FLAT" : "GROWING", cap, t[fill], rss[fill] / 1024, max / 1024, max / rss[fill]
+      printf " (limit %.2fx); end %.1f MB, peak (VmHWM) %.1f MB\n", f, rss[NR] / 1024, hwm / 1024
       exit ok ? 0 : 1
     }' "$WORK/samples") && FLAT=1 || FLAT=0
-  echo "verdict ($MODE state): $VERDICT; errors: $ERRORS"
+  echo "verdict ($LABEL): $VERDICT; errors: $ERRORS"
   if [ "$FLAT" != 1 ] || [ "$ERRORS" != 0 ] || [ "$LOAD_RC" != 0 ]; then STATUS=1; fi
 done
 exit $STATUS
