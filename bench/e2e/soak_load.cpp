@@ -160,7 +160,7 @@ void worker(int w, const std::string& base, const std::string& sink, const Keys&
                 case kMintCode:
                 case kMintCode2:
                     json_post("/__admin/wechat/login-codes",
-                              R"({"appid":")" + kAppid + R"(","openid":")" + kOpenid + "\"}");
+                              core::dump(core::Json{{"appid", kAppid}, {"openid", kOpenid}}));
                     marker = "\"code\"";
                     break;
                 case kCode2Session:
@@ -179,14 +179,19 @@ void worker(int w, const std::string& base, const std::string& sink, const Keys&
                     break;
                 case kV3Prepay:
                     v3("POST", "/v3/pay/transactions/jsapi",
-                       R"({"appid":")" + kAppid + R"(","mchid":")" + kMchid +
-                           R"(","description":"soak","out_trade_no":")" + no + R"(","notify_url":")" + sink +
-                           R"(/wechatpay","amount":{"total":1,"currency":"CNY"},)" + R"("payer":{"openid":")" +
-                           kPayOpenid + "\"}}");
+                       core::dump(core::Json{{"appid", kAppid},
+                                             {"mchid", kMchid},
+                                             {"description", "soak"},
+                                             {"out_trade_no", no},
+                                             {"notify_url", sink + "/wechatpay"},
+                                             {"amount", {{"total", 1}, {"currency", "CNY"}}},
+                                             {"payer", {{"openid", kPayOpenid}}}}));
                     marker = "\"prepay_id\"";
                     break;
                 case kV3Query:
-                    v3("GET", "/v3/pay/transactions/out-trade-no/" + no + "?mchid=" + kMchid, "");
+                    v3("GET",
+                       std::string("/v3/pay/transactions/out-trade-no/").append(no).append("?mchid=").append(kMchid),
+                       "");
                     marker = "NOTPAY";
                     break;
                 case kV3Pay:
@@ -327,6 +332,7 @@ int main(int argc, char** argv) {
     const auto deadline =
         t0 + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
     std::vector<std::thread> workers;
+    workers.reserve(kWorkers);
     for (int w = 0; w < kWorkers; ++w) {
         workers.emplace_back(worker, w, std::cref(base), std::cref(sink_url), std::cref(keys), rate / kWorkers,
                              deadline, std::cref(run), std::ref(counts));
