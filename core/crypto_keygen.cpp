@@ -51,14 +51,6 @@ CertPtr read_cert(std::string_view pem) {
     return CertPtr(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
 }
 
-bool add_ext(X509* cert, int nid, const char* value) {
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-    ExtPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
-    return ext && X509_add_ext(cert, ext.get(), -1) == 1;
-}
-
 bool add_name(X509_NAME* name, const char* field, const std::string& value) {
     return value.empty() ||
            X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.c_str()),
@@ -90,9 +82,11 @@ Result<std::string> public_key_pem_of(std::string_view private_key_pem) {
     return drain(out.get());
 }
 
-Result<std::string> self_signed_certificate_pem(std::string_view private_key_pem, const CertificateRequest& request) {
-    KeyPtr key = read_private(private_key_pem);
-    if (!key) return openssl_error("not a PEM private key");
+namespace {
+
+// One certificate for `key`: self-signed when `issuer` is null, else issued by it (signed with issuer_key).
+Result<std::string> make_certificate(EVP_PKEY* key, const CertificateRequest& request, X509* issuer,
+                                     EVP_PKEY* issuer_key, const char* usages) {
     CertPtr cert(X509_new());
     if (!cert || X509_set_version(cert.get(), 2) != 1) return openssl_error("cannot create a certificate");
     BIGNUM* raw = nullptr;
@@ -102,20 +96,59 @@ Result<std::string> self_signed_certificate_pem(std::string_view private_key_pem
         return openssl_error("cannot set the serial");
     if (!X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) ||
         !X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(request.days) * 86400L) ||
-        X509_set_pubkey(cert.get(), key.get()) != 1)
+        X509_set_pubkey(cert.get(), key) != 1)
         return openssl_error("cannot set the validity or key");
     X509_NAME* name = X509_get_subject_name(cert.get());
-    if (!add_name(name, "CN", request.common_name) || !add_name(name, "O", request.organization) ||
-        X509_set_issuer_name(cert.get(), name) != 1)
+    // "/CN=.../O=..." as the WeChat Pay certificates have it; "/C=CN/O=.../OU=.../CN=..." for Alipay's.
+    bool cn_first = request.country.empty();
+    if ((cn_first && !add_name(name, "CN", request.common_name)) || !add_name(name, "C", request.country) ||
+        !add_name(name, "O", request.organization) || !add_name(name, "OU", request.org_unit) ||
+        (!cn_first && !add_name(name, "CN", request.common_name)) ||
+        X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : name) != 1)
         return openssl_error("cannot set the subject");
-    if (!add_ext(cert.get(), NID_basic_constraints, "CA:FALSE") ||
-        !add_ext(cert.get(), NID_key_usage, "digitalSignature,nonRepudiation,keyEncipherment") ||
-        !add_ext(cert.get(), NID_subject_key_identifier, "hash"))
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer ? issuer : cert.get(), cert.get(), nullptr, nullptr, 0);
+    auto ext = [&](int nid, const char* value) {
+        ExtPtr e(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
+        return e && X509_add_ext(cert.get(), e.get(), -1) == 1;
+    };
+    if (!ext(NID_basic_constraints, request.ca ? "critical,CA:TRUE" : "CA:FALSE") ||
+        !ext(NID_key_usage, request.ca ? "critical,keyCertSign,cRLSign" : usages) ||
+        !ext(NID_subject_key_identifier, "hash"))
         return openssl_error("cannot add the extensions");
-    if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return openssl_error("cannot sign the certificate");
+    if (X509_sign(cert.get(), issuer ? issuer_key : key, EVP_sha256()) == 0)
+        return openssl_error("cannot sign the certificate");
     BioPtr out(BIO_new(BIO_s_mem()));
     if (PEM_write_bio_X509(out.get(), cert.get()) != 1) return openssl_error("cannot write the certificate");
     return drain(out.get());
+}
+
+}  // namespace
+
+Result<std::string> generate_ec_private_key_pem() {
+    KeyPtr key(EVP_EC_gen("P-256"));
+    if (!key) return openssl_error("EC key generation failed");
+    BioPtr out(BIO_new(BIO_s_mem()));
+    if (PEM_write_bio_PKCS8PrivateKey(out.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+        return openssl_error("cannot write the private key");
+    return drain(out.get());
+}
+
+Result<std::string> self_signed_certificate_pem(std::string_view private_key_pem, const CertificateRequest& request) {
+    KeyPtr key = read_private(private_key_pem);
+    if (!key) return openssl_error("not a PEM private key");
+    return make_certificate(key.get(), request, nullptr, nullptr, "digitalSignature,nonRepudiation,keyEncipherment");
+}
+
+Result<std::string> issued_certificate_pem(std::string_view subject_private_key_pem, const CertificateRequest& request,
+                                           std::string_view issuer_certificate_pem,
+                                           std::string_view issuer_private_key_pem) {
+    KeyPtr key = read_private(subject_private_key_pem);
+    KeyPtr issuer_key = read_private(issuer_private_key_pem);
+    CertPtr issuer = read_cert(issuer_certificate_pem);
+    if (!key || !issuer_key || !issuer) return openssl_error("not a PEM private key and issuer certificate and key");
+    return make_certificate(key.get(), request, issuer.get(), issuer_key.get(), "digitalSignature,nonRepudiation");
 }
 
 Result<std::string> pkcs12_der(std::string_view certificate_pem, std::string_view private_key_pem,

@@ -1,6 +1,6 @@
 // Key generation per identity kind of a fixture set. Each kind names the fixture.json array of its identities
-// and a generator for one identity's folder; a new kind (e.g. Alipay public key certificates) is one more
-// entry in kKinds.
+// and a generator for one identity's folder (a new kind is one more entry in kKinds). Alipay apps in
+// certificate mode get a certificate chain instead of bare key pairs.
 #include "tools/cli/fixture_keys.hpp"
 
 #include <chrono>
@@ -27,6 +27,7 @@ using Files = std::map<std::string, std::string>;  // path relative to the ident
 struct Identity {
     size_t index = 0;
     std::string id;
+    const core::Json* entry = nullptr;  // its object in fixture.json
     std::string folder;  // relative to the fixture set: "keys/wechatpay/" or "keys/wechatpay/1900000209/"
     std::map<std::string, std::string> existing;  // current content of files the generator may want to keep
 };
@@ -117,7 +118,43 @@ core::Status wechatpay_merchant(const Identity& who, FileSet& f) {
     return f.status();
 }
 
+// A certificate-mode (公钥证书) app: app and Alipay public-key certificates issued by an RSA root, and the
+// root chain Alipay hands out: an EC root first (the SDKs skip non-RSA roots when computing
+// alipay_root_cert_sn), then the RSA root. Names and usages as scripts/generate-test-keys.sh makes them.
+core::Status alipay_cert_app(const Identity& who, FileSet& f) {
+    auto ca = [](const char* name) {
+        crypto::CertificateRequest r{std::string("mpemu Alipay Root CA ") + name + " (TEST ONLY)", "mpemu",
+                                     random_serial()};
+        r.country = "CN";
+        r.org_unit = "Certification Authority";
+        r.ca = true;
+        return r;
+    };
+    auto ec_root_key = crypto::generate_ec_private_key_pem();
+    auto rsa_root_key = crypto::generate_rsa_private_key_pem();
+    if (!ec_root_key) return ec_root_key.error();
+    if (!rsa_root_key) return rsa_root_key.error();
+    auto ec_root = crypto::self_signed_certificate_pem(*ec_root_key, ca("EC"));
+    auto rsa_root = crypto::self_signed_certificate_pem(*rsa_root_key, ca("RSA"));
+    if (!ec_root) return ec_root.error();
+    if (!rsa_root) return rsa_root.error();
+    auto issued = [&](const std::string& key, const std::string& org, const std::string& cn) {
+        crypto::CertificateRequest r{cn, org, random_serial()};
+        r.country = "CN";
+        r.org_unit = "Alipay";
+        return crypto::issued_certificate_pem(key, r, *rsa_root, *rsa_root_key);
+    };
+    const std::string& app_key =
+        f.put("app_private_key.pem", crypto::generate_rsa_private_key_pem(crypto::PrivateKeyFormat::kPkcs1));
+    f.put("app_cert.crt", issued(app_key, "mpemu test merchant", who.id));
+    const std::string& alipay_key = f.put("alipay_private_key.pem", crypto::generate_rsa_private_key_pem());
+    f.put("alipay_cert.crt", issued(alipay_key, "mpemu", "Alipay public key (TEST ONLY)"));
+    f.put("alipay_root_cert.crt", *ec_root + *rsa_root);
+    return f.status();
+}
+
 core::Status alipay_app(const Identity& who, FileSet& f) {
+    if (who.entry && who.entry->is_object() && who.entry->value("mode", "") == "cert") return alipay_cert_app(who, f);
     // Keep the PEM form of an existing app key (SDKs are configured for one: alipay-sdk keyType), else PKCS#1
     // for the first app (alipay-sdk's default) and PKCS#8 for the others, as in fixtures/default.
     auto old = who.existing.find("app_private_key.pem");
@@ -163,8 +200,11 @@ core::Status generate_fixture_keys(const std::string& dir, std::vector<std::stri
             Identity who;
             who.index = i;
             who.id = entry[kind.id_field].get<std::string>();
-            // The first identity's keys sit at the top of keys/<provider>/, the others in a folder per id.
-            who.folder = std::string("keys/") + kind.provider + "/" + (i == 0 ? "" : who.id + "/");
+            who.entry = &entry;
+            // The first identity's keys sit at the top of keys/<provider>/, the others in a folder per id, and
+            // certificate-mode Alipay apps always in theirs.
+            bool own_folder = i != 0 || (entry.contains("mode") && entry["mode"] == "cert");
+            who.folder = std::string("keys/") + kind.provider + "/" + (own_folder ? who.id + "/" : "");
             if (who.id.empty() || who.id.find('/') != std::string::npos || who.id[0] == '.')
                 return core::make_error("keys", fixture_path + ": \"" + who.id + "\" cannot name a key folder");
             for (const char* keep : {"app_private_key.pem"}) {
