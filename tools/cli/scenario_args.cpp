@@ -60,8 +60,8 @@ CliScenarios load_cli_scenarios(const std::vector<std::string>& paths, const std
             out.exit_code = kExitInvalid;
             return out;
         }
-        std::cerr << "; running the " << out.scenarios.size() << " valid file"
-                  << (out.scenarios.size() == 1 ? "" : "s") << ", exit status 2 at the end\n";
+        std::cerr << "; running the " << out.scenarios.size() << " valid file" << (out.scenarios.size() == 1 ? "" : "s")
+                  << ", exit status 2 at the end\n";
         out.invalid_files = true;
     }
     if (!tags.empty()) {

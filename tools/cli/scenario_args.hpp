@@ -1,5 +1,5 @@
-// What `mpemu run` and `mpemu load` share on the command line: loading scenario files, --var values, --tag filtering, the target and admin token from the
-// environment, and writing a report file.
+// What `mpemu run` and `mpemu load` share on the command line: loading scenario files, --var values, --tag filtering,
+// the target and admin token from the environment, and writing a report file.
 #pragma once
 
 #include <memory>
