@@ -103,7 +103,7 @@ TEST_CASE("backend: a body of many wrong items gets the first 100 problems and a
     for (int i = 0; i < 100000; ++i) items += i == 0 ? "1" : ",1";
     auto r = emu.post("/api/orders", R"({"total":1,"items":[)" + items + "]}", auth(token));
     REQUIRE(r.status == 400);
-    CHECK(r.body.size() < 64 * 1024);
+    CHECK(r.body.size() < size_t{64} * 1024);
     auto p = body_of(r);
     REQUIRE(p["errors"].size() == 100);
     CHECK(p["errors"][0]["name"] == "/items/0");
