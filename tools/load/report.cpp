@@ -7,9 +7,9 @@
 #include <set>
 #include <variant>
 
-#include "core/html.hpp"
 #include "core/text.hpp"
 #include "emulator/version.hpp"
+#include "tools/report/junit.hpp"
 
 namespace mpemu::load {
 
@@ -167,17 +167,17 @@ std::string junit_xml(const LoadReport& r) {
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     out += "<testsuites name=\"mpemu load\" tests=\"" + std::to_string(results.size()) + "\" failures=\"" +
            std::to_string(broken) + "\" time=\"" + fixed(r.stats.duration_s, 3) + "\">\n";
-    out += "  <testsuite name=\"" + core::html_escape("thresholds: " + r.description) + "\" tests=\"" +
+    out += "  <testsuite name=\"" + report::xml_escape("thresholds: " + r.description) + "\" tests=\"" +
            std::to_string(results.size()) + "\" failures=\"" + std::to_string(broken) + "\" time=\"" +
            fixed(r.stats.duration_s, 3) + "\">\n";
     for (const auto& res : results) {
         out += "    <testcase classname=\"mpemu.load.thresholds\" name=\"" +
-               core::html_escape(res.threshold->expression) + "\"";
+               report::xml_escape(res.threshold->expression) + "\"";
         if (res.held) {
             out += "/>\n";
         } else {
-            out += ">\n      <failure message=\"" + core::html_escape("broken: " + res.actual_text) + "\">" +
-                   core::html_escape(res.threshold->expression + " broken: " + res.actual_text) +
+            out += ">\n      <failure message=\"" + report::xml_escape("broken: " + res.actual_text) + "\">" +
+                   report::xml_escape(res.threshold->expression + " broken: " + res.actual_text) +
                    "</failure>\n    </testcase>\n";
         }
     }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 
+#include "core/html.hpp"
 #include "core/text.hpp"
 
 namespace mpemu::report {
@@ -60,34 +61,14 @@ void step_log(const scenario::StepResult& s, std::string& out, int depth) {
 }  // namespace
 
 std::string xml_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (size_t i = 0; i < text.size(); ++i) {
-        unsigned char c = static_cast<unsigned char>(text[i]);
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&apos;";
-                break;
-            default:
-                if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-                    out += "?";  // not allowed in XML 1.0, even escaped
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
+    // The five markup characters as HTML escapes them (&#39; is XML too); C0 controls other than tab, LF
+    // and CR are not allowed in XML 1.0 even as references, so they become '?'.
+    std::string clean(text);
+    for (char& c : clean) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 && c != '\t' && c != '\n' && c != '\r') c = '?';
     }
+    std::string out = core::html_escape(clean);
     if (!core::is_valid_utf8(out)) {
         std::string ascii;
         for (char c : out) ascii += (static_cast<unsigned char>(c) < 0x80) ? c : '?';
