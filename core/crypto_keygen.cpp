@@ -18,11 +18,11 @@ namespace mpemu::core::crypto {
 namespace {
 
 using detail::BioPtr;
+using detail::BnPtr;
 using detail::CertPtr;
 using detail::ExtPtr;
 using detail::Free;
 using detail::KeyPtr;
-using BnPtr = std::unique_ptr<BIGNUM, Free<BN_free>>;
 using P12Ptr = std::unique_ptr<PKCS12, Free<PKCS12_free>>;
 
 constexpr int kRsaBits = 2048;

@@ -11,20 +11,16 @@
 
 #include <memory>
 
+#include "core/detail/openssl_ptr.hpp"
 #include "core/text.hpp"
 
 namespace mpemu::alipay {
 namespace {
 
-struct X509Free {
-    void operator()(X509* x) const { X509_free(x); }
-};
-struct BioFree {
-    void operator()(BIO* b) const { BIO_free(b); }
-};
-struct BnFree {
-    void operator()(BIGNUM* b) const { BN_free(b); }
-};
+using core::detail::BioPtr;
+using core::detail::BnPtr;
+using core::detail::CertPtr;
+// OPENSSL_free is a macro (it passes the file and line), so it gets a deleter of its own.
 struct OsslFree {
     void operator()(char* p) const { OPENSSL_free(p); }
 };
@@ -75,7 +71,7 @@ std::string serial_decimal(const X509* x) {
     const ASN1_INTEGER* serial = X509_get0_serialNumber(x);
     const unsigned char* bytes = ASN1_STRING_get0_data(serial);
     int len = ASN1_STRING_length(serial);
-    std::unique_ptr<BIGNUM, BnFree> bn(BN_bin2bn(bytes, len, nullptr));
+    BnPtr bn(BN_bin2bn(bytes, len, nullptr));
     if (!bn) return "0";
     std::unique_ptr<char, OsslFree> dec(BN_bn2dec(bn.get()));
     return dec ? std::string(dec.get()) : "0";
@@ -101,11 +97,11 @@ std::string cert_sn(std::string_view issuer, std::string_view serial_decimal) {
 
 core::Result<std::vector<CertFacts>> read_certificates(std::string_view pem) {
     if (pem.empty() || pem.size() > 1'000'000) return core::make_error("invalid_certificate", "empty or oversized");
-    std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     if (!bio) return core::make_error("invalid_certificate", "out of memory");
     std::vector<CertFacts> out;
     while (true) {
-        std::unique_ptr<X509, X509Free> x(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+        CertPtr x(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
         if (!x) break;
         CertFacts f;
         f.issuer = issuer_text(x.get());
