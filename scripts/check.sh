@@ -47,17 +47,39 @@ fi
 # time: it runs with MPEMU_TIDY_DEEP=1, the rest of the profile always.
 TIDY_CHECKS=""
 [ "${MPEMU_TIDY_DEEP:-0}" = 1 ] || TIDY_CHECKS="--checks=-clang-analyzer-*"
-# A file found clean is remembered (like ccache) under a key of its text, every project header, the
-# profile and the tool's version, so an unchanged file is not analysed again on this machine.
+# A file found clean is remembered (like ccache) under a key of its text, the project headers it
+# includes, the profile and the tool's version, so an unchanged file is not analysed again on this
+# machine. Its headers come from the compiler's dependency file in the build (BUILD/…/CMakeFiles/
+# T.dir/FILE.o.d, written by the build that runs before this check); a file without one is keyed on
+# every project header.
 cache=${MPEMU_TIDY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mpemu-tidy}
 mkdir -p "$cache"
-common=$( { clang-tidy --version; cat .clang-tidy; echo "$TIDY_CHECKS";
-            git ls-files -z -- '*.hpp' '*.h' | xargs -0 cat; } | sha256sum | cut -c1-32)
+profile=$( { clang-tidy --version; cat .clang-tidy; echo "$TIDY_CHECKS"; } | sha256sum | cut -c1-32)
+all_headers=$(git ls-files -z -- '*.hpp' '*.h' | xargs -0 cat | sha256sum | cut -c1-32)
+declare -A depfiles=()
+while IFS= read -r d; do
+  wd=${d%%/CMakeFiles/*}
+  src=$(sed -n '1{s/^[^:]*: *//;s/ .*//;p;q}' "$d")
+  [ -n "$src" ] || continue
+  [[ "$src" == /* ]] || src=$wd/$src
+  src=$(realpath -m --relative-to=. "$src")
+  depfiles[$src]+="$d "
+done < <(find "$BUILD_DIR" -name '*.o.d' -path '*/CMakeFiles/*' 2>/dev/null)
+headers_key() {  # the text of every project header FILE's translation unit includes
+  local d wd
+  if [ -z "${depfiles[$1]:-}" ]; then echo "$all_headers"; return; fi
+  for d in ${depfiles[$1]}; do
+    wd=${d%%/CMakeFiles/*}
+    tr -s ' \\' '\n' < "$d" | grep -E '\.(hpp|h|hxx|inc)$' | grep -v '^/usr/' |
+      while IFS= read -r h; do [[ "$h" == /* ]] && echo "$h" || echo "$wd/$h"; done
+  done | xargs -r realpath -m --relative-to=. | sort -u | grep -v '^\.\./' |
+    while IFS= read -r h; do echo "$h"; cat "$h" 2>/dev/null; done | sha256sum | cut -c1-32
+}
 tidy=()
 for f in "${changed[@]+"${changed[@]}"}"; do
   [ -f "$f" ] || continue
   grep -q "\"file\": \"$PWD/$f\"" "$TIDY_DIR/compile_commands.json" || continue  # not built here (bench/)
-  key=$( { echo "$common"; echo "$f"; cat "$f"; } | sha256sum | cut -c1-40)
+  key=$( { echo "$profile"; headers_key "$f"; echo "$f"; cat "$f"; } | sha256sum | cut -c1-40)
   [ -f "$cache/$key" ] || tidy+=("$f:$key")
 done
 echo "check: clang-tidy: ${#changed[@]} changed files, ${#tidy[@]} to analyse (the rest known clean)"
