@@ -355,4 +355,13 @@ long long Database::size_bytes() {
     });
 }
 
+std::string id_list(const std::vector<NamedRow>& rows, std::string_view column) {
+    std::string ids;
+    for (const auto& r : rows) {
+        if (!ids.empty()) ids += ',';
+        ids += std::to_string(r[column].as_int());
+    }
+    return ids;
+}
+
 }  // namespace mpemu::state

@@ -341,4 +341,18 @@ core::Json Outbox::to_json(const OutboxMessage& m, const std::vector<OutboxAttem
     return j;
 }
 
+size_t Outbox::purge_finished(long long before_ms) {
+    return write_in_batches(db_, [&](Conn& c, int limit) {
+        auto rows = c.query(
+            "SELECT id FROM outbox o WHERE o.status IN ('delivered','failed') AND o.created_ms < ?1 AND "
+            "COALESCE(o.delivered_ms, 0) < ?1 AND NOT EXISTS (SELECT 1 FROM outbox_attempts a WHERE a.message_id = "
+            "o.id AND a.at_ms >= ?1) LIMIT ?2",
+            {before_ms, limit});
+        if (rows.empty()) return 0;
+        std::string ids = id_list(rows, "id");
+        c.exec("DELETE FROM outbox_attempts WHERE message_id IN (" + ids + ")");
+        return c.exec("DELETE FROM outbox WHERE id IN (" + ids + ")");
+    });
+}
+
 }  // namespace mpemu::state
