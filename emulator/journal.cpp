@@ -185,7 +185,7 @@ core::OrderedJson har_creator(const std::string& version) {
 }
 
 // Pieces of a reply are about this size: a few entries each, so the chunks are neither tiny nor large.
-constexpr size_t kPieceBytes = 64 * 1024;
+constexpr size_t kPieceBytes = size_t{64} * 1024;
 
 // `head`, the rendered items separated by commas, then `tail`: a JSON document whose one array is written
 // item by item. Each item is released once written.

@@ -87,10 +87,11 @@ constexpr auto kWorkerIdle = std::chrono::seconds(30);
 void limit_malloc_arenas() {
     static std::once_flag once;
     std::call_once(once, [] {
-        if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return;  // NOLINT(concurrency-mt-unsafe): before threads
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing in mpemu sets the environment
+        if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return;
         // One arena per core (2 to 4): fewer arenas hold less freed memory; threads beyond them share.
         const int arenas = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2U, 4U));
-        mallopt(M_ARENA_MAX, arenas);
+        mallopt(M_ARENA_MAX, arenas);  // NOLINT(concurrency-mt-unsafe): glibc takes the arena list's lock
     });
 }
 

@@ -172,7 +172,7 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
         Response r = Response::json(200, {}, "application/vnd.sqlite3");
         r.set_header("Content-Disposition", "attachment; filename=\"" + name + ".mpemu.sqlite\"");
         r.stream = [file](std::string& piece) {
-            piece.resize(64 * 1024);
+            piece.resize(size_t{64} * 1024);
             size_t n = std::fread(piece.data(), 1, piece.size(), file.get());
             piece.resize(n);
             return n > 0;

@@ -48,6 +48,7 @@ TEST_CASE("journal: the streamed list and HAR are byte for byte the whole docume
     auto refs = journal.entries({});
     REQUIRE(refs.size() == 300);
     std::vector<JournalEntry> copies;
+    copies.reserve(refs.size());
     for (const auto& r : refs) copies.push_back(*r);
 
     for (bool bodies : {false, true}) {
