@@ -1,6 +1,8 @@
 // Alipay's SQLite tables (see store.hpp).
 #include "emulator/alipay/store.hpp"
 
+#include "emulator/state/purge.hpp"
+
 namespace mpemu::alipay {
 
 using state::Conn;
@@ -358,20 +360,14 @@ int Store::purge_expired_codes(Conn& conn, long long before_ms, int limit) {
 }
 
 int Store::purge_settled_trades(Conn& conn, long long before_ms, int limit) {
-    auto rows = conn.query(
-        "SELECT trade_no FROM alipay_trades t WHERE t.status IN ('TRADE_SUCCESS','TRADE_FINISHED','TRADE_CLOSED') "
+    return state::delete_picked(
+        conn,
+        "SELECT rowid AS id FROM alipay_trades t WHERE t.status IN ('TRADE_SUCCESS','TRADE_FINISHED','TRADE_CLOSED') "
         "AND t.created_ms < ?1 AND t.paid_ms < ?1 AND t.closed_ms < ?1 AND NOT EXISTS (SELECT 1 FROM alipay_refunds "
         "r WHERE r.trade_no = t.trade_no AND r.created_ms >= ?1) LIMIT ?2",
-        {before_ms, limit});
-    if (rows.empty()) return 0;
-    std::string marks;
-    std::vector<state::Value> nos;
-    for (const auto& r : rows) {
-        marks += marks.empty() ? "?" : ",?";
-        nos.emplace_back(r["trade_no"].as_text());
-    }
-    conn.exec("DELETE FROM alipay_refunds WHERE trade_no IN (" + marks + ")", nos);
-    return conn.exec("DELETE FROM alipay_trades WHERE trade_no IN (" + marks + ")", nos);
+        {before_ms, limit},
+        {"DELETE FROM alipay_refunds WHERE trade_no IN (SELECT trade_no FROM alipay_trades WHERE rowid IN ({ids}))",
+         "DELETE FROM alipay_trades WHERE rowid IN ({ids})"});
 }
 
 }  // namespace mpemu::alipay

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <set>
 
+#include "emulator/state/purge.hpp"
+
 namespace mpemu::state {
 
 long long Value::as_int() const {
@@ -362,6 +364,21 @@ std::string id_list(const std::vector<NamedRow>& rows, std::string_view column) 
         ids += std::to_string(r[column].as_int());
     }
     return ids;
+}
+
+int delete_picked(Conn& c, std::string_view pick, const std::vector<Value>& params,
+                  std::initializer_list<std::string_view> deletes) {
+    auto rows = c.query(pick, params);
+    if (rows.empty()) return 0;
+    const std::string ids = id_list(rows, "id");
+    int deleted = 0;
+    for (std::string_view del : deletes) {
+        std::string sql(del);
+        const size_t at = sql.find("{ids}");
+        if (at != std::string::npos) sql.replace(at, 5, ids);
+        deleted = c.exec(sql);
+    }
+    return deleted;
 }
 
 }  // namespace mpemu::state
