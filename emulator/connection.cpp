@@ -16,10 +16,12 @@ namespace mpemu::emulator {
 
 // ---- ElasticPool ----
 
-ElasticPool::ElasticPool(size_t min_threads, size_t max_threads, std::chrono::milliseconds idle)
+ElasticPool::ElasticPool(size_t min_threads, size_t max_threads, std::chrono::milliseconds idle,
+                         std::function<void()> on_idle)
     : min_(std::max<size_t>(1, std::min(min_threads, max_threads))),
       max_(std::max<size_t>(1, max_threads)),
-      idle_(idle) {
+      idle_(idle),
+      on_idle_(std::move(on_idle)) {
     std::lock_guard lock(mu_);
     for (size_t i = 0; i < min_; ++i) spawn_locked();
 }
@@ -81,6 +83,12 @@ void ElasticPool::work() {
             continue;
         }
         if (shutdown_) break;
+        if (!woken && on_idle_) {
+            lock.unlock();
+            on_idle_();
+            lock.lock();
+            if (shutdown_ || !jobs_.empty()) continue;  // work came meanwhile: take it before leaving
+        }
         if (!woken && alive_ > min_) break;  // idle for a while and more workers than needed
     }
     --alive_;

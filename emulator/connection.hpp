@@ -23,7 +23,9 @@ namespace mpemu::emulator {
 // active ones as they did with a fixed pool of 64.
 class ElasticPool final : public httplib::TaskQueue {
 public:
-    ElasticPool(size_t min_threads, size_t max_threads, std::chrono::milliseconds idle);
+    // `on_idle` runs (outside the pool's lock) whenever a worker has waited `idle` for a job in vain.
+    ElasticPool(size_t min_threads, size_t max_threads, std::chrono::milliseconds idle,
+                std::function<void()> on_idle = nullptr);
     ~ElasticPool() override;
     ElasticPool(const ElasticPool&) = delete;
     ElasticPool& operator=(const ElasticPool&) = delete;
@@ -42,6 +44,7 @@ private:
     const size_t min_;
     const size_t max_;
     const std::chrono::milliseconds idle_;
+    const std::function<void()> on_idle_;
     mutable std::mutex mu_;
     std::condition_variable cv_;
     std::deque<std::function<void()>> jobs_;

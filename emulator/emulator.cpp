@@ -24,6 +24,7 @@ Emulator::Emulator(const ServeOptions& options)
 }
 
 Emulator::~Emulator() {
+    stop_maintainer();
     if (front_) front_->stop();
     for (auto& s : services_) s->stop();
     if (outbox_) outbox_->stop();
@@ -261,8 +262,20 @@ void Emulator::record_front(JournalEntry e) {
 void Emulator::run() {
     for (auto& s : services_) s->start(*this);
     outbox_->start(options_.notify_workers);
+    // Purges follow the emulator clock: at once when it is moved, else every few seconds of real time.
+    clock_.on_change([this] { maintain(); });
+    maintainer_ = std::thread([this] {
+        constexpr auto kMaintainEvery = std::chrono::seconds(10);
+        std::unique_lock lock(maintain_mu_);
+        while (!maintain_cv_.wait_for(lock, kMaintainEvery, [this] { return maintain_stop_; })) {
+            lock.unlock();
+            maintain();
+            lock.lock();
+        }
+    });
     if (front_) front_->start();
     server_->listen();
+    stop_maintainer();
     if (front_) front_->stop();
     // Stopped: in-flight requests have finished. Flush background work and state.
     for (auto& s : services_) s->stop();
@@ -273,6 +286,30 @@ void Emulator::run() {
         } catch (const state::SqlError&) {
         }
     }
+}
+
+void Emulator::stop_maintainer() {
+    {
+        std::lock_guard lock(maintain_mu_);
+        maintain_stop_ = true;
+    }
+    maintain_cv_.notify_all();
+    if (maintainer_.joinable()) maintainer_.join();
+}
+
+size_t Emulator::maintain() {
+    Service::Purge purge;
+    purge.now_ms = clock_.now_unix_ms();
+    if (options_.retain_ms > 0) purge.retain_before_ms = purge.now_ms - options_.retain_ms;
+    size_t rows = 0;
+    try {
+        for (auto& s : services_) rows += s->purge(*db_, purge);
+        if (purge.retain_before_ms > 0) rows += outbox_->purge_finished(purge.retain_before_ms);
+    } catch (const std::exception& e) {
+        log_.warn("maintain.failed", {{"error", e.what()}});
+    }
+    if (rows > 0) log_.debug("maintain.purged", {{"rows", rows}, {"retain_ms", options_.retain_ms}});
+    return rows;
 }
 
 void Emulator::stop() {

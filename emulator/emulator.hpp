@@ -9,6 +9,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -83,6 +84,10 @@ public:
     Router& router() { return router_; }
     const std::vector<std::unique_ptr<Service>>& services() const { return services_; }
     double last_reset_ms() const { return last_reset_ms_; }
+    // Deletes what no longer needs keeping, on the emulator clock: expired codes and tokens, and with
+    // serve --retain the settled rows and finished notifications older than that (Service::purge). Runs every
+    // 10 s while serving and whenever the clock is moved. Returns the rows deleted.
+    size_t maintain();
 
 private:
     explicit Emulator(const ServeOptions& options);
@@ -93,6 +98,7 @@ private:
     // The ports each service asks for (-1 = not served), from the fixture's "ports" block or the defaults.
     std::vector<std::pair<std::string, std::pair<int, int>>> service_port_plan() const;
     void record_front(JournalEntry e);
+    void stop_maintainer();
 
     ServeOptions options_;
     core::Clock clock_;
@@ -115,6 +121,11 @@ private:
     std::mutex cut_mu_;
     std::condition_variable cut_cv_;
     bool cut_ = false;
+    // The maintenance thread (maintain() every kMaintainEvery).
+    std::thread maintainer_;
+    std::mutex maintain_mu_;
+    std::condition_variable maintain_cv_;
+    bool maintain_stop_ = false;
 
     mutable std::mutex fixtures_mu_;
     std::shared_ptr<const state::FixtureSet> fixtures_;

@@ -1,6 +1,7 @@
 // The emulator's own request/response types: what route handlers see, independent of cpp-httplib.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -36,6 +37,10 @@ struct Response {
     core::HeaderList headers;
     std::string body;
     bool drop = false;  // fault injection: cut the connection instead of answering
+    // A large reply (the journal, HAR, a state export) written in pieces instead of `body`, so it is never
+    // whole in memory: each call puts the next piece in `piece` and returns true, or returns false once the
+    // reply is complete. It runs after the handler returned, so it owns or shares whatever it reads.
+    std::function<bool(std::string& piece)> stream;
 
     void set_header(std::string name, std::string value);
     const std::string* header(std::string_view name) const { return core::find_header(headers, name); }

@@ -39,9 +39,10 @@ void Journal::record(JournalEntry entry) {
         entry.response_body.resize(max_body_);
         entry.response_body_truncated = true;
     }
+    auto shared = std::make_shared<JournalEntry>(std::move(entry));
     std::lock_guard lock(mu_);
-    entry.seq = ++seq_;
-    ring_.push_back(std::move(entry));
+    shared->seq = ++seq_;
+    ring_.push_back(std::move(shared));
     while (ring_.size() > capacity_) ring_.pop_front();
 }
 
@@ -55,10 +56,11 @@ uint64_t Journal::total_recorded() const {
     return seq_;
 }
 
-std::vector<JournalEntry> Journal::entries(const Filter& f) const {
-    std::vector<JournalEntry> out;
+std::vector<Journal::EntryRef> Journal::entries(const Filter& f) const {
+    std::vector<EntryRef> out;
     std::lock_guard lock(mu_);
-    for (const auto& e : ring_) {
+    for (const auto& ref : ring_) {
+        const JournalEntry& e = *ref;
         if (e.seq <= f.since_seq) continue;
         if (!f.operation_id.empty()) {
             if (f.operation_id.back() == '*') {
@@ -74,7 +76,7 @@ std::vector<JournalEntry> Journal::entries(const Filter& f) const {
         if (!f.method.empty() && !core::iequals(e.method, f.method)) continue;
         if (!f.path_prefix.empty() && !core::starts_with(e.target, f.path_prefix)) continue;
         if (f.status && e.status != f.status) continue;
-        out.push_back(e);
+        out.push_back(ref);
     }
     if (f.limit && out.size() > f.limit) out.erase(out.begin(), out.end() - static_cast<long>(f.limit));
     return out;
@@ -121,68 +123,132 @@ core::OrderedJson Journal::to_json(const JournalEntry& e, bool with_bodies) {
     return j;
 }
 
+namespace {
+
+// One HAR 1.2 entry.
+core::OrderedJson har_entry(const JournalEntry& e, const std::string& base_url) {
+    core::OrderedJson req = core::OrderedJson::object();
+    req["method"] = e.method;
+    req["url"] = base_url + e.target;
+    req["httpVersion"] = "HTTP/1.1";
+    req["cookies"] = core::OrderedJson::array();
+    req["headers"] = headers_json(e.request_headers);
+    core::OrderedJson qs = core::OrderedJson::array();
+    auto [path, raw_query] = core::split_target(e.target);
+    for (const auto& [k, v] : core::parse_query(raw_query)) qs.push_back({{"name", k}, {"value", v}});
+    req["queryString"] = qs;
+    if (!e.request_body.empty()) {
+        const std::string* ct = core::find_header(e.request_headers, "Content-Type");
+        req["postData"] = {{"mimeType", ct ? *ct : "application/octet-stream"}, {"text", body_json(e.request_body)}};
+        if (e.request_body_truncated) req["postData"]["comment"] = "truncated by the journal";
+    }
+    req["headersSize"] = -1;
+    req["bodySize"] = static_cast<long long>(e.request_body.size());
+
+    core::OrderedJson res = core::OrderedJson::object();
+    res["status"] = e.status;
+    res["statusText"] = "";
+    res["httpVersion"] = "HTTP/1.1";
+    res["cookies"] = core::OrderedJson::array();
+    res["headers"] = headers_json(e.response_headers);
+    const std::string* rct = core::find_header(e.response_headers, "Content-Type");
+    core::OrderedJson content = {{"size", static_cast<long long>(e.response_body.size())},
+                                 {"mimeType", rct ? *rct : ""}};
+    if (core::is_valid_utf8(e.response_body)) {
+        content["text"] = e.response_body;
+    } else {
+        content["text"] = core::crypto::base64_encode(e.response_body);
+        content["encoding"] = "base64";
+    }
+    if (e.response_body_truncated) content["comment"] = "truncated by the journal";
+    res["content"] = content;
+    res["redirectURL"] = "";
+    res["headersSize"] = -1;
+    res["bodySize"] = static_cast<long long>(e.response_body.size());
+
+    core::OrderedJson entry = core::OrderedJson::object();
+    entry["startedDateTime"] = core::format_rfc3339_ms_utc(core::from_unix_ms(e.started_ms));
+    entry["time"] = e.latency_ms;
+    entry["request"] = req;
+    entry["response"] = res;
+    entry["cache"] = core::OrderedJson::object();
+    entry["timings"] = {{"send", 0}, {"wait", e.latency_ms}, {"receive", 0}};
+    entry["_operationId"] = e.operation_id;
+    entry["_requestId"] = e.id;
+    entry["_transport"] = e.transport;
+    entry["_host"] = e.host;
+    return entry;
+}
+
+core::OrderedJson har_creator(const std::string& version) {
+    return {{"name", "mpemu"}, {"version", version}};
+}
+
+// Pieces of a reply are about this size: a few entries each, so the chunks are neither tiny nor large.
+constexpr size_t kPieceBytes = size_t{64} * 1024;
+
+// `head`, the rendered items separated by commas, then `tail`: a JSON document whose one array is written
+// item by item. Each item is released once written.
+Journal::Writer array_writer(std::string head, std::vector<Journal::EntryRef> items,
+                             std::function<std::string(const JournalEntry&)> render, std::string tail) {
+    struct State {
+        std::string head;
+        std::vector<Journal::EntryRef> items;
+        std::function<std::string(const JournalEntry&)> render;
+        std::string tail;
+        size_t next = 0;
+        bool started = false;
+        bool finished = false;
+    };
+    auto st = std::make_shared<State>(State{std::move(head), std::move(items), std::move(render), std::move(tail)});
+    return [st](std::string& piece) {
+        if (st->finished) return false;
+        if (!st->started) {
+            piece += st->head;
+            st->started = true;
+        }
+        while (st->next < st->items.size() && piece.size() < kPieceBytes) {
+            if (st->next > 0) piece += ',';
+            piece += st->render(*st->items[st->next]);
+            st->items[st->next].reset();
+            ++st->next;
+        }
+        if (st->next == st->items.size()) {
+            piece += st->tail;
+            st->finished = true;
+        }
+        return true;
+    };
+}
+
+}  // namespace
+
 core::OrderedJson Journal::to_har(const std::vector<JournalEntry>& entries, const std::string& base_url,
                                   const std::string& version) {
     core::OrderedJson log = core::OrderedJson::object();
     log["version"] = "1.2";
-    log["creator"] = {{"name", "mpemu"}, {"version", version}};
+    log["creator"] = har_creator(version);
     core::OrderedJson items = core::OrderedJson::array();
-    for (const auto& e : entries) {
-        core::OrderedJson req = core::OrderedJson::object();
-        req["method"] = e.method;
-        req["url"] = base_url + e.target;
-        req["httpVersion"] = "HTTP/1.1";
-        req["cookies"] = core::OrderedJson::array();
-        req["headers"] = headers_json(e.request_headers);
-        core::OrderedJson qs = core::OrderedJson::array();
-        auto [path, raw_query] = core::split_target(e.target);
-        for (const auto& [k, v] : core::parse_query(raw_query)) qs.push_back({{"name", k}, {"value", v}});
-        req["queryString"] = qs;
-        if (!e.request_body.empty()) {
-            const std::string* ct = core::find_header(e.request_headers, "Content-Type");
-            req["postData"] = {{"mimeType", ct ? *ct : "application/octet-stream"},
-                               {"text", body_json(e.request_body)}};
-            if (e.request_body_truncated) req["postData"]["comment"] = "truncated by the journal";
-        }
-        req["headersSize"] = -1;
-        req["bodySize"] = static_cast<long long>(e.request_body.size());
-
-        core::OrderedJson res = core::OrderedJson::object();
-        res["status"] = e.status;
-        res["statusText"] = "";
-        res["httpVersion"] = "HTTP/1.1";
-        res["cookies"] = core::OrderedJson::array();
-        res["headers"] = headers_json(e.response_headers);
-        const std::string* rct = core::find_header(e.response_headers, "Content-Type");
-        core::OrderedJson content = {{"size", static_cast<long long>(e.response_body.size())},
-                                     {"mimeType", rct ? *rct : ""}};
-        if (core::is_valid_utf8(e.response_body)) {
-            content["text"] = e.response_body;
-        } else {
-            content["text"] = core::crypto::base64_encode(e.response_body);
-            content["encoding"] = "base64";
-        }
-        if (e.response_body_truncated) content["comment"] = "truncated by the journal";
-        res["content"] = content;
-        res["redirectURL"] = "";
-        res["headersSize"] = -1;
-        res["bodySize"] = static_cast<long long>(e.response_body.size());
-
-        core::OrderedJson entry = core::OrderedJson::object();
-        entry["startedDateTime"] = core::format_rfc3339_ms_utc(core::from_unix_ms(e.started_ms));
-        entry["time"] = e.latency_ms;
-        entry["request"] = req;
-        entry["response"] = res;
-        entry["cache"] = core::OrderedJson::object();
-        entry["timings"] = {{"send", 0}, {"wait", e.latency_ms}, {"receive", 0}};
-        entry["_operationId"] = e.operation_id;
-        entry["_requestId"] = e.id;
-        entry["_transport"] = e.transport;
-        entry["_host"] = e.host;
-        items.push_back(entry);
-    }
+    for (const auto& e : entries) items.push_back(har_entry(e, base_url));
     log["entries"] = items;
     return core::OrderedJson{{"log", log}};
+}
+
+Journal::Writer Journal::har_writer(std::vector<EntryRef> entries, std::string base_url, const std::string& version) {
+    // The framing of to_har's document around its entries (core::dump writes no spaces).
+    std::string head = R"({"log":{"version":"1.2","creator":)" + core::dump(har_creator(version)) + R"(,"entries":[)";
+    return array_writer(
+        std::move(head), std::move(entries),
+        [base_url = std::move(base_url)](const JournalEntry& e) { return core::dump(har_entry(e, base_url)); }, "]}}");
+}
+
+Journal::Writer Journal::list_writer(std::vector<EntryRef> entries, uint64_t total_recorded, size_t capacity,
+                                     bool with_bodies) {
+    std::string head = R"({"total_recorded":)" + std::to_string(total_recorded) + R"(,"capacity":)" +
+                       std::to_string(capacity) + R"(,"requests":[)";
+    return array_writer(
+        std::move(head), std::move(entries),
+        [with_bodies](const JournalEntry& e) { return core::dump(to_json(e, with_bodies)); }, "]}");
 }
 
 }  // namespace mpemu::emulator

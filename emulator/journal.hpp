@@ -1,9 +1,11 @@
 // Request journal: every request with its operation id, status and latency, in a bounded ring;
-// exported as JSON and as HAR 1.2.
+// exported as JSON and as HAR 1.2, written in pieces so a full journal is never rendered whole in memory.
 #pragma once
 
 #include <chrono>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -60,19 +62,32 @@ public:
         // a scenario shows the backend's and the SDKs' calls, not the harness's own resets and codes.
         bool include_admin = false;
     };
-    std::vector<JournalEntry> entries(const Filter& filter) const;
+    // Recorded entries are never changed, so a reader shares them: the lock is held only to copy pointers,
+    // and an entry the ring drops while a reply is being written lives until the reply has passed it.
+    using EntryRef = std::shared_ptr<const JournalEntry>;
+    // The matching entries, oldest first.
+    std::vector<EntryRef> entries(const Filter& filter) const;
     uint64_t total_recorded() const;
 
+    // A reply body written in pieces (`Response::stream`).
+    using Writer = std::function<bool(std::string& piece)>;
+
     static core::OrderedJson to_json(const JournalEntry& e, bool with_bodies);
+    // GET /__admin/requests: {"total_recorded","capacity","requests":[to_json...]}, byte for byte what dumping
+    // that document whole gives, a few entries per piece.
+    static Writer list_writer(std::vector<EntryRef> entries, uint64_t total_recorded, size_t capacity,
+                              bool with_bodies);
     // HAR 1.2 document of the given entries (oldest first). `base_url` gives the origin for request URLs.
     static core::OrderedJson to_har(const std::vector<JournalEntry>& entries, const std::string& base_url,
                                     const std::string& version);
+    // The same document as to_har, byte for byte, written in pieces.
+    static Writer har_writer(std::vector<EntryRef> entries, std::string base_url, const std::string& version);
 
 private:
     size_t capacity_;
     size_t max_body_;
     mutable std::mutex mu_;
-    std::deque<JournalEntry> ring_;
+    std::deque<EntryRef> ring_;
     uint64_t seq_ = 0;
 };
 

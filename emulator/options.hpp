@@ -43,6 +43,10 @@ struct ServeOptions {
     // Handlers running at once (0 = the number of cores, at least 2): the rest wait their turn in order.
     size_t max_running = 0;
     int drain_timeout_ms = 30000;  // graceful stop: how long in-flight requests may still take
+    // serve --retain: rows in a terminal state (paid or closed orders, settled refunds, notifications delivered
+    // or given up) whose last change is older than this on the emulator clock are deleted. 0 = kept forever,
+    // as the providers keep them.
+    long long retain_ms = 0;
 
     // The providers' real hostnames over TLS, and the HTTPS proxy (emulator/front.hpp). Both terminate TLS
     // with a leaf minted at start from the local CA in ca_dir (created there on first use).

@@ -6,6 +6,7 @@
 #include "emulator/server.hpp"
 
 #include <dirent.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -18,6 +19,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <limits>
+#include <mutex>
 #include <string_view>
 #include <thread>
 
@@ -69,6 +71,71 @@ Request convert(const httplib::Request& in, std::string body) {
     return r;
 }
 
+// ---- Memory given back -------------------------------------------------------------------------------------
+// glibc gives each contended thread its own malloc arena (up to 8 per core) and keeps what is freed in them:
+// measured after one full-journal GET /__admin/requests, 38 MB in use of 268 MB taken, and malloc_trim(0)
+// took RSS from 263 MB to 102 MB. So serve limits the arenas (unless the user set MALLOC_ARENA_MAX) and hands
+// freed memory back after large replies and, at most every 10 s, when a worker finds nothing to do. The hot
+// path never trims.
+
+constexpr size_t kLargeReplyBytes = size_t{1} << 20;
+constexpr auto kIdleTrimEvery = std::chrono::seconds(10);
+// A worker that waited this long for a connection in vain trims (at most every kIdleTrimEvery), then leaves
+// if the pool has more than its minimum.
+constexpr auto kWorkerIdle = std::chrono::seconds(30);
+
+void limit_malloc_arenas() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing in mpemu sets the environment
+        if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return;
+        // One arena per core (2 to 4): fewer arenas hold less freed memory; threads beyond them share.
+        const int arenas = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2U, 4U));
+        mallopt(M_ARENA_MAX, arenas);  // NOLINT(concurrency-mt-unsafe): glibc takes the arena list's lock
+    });
+}
+
+void release_freed_memory() {
+    malloc_trim(0);
+}
+
+void release_freed_memory_if_due() {
+    static std::atomic<long long> last_ms{0};
+    // clock-ok: a real-time rate limit on trimming, not emulator time
+    const long long now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    long long last = last_ms.load();
+    if (now - last < std::chrono::duration_cast<std::chrono::milliseconds>(kIdleTrimEvery).count()) return;
+    if (!last_ms.compare_exchange_strong(last, now)) return;  // another idle worker trims now
+    release_freed_memory();
+}
+
+// A streamed reply: cpp-httplib asks for the next piece until the writer says it is done; the pieces go out
+// as HTTP/1.1 chunks. An empty write would end the reply without its last chunk, so empty pieces are skipped.
+void emit_stream(const std::function<bool(std::string&)>& writer, const std::string& content_type,
+                 httplib::Response& to) {
+    auto sent = std::make_shared<size_t>(0);
+    to.set_chunked_content_provider(
+        content_type,
+        [writer, sent](size_t, httplib::DataSink& sink) {
+            std::string piece;
+            for (;;) {
+                piece.clear();
+                if (!writer(piece)) {
+                    sink.done();
+                    return true;
+                }
+                if (!piece.empty()) break;
+            }
+            *sent += piece.size();
+            return sink.write(piece.data(), piece.size());
+        },
+        [sent](bool) {
+            if (*sent >= kLargeReplyBytes) release_freed_memory();
+        });
+}
+
 void emit(const Response& from, httplib::Response& to) {
     to.status = from.status;
     if (from.drop) {
@@ -85,7 +152,9 @@ void emit(const Response& from, httplib::Response& to) {
         }
         to.set_header(k, v);
     }
-    if (!from.body.empty() || !content_type.empty()) {
+    if (from.stream) {
+        emit_stream(from.stream, content_type.empty() ? "application/octet-stream" : content_type, to);
+    } else if (!from.body.empty() || !content_type.empty()) {
         to.set_content(from.body, content_type.empty() ? "application/octet-stream" : content_type);
     } else {
         to.body.clear();
@@ -159,6 +228,7 @@ HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse re
       dispatch_(std::move(dispatch)),
       refuse_(std::move(refuse)),
       gate_(options.max_running ? options.max_running : std::max(2U, std::thread::hardware_concurrency())) {
+    limit_malloc_arenas();
     StreamLimits limits;
     limits.head_timeout = std::chrono::milliseconds(options_.head_timeout_ms);
     limits.read_timeout = std::chrono::milliseconds(options_.read_timeout_ms);
@@ -174,7 +244,7 @@ HttpServer::HttpServer(const ServeOptions& options, Dispatch dispatch, Refuse re
     s.set_payload_max_length(std::numeric_limits<size_t>::max());
     // cpp-httplib owns and deletes the queue it gets from this factory.
     s.new_task_queue = [this] {
-        auto* pool = new ElasticPool(options_.min_threads, options_.threads, std::chrono::seconds(30));
+        auto* pool = new ElasticPool(options_.min_threads, options_.threads, kWorkerIdle, release_freed_memory_if_due);
         pool_ = pool;
         return pool;
     };

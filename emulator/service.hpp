@@ -61,6 +61,16 @@ public:
     // Adds this service's public part to GET /__admin/fixtures.
     virtual void summarize(const state::FixtureSet& set, core::Json& summary) const {}
 
+    // What Emulator::maintain asks a service to delete (every 10 s, and whenever the emulator clock moves),
+    // on the emulator clock: expired codes and tokens past any replay check always; with serve --retain, rows
+    // in a terminal state last changed before `retain_before_ms` (0 = keep them).
+    struct Purge {
+        long long now_ms = 0;
+        long long retain_before_ms = 0;
+    };
+    // Deletes in batches (state::write_in_batches), one transaction each; returns the rows deleted.
+    virtual size_t purge(state::Database& db, const Purge& purge) { return 0; }
+
     // Background work (timers, dispatch) and in-memory state that a reset must clear.
     virtual void start(ServiceContext& ctx) {}
     virtual void stop() {}

@@ -2,7 +2,9 @@
 # Bounded soak of `mpemu serve` (loopback only): mixed traffic across every service at a fixed rate
 # (bench/e2e/soak_load.cpp: WeChat login, access token, WeChat Pay v3 prepay+query+pay, v2 unifiedorder,
 # Alipay precreate+pay+query, the backend mimic, payment notifications through the outbox to a local
-# sink), once with in-memory state and once with `--state FILE`. RSS (VmRSS of /proc/PID/status) and the
+# sink), once with in-memory state and `--retain RETAIN` (what must be kept lives in RAM, so only settled rows
+# older than RETAIN may go) and once with `--state FILE` (rows live in the file; RSS is bounded by SQLite's
+# page cache, and the file grows with the orders, as a provider's records do). RSS (VmRSS of /proc/PID/status) and the
 # journal's fill are sampled every SAMPLE seconds and printed as a table, then a verdict per run:
 #   flat = the largest RSS in the last third of the run <= FLAT_FACTOR x the RSS when the journal
 #   (a ring of --journal-size entries, 10,000 by default) became full.
@@ -10,6 +12,7 @@
 # Not in CI (it takes DURATION seconds per run).
 # Usage: bench/e2e/soak.sh [build-dir]
 #   env: DURATION=1800 (seconds per run)  RATE=300 (requests/s)  SAMPLE=10 (seconds)  FLAT_FACTOR=1.1
+#        RETAIN=60s (serve --retain of the in-memory run)
 #        MODES="memory state"  MPEMU_BIN=... SOAK_LOAD=... (skip the Release build and use these binaries)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,6 +22,7 @@ RATE=${RATE:-300}
 SAMPLE=${SAMPLE:-10}
 FLAT_FACTOR=${FLAT_FACTOR:-1.1}
 MODES=${MODES:-memory state}
+RETAIN=${RETAIN:-60s}
 if [ -z "${MPEMU_BIN:-}" ] || [ -z "${SOAK_LOAD:-}" ]; then
   cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DMPEMU_BUILD_BENCH=ON -DMPEMU_BUILD_TESTS=OFF >/dev/null
   cmake --build "$BUILD" -j2 --target mpemu soak_load >/dev/null
@@ -45,8 +49,10 @@ STATUS=0
 for MODE in $MODES; do
   ARGS=(serve --port 0 --log-level error)
   STATE_FILE=
-  LABEL="in-memory state"
-  if [ "$MODE" = state ]; then
+  LABEL="in-memory state, --retain $RETAIN"
+  if [ "$MODE" = memory ]; then
+    ARGS+=(--retain "$RETAIN")
+  elif [ "$MODE" = state ]; then
     STATE_FILE="$WORK/state.db"
     ARGS+=(--state "$STATE_FILE")
     LABEL="--state FILE"

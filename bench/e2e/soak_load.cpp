@@ -1,8 +1,8 @@
 // Mixed traffic for bench/e2e/soak.sh: every service of a running `mpemu serve` at a fixed request rate for a
 // bounded time, every request checked against the status (and marker) the real provider answers. One cycle is
-// 16 requests: WeChat login (admin-minted code, jscode2session), access token, WeChat Pay v3 JSAPI prepay +
-// query (signed like an SDK) + admin pay, v2 unifiedorder (MD5), Alipay precreate + admin pay + trade.query
-// (RSA2), the backend mimic (stub route, collection GET, login through jscode2session, an authed route).
+// 17 requests: WeChat login (admin-minted code, jscode2session), access token, WeChat Pay v3 JSAPI prepay +
+// query (signed like an SDK) + admin pay, v2 unifiedorder (MD5) + admin pay, Alipay precreate + admin pay +
+// trade.query (RSA2), the backend mimic (stub route, collection GET, login through jscode2session, an authed route).
 // Payments notify a sink this tool serves on 127.0.0.1, so the durable outbox delivers for real.
 // Usage: soak_load URL SECONDS RATE [fixtures-dir]   Prints one JSON line; exit 1 when anything failed.
 #include <httplib.h>
@@ -49,6 +49,7 @@ enum Step {
     kV3Query,
     kV3Pay,
     kV2Order,
+    kV2Pay,
     kAliPrecreate,
     kAliPay,
     kAliQuery,
@@ -60,22 +61,12 @@ enum Step {
     kJournalProbe,
     kStepCount
 };
-const std::array<const char*, kStepCount> kStepNames = {"admin.login_code",
-                                                        "jscode2session",
-                                                        "cgi-bin.token",
-                                                        "v3.prepay",
-                                                        "v3.query",
-                                                        "admin.wechatpay.pay",
-                                                        "v2.unifiedorder",
-                                                        "alipay.precreate",
-                                                        "admin.alipay.pay",
-                                                        "alipay.query",
-                                                        "api.hello",
-                                                        "api.products",
-                                                        "admin.login_code.backend",
-                                                        "api.login.wechat",
-                                                        "api.me",
-                                                        "admin.requests"};
+const std::array<const char*, kStepCount> kStepNames = {
+    "admin.login_code", "jscode2session",           "cgi-bin.token",    "v3.prepay",
+    "v3.query",         "admin.wechatpay.pay",      "v2.unifiedorder",  "admin.wechatpay.pay.v2",
+    "alipay.precreate", "admin.alipay.pay",         "alipay.query",     "api.hello",
+    "api.products",     "admin.login_code.backend", "api.login.wechat", "api.me",
+    "admin.requests"};
 
 struct Keys {
     core::crypto::Key merchant, alipay_app;
@@ -215,6 +206,9 @@ void worker(int w, const std::string& base, const std::string& sink, const Keys&
                     marker = "<result_code><![CDATA[SUCCESS]]>";
                     break;
                 }
+                case kV2Pay:  // every order settles, so a soak with --retain can forget them all
+                    json_post("/__admin/wechatpay/transactions/V2" + no + "/pay", R"({"result":"SUCCESS"})");
+                    break;
                 case kAliPrecreate:
                     alipay(alipay_params(k, "alipay.trade.precreate",
                                          R"({"out_trade_no":")" + no + R"(","total_amount":"0.01","subject":"soak"})",

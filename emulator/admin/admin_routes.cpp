@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 #include "core/text.hpp"
 #include "core/time_format.hpp"
@@ -161,12 +162,21 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
         if (fd < 0) return error_response("io", "cannot create a temporary file");
         close(fd);
         auto st = emu.export_snapshot(name == "current" ? "" : name, tmpl);
-        auto data = st ? core::read_file(tmpl) : std::nullopt;
+        // The open file outlives its name: the reply reads it in pieces and nothing is left in /tmp.
+        std::shared_ptr<std::FILE> file(st ? std::fopen(tmpl, "rb") : nullptr, [](std::FILE* f) {
+            if (f) std::fclose(f);
+        });
         std::remove(tmpl);
         if (!st) return error_response(st.error());
-        if (!data) return error_response("io", "cannot read the exported snapshot");
-        Response r = Response::json(200, std::move(*data), "application/vnd.sqlite3");
+        if (!file) return error_response("io", "cannot read the exported snapshot");
+        Response r = Response::json(200, {}, "application/vnd.sqlite3");
         r.set_header("Content-Disposition", "attachment; filename=\"" + name + ".mpemu.sqlite\"");
+        r.stream = [file](std::string& piece) {
+            piece.resize(size_t{64} * 1024);
+            size_t n = std::fread(piece.data(), 1, piece.size(), file.get());
+            piece.resize(n);
+            return n > 0;
+        };
         return r;
     });
 
@@ -183,26 +193,24 @@ void mount(emulator::Router& router, emulator::Emulator& emu) {
         f.limit = parse_size(req.query_param("limit"), 0);
         return f;
     };
+    // Journal reads are written in pieces: a full journal with bodies is tens of megabytes as one string.
     add(router, "requests.list", [&emu, journal_filter](Request& req) {
         bool bodies = req.query_param("bodies") && *req.query_param("bodies") != "false";
-        core::OrderedJson list = core::OrderedJson::array();
-        for (const auto& e : emu.journal().entries(journal_filter(req))) {
-            list.push_back(emulator::Journal::to_json(e, bodies));
-        }
-        core::OrderedJson out = core::OrderedJson::object();
-        out["total_recorded"] = emu.journal().total_recorded();
-        out["capacity"] = emu.journal().capacity();
-        out["requests"] = list;
-        return ordered_json_response(200, out);
+        auto entries = emu.journal().entries(journal_filter(req));
+        Response r = Response::json(200, {});
+        r.stream = emulator::Journal::list_writer(std::move(entries), emu.journal().total_recorded(),
+                                                  emu.journal().capacity(), bodies);
+        return r;
     });
     add(router, "requests.clear", [&emu](Request&) {
         emu.journal().clear();
         return json_response(200, {{"status", "ok"}});
     });
     add(router, "requests.har", [&emu, journal_filter](Request& req) {
-        auto har =
-            emulator::Journal::to_har(emu.journal().entries(journal_filter(req)), emu.base_url(), emulator::version());
-        return ordered_json_response(200, har);
+        Response r = Response::json(200, {});
+        r.stream = emulator::Journal::har_writer(emu.journal().entries(journal_filter(req)), emu.base_url(),
+                                                 emulator::version());
+        return r;
     });
 
     add(router, "clock.get", [&emu](Request&) { return json_response(200, clock_json(emu.clock())); });

@@ -1,6 +1,8 @@
 // Alipay's SQLite tables (see store.hpp).
 #include "emulator/alipay/store.hpp"
 
+#include "emulator/state/purge.hpp"
+
 namespace mpemu::alipay {
 
 using state::Conn;
@@ -340,6 +342,32 @@ std::vector<Transfer> Store::transfers(Conn& c, const std::string& app_id) {
     std::vector<Transfer> out;
     for (auto& r : c.query(sql, args)) out.push_back(transfer_from(r));
     return out;
+}
+
+int Store::purge_expired_codes(Conn& conn, long long before_ms, int limit) {
+    int n = conn.exec(
+        "DELETE FROM alipay_auth_codes WHERE rowid IN (SELECT rowid FROM alipay_auth_codes WHERE expires_ms < ? "
+        "LIMIT ?)",
+        {before_ms, limit});
+    n += conn.exec(
+        "DELETE FROM alipay_payment_codes WHERE rowid IN (SELECT rowid FROM alipay_payment_codes WHERE expires_ms < "
+        "? LIMIT ?)",
+        {before_ms, limit});
+    return n + conn.exec(
+                   "DELETE FROM alipay_tokens WHERE rowid IN (SELECT rowid FROM alipay_tokens WHERE re_expires_ms < ? "
+                   "LIMIT ?)",
+                   {before_ms, limit});
+}
+
+int Store::purge_settled_trades(Conn& conn, long long before_ms, int limit) {
+    return state::delete_picked(
+        conn,
+        "SELECT rowid AS id FROM alipay_trades t WHERE t.status IN ('TRADE_SUCCESS','TRADE_FINISHED','TRADE_CLOSED') "
+        "AND t.created_ms < ?1 AND t.paid_ms < ?1 AND t.closed_ms < ?1 AND NOT EXISTS (SELECT 1 FROM alipay_refunds "
+        "r WHERE r.trade_no = t.trade_no AND r.created_ms >= ?1) LIMIT ?2",
+        {before_ms, limit},
+        {"DELETE FROM alipay_refunds WHERE trade_no IN (SELECT trade_no FROM alipay_trades WHERE rowid IN ({ids}))",
+         "DELETE FROM alipay_trades WHERE rowid IN ({ids})"});
 }
 
 }  // namespace mpemu::alipay

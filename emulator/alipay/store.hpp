@@ -105,6 +105,13 @@ public:
     // Refunds filtered by app and trade (empty filters match all), in creation order.
     static std::vector<Refund> refunds(state::Conn& conn, const std::string& app_id, const std::string& out_trade_no);
 
+    // Purges (emulator::Service::purge), at most `limit` rows each; return the rows deleted.
+    // Auth and payment codes expired, and tokens past their refresh expiry, before `before_ms`.
+    static int purge_expired_codes(state::Conn& conn, long long before_ms, int limit);
+    // With serve --retain: trades paid, finished or closed whose last change (creation, payment, close, any
+    // refund) is before `before_ms`, with their refunds.
+    static int purge_settled_trades(state::Conn& conn, long long before_ms, int limit);
+
 private:
     state::Conn& c_;
     std::string app_id_;

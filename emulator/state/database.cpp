@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <set>
 
+#include "emulator/state/purge.hpp"
+
 namespace mpemu::state {
 
 long long Value::as_int() const {
@@ -353,6 +355,30 @@ long long Database::size_bytes() {
         auto ps = c.query_one("PRAGMA page_size");
         return pc && ps ? pc->at(0).as_int() * ps->at(0).as_int() : 0LL;
     });
+}
+
+std::string id_list(const std::vector<NamedRow>& rows, std::string_view column) {
+    std::string ids;
+    for (const auto& r : rows) {
+        if (!ids.empty()) ids += ',';
+        ids += std::to_string(r[column].as_int());
+    }
+    return ids;
+}
+
+int delete_picked(Conn& c, std::string_view pick, const std::vector<Value>& params,
+                  std::initializer_list<std::string_view> deletes) {
+    auto rows = c.query(pick, params);
+    if (rows.empty()) return 0;
+    const std::string ids = id_list(rows, "id");
+    int deleted = 0;
+    for (std::string_view del : deletes) {
+        std::string sql(del);
+        const size_t at = sql.find("{ids}");
+        if (at != std::string::npos) sql.replace(at, 5, ids);
+        deleted = c.exec(sql);
+    }
+    return deleted;
 }
 
 }  // namespace mpemu::state

@@ -214,4 +214,19 @@ private:
     std::vector<std::function<void()>> after_commit_;
 };
 
+// "1,2,3": the integer `column` of each row, for an "IN (...)" list (integers need no quoting).
+std::string id_list(const std::vector<NamedRow>& rows, std::string_view column);
+
+// A large deletion in bounded steps: `batch(conn, limit)` deletes at most `limit` rows and returns how many;
+// each step is its own write transaction, so a purge never holds the state lock for long. Returns the total.
+template <class F>
+size_t write_in_batches(Database& db, F&& batch, int limit = 500) {
+    size_t total = 0;
+    for (;;) {
+        int n = db.write([&](Conn& c) { return static_cast<int>(batch(c, limit)); });
+        total += static_cast<size_t>(n);
+        if (n < limit) return total;
+    }
+}
+
 }  // namespace mpemu::state

@@ -5,6 +5,7 @@
 
 #include "core/text.hpp"
 #include "core/time_format.hpp"
+#include "emulator/state/purge.hpp"
 
 namespace mpemu::state {
 namespace {
@@ -339,6 +340,18 @@ core::Json Outbox::to_json(const OutboxMessage& m, const std::vector<OutboxAttem
     }
     j["attempts"] = list;
     return j;
+}
+
+size_t Outbox::purge_finished(long long before_ms) {
+    return write_in_batches(db_, [&](Conn& c, int limit) {
+        return delete_picked(
+            c,
+            "SELECT id FROM outbox o WHERE o.status IN ('delivered','failed') AND o.created_ms < ?1 AND "
+            "COALESCE(o.delivered_ms, 0) < ?1 AND NOT EXISTS (SELECT 1 FROM outbox_attempts a WHERE a.message_id = "
+            "o.id AND a.at_ms >= ?1) LIMIT ?2",
+            {before_ms, limit},
+            {"DELETE FROM outbox_attempts WHERE message_id IN ({ids})", "DELETE FROM outbox WHERE id IN ({ids})"});
+    });
 }
 
 }  // namespace mpemu::state

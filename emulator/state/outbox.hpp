@@ -90,6 +90,10 @@ public:
         std::string channel, status, tenant, subject, event;
         size_t limit = 0;
     };
+    // serve --retain: deletes messages delivered or given up ("failed") whose last change (creation, delivery,
+    // last attempt) is before `before_ms` on the emulator clock, with their attempts. Pending messages stay.
+    size_t purge_finished(long long before_ms);
+
     std::vector<OutboxMessage> list(const Filter& filter);
     std::vector<OutboxAttempt> attempts(long long id);
     core::Json to_json(const OutboxMessage& m, const std::vector<OutboxAttempt>& attempts) const;

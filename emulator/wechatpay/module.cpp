@@ -32,6 +32,18 @@ public:
     void summarize(const state::FixtureSet& set, core::Json& summary) const override {
         if (auto cfg = set.section<FixtureConfig>("wechatpay")) wechatpay::summarize(*cfg, summary);
     }
+    size_t purge(state::Database& db, const Purge& p) override {
+        // A used or expired payment code answers as such for a day after it expires, then as unknown.
+        constexpr long long kDay = 24LL * 3600 * 1000;
+        size_t n = state::write_in_batches(
+            db, [&](state::Conn& c, int limit) { return Store::purge_payment_codes(c, p.now_ms - kDay, limit); });
+        if (p.retain_before_ms > 0) {
+            n += state::write_in_batches(db, [&](state::Conn& c, int limit) {
+                return Store::purge_settled_orders(c, p.retain_before_ms, limit);
+            });
+        }
+        return n;
+    }
     void mount(emulator::Router& router, emulator::ServiceContext& ctx) override {
         orders_->attach(ctx);
         notify::register_v3_channel(ctx, config_of(orders_));

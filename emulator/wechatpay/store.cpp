@@ -1,6 +1,8 @@
 // WeChat Pay orders and refunds in SQLite (see store.hpp).
 #include "emulator/wechatpay/store.hpp"
 
+#include "emulator/state/purge.hpp"
+
 namespace mpemu::wechatpay {
 
 using state::Conn;
@@ -598,6 +600,28 @@ std::vector<TransferBatchRow> Store::list_batches(Conn& c, const std::string& mc
 
 std::vector<TransferBatchRow> Store::batches_numbered(Conn& c, const std::string& out_batch_no) {
     return many_batches(c, "WHERE out_batch_no = ? ORDER BY id", {out_batch_no});
+}
+
+int Store::purge_payment_codes(state::Conn& c, long long before_ms, int limit) {
+    return c.exec(
+        "DELETE FROM wechatpay_payment_codes WHERE rowid IN "
+        "(SELECT rowid FROM wechatpay_payment_codes WHERE expires_ms < ? LIMIT ?)",
+        {before_ms, limit});
+}
+
+int Store::purge_settled_orders(state::Conn& c, long long before_ms, int limit) {
+    // Final: paid, refunded, closed, revoked, failed; or unpaid past the point where it reads as CLOSED (7 days,
+    // or its time_expire: orders.cpp). Refunds go with their order, so one still processing (or changed after
+    // the cutoff) keeps it.
+    return state::delete_picked(
+        c,
+        "SELECT id FROM wechatpay_orders o WHERE o.updated_ms < ?1 AND (o.state IN "
+        "('SUCCESS','REFUND','CLOSED','REVOKED','PAYERROR') OR (o.state = 'NOTPAY' AND o.created_ms + 604800000 < ?1 "
+        "AND o.time_expire_ms < ?1)) AND NOT EXISTS (SELECT 1 FROM wechatpay_refunds r WHERE r.order_id = o.id AND "
+        "(r.status = 'PROCESSING' OR r.created_ms >= ?1 OR r.success_ms >= ?1)) LIMIT ?2",
+        {before_ms, limit},
+        {"DELETE FROM wechatpay_refunds WHERE order_id IN ({ids})",
+         "DELETE FROM wechatpay_orders WHERE id IN ({ids})"});
 }
 
 }  // namespace mpemu::wechatpay

@@ -208,6 +208,12 @@ public:
     // PROCESSING refunds whose settle_at_ms has come.
     static std::vector<RefundRow> due_refunds(state::Conn& c, long long now_ms);
 
+    // Purges (emulator::Service::purge), at most `limit` rows each: payment codes expired before `before_ms`;
+    // with serve --retain, orders (v3 and v2) in a final state last changed before `before_ms`, with their
+    // refunds, none of them still processing. Return the rows deleted.
+    static int purge_payment_codes(state::Conn& c, long long before_ms, int limit);
+    static int purge_settled_orders(state::Conn& c, long long before_ms, int limit);
+
 private:
     state::Conn& c_;
     std::string mchid_;

@@ -116,6 +116,54 @@ TEST_CASE("the journal is a bounded ring", "[admin][journal]") {
     CHECK(list["total_recorded"] == 5);
 }
 
+TEST_CASE("a full journal is streamed whole: every entry, valid JSON and HAR", "[admin][journal]") {
+    EmulatorProcess emu({"--journal-size", "300"});
+    const std::string body = R"({"pad":")" + std::string(4000, 'x') + R"("})";
+    for (int i = 0; i < 320; ++i)
+        emu.post("/nowhere/" + std::to_string(i), body, {{"Content-Type", "application/json"}});
+
+    auto list = emu.get("/__admin/requests?bodies=true");
+    REQUIRE(list.status == 200);
+    // Written in pieces (HTTP/1.1 chunks), not built whole: more than a megabyte here.
+    REQUIRE(list.header("Transfer-Encoding"));
+    CHECK(*list.header("Transfer-Encoding") == "chunked");
+    CHECK(list.body.size() > 1000000);
+    auto parsed = Json::parse(list.body);
+    CHECK(parsed["total_recorded"] == 320);
+    CHECK(parsed["capacity"] == 300);
+    REQUIRE(parsed["requests"].size() == 300);
+    CHECK(parsed["requests"][0]["target"] == "/nowhere/20");
+    CHECK(parsed["requests"][299]["target"] == "/nowhere/319");
+    CHECK(parsed["requests"][299]["request"]["body"] == body);
+    // The same bytes as one document dumped whole.
+    CHECK(core::dump(core::OrderedJson::parse(list.body)) == list.body);
+
+    CHECK(emu.admin("GET", "/__admin/requests?limit=5&method=POST")["requests"].size() == 5);
+
+    auto har = emu.get("/__admin/requests.har");
+    REQUIRE(har.status == 200);
+    auto doc = Json::parse(har.body);
+    REQUIRE(doc["log"]["entries"].size() == 300);
+    CHECK(doc["log"]["entries"][299]["request"]["postData"]["text"] == body);
+    CHECK(core::dump(core::OrderedJson::parse(har.body)) == har.body);
+
+    // The server answers on after the large replies.
+    CHECK(emu.admin("GET", "/__admin/health")["status"] == "ok");
+}
+
+TEST_CASE("journal reads refused before streaming keep their status", "[admin][journal][auth]") {
+    EmulatorProcess emu({"--admin-token", "s3cret"});
+    for (const char* path : {"/__admin/requests?bodies=true", "/__admin/requests.har"}) {
+        auto r = emu.get(path);
+        CHECK(r.status == 401);
+        CHECK(Json::parse(r.body)["error"]["code"] == "unauthorized");
+        CHECK_FALSE(r.header("Transfer-Encoding"));
+    }
+    auto ok = emu.get("/__admin/requests.har", {{"Authorization", "Bearer s3cret"}});
+    CHECK(ok.status == 200);
+    CHECK(Json::parse(ok.body)["log"]["version"] == "1.2");
+}
+
 TEST_CASE("snapshots save, list, restore, delete and export for serve --import", "[admin][snapshots]") {
     std::string dir = temp_dir();
     {

@@ -11,6 +11,7 @@
 #include "core/embedded.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
+#include "core/time_format.hpp"
 #include "emulator/emulator.hpp"
 #include "tools/cli/commands.hpp"
 
@@ -180,6 +181,16 @@ void add_serve_options(CLI::App& cmd, emulator::ServeOptions& o) {
            "--drain-timeout", [&o](const int& s) { o.drain_timeout_ms = s * 1000; },
            "Seconds a graceful stop waits for requests in flight before cutting them (default 30)")
         ->check(CLI::Range(0, 3600));
+    cmd.add_option_function<std::string>(
+        "--retain",
+        [&o](const std::string& d) {
+            auto ms = core::parse_duration(d);
+            if (!ms || ms->count() <= 0)
+                throw CLI::ValidationError("--retain", "\"" + d + "\" is not a duration like 30m, 12h or 7d");
+            o.retain_ms = ms->count();
+        },
+        "Delete settled orders, refunds and delivered notifications whose last change is older than this on "
+        "the emulator clock (e.g. 1h, 7d; default: keep everything, as the providers do)");
     cmd.add_flag("--tls", o.tls, "Also serve HTTPS at the providers' real hostnames (map them to this host)");
     cmd.add_option("--tls-port", o.tls_port, "Port of --tls (0 = any free port)")
         ->check(whole_number())
@@ -256,6 +267,7 @@ void add_serve(CLI::App& app, int* exit_code) {
         "  mpemu serve --port 0 --seed 42                any free port, reproducible ids\n"
         "  mpemu serve --state dev.sqlite                keep state across restarts\n"
         "  mpemu serve --notify-time-scale 0.001         notification retries 1000x faster\n"
+        "  mpemu serve --retain 1h                       forget settled orders an hour after their last change\n"
         "  mpemu serve --admin-token s3cret --host 0.0.0.0\n"
         "  mpemu serve --proxy                           also an HTTPS proxy: HTTPS_PROXY=http://127.0.0.1:8787\n"
         "  mpemu serve --tls --tls-port 443              https://api.weixin.qq.com etc. (map them to 127.0.0.1)\n"
