@@ -472,7 +472,7 @@ private:
                 }
                 seg.member = std::string(core::trim(seg.member));
                 ++i;
-                char quote = (i < key.size() && (key[i] == '"' || key[i] == '\'')) ? key[i] : 0;
+                char quote = (i < key.size() && (key[i] == '"' || key[i] == '\'')) ? key[i] : '\0';
                 if (quote) {
                     size_t close = key.find(quote, i + 1);
                     if (close == std::string::npos) {
@@ -517,8 +517,13 @@ private:
             for (const auto& other : items) {
                 if (other.is_object() && other.contains(it.key()) && member_text(other[it.key()]) == v) ++same;
             }
-            if (same == 1)
-                return "select by a member whose value is unique, e.g. " + name + "[" + it.key() + "=" + v + "]";
+            if (same != 1) continue;
+            std::string hint = "select by a member whose value is unique, e.g. ";
+            hint += name;
+            hint += "[" + it.key() + "=";
+            hint += v;
+            hint += "]";
+            return hint;
         }
         return "select by a member whose value is unique among the items";
     }
