@@ -57,6 +57,52 @@ size_t byte_of_column(std::string_view line, int column) {
     return i;
 }
 
+constexpr int kLineMax = 120;     // source lines wider than this are shown as a window around the caret
+constexpr int kLeftContext = 40;  // columns kept before the caret in such a window
+
+// What is drawn for one source line: the text (tabs as spaces), and where the carets go under it.
+struct ShownLine {
+    std::string text;
+    int offset = 0;  // display columns before the first caret
+    int carets = 1;
+};
+
+// A minified fixture or a 2 KB one-line body would push the caret off any screen: a line wider than
+// kLineMax keeps a window around the marked bytes [start, end), "…" on each side that was cut.
+ShownLine show_line(std::string_view line, size_t start, size_t end) {
+    ShownLine out;
+    out.text = std::string(line);
+    std::replace(out.text.begin(), out.text.end(), '\t', ' ');
+    out.offset = width_of(line.substr(0, start));
+    out.carets = std::max(1, width_of(line.substr(start, end - start)));
+    if (width_of(line) <= kLineMax) return out;
+    std::vector<std::pair<size_t, int>> cps;  // byte offset and display width of each code point
+    size_t caret_cp = 0;
+    for (size_t i = 0; i < line.size();) {
+        if (i <= start) caret_cp = cps.size();
+        detail::Utf8Step step = detail::decode_utf8(line, i);
+        cps.emplace_back(i, step.code_point == '\t' ? 1 : detail::display_width(step.code_point));
+        i += step.length;
+    }
+    const int budget = kLineMax - 2;  // room for the two ellipses
+    size_t from = caret_cp;
+    for (int w = 0; from > 0 && w + cps[from - 1].second <= kLeftContext; --from) w += cps[from - 1].second;
+    size_t to = from;
+    int width = 0;
+    while (to < cps.size() && width + cps[to].second <= budget) width += cps[to++].second;
+    while (to == cps.size() && from > 0 && width + cps[from - 1].second <= budget) width += cps[--from].second;
+    size_t from_byte = cps[from].first;
+    size_t to_byte = to < cps.size() ? cps[to].first : line.size();
+    std::string text(line.substr(from_byte, to_byte - from_byte));
+    std::replace(text.begin(), text.end(), '\t', ' ');
+    int lead = from > 0 ? 1 : 0;
+    out.text = (from > 0 ? "\u2026" : "") + text + (to < cps.size() ? "\u2026" : "");
+    out.offset = lead + width_of(line.substr(from_byte, start - from_byte));
+    size_t mark_end = std::min(end, to_byte);
+    out.carets = std::max(1, width_of(line.substr(start, mark_end > start ? mark_end - start : 0)));
+    return out;
+}
+
 std::vector<Diagnostic> sorted(const std::vector<Diagnostic>& items) {
     std::vector<Diagnostic> out = items;
     std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
@@ -138,19 +184,16 @@ std::string Diagnostics::render(bool color) const {
             if (!d.hint.empty()) out += pad + " " + paint(kBlue, "=") + " " + d.hint + "\n";
             continue;
         }
-        std::string shown(line);
-        std::replace(shown.begin(), shown.end(), '\t', ' ');
         size_t start = byte_of_column(line, d.pos.column);
         size_t end = std::min(line.size(), start + d.pos.length);
-        int offset = width_of(line.substr(0, start));
-        int carets = std::max(1, width_of(line.substr(start, end - start)));
+        ShownLine shown = show_line(line, start, end);
 
         out += pad + " " + paint(kBlue, "|") + "\n";
         out += paint(kBlue, std::to_string(d.pos.line) + " |");
-        if (!shown.empty()) out += " " + shown;
+        if (!shown.text.empty()) out += " " + shown.text;
         out += "\n";
-        out += pad + " " + paint(kBlue, "|") + " " + std::string(static_cast<size_t>(offset), ' ');
-        std::string marks(static_cast<size_t>(carets), '^');
+        out += pad + " " + paint(kBlue, "|") + " " + std::string(static_cast<size_t>(shown.offset), ' ');
+        std::string marks(static_cast<size_t>(shown.carets), '^');
         if (!d.hint.empty()) marks += " " + d.hint;
         out += paint(sev_color, marks) + "\n";
     }

@@ -11,3 +11,5 @@ endfunction()
 
 # The Alipay cashier: page.pay URL -> Pay -> return_url with a valid signature, notify delivered.
 mpemu_browser_test(alipay alipay_cashier.test.mjs)
+# The HTML report of `mpemu run` at 1280 px: long values wrap, the failing assertion is on screen.
+mpemu_browser_test(report report_html.test.mjs)

@@ -34,6 +34,24 @@ bool matches_golden(const std::string& expected, const std::string& actual) {
     return std::regex_match(actual, std::regex(re));
 }
 
+// Compares a run's stdout (the target's URL as http://TARGET) with tests/golden/run/<name>;
+// MPEMU_UPDATE_GOLDEN=1 rewrites the file instead and returns false.
+bool check_run_golden(const std::string& name, const std::string& stdout_text, const std::string& target) {
+    std::string golden = testing::source_dir() + "/tests/golden/run/" + name;
+    std::string out = core::replace_all(stdout_text, target, "http://TARGET");
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): read on the test's own thread; nothing sets the environment
+    if (std::getenv("MPEMU_UPDATE_GOLDEN")) {
+        core::write_file(golden, out);
+        WARN("updated " << golden);
+        return false;
+    }
+    auto expected = core::read_file(golden);
+    REQUIRE(expected.has_value());
+    INFO("--- stdout ---\n" << out << "(rerun with MPEMU_UPDATE_GOLDEN=1 to rewrite " << golden << ")");
+    CHECK(matches_golden(*expected, out));
+    return true;
+}
+
 testing::CommandResult mpemu_run(std::vector<std::string> args) {
     args.insert(args.begin(), {MPEMU_BINARY, "run"});
     return run_command(args, {}, std::chrono::seconds(60), {{"NO_COLOR", "1"}}, testing::source_dir());
@@ -75,18 +93,41 @@ TEST_CASE("run: a failing scenario exits 1 and shows every failed assertion", "[
     testing::EmulatorProcess emu;
     auto r = mpemu_run({"tests/data/scenarios/failing/mismatch.json", "--target", emu.url()});
     CHECK(r.exit_code == 1);
-    std::string golden = testing::source_dir() + "/tests/golden/run/failing-mismatch.out";
-    std::string out = core::replace_all(r.out, emu.url(), "http://TARGET");
-    // NOLINTNEXTLINE(concurrency-mt-unsafe): read on the test's own thread; nothing sets the environment
-    if (std::getenv("MPEMU_UPDATE_GOLDEN")) {
-        core::write_file(golden, out);
-        WARN("updated " << golden);
-        return;
+    check_run_golden("failing-mismatch.out", r.out, emu.url());
+}
+
+TEST_CASE("run: a failed object equality shows a line diff, and unrun steps keep their raw names",
+          "[scenario][run][golden]") {
+    testing::EmulatorProcess emu;
+    std::string dir = testing::temp_dir();
+    auto r = mpemu_run({"tests/data/scenarios/failing/diff.json", "--target", emu.url(), "--verbose", "--json",
+                        dir + "/r.json", "--junit", dir + "/r.xml"});
+    CHECK(r.exit_code == 1);
+    if (!check_run_golden("failing-diff.out", r.out, emu.url())) return;
+    // The reports carry the same: the diff on the check, the unexpanded name flagged.
+    auto json = core::read_file(dir + "/r.json");
+    REQUIRE(json.has_value());
+    auto j = core::parse_json(*json);
+    REQUIRE(j.ok());
+    const auto& steps = (*j)["scenarios"][0]["steps"];
+    const core::Json* failed = nullptr;
+    for (const auto& s : steps) {
+        if (s["name"] == "read product 2") failed = &s;
     }
-    auto expected = core::read_file(golden);
-    REQUIRE(expected.has_value());
-    INFO("--- stdout ---\n" << out << "(rerun with MPEMU_UPDATE_GOLDEN=1 to rewrite " << golden << ")");
-    CHECK(matches_golden(*expected, out));
+    REQUIRE(failed != nullptr);
+    const auto& whole = (*failed)["checks"][0];
+    CHECK(whole["subject"] == "jsonpath \"$\"");
+    CHECK(whole["diff"].get<std::string>().find("-   \"origin\": \"Yunnan\"") != std::string::npos);
+    CHECK(whole["diff"].get<std::string>().find("+   \"price\": 26800") != std::string::npos);
+    CHECK_FALSE((*failed)["checks"][1].contains("diff"));  // scalars show their two values only
+    const auto& last = steps.back();
+    CHECK(last["name"] == "pay {{price}} fen");
+    CHECK(last["status"] == "not_run");
+    CHECK(last["name_expanded"] == false);
+    auto xml = core::read_file(dir + "/r.xml");
+    REQUIRE(xml.has_value());
+    CHECK(xml->find("not_run pay {{price}} fen (not run; name not expanded)") != std::string::npos);
+    CHECK(xml->find("diff (- expected, + actual):") != std::string::npos);
 }
 
 TEST_CASE("run: --var overrides, --tag selects, --fail-fast stops", "[scenario][run]") {

@@ -114,7 +114,7 @@ void ConsoleReporter::step(std::string& out, const scenario::StepResult& s, int 
     const char* color = s.status == StepStatus::kPassed ? kGreen : s.status == StepStatus::kFailed ? kRed : kDim;
     bool show = options_.verbose || s.status == StepStatus::kFailed;
     if (!show) return;
-    std::string line = indent + paint(color, mark) + " " + s.name;
+    std::string line = indent + paint(color, mark) + " " + s.display_name();
     if (s.status == StepStatus::kPassed || s.status == StepStatus::kFailed) {
         line += paint(kDim, " (" + format_ms(s.duration_ms) +
                                 (s.attempts > 1 ? ", " + std::to_string(s.attempts) + " attempts" : "") + ")");
@@ -140,6 +140,14 @@ void ConsoleReporter::step(std::string& out, const scenario::StepResult& s, int 
         out += in + "   actual:   " + c.actual + "\n";
         out += in + "   expected: " + c.expected + "\n";
         if (!c.message.empty()) out += in + "   note:     " + c.message + "\n";
+        if (!c.diff.empty()) {
+            out += in + "   diff:     " + paint(kRed, "- expected") + ", " + paint(kGreen, "+ actual") + "\n";
+            for (const auto& line : core::split(c.diff, '\n')) {
+                if (line.empty()) continue;
+                const char* color = line[0] == '-' ? kRed : line[0] == '+' ? kGreen : kDim;
+                out += in + "     " + paint(color, line) + "\n";
+            }
+        }
     }
     if (s.exchange) {
         const auto& ex = *s.exchange;

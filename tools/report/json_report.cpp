@@ -20,6 +20,7 @@ OrderedJson headers_json(const core::HeaderList& h) {
 OrderedJson step_json(const scenario::StepResult& s) {
     OrderedJson j;
     j["name"] = s.name;
+    if (!s.name_expanded) j["name_expanded"] = false;
     j["kind"] = s.kind;
     j["status"] = scenario::step_status_name(s.status);
     j["where"] = where_json(s.where);
@@ -59,6 +60,7 @@ OrderedJson step_json(const scenario::StepResult& s) {
         OrderedJson cj{{"subject", c.label}, {"predicate", c.predicate}, {"passed", c.passed},
                        {"actual", c.actual}, {"expected", c.expected},   {"where", where_json(c.where)}};
         if (!c.message.empty()) cj["message"] = c.message;
+        if (!c.diff.empty()) cj["diff"] = c.diff;
         checks.push_back(std::move(cj));
     }
     j["checks"] = std::move(checks);

@@ -27,10 +27,10 @@ void failure_text(const scenario::StepResult& s, std::string& out, const std::st
     using scenario::StepStatus;
     if (s.status != StepStatus::kFailed) return;
     if (!s.children.empty()) {
-        for (const auto& c : s.children) failure_text(c, out, prefix + s.name + " > ");
+        for (const auto& c : s.children) failure_text(c, out, prefix + s.display_name() + " > ");
         return;
     }
-    out += "step \"" + prefix + s.name + "\" failed (" + s.where.str() + ")\n";
+    out += "step \"" + prefix + s.display_name() + "\" failed (" + s.where.str() + ")\n";
     if (!s.error.empty()) out += (s.error_where.pos.line > 0 ? s.error_where : s.where).str() + ": " + s.error + "\n";
     for (const auto& c : s.captures) {
         if (!c.ok) out += c.where.str() + ": capture " + c.name + ": " + c.message + "\n";
@@ -40,6 +40,7 @@ void failure_text(const scenario::StepResult& s, std::string& out, const std::st
         out += c.where.str() + ": assert " + c.label + " " + c.predicate + "\n  actual:   " + c.actual +
                "\n  expected: " + c.expected + "\n";
         if (!c.message.empty()) out += "  note:     " + c.message + "\n";
+        if (!c.diff.empty()) out += "  diff (- expected, + actual):\n" + c.diff;
     }
     if (s.exchange) {
         out += "request: " + s.exchange->method + " " + s.exchange->url + "\n";
@@ -51,7 +52,8 @@ void failure_text(const scenario::StepResult& s, std::string& out, const std::st
 }
 
 void step_log(const scenario::StepResult& s, std::string& out, int depth) {
-    out += std::string(2 * static_cast<size_t>(depth), ' ') + scenario::step_status_name(s.status) + " " + s.name;
+    out += std::string(2 * static_cast<size_t>(depth), ' ') + scenario::step_status_name(s.status) + " " +
+           s.display_name();
     if (s.status == scenario::StepStatus::kPassed || s.status == scenario::StepStatus::kFailed)
         out += " (" + seconds(s.duration_ms) + " s)";
     out += "\n";

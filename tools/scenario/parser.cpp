@@ -396,7 +396,7 @@ private:
             return;
         }
         OrderedJson merged = ordered_member(*base, "");
-        merge_overlay(merged, ordered("/overlay"));
+        merge_overlay(merged, ordered("/overlay"), "/overlay");
         std::string base_name = merged.value("name", fs::path(sc.fixtures_dir).filename().string());
         std::string hash =
             core::crypto::hex_encode(core::crypto::sha256(sc.fixtures_dir + "\n" + core::dump(merged))).substr(0, 16);
@@ -407,8 +407,9 @@ private:
     }
 
     // Objects merge member by member, arrays get the overlay's items appended, null removes a member,
-    // anything else replaces.
-    static void merge_overlay(OrderedJson& base, const OrderedJson& overlay) {
+    // anything else replaces. A key with a selector (`apps[appid=wx1].pages`) reaches into an array item
+    // instead: see merge_selected. `pointer` is the overlay member being merged, for diagnostics.
+    void merge_overlay(OrderedJson& base, const OrderedJson& overlay, const std::string& pointer) {
         if (!overlay.is_object() || !base.is_object()) {
             if (overlay.is_array() && base.is_array()) {
                 for (const auto& v : overlay) base.push_back(v);
@@ -418,13 +419,212 @@ private:
             return;
         }
         for (auto it = overlay.begin(); it != overlay.end(); ++it) {
-            if (it.value().is_null()) {
+            std::string child = core::pointer_append(pointer, it.key());
+            if (has_selector(it.key())) {
+                merge_selected(base, it.key(), it.value(), child);
+            } else if (it.value().is_null()) {
                 base.erase(it.key());
             } else if (base.contains(it.key())) {
-                merge_overlay(base[it.key()], it.value());
+                merge_overlay(base[it.key()], it.value(), child);
             } else {
                 base[it.key()] = it.value();
             }
+        }
+    }
+
+    // One step of an overlay key path: a member name, and optionally `[member=value]` picking the one
+    // item of that array whose `member` equals `value`. Offsets are into the key, for carets.
+    struct OverlaySegment {
+        std::string name;
+        bool select = false;
+        std::string member;
+        std::string value;
+        size_t offset = 0;
+        size_t length = 0;
+    };
+
+    // Fixture member names never hold brackets, so a key with one is a path (and a malformed one is
+    // refused rather than added as a new member nobody reads).
+    static bool has_selector(const std::string& key) { return key.find('[') != std::string::npos; }
+
+    // Splits `a.b[k=v].c` at the dots outside brackets. A value may be quoted ("..." or '...') when it
+    // holds a dot or a bracket itself.
+    std::optional<std::vector<OverlaySegment>> split_overlay_key(const std::string& key, const std::string& pointer) {
+        std::vector<OverlaySegment> out;
+        size_t i = 0;
+        while (i <= key.size()) {
+            OverlaySegment seg;
+            seg.offset = i;
+            while (i < key.size() && key[i] != '.' && key[i] != '[') seg.name += key[i++];
+            if (seg.name.empty()) {
+                error_inside(pointer, true, std::min(i, key.size() - 1), 1, "overlay path: member name expected",
+                             "write e.g. \"apps[appid=wx1].pages\"");
+                return std::nullopt;
+            }
+            if (i < key.size() && key[i] == '[') {
+                seg.select = true;
+                size_t open = i++;
+                while (i < key.size() && key[i] != '=' && key[i] != ']') seg.member += key[i++];
+                if (i >= key.size() || key[i] != '=' || core::trim(seg.member).empty()) {
+                    error_inside(pointer, true, open, std::min(key.size(), i + 1) - open,
+                                 "overlay path: a selector is [member=value]", "write e.g. \"apps[appid=wx1]\"");
+                    return std::nullopt;
+                }
+                seg.member = std::string(core::trim(seg.member));
+                ++i;
+                char quote = (i < key.size() && (key[i] == '"' || key[i] == '\'')) ? key[i] : '\0';
+                if (quote) {
+                    size_t close = key.find(quote, i + 1);
+                    if (close == std::string::npos) {
+                        error_inside(pointer, true, i, key.size() - i, "overlay path: unterminated quote",
+                                     std::string("close it with ") + quote);
+                        return std::nullopt;
+                    }
+                    seg.value = key.substr(i + 1, close - i - 1);
+                    i = close + 1;
+                } else {
+                    while (i < key.size() && key[i] != ']') seg.value += key[i++];
+                }
+                if (i >= key.size() || key[i] != ']') {
+                    error_inside(pointer, true, open, key.size() - open, "overlay path: \"]\" expected",
+                                 "write e.g. \"apps[appid=wx1]\"");
+                    return std::nullopt;
+                }
+                ++i;
+            }
+            seg.length = i - seg.offset;
+            out.push_back(std::move(seg));
+            if (i == key.size()) break;
+            if (key[i] != '.') {
+                error_inside(pointer, true, i, 1, "overlay path: \".\" expected after \"]\"",
+                             "write e.g. \"apps[appid=wx1].pages\"");
+                return std::nullopt;
+            }
+            ++i;
+        }
+        return out;
+    }
+
+    static std::string member_text(const OrderedJson& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+    // For a selector that matches several items: a member of the first whose value no other item has.
+    static std::string unique_selector_hint(const OrderedJson& items, size_t first, const std::string& name) {
+        const OrderedJson& item = items[first];
+        for (auto it = item.begin(); it != item.end(); ++it) {
+            if (it.value().is_structured()) continue;
+            std::string v = member_text(it.value());
+            size_t same = 0;
+            for (const auto& other : items) {
+                if (other.is_object() && other.contains(it.key()) && member_text(other[it.key()]) == v) ++same;
+            }
+            if (same != 1) continue;
+            std::string hint = "select by a member whose value is unique, e.g. ";
+            hint += name;
+            hint += "[" + it.key() + "=";
+            hint += v;
+            hint += "]";
+            return hint;
+        }
+        return "select by a member whose value is unique among the items";
+    }
+
+    // Follows an overlay key path into `base` and merges `value` there (null removes the member, or the
+    // selected array item). Every selector must match exactly one item: a typo in the key must not
+    // silently append a new app or user instead of changing the one meant.
+    void merge_selected(OrderedJson& base, const std::string& key, const OrderedJson& value,
+                        const std::string& pointer) {
+        auto segments = split_overlay_key(key, pointer);
+        if (!segments) return;
+        OrderedJson* at = &base;
+        OrderedJson* parent_array = nullptr;
+        size_t index_in_parent = 0;
+        std::string so_far;
+        for (size_t s = 0; s < segments->size(); ++s) {
+            const OverlaySegment& seg = (*segments)[s];
+            bool last = s + 1 == segments->size();
+            if (!at->is_object()) {
+                error_inside(pointer, true, seg.offset, seg.length,
+                             "overlay path: " + (so_far.empty() ? std::string("the fixture") : "\"" + so_far + "\"") +
+                                 " is not an object, so it has no member \"" + seg.name + "\"");
+                return;
+            }
+            if (!at->contains(seg.name)) {
+                if (last && !seg.select) {
+                    if (!value.is_null()) (*at)[seg.name] = value;
+                    return;
+                }
+                std::vector<std::string> names;
+                for (auto it = at->begin(); it != at->end(); ++it) names.push_back(it.key());
+                auto guess = core::did_you_mean(seg.name, names);
+                error_inside(pointer, true, seg.offset, seg.name.size(),
+                             "overlay path: no member \"" + seg.name + "\"" +
+                                 (so_far.empty() ? std::string() : " in \"" + so_far + "\""),
+                             guess ? "did you mean \"" + *guess + "\"?" : "members here: " + core::join(names, ", "));
+                return;
+            }
+            so_far += (so_far.empty() ? "" : ".") + key.substr(seg.offset, seg.length);
+            if (!seg.select) {
+                if (last) {
+                    if (value.is_null()) {
+                        at->erase(seg.name);
+                    } else {
+                        merge_overlay((*at)[seg.name], value, pointer);
+                    }
+                    return;
+                }
+                at = &(*at)[seg.name];
+                parent_array = nullptr;
+                continue;
+            }
+            OrderedJson& items = (*at)[seg.name];
+            if (!items.is_array()) {
+                error_inside(
+                    pointer, true, seg.offset, seg.length,
+                    "overlay path: \"" + seg.name + "\" is not an array, so [" + seg.member + "=...] selects nothing",
+                    "drop the selector to merge into the object itself");
+                return;
+            }
+            std::vector<size_t> hits;
+            std::vector<std::string> values;
+            for (size_t i = 0; i < items.size(); ++i) {
+                if (!items[i].is_object() || !items[i].contains(seg.member)) continue;
+                std::string v = member_text(items[i][seg.member]);
+                values.push_back(v);
+                if (v == seg.value) hits.push_back(i);
+            }
+            std::string selector = seg.name + "[" + seg.member + "=" + seg.value + "]";
+            if (hits.size() != 1) {
+                std::string hint;
+                auto guess = seg.value.size() >= 4 ? core::did_you_mean(seg.value, values) : std::nullopt;
+                if (!hits.empty()) {
+                    hint = unique_selector_hint(items, hits[0], seg.name);
+                } else if (values.empty()) {
+                    hint = "no item of \"" + seg.name + "\" has a member \"" + seg.member + "\"";
+                } else if (guess) {
+                    hint = "did you mean \"" + *guess + "\"?";
+                } else {
+                    if (values.size() > 10) {
+                        values.resize(10);
+                        values.emplace_back("...");
+                    }
+                    hint = "values of \"" + seg.member + "\" there: " + core::join(values, ", ");
+                }
+                error_inside(
+                    pointer, true, seg.offset, seg.length,
+                    "overlay path: " + selector +
+                        (hits.empty() ? " matches no item" : " matches " + std::to_string(hits.size()) + " items"),
+                    hint);
+                return;
+            }
+            parent_array = &items;
+            index_in_parent = hits[0];
+            at = &items[hits[0]];
+            if (last) break;
+        }
+        if (value.is_null() && parent_array) {
+            parent_array->erase(index_in_parent);
+        } else {
+            merge_overlay(*at, value, pointer);
         }
     }
 

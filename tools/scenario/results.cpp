@@ -22,6 +22,11 @@ std::string Where::str() const {
     return file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
 }
 
+std::string StepResult::display_name() const {
+    if (name_expanded) return name;
+    return name + (status == StepStatus::kNotRun ? " (not run; name not expanded)" : " (name not expanded)");
+}
+
 Where StepResult::failure_where() const {
     for (const auto& c : children) {
         if (c.status == StepStatus::kFailed) return c.failure_where();

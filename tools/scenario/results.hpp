@@ -33,6 +33,9 @@ struct CheckResult {
     std::string expected;
     std::string message;
     Where where;
+    // A failed equality of objects or arrays: the pretty-printed values compared line by line, each line
+    // prefixed "- " (expected only), "+ " (actual only) or "  " (context); "" when not applicable.
+    std::string diff;
 };
 
 struct CaptureResult {
@@ -61,6 +64,10 @@ struct StepResult {
     std::vector<CheckResult> checks;
     std::vector<StepResult> children;  // an include's steps
     bool unreachable = false;
+    bool name_expanded = true;  // false: `name` still holds its {{templates}} (the step did not get that far)
+
+    // The name as reports show it: an unexpanded one says so, so "pay {{order}}" is not read as a typo.
+    std::string display_name() const;
 
     // The first failure's location: the failing check, the error, or the step.
     Where failure_where() const;

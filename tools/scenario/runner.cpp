@@ -184,12 +184,7 @@ struct ScenarioRunner::Impl {
         bool failed = false;
         for (const auto& child : include->scenario->steps) {
             if (failed) {
-                StepResult skipped;
-                skipped.name = child.name;
-                skipped.kind = step_kind_name(child);
-                skipped.where = child.where;
-                skipped.status = StepStatus::kNotRun;
-                r.children.push_back(std::move(skipped));
+                r.children.push_back(not_run(child));
                 continue;
             }
             auto cr = run_step(child, state, inner, scenario_start);
@@ -202,6 +197,18 @@ struct ScenarioRunner::Impl {
         }
     }
 
+    // A step after a failure: reported by its name as written, since the variables it reads may never
+    // have been captured.
+    static StepResult not_run(const Step& step) {
+        StepResult r;
+        r.name = step.name;
+        r.name_expanded = step.name.find("{{") == std::string::npos;
+        r.kind = step_kind_name(step);
+        r.where = step.where;
+        r.status = StepStatus::kNotRun;
+        return r;
+    }
+
     StepResult run_step(const Step& step, RunState& state, const Scope& scope, Clock::time_point scenario_start) {
         StepResult r;
         r.kind = step_kind_name(step);
@@ -210,6 +217,7 @@ struct ScenarioRunner::Impl {
         Lookup lookup = make_lookup(scope, state);
         auto name = render_string(step.name, lookup);
         r.name = name ? *name : step.name;
+        r.name_expanded = name.ok() || step.name.find("{{") == std::string::npos;
         auto t0 = Clock::now();
         if (step.skip) {
             r.status = StepStatus::kSkipped;
@@ -412,12 +420,7 @@ struct ScenarioRunner::Impl {
         }
         for (const auto& step : sc.steps) {
             if (!ok) {
-                StepResult r;
-                r.name = step.name;
-                r.kind = step_kind_name(step);
-                r.where = step.where;
-                r.status = StepStatus::kNotRun;
-                out.steps.push_back(std::move(r));
+                out.steps.push_back(not_run(step));
                 continue;
             }
             auto r = run_step(step, state, scope, start);

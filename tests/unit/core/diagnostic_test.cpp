@@ -219,3 +219,86 @@ TEST_CASE("has_errors and the sources of copied texts", "[core][diagnostic]") {
           "1 | [1]\n"
           "  |  ^\n");
 }
+
+namespace {
+
+// The source line and the caret line of a one-item rendering, without their gutters.
+std::pair<std::string, std::string> shown_and_carets(const std::string& rendered) {
+    std::vector<std::string> lines;
+    size_t start = 0;
+    while (start < rendered.size()) {
+        size_t nl = rendered.find('\n', start);
+        lines.push_back(rendered.substr(start, nl - start));
+        start = nl + 1;
+    }
+    REQUIRE(lines.size() == 5);
+    return {lines[3].substr(lines[3].find('|') + 2), lines[4].substr(lines[4].find('|') + 2)};
+}
+
+// Display columns of UTF-8 text whose only wide-byte character is the ellipsis (one column).
+size_t columns(const std::string& s) {
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80 ? 1 : 0;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("a long line is shown as a window around the caret, cut sides marked", "[core][diagnostic]") {
+    const std::string ellipsis = "\xE2\x80\xA6";
+    std::string before(300, 'a');
+    std::string after(300, 'z');
+    std::string text = "{\"a\": \"" + before + "\", \"bad\": 1, \"z\": \"" + after + "\"}";
+    auto doc = parse_doc("min.json", text);
+    Diagnostics d;
+    d.error(doc, "/bad", "unknown key \"bad\"", "did you mean \"b\"?", true);
+    auto [shown, carets] = shown_and_carets(d.render());
+    INFO(d.render());
+    CHECK(shown.rfind(ellipsis, 0) == 0);  // cut on the left
+    CHECK(shown.size() > ellipsis.size());
+    CHECK(shown.substr(shown.size() - ellipsis.size()) == ellipsis);  // and on the right
+    CHECK(columns(shown) <= 120);
+    // The carets sit under the key, in display columns (the ellipsis is one column, three bytes).
+    size_t key = columns(shown.substr(0, shown.find("\"bad\"")));
+    CHECK(carets.find('^') == key);
+    CHECK(carets.substr(key) == "^^^^^ did you mean \"b\"?");
+    CHECK(key >= 30);  // context before the mistake is kept
+    // The window is a piece of the line itself.
+    std::string inner = shown.substr(ellipsis.size(), shown.size() - 2 * ellipsis.size());
+    CHECK(text.find(inner) != std::string::npos);
+    CHECK(d.render_short() == "min.json:1:311: error: unknown key \"bad\" (did you mean \"b\"?)\n");
+}
+
+TEST_CASE("a long line keeps its start or its end when the caret is near it", "[core][diagnostic]") {
+    const std::string ellipsis = "\xE2\x80\xA6";
+    std::string text = "{\"bad\": 1, \"a\": \"" + std::string(300, 'a') + "\", \"end\": 2}";
+    auto doc = parse_doc("edges.json", text);
+    Diagnostics head;
+    head.error(doc, "/bad", "near the start", {}, true);
+    auto [shown_head, carets_head] = shown_and_carets(head.render());
+    CHECK(shown_head.rfind("{\"bad\"", 0) == 0);  // nothing cut on the left
+    CHECK(shown_head.substr(shown_head.size() - ellipsis.size()) == ellipsis);
+    CHECK(columns(shown_head) == 119);  // 118 columns of the line and the ellipsis
+    CHECK(carets_head == " ^^^^^");
+
+    Diagnostics tail;
+    tail.error(doc, "/end", "near the end", {}, true);
+    auto [shown_tail, carets_tail] = shown_and_carets(tail.render());
+    CHECK(shown_tail.rfind(ellipsis, 0) == 0);
+    CHECK(shown_tail.substr(shown_tail.size() - 9) == "\"end\": 2}");  // nothing cut on the right
+    CHECK(columns(shown_tail) == 119);                                 // the window fills up leftwards
+    CHECK(carets_tail.find('^') == columns(shown_tail.substr(0, shown_tail.find("\"end\""))));
+}
+
+TEST_CASE("a line of exactly 120 columns is shown whole", "[core][diagnostic]") {
+    std::string fits = std::string("{\"k\": \"") + std::string(103, 'x') + "\", \"b\": 1}";
+    REQUIRE(fits.size() == 120);
+    auto doc = parse_doc("fits.json", fits);
+    Diagnostics d;
+    d.error(doc, "/b", "x", {}, true);
+    auto [shown, carets] = shown_and_carets(d.render());
+    CHECK(shown == fits);
+    std::string under_b(113, ' ');
+    under_b += "^^^";
+    CHECK(carets == under_b);
+}

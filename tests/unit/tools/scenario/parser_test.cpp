@@ -510,6 +510,100 @@ TEST_CASE("parser: a fixture overlay merges into the set's fixture.json", "[scen
     CHECK(again.scenario->overlay_name != sc.overlay_name);
 }
 
+TEST_CASE("parser: an overlay key selects an array item by one of its members", "[scenario][parser][overlay]") {
+    std::string fixtures = testing::default_fixtures_dir();
+    auto base = core::parse_json(*core::read_file(fixtures + "/fixture.json"));
+    REQUIRE(base.ok());
+    const auto& apps = (*base)["wechat"]["apps"];
+    REQUIRE(apps.size() >= 2);
+    std::string first = apps[0]["appid"].get<std::string>();
+    std::string second = apps[1]["appid"].get<std::string>();
+    size_t users = (*base)["wechat"]["users"].size();
+    std::string some_openid = (*base)["wechat"]["users"][0]["openid"].get<std::string>();
+    auto l = load(R"({"name": "keyed", "fixtures": ")" + fixtures + R"(", "overlay": {
+  "wechat": {
+    "apps[appid=)" + first +
+                      R"(].pages": ["pages/extra/extra"],
+    "apps[appid=')" + second +
+                      R"('].name": "renamed",
+    "users[openid=)" + some_openid +
+                      R"(]": null
+  },
+  "backend.collections[name=x]": null
+}, "steps": [{"admin": "health"}]})",
+                  "keyed.json");
+    // The last key selects inside an object (collections is no array): refused, nothing else is.
+    CHECK_FALSE(l.scenario);
+    CHECK(l.diagnostics.find("keyed.json:7:12: error: overlay path: \"collections\" is not an array") !=
+          std::string::npos);
+
+    auto ok = load(R"({"name": "keyed", "fixtures": ")" + fixtures + R"(", "overlay": {
+  "wechat": {
+    "apps[appid=)" + first +
+                       R"(].pages": ["pages/extra/extra"],
+    "apps[appid=')" + second +
+                       R"('].name": "renamed",
+    "apps[appid=)" + second +
+                       R"(]": {"secret": "0123456789abcdef0123456789abcdef"},
+    "users[openid=)" + some_openid +
+                       R"(]": null
+  }
+}, "steps": [{"admin": "health"}]})",
+                   "keyed_ok.json");
+    INFO(ok.diagnostics);
+    REQUIRE(ok.scenario);
+    auto merged = core::parse_json(ok.scenario->overlay_fixture);
+    REQUIRE(merged.ok());
+    const auto& mapps = (*merged)["wechat"]["apps"];
+    REQUIRE(mapps.size() == apps.size());  // merged into the items, none appended
+    CHECK(mapps[0]["pages"].size() == apps[0]["pages"].size() + 1);
+    CHECK(mapps[0]["pages"].back() == "pages/extra/extra");
+    CHECK(mapps[0]["name"] == apps[0]["name"]);
+    CHECK(mapps[1]["name"] == "renamed");
+    CHECK(mapps[1]["secret"] == "0123456789abcdef0123456789abcdef");
+    CHECK(mapps[1].size() == apps[1].size() + (apps[1].contains("secret") ? 0 : 1));  // nothing else added
+    CHECK((*merged)["wechat"]["users"].size() == users - 1);                          // null removes the selected item
+    for (const auto& u : (*merged)["wechat"]["users"]) CHECK(u["openid"] != some_openid);
+}
+
+TEST_CASE("parser: an overlay selector must match exactly one item", "[scenario][parser][overlay]") {
+    std::string fixtures = testing::default_fixtures_dir();
+    auto base = core::parse_json(*core::read_file(fixtures + "/fixture.json"));
+    REQUIRE(base.ok());
+    std::string appid = (*base)["wechat"]["apps"][0]["appid"].get<std::string>();
+    std::string typo = appid.substr(0, appid.size() - 1) + (appid.back() == '0' ? "1" : "0");
+    // A scenario whose overlay holds `members` in "wechat", which starts at line 2, column 15.
+    auto with_wechat = [&](const std::string& members, const std::string& name) {
+        return load(R"({"name": "x", "fixtures": ")" + fixtures + R"(", "overlay": {
+  "wechat": {)" + members +
+                        R"(}
+}, "steps": [{"admin": "health"}]})",
+                    name);
+    };
+    auto none = with_wechat(R"("apps[appid=)" + typo + R"(].pages": ["p"])", "none.json");
+    CHECK_FALSE(none.scenario);
+    CHECK(none.diagnostics.find("none.json:2:15: error: overlay path: apps[appid=" + typo +
+                                "] matches no item (did you mean \"" + appid + "\"?)") != std::string::npos);
+    // Several users share an appid: the selector is ambiguous, and a unique member is suggested.
+    auto several = with_wechat(R"("users[appid=)" + appid + R"(]": {"city": "Hangzhou"})", "several.json");
+    CHECK_FALSE(several.scenario);
+    CHECK(several.diagnostics.find("several.json:2:15: error: overlay path: users[appid=" + appid + "] matches ") !=
+          std::string::npos);
+    CHECK(several.diagnostics.find("items (select by a member whose value is unique, e.g. users[openid=") !=
+          std::string::npos);
+    auto member = with_wechat(R"("aps[appid=)" + appid + R"(]": {"name": "n"})", "member.json");
+    CHECK(
+        member.diagnostics.find("member.json:2:15: error: overlay path: no member \"aps\" (did you mean \"apps\"?)") !=
+        std::string::npos);
+    auto syntax = with_wechat(R"("apps[appid].name": "n")", "syntax.json");
+    CHECK_FALSE(syntax.scenario);
+    CHECK(syntax.diagnostics.find("syntax.json:2:19: error: overlay path: a selector is [member=value]") !=
+          std::string::npos);
+    auto unclosed = with_wechat(R"("apps[appid=wx.name": "n")", "unclosed.json");
+    CHECK_FALSE(unclosed.scenario);
+    CHECK(unclosed.diagnostics.find("unclosed.json:2:19: error: overlay path: \"]\" expected") != std::string::npos);
+}
+
 TEST_CASE("parser: an overlay needs a fixture set folder", "[scenario][parser][overlay]") {
     auto l = load(R"({"name": "x",
   "overlay": {"backend": {}},
