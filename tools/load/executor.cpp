@@ -7,13 +7,14 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <random>
 #include <system_error>
 #include <thread>
 
 #include "core/text.hpp"
+#include "tools/load/event_client.hpp"
+#include "tools/load/event_loop.hpp"
 
 namespace mpemu::load {
 
@@ -76,31 +77,42 @@ public:
     core::Result<LoadStats> run() {
         start_ = Clock::now();
         const LoadPlan& plan = options_.plan;
-        std::vector<std::thread> threads;
         uint64_t local_vus = plan.model == Model::kClosed
                                  ? plan.shard_share(static_cast<uint64_t>(std::ceil(plan.peak())))
                                  : plan.shard_share(static_cast<uint64_t>(plan.max_vus));
         if (plan.iterations) local_iterations_ = plan.shard_share(*plan.iterations);
-        idle_ = static_cast<int>(local_vus);
-        threads.reserve(local_vus);
+        // VUs are fibers on one event loop per core (event_loop.hpp), spread round robin.
+        std::vector<std::unique_ptr<Worker>> workers(std::clamp<uint64_t>(
+            options_.threads > 0 ? static_cast<uint64_t>(options_.threads) : std::thread::hardware_concurrency(), 1,
+            std::max<uint64_t>(local_vus, 1)));
+        for (auto& w : workers) w = std::make_unique<Worker>();
         std::thread ticker;
+        size_t spawned = 0;
+        size_t started = 0;
         try {
-            for (uint64_t l = 0; l < local_vus; ++l) {
+            for (uint64_t l = 0; l < local_vus; ++l, ++spawned) {
                 uint64_t global = l * static_cast<uint64_t>(plan.shard_count) + static_cast<uint64_t>(plan.shard_index);
-                threads.emplace_back([this, global] { vu_main(global); });
+                workers[l % workers.size()]->spawn([this, global] { vu_main(global); });
+            }
+            for (; started < workers.size(); ++started) workers[started]->start();
+            if (plan.model == Model::kOpen) {
+                // The schedule starts once every VU waits for an arrival, so none is dropped for a VU
+                // that has not started yet.
+                std::unique_lock lock(mu_);
+                cv_.wait(lock, [&] { return stop_ || idle_vus_.size() >= local_vus; });
+                start_ = Clock::now();
             }
             ticker = std::thread([this] { tick_main(); });
         } catch (const std::system_error& e) {
-            // Out of threads (ulimit -u, memory): stop the VUs already started rather than crash.
-            size_t started = threads.size();
+            // Out of memory for stacks, or of threads: stop the VUs already running rather than crash.
             finish();
-            for (auto& t : threads) t.join();
-            return core::make_error("threads", "cannot start VU " + std::to_string(started + 1) + " of " +
-                                                   std::to_string(local_vus) + " (one thread each): " + e.what() +
+            for (auto& w : workers) w->join();
+            return core::make_error("threads", "cannot start VU " + std::to_string(spawned + 1) + " of " +
+                                                   std::to_string(local_vus) + ": " + e.what() +
                                                    "; lower --vus/--max-vus or split the load with --shard");
         }
         if (plan.model == Model::kOpen) dispatch();
-        for (auto& t : threads) t.join();
+        for (auto& w : workers) w->join();
         finish();
         ticker.join();
         std::lock_guard lock(mu_);
@@ -114,6 +126,9 @@ private:
         uint64_t iteration = 0;
         std::vector<Record> records;
         uint64_t lag_us = 0;
+        Fiber* fiber = nullptr;      // the open model hands it arrivals (under mu_)
+        bool has_job = false;        // an arrival was handed over
+        Clock::time_point intended;  // its place on the schedule
     };
 
     double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
@@ -122,8 +137,15 @@ private:
         {
             std::lock_guard lock(mu_);
             stop_ = true;
+            release_idle();
         }
         cv_.notify_all();
+    }
+
+    // Under mu_, at the end: idle open-model VUs wake without an arrival and return.
+    void release_idle() {
+        for (Vu* v : idle_vus_) v->fiber->worker().post(v->fiber);
+        idle_vus_.clear();
     }
 
     bool stopping() {
@@ -161,6 +183,11 @@ private:
             if (!ex.transport_code.empty()) r.error = ex.transport_code;
             vu.records.push_back(std::move(r));
         };
+        // Requests go through the event-driven client and waits park the fiber; building and checking
+        // stay the runner's, as in `run`.
+        auto client = std::make_shared<EventClient>();
+        run.transport = [client](const core::HttpRequest& req) { return client->send(req); };
+        run.sleep = [](std::chrono::milliseconds d) { fiber_sleep(d); };
         scenario::ScenarioRunner runner(run);
         if (options_.plan.model == Model::kClosed) {
             closed_loop(vu, runner);
@@ -177,8 +204,7 @@ private:
             if (t >= end) break;
             if (static_cast<double>(vu.index) >= std::round(plan.value_at(t))) {
                 // Not active in this stage: look again shortly (a ramp moves in steps of VUs).
-                std::unique_lock lock(mu_);
-                cv_.wait_for(lock, std::chrono::milliseconds(20), [this] { return stop_; });
+                fiber_sleep(std::chrono::milliseconds(20));
                 continue;
             }
             if (plan.iterations && next_iteration_.fetch_add(1) >= local_iterations_) break;
@@ -186,19 +212,20 @@ private:
         }
     }
 
+    // An idle VU waits in idle_vus_ (its fiber parked) until the dispatcher hands it an arrival.
     void open_loop(Vu& vu, scenario::ScenarioRunner& runner) {
+        vu.fiber = Fiber::current();
         for (;;) {
-            Clock::time_point intended;
             {
-                std::unique_lock lock(mu_);
-                cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
-                if (jobs_.empty() || (stop_ && aborted_)) return;
-                intended = jobs_.front();
-                jobs_.pop_front();
+                std::lock_guard lock(mu_);
+                if (stop_) return;
+                idle_vus_.push_back(&vu);
             }
-            iterate(vu, runner, intended);
-            std::lock_guard lock(mu_);
-            ++idle_;
+            cv_.notify_all();  // run() waits for the first round of these
+            Fiber::park();
+            if (!vu.has_job) return;
+            vu.has_job = false;
+            iterate(vu, runner, vu.intended);
         }
     }
 
@@ -212,17 +239,20 @@ private:
             auto when = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*at));
             std::unique_lock lock(mu_);
             if (cv_.wait_until(lock, when, [this] { return stop_; })) return;
-            if (idle_ > 0) {
-                --idle_;
-                jobs_.push_back(when);
-                cv_.notify_all();
+            if (!idle_vus_.empty()) {
+                Vu* v = idle_vus_.back();
+                idle_vus_.pop_back();
+                v->intended = when;
+                v->has_job = true;
+                v->fiber->worker().post(v->fiber);
             } else {
                 ++stats_.dropped;
             }
         }
-        // Let VUs finish the queue and their iterations, then stop.
+        // Let VUs finish their iterations, then stop.
         std::unique_lock lock(mu_);
         stop_ = true;
+        release_idle();
         cv_.notify_all();
     }
 
@@ -283,7 +313,7 @@ private:
             if (!options_.on_tick(status)) {
                 std::lock_guard lock(mu_);
                 stop_ = true;
-                aborted_ = true;
+                release_idle();
                 cv_.notify_all();
                 return;
             }
@@ -296,9 +326,7 @@ private:
     std::mutex mu_;
     std::condition_variable cv_;
     bool stop_ = false;
-    bool aborted_ = false;
-    std::deque<Clock::time_point> jobs_;
-    int idle_ = 0;
+    std::vector<Vu*> idle_vus_;  // open model: VUs waiting for an arrival
     LoadStats stats_;
     std::atomic<uint64_t> next_iteration_{0};
     uint64_t local_iterations_ = 0;

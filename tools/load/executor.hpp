@@ -2,11 +2,11 @@
 // client, variables and captures), driven by a LoadPlan in the closed or open model; every request
 // and iteration is recorded into LoadStats.
 //
-// Threading: the scenario runner's HTTP client is blocking, so every VU is one thread (created when
-// the run starts: the peak VU count of the closed model, --max-vus of the open one). On 2 cores this
-// carries a few hundred VUs comfortably; each thread costs ~100 KB resident (its stack is reserved,
-// not committed). The open model's schedule is kept by one dispatcher thread that hands arrival
-// times to idle VUs; an arrival with no idle VU is dropped and counted.
+// Threading: every VU is a fiber (created when the run starts: the peak VU count of the closed model,
+// --max-vus of the open one) on one of a few event loops (one per core, event_loop.hpp); its requests
+// go through the event-driven client (event_client.hpp), so a VU waiting for a reply holds no thread and
+// costs its stack's touched pages. The open model's schedule is kept by one dispatcher thread that hands
+// arrival times to idle VUs; an arrival with no idle VU is dropped and counted.
 #pragma once
 
 #include <chrono>
@@ -39,6 +39,7 @@ struct ExecOptions {
     bool data_random = false;
     LoadPlan plan;
     std::chrono::milliseconds tick{1000};
+    int threads = 0;  // event loops that carry the VUs (0: one per core)
     // Called every tick from a separate thread; return false to stop the run (--abort-on-fail).
     std::function<bool(const LiveStatus&)> on_tick;
 };

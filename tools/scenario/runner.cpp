@@ -89,7 +89,7 @@ struct ScenarioRunner::Impl {
         ex.request_headers = req.headers;
         ex.request_body = req.body;
         auto t0 = Clock::now();
-        auto resp = client.send(req);
+        auto resp = options.transport ? options.transport(req) : client.send(req);
         if (!resp) {
             ex.elapsed_ms = ms_since(t0);
             ex.transport_error = resp.error().message;
@@ -101,6 +101,14 @@ struct ScenarioRunner::Impl {
         ex.response_body = std::move(resp->body);
         ex.elapsed_ms = std::chrono::duration<double, std::milli>(resp->elapsed).count();
         return ex;
+    }
+
+    void pause(std::chrono::milliseconds d) const {
+        if (options.sleep) {
+            options.sleep(d);
+        } else {
+            std::this_thread::sleep_for(d);
+        }
     }
 
     // What a step kind's build needs of this runner.
@@ -225,7 +233,7 @@ struct ScenarioRunner::Impl {
         }
         const StepKind& kind = step_kind(step);
         if (const auto* wait = step.as<WaitSpec>()) {
-            std::this_thread::sleep_for(wait->duration);
+            pause(wait->duration);
             r.status = StepStatus::kPassed;
             r.attempts = 1;
         } else if (const auto* include = step.as<IncludeSpec>()) {
@@ -242,7 +250,7 @@ struct ScenarioRunner::Impl {
                 int attempts = step.retry ? step.retry->attempts : 1;
                 bool ok = false;
                 for (int i = 0; i < attempts; ++i) {
-                    if (i > 0) std::this_thread::sleep_for(step.retry->interval);
+                    if (i > 0) pause(step.retry->interval);
                     r.attempts = i + 1;
                     ok = attempt(step, *req, r, state, scope);
                     if (ok || r.unreachable) break;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,6 +27,11 @@ struct RunOptions {
     std::function<void(const Step&, const Exchange&)> on_exchange;
     // Called when a scenario finishes (from the thread that ran it; calls are serialised).
     std::function<void(const ScenarioResult&)> on_scenario;
+    // What carries each request (null: the runner's own blocking client). `mpemu load` gives its
+    // event-driven client here; requests are built and replies checked by the runner either way.
+    std::function<core::Result<core::HttpResponse>(const core::HttpRequest&)> transport;
+    // How the runner waits (wait steps, retry intervals); null: the thread sleeps.
+    std::function<void(std::chrono::milliseconds)> sleep;
 };
 
 class ScenarioRunner {
