@@ -11,3 +11,6 @@ endfunction()
 
 # The Alipay cashier: page.pay URL -> Pay -> return_url with a valid signature, notify delivered.
 mpemu_browser_test(alipay alipay_cashier.test.mjs)
+
+# The load runner's HTML report at 1280 px: charts with data, no horizontal scroll, thresholds shown.
+mpemu_browser_test(load load_report.test.mjs)
