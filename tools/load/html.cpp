@@ -90,7 +90,9 @@ std::string legend(const std::vector<LegendItem>& items) {
 std::string axes(const Frame& f, double y_step, const std::string& y_caption,
                  const std::vector<std::pair<double, std::string>>& x_labels, const std::string& x_caption) {
     std::string out;
-    for (double v = 0; v <= f.y_max + y_step / 2; v += y_step) {
+    const long y_ticks = std::lround(f.y_max / y_step);
+    for (long k = 0; k <= y_ticks; ++k) {
+        double v = static_cast<double>(k) * y_step;
         out += "<line class=\"grid\" x1=\"" + n1(kLeft) + "\" x2=\"" + n1(kWidth - kRight) + "\" y1=\"" + n1(f.y(v)) +
                "\" y2=\"" + n1(f.y(v)) + "\"/>";
         out += "<text class=\"tick\" x=\"" + n1(kLeft - 5) + "\" y=\"" + n1(f.y(v) + 3.5) + "\" text-anchor=\"end\">" +
@@ -117,7 +119,11 @@ std::string axes(const Frame& f, double y_step, const std::string& y_caption,
 std::vector<std::pair<double, std::string>> time_labels(double x_max) {
     Ticks t = ticks_to(x_max);
     std::vector<std::pair<double, std::string>> out;
-    for (double v = 0; v <= x_max + t.step / 1000; v += t.step) out.emplace_back(v, tick_text(v, t.step));
+    const auto n = static_cast<long>(std::floor(x_max / t.step + 1e-3));
+    for (long k = 0; k <= n; ++k) {
+        double v = static_cast<double>(k) * t.step;
+        out.emplace_back(v, tick_text(v, t.step));
+    }
     return out;
 }
 
@@ -162,7 +168,8 @@ std::string latency_chart(const TimeSeries& series, const std::string& name) {
                     fixed(static_cast<double>(i + 1) * interval, 0) + " s</title></circle>";
         }
         out += "<polyline fill=\"none\" stroke=\"" + std::string(color) + "\" stroke-width=\"1.6\" points=\"" + points +
-               "\"/>" + dots;
+               "\"/>";
+        out += dots;
     }
     return out + "</svg>";
 }
