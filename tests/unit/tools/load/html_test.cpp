@@ -64,10 +64,10 @@ TEST_CASE("load html: charts per step and overall, thresholds held or broken", "
     CHECK(occurrences(page, "<svg class=\"chart throughput\"") == 3);
     CHECK(occurrences(page, "<svg class=\"chart histogram\"") == 3);
     // 3 intervals of 1 s: a dot per percentile line (3) per interval per chart.
-    CHECK(occurrences(page, "<circle class=\"pt\"") == 3 * 3 * 3);
-    CHECK(occurrences(page, "<polyline") == 3 * 3);
+    CHECK(occurrences(page, "<circle class=\"pt\"") == size_t{3} * 3 * 3);
+    CHECK(occurrences(page, "<polyline") == size_t{3} * 3);
     // Bars: one per interval per throughput chart, plus error bars where a second had errors.
-    CHECK(occurrences(page, "<rect class=\"bar errors\"") == 2 * 3);  // 5 errors over 3 s, overall and in "pay"
+    CHECK(occurrences(page, "<rect class=\"bar errors\"") == size_t{2} * 3);  // 5 errors over 3 s, overall and in "pay"
     // The histograms have bars: count the requests they show in their titles ("...: 300 requests").
     size_t histogram = page.find("<svg class=\"chart histogram\"");
     REQUIRE(histogram != std::string::npos);

@@ -43,14 +43,14 @@ TEST_CASE("load series: an hour-long run stays within 600 intervals and loses no
     Histogram all;
     for (int second = 0; second < 3600; ++second) {
         for (int k = 0; k < 3; ++k) {
-            auto us = static_cast<uint64_t>(1000 + second * 7 + k * 300);
+            uint64_t us = 1000 + static_cast<uint64_t>(second) * 7 + static_cast<uint64_t>(k) * 300;
             s.record(second + 0.25 * k, us, k == 2);
             all.record(us);
         }
     }
     CHECK(s.interval_s() == 8);  // 3600 / 8 = 450 intervals; 4 s would need 900
     CHECK(s.buckets().size() == 450);
-    CHECK(total_requests(s) == 3 * 3600);
+    CHECK(total_requests(s) == uint64_t{3} * 3600);
     Histogram merged;
     uint64_t errors = 0;
     for (const auto& b : s.buckets()) {
@@ -91,7 +91,7 @@ TEST_CASE("load series: merging equals recording everything in one series", "[lo
 
 TEST_CASE("load series: the JSON form round-trips exactly and refuses damage", "[load][series]") {
     TimeSeries s;
-    for (int i = 0; i < 500; ++i) s.record(i * 0.01, static_cast<uint64_t>(100 + i * 13), i % 50 == 0);
+    for (int i = 0; i < 500; ++i) s.record(i * 0.01, 100 + static_cast<uint64_t>(i) * 13, i % 50 == 0);
     s.record(9.5, 12'345, false);  // empty intervals between
     auto j = core::Json::parse(s.to_json().dump());
     CHECK(j["interval_s"] == 1);
