@@ -13,3 +13,6 @@ endfunction()
 mpemu_browser_test(alipay alipay_cashier.test.mjs)
 # The HTML report of `mpemu run` at 1280 px: long values wrap, the failing assertion is on screen.
 mpemu_browser_test(report report_html.test.mjs)
+
+# The load runner's HTML report at 1280 px: charts with data, no horizontal scroll, thresholds shown.
+mpemu_browser_test(load load_report.test.mjs)

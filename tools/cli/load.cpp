@@ -19,6 +19,7 @@
 #include "tools/cli/scenario_args.hpp"
 #include "tools/load/data.hpp"
 #include "tools/load/executor.hpp"
+#include "tools/load/html.hpp"
 #include "tools/load/report.hpp"
 
 namespace mpemu::cli {
@@ -46,6 +47,7 @@ struct LoadArgs : ScenarioCliArgs {
     int threads = 0;
     std::string json;
     std::string junit;
+    std::string html;
 };
 
 struct MergeArgs {
@@ -53,6 +55,7 @@ struct MergeArgs {
     std::vector<std::string> thresholds;
     std::string json;
     std::string junit;
+    std::string html;
 };
 
 // "error: --stages: message" with the value and a caret under the column.
@@ -254,13 +257,15 @@ bool add_mix(const LoadArgs& a, CliScenarios& loaded, std::vector<int>& weights)
 }
 
 // Prints the summary, writes the reports, and turns the thresholds into the exit status.
-int finish(const load::LoadReport& report, const std::string& json, const std::string& junit) {
+template <typename Args>
+int finish(const load::LoadReport& report, const Args& a) {
     std::cout << load::summary_text(report) << std::flush;
     bool written =
-        write_report(json,
+        write_report(a.json,
                      load::summary_json(report).dump(2, ' ', false, core::OrderedJson::error_handler_t::replace) + "\n",
                      "JSON") &&
-        write_report(junit, load::junit_xml(report), "JUnit");
+        write_report(a.junit, load::junit_xml(report), "JUnit") &&
+        write_report(a.html, a.html.empty() ? std::string() : load::html_report(report), "HTML");
     if (!load::all_held(load::evaluate_all(report)) || !written) return kExitFailed;
     return kExitPassed;
 }
@@ -367,7 +372,7 @@ int run_load(LoadArgs& a) {
                   << " connection failures, no response)\n";
         return kExitUnreachable;
     }
-    return finish(report, a.json, a.junit);
+    return finish(report, a);
 }
 
 int run_merge(const MergeArgs& a) {
@@ -406,7 +411,7 @@ int run_merge(const MergeArgs& a) {
         std::cerr << "warning: " << shards.size() << " of " << shards[0].shard_count
                   << " shards merged: the figures cover only part of the run\n";
     }
-    return finish(*merged, a.json, a.junit);
+    return finish(*merged, a);
 }
 
 }  // namespace
@@ -441,6 +446,8 @@ void add_load(CLI::App& app, int* exit_code) {
     cmd->add_flag("--no-reset", a->no_reset, "Do not reset the emulator for scenarios that declare fixtures");
     cmd->add_option("--json", a->json, "Write the JSON summary (versioned, with full histograms; what merge reads)");
     cmd->add_option("--junit", a->junit, "Write JUnit XML, one testcase per threshold");
+    cmd->add_option("--html", a->html,
+                    "Write a self-contained HTML report: latency, throughput and errors over time, histograms");
     cmd->footer(
         "Exit status: 0 every threshold held, 1 one broke, 2 invalid input (nothing ran), 3 target unreachable.\n"
         "Examples:\n"
@@ -449,7 +456,7 @@ void add_load(CLI::App& app, int* exit_code) {
         "  mpemu load s.json --stages 30s:100,1m:100,10s:0 --json load.json\n"
         "  mpemu load --mix browse.json=3,pay.json=1 --vus 20 --duration 1m\n"
         "  mpemu load s.json --vus 30 --duration 1m --shard 2/3 --json shard2.json\n"
-        "  mpemu load merge shard1.json shard2.json shard3.json --junit load.xml");
+        "  mpemu load merge shard1.json shard2.json shard3.json --junit load.xml --html load.html");
 
     auto* merge = cmd->add_subcommand("merge", "Merge shard summaries (--json of --shard runs) and judge thresholds");
     auto m = std::make_shared<MergeArgs>();
@@ -457,6 +464,7 @@ void add_load(CLI::App& app, int* exit_code) {
     merge->add_option("--threshold", m->thresholds, "Another threshold to judge (the shards' own are judged too)");
     merge->add_option("--json", m->json, "Write the merged JSON summary");
     merge->add_option("--junit", m->junit, "Write JUnit XML, one testcase per threshold");
+    merge->add_option("--html", m->html, "Write the HTML report of the merged run");
     merge->footer("Exit status: 0 every threshold held over the merged run, 1 one broke, 2 invalid input.");
     merge->callback([m, exit_code] { *exit_code = run_merge(*m); });
 

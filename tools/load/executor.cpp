@@ -30,6 +30,7 @@ struct Record {
     uint64_t bytes_received = 0;
     int status = 0;
     std::string error;  // kind, when this request failed its step
+    double at_s = 0;    // when it ended, from the run's start (the time series' clock)
 };
 
 uint64_t header_bytes(const core::HeaderList& headers) {
@@ -170,9 +171,10 @@ private:
             const auto& row = options_.data_rows[pick];
             for (auto it = row.begin(); it != row.end(); ++it) run.cli_vars[it.key()] = it.value();
         }
-        run.on_exchange = [&vu](const scenario::Step& step, const scenario::Exchange& ex) {
+        run.on_exchange = [this, &vu](const scenario::Step& step, const scenario::Exchange& ex) {
             Record r;
             r.step = &step;
+            r.at_s = elapsed();
             auto us = static_cast<uint64_t>(std::llround(std::max(0.0, ex.elapsed_ms) * 1000));
             // The first request carries the wait between the intended and the actual start.
             if (vu.records.empty()) us += vu.lag_us;
@@ -291,6 +293,7 @@ private:
                 if (r.status) ++s->statuses[status_class(r.status)];
                 if (!r.error.empty()) ++s->errors[r.error];
                 s->latency.record(r.latency_us);
+                s->series.record(r.at_s, r.latency_us, !r.error.empty());
             }
         }
         if (script_error) ++stats_.total.errors["script"];
@@ -306,7 +309,7 @@ private:
                 std::unique_lock lock(mu_);
                 if (cv_.wait_for(lock, options_.tick, [this] { return stop_; })) return;
                 if (!options_.on_tick) continue;
-                snapshot = stats_;
+                snapshot = stats_.without_series();
                 snapshot.duration_s = elapsed();
             }
             LiveStatus status{snapshot.duration_s, options_.plan.seconds(), busy_.load(), &snapshot};

@@ -69,13 +69,20 @@ uint64_t StepStats::error_count() const {
     return n;
 }
 
-void StepStats::merge(const StepStats& other) {
+StepStats StepStats::without_series() const {
+    StepStats s;
+    s.merge(*this, 0, false);
+    return s;
+}
+
+void StepStats::merge(const StepStats& other, double shift_s, bool with_series) {
     requests += other.requests;
     bytes_sent += other.bytes_sent;
     bytes_received += other.bytes_received;
     add_counts(errors, other.errors);
     add_counts(statuses, other.statuses);
     latency.merge(other.latency);
+    if (with_series) series.merge(other.series, shift_s);
 }
 
 core::OrderedJson StepStats::to_json() const {
@@ -86,6 +93,7 @@ core::OrderedJson StepStats::to_json() const {
     out["errors"] = errors;
     out["statuses"] = statuses;
     out["latency"] = latency_json(latency);
+    out["series"] = series.to_json();
     return out;
 }
 
@@ -107,6 +115,12 @@ core::Result<StepStats> StepStats::from_json(const core::Json& j) {
     auto h = latency_from_json(j, "latency");
     if (!h) return h.error();
     s.latency = std::move(*h);
+    // Summaries of version 1 have no series.
+    if (j.contains("series")) {
+        auto series = TimeSeries::from_json(j["series"]);
+        if (!series) return series.error();
+        s.series = std::move(*series);
+    }
     return s;
 }
 
@@ -114,9 +128,15 @@ double LoadStats::error_rate() const {
     return total.requests ? static_cast<double>(total.error_count()) / static_cast<double>(total.requests) : 0.0;
 }
 
-void LoadStats::merge(const LoadStats& other) {
-    total.merge(other.total);
-    for (const auto& [name, s] : other.steps) steps[name].merge(s);
+LoadStats LoadStats::without_series() const {
+    LoadStats s;
+    s.merge(*this, 0, false);
+    return s;
+}
+
+void LoadStats::merge(const LoadStats& other, double shift_s, bool with_series) {
+    total.merge(other.total, shift_s, with_series);
+    for (const auto& [name, s] : other.steps) steps[name].merge(s, shift_s, with_series);
     iterations += other.iterations;
     iterations_failed += other.iterations_failed;
     dropped += other.dropped;

@@ -1,7 +1,7 @@
 // What a load run measured, as plain data that merges exactly: per step (by the step's name in the
 // scenario file) and over all requests, the request and byte counts, errors by kind, response status
-// classes and a latency histogram; per iteration a count and a duration histogram. Shards write these
-// to JSON and `mpemu load merge` adds them up.
+// classes, a latency histogram and the same over time; per iteration a count and a duration histogram. Shards write
+// these to JSON and `mpemu load merge` adds them up.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include "core/json.hpp"
 #include "core/result.hpp"
 #include "tools/load/histogram.hpp"
+#include "tools/load/series.hpp"
 
 namespace mpemu::load {
 
@@ -25,9 +26,13 @@ struct StepStats {
     std::map<std::string, uint64_t> errors;    // by kind
     std::map<std::string, uint64_t> statuses;  // "2xx", "4xx", ... of every response
     Histogram latency;                         // us, each request (attempt)
+    TimeSeries series;                         // the same requests by the interval they ended in
 
     uint64_t error_count() const;
-    void merge(const StepStats& other);
+    StepStats without_series() const;
+    // `shift_s`: how much later than this run the other one started (shards), to align the series;
+    // without `with_series` the series is left out (a cheap copy).
+    void merge(const StepStats& other, double shift_s = 0, bool with_series = true);
     core::OrderedJson to_json() const;
     static core::Result<StepStats> from_json(const core::Json& j);
 };
@@ -43,7 +48,10 @@ struct LoadStats {
 
     double rps() const { return duration_s > 0 ? static_cast<double>(total.requests) / duration_s : 0; }
     double error_rate() const;  // failed requests / requests (0 when none)
-    void merge(const LoadStats& other);
+    // A copy for the live progress line and --abort-on-fail, which need no series (cheap to take
+    // every second under the executor's lock however long the run).
+    LoadStats without_series() const;
+    void merge(const LoadStats& other, double shift_s = 0, bool with_series = true);
     core::OrderedJson to_json() const;
     static core::Result<LoadStats> from_json(const core::Json& j);
 };

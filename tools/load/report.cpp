@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "core/text.hpp"
+#include "core/time_format.hpp"
 #include "emulator/version.hpp"
 #include "tools/report/junit.hpp"
 
@@ -43,24 +44,11 @@ std::string fit(const std::string& s, size_t width) {
     return out + "...";
 }
 
-std::string fixed(double v, int decimals) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
 std::string bytes_text(uint64_t n) {
     if (n < 1024) return std::to_string(n) + " B";
     if (n < 1024ULL * 1024) return fixed(static_cast<double>(n) / 1024, 1) + " KiB";
     if (n < 1024ULL * 1024 * 1024) return fixed(static_cast<double>(n) / (1024.0 * 1024), 1) + " MiB";
     return fixed(static_cast<double>(n) / (1024.0 * 1024 * 1024), 2) + " GiB";
-}
-
-std::string counts_text(const std::map<std::string, uint64_t>& counts) {
-    std::vector<std::string> parts;
-    parts.reserve(counts.size());
-    for (const auto& [k, v] : counts) parts.push_back(k + " " + std::to_string(v));
-    return parts.empty() ? "none" : core::join(parts, ", ");
 }
 
 std::string row(const std::string& name, const StepStats& s, double duration_s) {
@@ -82,6 +70,19 @@ core::Error bad(const std::string& why) {
 }
 
 }  // namespace
+
+std::string fixed(double v, int decimals) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+std::string counts_text(const std::map<std::string, uint64_t>& counts) {
+    std::vector<std::string> parts;
+    parts.reserve(counts.size());
+    for (const auto& [k, v] : counts) parts.push_back(k + " " + std::to_string(v));
+    return parts.empty() ? "none" : core::join(parts, ", ");
+}
 
 std::vector<ThresholdResult> evaluate_all(const LoadReport& report) {
     std::vector<ThresholdResult> out;
@@ -188,9 +189,10 @@ std::string junit_xml(const LoadReport& r) {
 core::Result<LoadReport> report_from_json(const core::Json& j) {
     if (!j.is_object() || j.value("format", "") != kSummaryFormat)
         return bad(std::string("not an mpemu load summary (\"format\" is not \"") + kSummaryFormat + "\")");
-    if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int>() != kSummaryVersion)
+    if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int>() < 1 ||
+        j["version"].get<int>() > kSummaryVersion)
         return bad("summary version " + (j.contains("version") ? j["version"].dump() : std::string("(none)")) +
-                   " is not " + std::to_string(kSummaryVersion) + ": merge summaries written by the same mpemu");
+                   " is not 1 to " + std::to_string(kSummaryVersion) + ": merge summaries written by the same mpemu");
     LoadReport r;
     r.description = j.value("description", "");
     r.target = j.value("target", "");
@@ -235,6 +237,9 @@ core::Result<LoadReport> merge_reports(const std::vector<LoadReport>& shards) {
     out.started_at = shards[0].started_at;
     std::set<int> seen;
     std::set<std::string> expressions;
+    for (const auto& s : shards) out.started_at = std::min(out.started_at, s.started_at);
+    // Each shard's series counts from its own start: shift it by how much later than the first it began.
+    auto first = core::parse_rfc3339(out.started_at);
     for (const auto& s : shards) {
         if (s.shard_count != shards[0].shard_count)
             return bad("shard counts differ (" + std::to_string(s.shard_count) + " and " +
@@ -242,8 +247,9 @@ core::Result<LoadReport> merge_reports(const std::vector<LoadReport>& shards) {
         if (!seen.insert(s.shard_index).second)
             return bad("shard " + std::to_string(s.shard_index + 1) + "/" + std::to_string(s.shard_count) +
                        " is given twice");
-        out.started_at = std::min(out.started_at, s.started_at);
-        out.stats.merge(s.stats);
+        auto began = core::parse_rfc3339(s.started_at);
+        double shift_s = first && began ? std::chrono::duration<double>(*began - *first).count() : 0;
+        out.stats.merge(s.stats, shift_s);
         for (const auto& t : s.thresholds) {
             if (expressions.insert(t.expression).second) out.thresholds.push_back(t);
         }

@@ -3,6 +3,8 @@
 // JUnit XML with one testcase per threshold.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,7 +16,7 @@
 namespace mpemu::load {
 
 constexpr const char* kSummaryFormat = "mpemu-load-summary";
-constexpr int kSummaryVersion = 1;
+constexpr int kSummaryVersion = 2;  // 2 added the time series; version 1 summaries are still read
 
 struct LoadReport {
     std::string description;             // the plan, in words
@@ -33,6 +35,9 @@ std::vector<ThresholdResult> evaluate_all(const LoadReport& report);
 bool all_held(const std::vector<ThresholdResult>& results);
 
 std::string summary_text(const LoadReport& report);
+// Shared by the text and HTML reports: "12.35" (`decimals` digits), "2xx 10, 4xx 1" (or "none").
+std::string fixed(double v, int decimals);
+std::string counts_text(const std::map<std::string, uint64_t>& counts);
 core::OrderedJson summary_json(const LoadReport& report);
 std::string junit_xml(const LoadReport& report);
 
