@@ -268,4 +268,13 @@ void fiber_sleep(std::chrono::milliseconds d) {
     Fiber::park(Fiber::Clock::now() + d);
 }
 
+void fiber_yield() {
+    if (!Fiber::current()) {
+        std::this_thread::yield();
+        return;
+    }
+    // A deadline already passed: the fiber runs again after the loop has polled and run what was ready.
+    Fiber::park(Fiber::Clock::now());
+}
+
 }  // namespace mpemu::load

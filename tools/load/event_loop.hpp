@@ -122,5 +122,7 @@ private:
 
 // Sleeps the running fiber (or the thread, outside fibers).
 void fiber_sleep(std::chrono::milliseconds d);
+// Lets the worker's other fibers run (and its I/O be polled) before the running one goes on.
+void fiber_yield();
 
 }  // namespace mpemu::load

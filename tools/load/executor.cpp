@@ -211,6 +211,9 @@ private:
             }
             if (plan.iterations && next_iteration_.fetch_add(1) >= local_iterations_) break;
             iterate(vu, runner, Clock::now());
+            // Against a fast target a VU's exchanges may never wait, and its fiber would run every
+            // iteration before the worker's other VUs started: give them their turn.
+            fiber_yield();
         }
     }
 
