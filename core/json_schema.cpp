@@ -1049,7 +1049,8 @@ bool Validator::unknown_key(const Node& n, const Frame* member, const Json& v, c
         if (!patterns.empty()) list += std::string(list.empty() ? "" : "; ") + "keys matching " + join(patterns, ", ");
         hint = list.empty() ? "no keys are allowed here" : "allowed keys: " + list;
     }
-    report(n, member, v, kw, "unknown key " + qstr(key), hint)->issue.at_key = true;
+    // Null when nothing is collected here, or the list is full (the issue is then only counted).
+    if (Found* f = report(n, member, v, kw, "unknown key " + qstr(key), hint)) f->issue.at_key = true;
     return false;
 }
 
@@ -1392,7 +1393,8 @@ void Validator::closest(const Node& n, std::string_view kw, std::vector<std::vec
                 }
             }
         }
-        report(n, at, v, kw, "expected " + or_list(names) + ", got " + type_of(v))->expected_types = names;
+        if (Found* f = report(n, at, v, kw, "expected " + or_list(names) + ", got " + type_of(v)))
+            f->expected_types = names;
         return;
     }
     std::vector<size_t> candidates;

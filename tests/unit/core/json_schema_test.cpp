@@ -524,3 +524,29 @@ TEST_CASE("schema set: entry points of one document share components, a bad entr
         CHECK(alone->is_valid(x) == b->is_valid(x));
     }
 }
+
+TEST_CASE("a capped issue list stays whole when the issues past the cap are unknown keys or types",
+          "[core][json_schema]") {
+    // Found by fuzz_json_schema: the issue past the cap was an unknown key, and its report was written
+    // through the null the full list returns.
+    auto schema = JsonSchema::compile(
+        Json::parse(R"({"type":"object","required":["!"],"properties":{"a":{"type":"integer","minimum":5},)"
+                    R"("b":{"type":"string","pattern":";x+$","maxLength":0}},"additionalProperties":false})"));
+    REQUIRE(schema.ok());
+    Json instance = Json::parse(R"({"a":1,"b":"x","c":[1,2,2],"d":{"e":null}})");
+    size_t more = 0;
+    auto issues = schema->validate(instance, 2, &more);
+    CHECK(issues.size() == 2);
+    CHECK(issues.size() + more == schema->validate(instance).size());
+
+    // The same for a type mismatch reported through the closest of several alternatives.
+    auto alternatives = JsonSchema::compile(
+        Json::parse(R"({"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}})"));
+    REQUIRE(alternatives.ok());
+    Json wrong = Json::array();
+    for (int i = 0; i < 10; ++i) wrong.push_back(Json::object());
+    more = 0;
+    auto capped = alternatives->validate(wrong, 3, &more);
+    CHECK(capped.size() == 3);
+    CHECK(capped.size() + more == 10);
+}
