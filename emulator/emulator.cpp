@@ -298,9 +298,11 @@ void Emulator::stop_maintainer() {
 }
 
 size_t Emulator::maintain() {
+    constexpr long long kReplayWindowMs = 24LL * 3600 * 1000;
+    long long now = clock_.now_unix_ms();
     Service::Purge purge;
-    purge.now_ms = clock_.now_unix_ms();
-    if (options_.retain_ms > 0) purge.retain_before_ms = purge.now_ms - options_.retain_ms;
+    purge.expired_before_ms = now - kReplayWindowMs;
+    if (options_.retain_ms > 0) purge.retain_before_ms = now - options_.retain_ms;
     size_t rows = 0;
     try {
         for (auto& s : services_) rows += s->purge(*db_, purge);

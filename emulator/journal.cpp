@@ -223,19 +223,12 @@ Journal::Writer array_writer(std::string head, std::vector<Journal::EntryRef> it
 
 }  // namespace
 
-core::OrderedJson Journal::to_har(const std::vector<JournalEntry>& entries, const std::string& base_url,
-                                  const std::string& version) {
-    core::OrderedJson log = core::OrderedJson::object();
-    log["version"] = "1.2";
-    log["creator"] = har_creator(version);
-    core::OrderedJson items = core::OrderedJson::array();
-    for (const auto& e : entries) items.push_back(har_entry(e, base_url));
-    log["entries"] = items;
-    return core::OrderedJson{{"log", log}};
+core::OrderedJson Journal::to_har_entry(const JournalEntry& e, const std::string& base_url) {
+    return har_entry(e, base_url);
 }
 
 Journal::Writer Journal::har_writer(std::vector<EntryRef> entries, std::string base_url, const std::string& version) {
-    // The framing of to_har's document around its entries (core::dump writes no spaces).
+    // The framing of the HAR document around its entries (core::dump writes no spaces).
     std::string head = R"({"log":{"version":"1.2","creator":)" + core::dump(har_creator(version)) + R"(,"entries":[)";
     return array_writer(
         std::move(head), std::move(entries),

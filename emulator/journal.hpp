@@ -77,10 +77,10 @@ public:
     // that document whole gives, a few entries per piece.
     static Writer list_writer(std::vector<EntryRef> entries, uint64_t total_recorded, size_t capacity,
                               bool with_bodies);
-    // HAR 1.2 document of the given entries (oldest first). `base_url` gives the origin for request URLs.
-    static core::OrderedJson to_har(const std::vector<JournalEntry>& entries, const std::string& base_url,
-                                    const std::string& version);
-    // The same document as to_har, byte for byte, written in pieces.
+    // One HAR 1.2 entry. `base_url` gives the origin for request URLs.
+    static core::OrderedJson to_har_entry(const JournalEntry& e, const std::string& base_url);
+    // GET /__admin/requests.har: the HAR 1.2 document of the given entries (oldest first, to_har_entry each),
+    // a few entries per piece.
     static Writer har_writer(std::vector<EntryRef> entries, std::string base_url, const std::string& version);
 
 private:

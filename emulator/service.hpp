@@ -62,10 +62,11 @@ public:
     virtual void summarize(const state::FixtureSet& set, core::Json& summary) const {}
 
     // What Emulator::maintain asks a service to delete (every 10 s, and whenever the emulator clock moves),
-    // on the emulator clock: expired codes and tokens past any replay check always; with serve --retain, rows
-    // in a terminal state last changed before `retain_before_ms` (0 = keep them).
+    // on the emulator clock: always, codes and tokens that expired before `expired_before_ms` (a day ago: until
+    // then a replay still answers as used or expired, then as unknown); with serve --retain, rows in a
+    // terminal state last changed before `retain_before_ms` (0 = keep them).
     struct Purge {
-        long long now_ms = 0;
+        long long expired_before_ms = 0;
         long long retain_before_ms = 0;
     };
     // Deletes in batches (state::write_in_batches), one transaction each; returns the rows deleted.

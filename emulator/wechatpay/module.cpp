@@ -33,10 +33,8 @@ public:
         if (auto cfg = set.section<FixtureConfig>("wechatpay")) wechatpay::summarize(*cfg, summary);
     }
     size_t purge(state::Database& db, const Purge& p) override {
-        // A used or expired payment code answers as such for a day after it expires, then as unknown.
-        constexpr long long kDay = 24LL * 3600 * 1000;
         size_t n = state::write_in_batches(
-            db, [&](state::Conn& c, int limit) { return Store::purge_payment_codes(c, p.now_ms - kDay, limit); });
+            db, [&](state::Conn& c, int limit) { return Store::purge_payment_codes(c, p.expired_before_ms, limit); });
         if (p.retain_before_ms > 0) {
             n += state::write_in_batches(db, [&](state::Conn& c, int limit) {
                 return Store::purge_settled_orders(c, p.retain_before_ms, limit);

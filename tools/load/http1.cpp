@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "core/text.hpp"
+#include "tools/scenario/steps/common.hpp"
 
 namespace mpemu::load::http1 {
 
@@ -15,20 +16,6 @@ constexpr std::string_view kCrlf = "\r\n";
 
 bool is_default_port(const core::Url& url) {
     return (url.scheme == "http" && url.port == 80) || (url.scheme == "https" && url.port == 443);
-}
-
-// What cpp-httplib does to a request-target before sending it (steps::as_sent signs this form).
-void append_target(std::string& out, std::string_view target) {
-    static const char* kHex = "0123456789ABCDEF";
-    for (unsigned char c : target) {
-        if (c == ' ' || c == '+' || c >= 0x80 || c == '\r' || c == '\n') {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 15];
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
 }
 
 bool has_header(const core::HttpRequest& r, std::string_view name) {
@@ -67,7 +54,7 @@ std::string serialize_request(const core::HttpRequest& request, const core::Url&
     out.reserve(128 + request.url.size() + request.body.size());
     out += request.method;
     out += ' ';
-    append_target(out, url.target);
+    out += scenario::steps::as_sent(url.target);  // encoded as the blocking client sends it
     out += " HTTP/1.1\r\n";
     // The defaults of the blocking client (core::HttpClient over cpp-httplib), unless the step set them.
     if (!has_header(request, "Host")) {

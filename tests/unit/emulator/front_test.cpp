@@ -92,7 +92,7 @@ TEST_CASE("journal: entries carry transport and host in JSON and HAR", "[proxy]"
     CHECK(j["transport"] == "proxy");
     CHECK(j["host"] == "api.weixin.qq.com");
     CHECK(Journal::to_json(JournalEntry{}, false)["transport"] == "plain");
-    auto har = Journal::to_har({e}, "http://127.0.0.1:8787", "0");
-    CHECK(har["log"]["entries"][0]["_transport"] == "proxy");
-    CHECK(har["log"]["entries"][0]["_host"] == "api.weixin.qq.com");
+    auto har = Journal::to_har_entry(e, "http://127.0.0.1:8787");
+    CHECK(har["_transport"] == "proxy");
+    CHECK(har["_host"] == "api.weixin.qq.com");
 }

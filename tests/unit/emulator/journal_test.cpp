@@ -67,11 +67,14 @@ TEST_CASE("journal: the streamed list and HAR are byte for byte the whole docume
 
     size_t pieces = 0;
     std::string har = drain(Journal::har_writer(journal.entries({}), "http://127.0.0.1:8787", "1.2.3"), &pieces);
-    CHECK(har == core::dump(Journal::to_har(copies, "http://127.0.0.1:8787", "1.2.3")));
     CHECK(pieces > 1);
     auto parsed = core::OrderedJson::parse(har);
-    CHECK(parsed["log"]["entries"].size() == 300);
+    CHECK(har == core::dump(parsed));  // written as dumping the whole document would
+    CHECK(parsed["log"]["version"] == "1.2");
     CHECK(parsed["log"]["creator"]["version"] == "1.2.3");
+    core::OrderedJson entries = core::OrderedJson::array();
+    for (const auto& e : copies) entries.push_back(Journal::to_har_entry(e, "http://127.0.0.1:8787"));
+    CHECK(parsed["log"]["entries"] == entries);
 }
 
 TEST_CASE("journal: an empty selection streams an empty list", "[journal]") {
@@ -80,7 +83,9 @@ TEST_CASE("journal: an empty selection streams an empty list", "[journal]") {
     CHECK(drain(Journal::list_writer(journal.entries({}), 0, 10, true), &pieces) ==
           R"({"total_recorded":0,"capacity":10,"requests":[]})");
     CHECK(pieces == 1);
-    CHECK(drain(Journal::har_writer({}, "http://h", "v"), &pieces) == core::dump(Journal::to_har({}, "http://h", "v")));
+    auto har = core::OrderedJson::parse(drain(Journal::har_writer({}, "http://h", "v"), &pieces));
+    CHECK(har["log"]["entries"] == core::OrderedJson::array());
+    CHECK(har["log"]["creator"]["version"] == "v");
 }
 
 TEST_CASE("journal: entries being written survive the ring dropping them", "[journal]") {

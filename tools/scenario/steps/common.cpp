@@ -148,7 +148,7 @@ std::string as_sent(const std::string& url) {
     std::string out;
     out.reserve(url.size());
     for (unsigned char c : url) {
-        if (c == ' ' || c == '+' || c >= 0x80) {
+        if (c == ' ' || c == '+' || c >= 0x80 || c == '\r' || c == '\n') {
             out += '%';
             out += kHex[c >> 4];
             out += kHex[c & 15];

@@ -84,8 +84,9 @@ AlipayCertSns alipay_cert_sns(const std::filesystem::path& dir);
 
 std::string join_url(const std::string& base, const std::string& url);
 
-// The URL as the HTTP client puts it on the wire: it writes ' ', '+' and bytes >= 0x80 of the
-// request-target percent-encoded, so a signed step signs (and sends) that form.
+// The URL as the HTTP clients put it on the wire: cpp-httplib writes ' ', '+', CR, LF and bytes >= 0x80
+// of the request-target percent-encoded, and the load runner's event-driven client does the same through
+// this function, so a signed step signs (and sends) that form.
 std::string as_sent(const std::string& url);
 
 // Appends a query object (templates rendered, percent-encoded) to a URL.
